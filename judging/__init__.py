@@ -1,0 +1,78 @@
+"""Essay competition judging system: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+
+from judging.config import REPO_ROOT, DefaultConfig, ensure_secret_key
+
+log = logging.getLogger("judging")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, JUDGING_* env, `config`."""
+    instance_path = Path(
+        os.environ.get("JUDGING_INSTANCE_PATH", REPO_ROOT / "instance")
+    ).resolve()
+    app = Flask(
+        "judging",
+        instance_path=str(instance_path),
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(Path(__file__).parent / "static"),
+    )
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("JUDGING")
+    if config:
+        app.config.update(config)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_file = instance_path / "judging.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(instance_path / "uploads")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = ensure_secret_key(instance_path)
+
+    from judging import models, web  # noqa: F401  (models: complete metadata)
+    from judging.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=web.select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    login_manager.init_app(app)
+    web.init_app(app)
+    _register_blueprints(app)
+
+    from judging.cli import register_commands
+
+    register_commands(app)
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from judging.accounts.views import bp as accounts_bp
+    from judging.competitions.views import bp as competitions_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(competitions_bp)

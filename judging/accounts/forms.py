@@ -1,0 +1,43 @@
+"""Forms for login, passwords and imports."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import FieldList, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=128)])
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired()])
+    new = PasswordField(
+        _l("新密码"), validators=[DataRequired(), Length(min=8, max=128)]
+    )
+    confirm = PasswordField(
+        _l("再次输入新密码"),
+        validators=[
+            DataRequired(),
+            EqualTo("new", message=_l("两次输入的新密码不一致。")),
+        ],
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV 或 XLSX 文件"), validators=[FileRequired(_l("请选择文件。"))]
+    )
+
+
+class ActionForm(FlaskForm):
+    """A bare form: CSRF protection for POST-only buttons."""
+
+
+class CredentialsForm(FlaskForm):
+    rows = FieldList(StringField(), max_entries=20_000)

@@ -1,0 +1,214 @@
+"""Validate imported school and judge rows before anything is written.
+
+Pure: no Flask, no database. A file with any bad row imports nothing, so these
+functions collect every problem with its spreadsheet row number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from judging.tables import Table, split_list
+
+SCHOOL_COLUMNS = {
+    "name": "name", "名称": "name", "学校": "name", "学校名称": "name",
+    "高校名称": "name",
+    "short_name": "short_name", "简称": "short_name",
+    "aliases": "aliases", "别名": "aliases", "曾用名": "aliases",
+    "kind": "kind", "类型": "kind", "类别": "kind", "办学层次": "kind",
+    "contact_name": "contact_name", "联系人": "contact_name", "联络员": "contact_name",
+    "phone": "phone", "contact_phone": "phone", "电话": "phone", "联系电话": "phone",
+    "手机": "phone",
+    "email": "email", "contact_email": "email", "邮箱": "email", "电子邮箱": "email",
+}  # fmt: skip
+
+JUDGE_COLUMNS = {
+    "name": "name", "姓名": "name",
+    "title": "title", "职称": "title", "职务": "title", "职称/职务": "title",
+    "affiliation": "affiliation", "单位": "affiliation", "工作单位": "affiliation",
+    "所在单位": "affiliation",
+    "expertise": "expertise", "研究方向": "expertise", "专长": "expertise",
+    "专业领域": "expertise", "关键词": "expertise",
+    "phone": "phone", "电话": "phone", "联系电话": "phone", "手机": "phone",
+    "email": "email", "邮箱": "email", "电子邮箱": "email",
+    "capacity": "capacity", "评审上限": "capacity", "最多评审篇数": "capacity",
+}  # fmt: skip
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
+SCHOOLISH = re.compile(r"(大学|学校|(?<!科)学院|高专)$")  # 社会科学院 is no school
+
+
+@dataclass(frozen=True)
+class KnownSchool:
+    id: int
+    name: str
+    short_name: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    row: int
+    name: str
+    short_name: str
+    aliases: tuple[str, ...]
+    kind: str
+    contact_name: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
+class JudgeRow:
+    row: int
+    name: str
+    title: str
+    affiliation: str
+    school_id: int | None
+    expertise: tuple[str, ...]
+    phone: str
+    email: str
+    capacity: int | None
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行：{self.message}"
+
+
+def _contact_errors(row: int, phone: str, email: str) -> list[RowError]:
+    errors = []
+    if email and not EMAIL.match(email):
+        errors.append(RowError(row, f"电子邮箱格式不正确（{email}）"))
+    if phone and not PHONE.match(phone):
+        errors.append(RowError(row, f"电话号码格式不正确（{phone}）"))
+    return errors
+
+
+def validate_schools(table: Table) -> tuple[list[SchoolRow], list[RowError]]:
+    """Check school rows: a name on every row, no duplicate names or short names."""
+    rows: list[SchoolRow] = []
+    errors: list[RowError] = []
+    seen_names: dict[str, int] = {}
+    seen_short: dict[str, int] = {}
+    for number, cells in table.rows:
+        name = cells.get("name", "")
+        short = cells.get("short_name", "")
+        if not name:
+            errors.append(RowError(number, "学校名称为空"))
+            continue
+        if len(name) > 120:
+            errors.append(RowError(number, "学校名称过长（最多 120 字）"))
+        if name in seen_names:
+            errors.append(
+                RowError(number, f"学校名称“{name}”与第 {seen_names[name]} 行重复")
+            )
+        seen_names.setdefault(name, number)
+        if short:
+            if short in seen_short:
+                errors.append(
+                    RowError(number, f"简称“{short}”与第 {seen_short[short]} 行重复")
+                )
+            seen_short.setdefault(short, number)
+        phone, email = cells.get("phone", ""), cells.get("email", "")
+        errors.extend(_contact_errors(number, phone, email))
+        rows.append(
+            SchoolRow(
+                row=number,
+                name=name,
+                short_name=short,
+                aliases=tuple(split_list(cells.get("aliases", ""))),
+                kind=cells.get("kind", ""),
+                contact_name=cells.get("contact_name", ""),
+                phone=phone,
+                email=email,
+            )
+        )
+    return rows, errors
+
+
+def resolve_school(affiliation: str, schools: Iterable[KnownSchool]) -> int | None:
+    """The id of the listed school a judge's affiliation names, if any.
+
+    A judge from 重庆大学 must never review 重庆大学's essays, whether the sheet
+    says 重庆大学, 重大 or an alias; so every known name form is matched.
+    """
+    text = affiliation.strip()
+    for school in schools:
+        if (
+            text == school.name
+            or text in school.aliases
+            or (school.short_name and text == school.short_name)
+        ):
+            return school.id
+    for school in schools:  # "重庆大学马克思主义学院" belongs to 重庆大学
+        if text.startswith(school.name):
+            return school.id
+    return None
+
+
+def validate_judges(
+    table: Table, schools: list[KnownSchool]
+) -> tuple[list[JudgeRow], list[RowError]]:
+    """Check judge rows: name and affiliation present, affiliation known if a school."""
+    rows: list[JudgeRow] = []
+    errors: list[RowError] = []
+    seen: dict[tuple[str, str], int] = {}
+    for number, cells in table.rows:
+        name = cells.get("name", "")
+        affiliation = cells.get("affiliation", "")
+        if not name:
+            errors.append(RowError(number, "姓名为空"))
+            continue
+        if not affiliation:
+            errors.append(RowError(number, "工作单位为空"))
+            continue
+        key = (name, affiliation)
+        if key in seen:
+            errors.append(
+                RowError(
+                    number, f"专家“{name}（{affiliation}）”与第 {seen[key]} 行重复"
+                )
+            )
+        seen.setdefault(key, number)
+        school_id = resolve_school(affiliation, schools)
+        if school_id is None and SCHOOLISH.search(affiliation):
+            errors.append(
+                RowError(
+                    number,
+                    f"工作单位“{affiliation}”像是高校，但不在学校名单中"
+                    "（请先导入该校或改用名单中的名称）",
+                )
+            )
+        capacity_text = cells.get("capacity", "")
+        capacity = None
+        if capacity_text:
+            if not capacity_text.isdigit() or int(capacity_text) < 1:
+                errors.append(
+                    RowError(number, f"评审上限应为正整数（{capacity_text}）")
+                )
+            else:
+                capacity = int(capacity_text)
+        phone, email = cells.get("phone", ""), cells.get("email", "")
+        errors.extend(_contact_errors(number, phone, email))
+        rows.append(
+            JudgeRow(
+                row=number,
+                name=name,
+                title=cells.get("title", ""),
+                affiliation=affiliation,
+                school_id=school_id,
+                expertise=tuple(split_list(cells.get("expertise", ""))),
+                phone=phone,
+                email=email,
+                capacity=capacity,
+            )
+        )
+    return rows, errors

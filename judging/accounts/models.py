@@ -1,0 +1,92 @@
+"""Users, schools and judges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from judging.dbtypes import UTCDateTime, utcnow
+from judging.extensions import db
+
+
+class Role(StrEnum):
+    ORGANISER = "organiser"
+    SCHOOL = "school"
+    JUDGE = "judge"
+
+
+class School(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    short_name: Mapped[str] = mapped_column(String(40), default="")
+    aliases: Mapped[str] = mapped_column(String(400), default="")
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    contact_name: Mapped[str] = mapped_column(String(80), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_email: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="school")
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a for a in self.aliases.split("|") if a]
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    school: Mapped[School | None] = relationship(back_populates="users")
+    judge: Mapped[Judge | None] = relationship(back_populates="user")
+
+    def get_id(self) -> str:
+        # The version makes a cookie die with logout, a new password or deactivation.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.is_enabled
+
+
+class Judge(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(80), default="")
+    affiliation: Mapped[str] = mapped_column(String(120), default="")
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    expertise: Mapped[str] = mapped_column(String(400), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    capacity: Mapped[int | None] = mapped_column()
+
+    user: Mapped[User] = relationship(back_populates="judge")
+    school: Mapped[School | None] = relationship()
+
+    @property
+    def expertise_list(self) -> list[str]:
+        return [k for k in self.expertise.split("|") if k]
+
+
+class LoginAttempt(db.Model):
+    """Failed logins, shared by every worker through the database."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,394 @@
+"""Account use cases: login, passwords, deactivation, school and judge imports."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from judging.accounts.imports import (
+    JUDGE_COLUMNS,
+    SCHOOL_COLUMNS,
+    KnownSchool,
+    RowError,
+    validate_judges,
+    validate_schools,
+)
+from judging.accounts.models import Judge, LoginAttempt, Role, School, User
+from judging.audit.service import record
+from judging.dbtypes import utcnow
+from judging.extensions import db
+from judging.tables import TableError, read_table, safe_cell
+
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MIN_PASSWORD = 8
+
+
+class AccountError(ValueError):
+    """A refused account action; the message is shown to the user."""
+
+
+def new_password() -> str:
+    """A one-time password without look-alike characters (no 0/O, 1/l)."""
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(10))
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(
+        password, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
+
+
+def check_new_password(password: str, *, username: str) -> None:
+    """Refuse passwords that are short, all digits or the user name itself."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"密码至少 {MIN_PASSWORD} 位。")
+    if password.isdigit():
+        raise AccountError("密码不能全为数字。")
+    if password.lower() == username.lower():
+        raise AccountError("密码不能与用户名相同。")
+
+
+# --- login ---------------------------------------------------------------
+
+
+def _recent_failures(*, username: str, address: str) -> tuple[int, int]:
+    window = utcnow() - timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    by_user = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.username == username, LoginAttempt.at >= window
+        )
+    )
+    by_address = db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.address == address, LoginAttempt.at >= window
+        )
+    )
+    return by_user or 0, by_address or 0
+
+
+def authenticate(*, username: str, password: str, address: str) -> User:
+    """Return the user for a correct login or raise AccountError.
+
+    Failures are counted in the database, so every worker sees the same count: an
+    account or an address with too many recent failures is locked for a while.
+    """
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    by_user, by_address = _recent_failures(username=username, address=address)
+    if by_user >= limit or by_address >= limit * 4:
+        minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+        raise AccountError(f"登录失败次数过多，请 {minutes} 分钟后再试。")
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not check_password_hash(user.password_hash, password):
+        db.session.add(LoginAttempt(username=username, address=address))
+        raise AccountError("用户名或密码错误。")
+    if not user.is_enabled:
+        raise AccountError("该账号已停用，请联系主办方。")
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    user.last_login_at = utcnow()
+    record(actor_id=user.id, action="login", obj=user, address=address)
+    return user
+
+
+def logout(*, user: User) -> None:
+    """End every session of the user: old cookies stop working."""
+    user.session_version += 1
+    record(actor_id=user.id, action="logout", obj=user)
+
+
+def change_password(*, user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash, current):
+        raise AccountError("当前密码不正确。")
+    if current == new:
+        raise AccountError("新密码不能与当前密码相同。")
+    check_new_password(new, username=user.username)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.session_version += 1
+    record(actor_id=user.id, action="password.change", obj=user)
+
+
+def reset_password(*, actor: User, user: User) -> str:
+    """Give the user a new one-time password that must be changed at next login."""
+    password = new_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.session_version += 1
+    record(actor_id=actor.id, action="password.reset", obj=user)
+    return password
+
+
+def set_enabled(*, actor: User, user: User, enabled: bool) -> None:
+    if user.id == actor.id and not enabled:
+        raise AccountError("不能停用自己的账号。")
+    user.is_enabled = enabled
+    if not enabled:
+        user.session_version += 1
+    record(
+        actor_id=actor.id, action="user.enable" if enabled else "user.disable", obj=user
+    )
+
+
+def create_organiser(*, username: str, password: str, display_name: str = "") -> User:
+    username = username.strip()
+    if not username:
+        raise AccountError("用户名不能为空。")
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise AccountError(f"用户名“{username}”已存在。")
+    check_new_password(password, username=username)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=Role.ORGANISER,
+        display_name=display_name or username,
+        must_change_password=False,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record(actor_id=None, action="user.create", obj=user, role=Role.ORGANISER)
+    return user
+
+
+# --- imports ---------------------------------------------------------------
+
+
+@dataclass
+class Credential:
+    username: str
+    password: str
+    role: str
+    name: str
+    organisation: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    credentials: list[Credential] = field(default_factory=list)
+
+
+def _next_username(prefix: str) -> str:
+    taken = set(
+        db.session.scalars(
+            select(User.username).where(User.username.like(f"{prefix}%"))
+        )
+    )
+    n = 1
+    while f"{prefix}{n:02d}" in taken:
+        n += 1
+    return f"{prefix}{n:02d}"
+
+
+def _make_account(
+    *,
+    role: Role,
+    display_name: str,
+    prefix: str,
+    shared: tuple[str, str] | None = None,
+) -> tuple[User, str]:
+    """A new account; `shared` (demo only) is a known (password, hash) pair."""
+    password, password_hash = shared or (new_password(), None)
+    user = User(
+        username=_next_username(prefix),
+        password_hash=password_hash or hash_password(password),
+        role=role,
+        display_name=display_name,
+        must_change_password=shared is None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user, password
+
+
+def _apply(obj: object, values: dict[str, object]) -> bool:
+    changed = False
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+            changed = True
+    return changed
+
+
+def import_schools(
+    *,
+    actor: User | None,
+    data: bytes,
+    filename: str,
+    shared: tuple[str, str] | None = None,
+) -> ImportResult:
+    """Create or update schools and their contact accounts from a CSV/XLSX file.
+
+    All or nothing: if any row is bad, the result carries every error and nothing
+    is written. Re-importing the same file changes nothing.
+    `shared` (demo only) gives every new account the same known password.
+    """
+    result = ImportResult()
+    try:
+        table = read_table(
+            data, filename=filename, columns=SCHOOL_COLUMNS, required={"name"}
+        )
+    except TableError as exc:
+        result.errors.append(RowError(1, str(exc)))
+        return result
+    rows, result.errors = validate_schools(table)
+    existing = {s.name: s for s in db.session.scalars(select(School))}
+    for row in rows:  # a short name may not collide with another existing school
+        for school in existing.values():
+            if (
+                row.short_name
+                and school.short_name == row.short_name
+                and (school.name != row.name)
+            ):
+                result.errors.append(
+                    RowError(row.row, f"简称“{row.short_name}”已被“{school.name}”使用")
+                )
+    if result.errors:
+        return result
+    for row in rows:
+        values = {
+            "short_name": row.short_name,
+            "aliases": "|".join(row.aliases),
+            "kind": row.kind,
+            "contact_name": row.contact_name,
+            "contact_phone": row.phone,
+            "contact_email": row.email,
+        }
+        school = existing.get(row.name)
+        if school is None:
+            school = School(name=row.name, **values)
+            db.session.add(school)
+            db.session.flush()
+            user, password = _make_account(
+                role=Role.SCHOOL,
+                display_name=row.contact_name or row.name,
+                prefix="school",
+                shared=shared,
+            )
+            user.school_id = school.id
+            result.created += 1
+            result.credentials.append(
+                Credential(
+                    user.username, password, "高校联络员", user.display_name, row.name
+                )
+            )
+            record(
+                actor_id=actor.id if actor else None, action="school.create", obj=school
+            )
+        elif _apply(school, values):
+            result.updated += 1
+            record(
+                actor_id=actor.id if actor else None, action="school.update", obj=school
+            )
+        else:
+            result.unchanged += 1
+    db.session.flush()
+    return result
+
+
+def known_schools() -> list[KnownSchool]:
+    return [
+        KnownSchool(s.id, s.name, s.short_name, tuple(s.alias_list))
+        for s in db.session.scalars(select(School).order_by(School.id))
+    ]
+
+
+def import_judges(
+    *,
+    actor: User | None,
+    data: bytes,
+    filename: str,
+    shared: tuple[str, str] | None = None,
+) -> ImportResult:
+    """Create or update judges and their accounts; all or nothing, like schools."""
+    result = ImportResult()
+    try:
+        table = read_table(
+            data,
+            filename=filename,
+            columns=JUDGE_COLUMNS,
+            required={"name", "affiliation"},
+        )
+    except TableError as exc:
+        result.errors.append(RowError(1, str(exc)))
+        return result
+    rows, result.errors = validate_judges(table, known_schools())
+    if result.errors:
+        return result
+    existing = {(j.name, j.affiliation): j for j in db.session.scalars(select(Judge))}
+    for row in rows:
+        values = {
+            "title": row.title,
+            "school_id": row.school_id,
+            "expertise": "|".join(row.expertise),
+            "phone": row.phone,
+            "email": row.email,
+            "capacity": row.capacity,
+        }
+        judge = existing.get((row.name, row.affiliation))
+        if judge is None:
+            user, password = _make_account(
+                role=Role.JUDGE,
+                display_name=row.name,
+                prefix="judge",
+                shared=shared,
+            )
+            judge = Judge(
+                user_id=user.id, name=row.name, affiliation=row.affiliation, **values
+            )
+            db.session.add(judge)
+            db.session.flush()
+            result.created += 1
+            result.credentials.append(
+                Credential(
+                    user.username, password, "评审专家", row.name, row.affiliation
+                )
+            )
+            record(
+                actor_id=actor.id if actor else None, action="judge.create", obj=judge
+            )
+        elif _apply(judge, values):
+            result.updated += 1
+            record(
+                actor_id=actor.id if actor else None, action="judge.update", obj=judge
+            )
+        else:
+            result.unchanged += 1
+    db.session.flush()
+    return result
+
+
+def credentials_xlsx(credentials: list[Credential]) -> bytes:
+    """The sheet of new accounts and one-time passwords to hand out."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "账号"
+    sheet.append(["用户名", "初始密码", "角色", "姓名/联系人", "单位", "说明"])
+    for c in credentials:
+        sheet.append(
+            [
+                safe_cell(v)
+                for v in (
+                    c.username,
+                    c.password,
+                    c.role,
+                    c.name,
+                    c.organisation,
+                    "首次登录后须修改密码",
+                )
+            ]
+        )
+    for column, width in zip("ABCDEF", (12, 14, 12, 16, 30, 22), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

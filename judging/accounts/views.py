@@ -1,0 +1,212 @@
+"""Login, passwords, the role home page and the organiser's account pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from judging.accounts import service
+from judging.accounts.forms import (
+    ActionForm,
+    CredentialsForm,
+    ImportForm,
+    LoginForm,
+    PasswordForm,
+)
+from judging.accounts.models import Judge, Role, School, User
+from judging.auth import organiser_required
+from judging.extensions import db
+from judging.responses import xlsx_download
+
+bp = Blueprint("accounts", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only our own absolute paths: never another host, never "//evil"."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or "\n" in target or "\r" in target:
+        return None
+    return target
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("accounts.login"))
+    if current_user.role == Role.ORGANISER:
+        return redirect(url_for("competitions.index"))
+    if current_user.role == Role.SCHOOL:
+        return redirect(url_for("competitions.school_home"))
+    return redirect(url_for("competitions.judge_home"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(
+                username=form.username.data.strip(),
+                password=form.password.data,
+                address=request.remote_addr or "",
+            )
+        except service.AccountError as exc:
+            db.session.commit()  # keep the failed attempt: throttling counts it
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(safe_next(form.next.data) or url_for("accounts.home"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    form = ActionForm()
+    if form.validate_on_submit():
+        service.logout(user=current_user)
+        db.session.commit()
+        logout_user()
+        flash(_("您已退出登录。"), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                user=current_user, current=form.current.data, new=form.new.data
+            )
+        except service.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the new session version
+            flash(_("密码已修改。"), "success")
+            return redirect(url_for("accounts.home"))
+    return render_template("accounts/password.html", form=form)
+
+
+# --- organiser: accounts, schools, judges ---------------------------------
+
+
+@bp.route("/admin/users")
+@organiser_required
+def users():
+    role = request.args.get("role", "")
+    query = select(User).order_by(User.role, User.username)
+    if role in set(Role):
+        query = query.where(User.role == role)
+    page = db.paginate(query, per_page=50)
+    return render_template(
+        "accounts/users.html", page=page, role=role, form=ActionForm()
+    )
+
+
+@bp.route("/admin/users/<int:user_id>/reset", methods=["POST"])
+@organiser_required
+def reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    password = service.reset_password(actor=current_user, user=user)
+    db.session.commit()
+    return render_template("accounts/reset_done.html", user=user, password=password)
+
+
+@bp.route("/admin/users/<int:user_id>/enabled", methods=["POST"])
+@organiser_required
+def set_enabled(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    enabled = request.form.get("enabled") == "1"
+    try:
+        service.set_enabled(actor=current_user, user=user, enabled=enabled)
+    except service.AccountError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "账号 %(name)s 已%(state)s。",
+                name=user.username,
+                state=_("启用") if enabled else _("停用"),
+            ),
+            "success",
+        )
+    return redirect(url_for("accounts.users", role=request.args.get("role", "")))
+
+
+@bp.route("/admin/schools")
+@organiser_required
+def schools():
+    rows = db.session.execute(
+        select(School, func.count(User.id))
+        .outerjoin(User, User.school_id == School.id)
+        .group_by(School.id)
+        .order_by(School.id)
+    ).all()
+    return render_template("accounts/schools.html", rows=rows)
+
+
+@bp.route("/admin/judges")
+@organiser_required
+def judges():
+    items = db.session.scalars(select(Judge).order_by(Judge.id)).all()
+    return render_template("accounts/judges.html", judges=items)
+
+
+@bp.route("/admin/<any(schools, judges):kind>/import", methods=["GET", "POST"])
+@organiser_required
+def import_people(kind: str):
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        importer = (
+            service.import_schools if kind == "schools" else service.import_judges
+        )
+        result = importer(
+            actor=current_user, data=upload.read(), filename=upload.filename or ""
+        )
+        if result.errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "导入完成：新增 %(c)d，更新 %(u)d，未变 %(n)d。",
+                    c=result.created,
+                    u=result.updated,
+                    n=result.unchanged,
+                ),
+                "success",
+            )
+    return render_template(
+        "accounts/import.html",
+        form=form,
+        kind=kind,
+        result=result,
+        credentials_form=CredentialsForm(),
+    )
+
+
+@bp.route("/admin/credentials.xlsx", methods=["POST"])
+@organiser_required
+def credentials():
+    form = CredentialsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    rows = [r.split("\t") for r in form.rows.data if r.count("\t") == 4]
+    creds = [service.Credential(*row) for row in rows]
+    return xlsx_download(service.credentials_xlsx(creds), "账号与初始密码.xlsx")

@@ -1,0 +1,1 @@
+"""Anonymity capability."""

@@ -1,0 +1,113 @@
+"""Command-line interface: `flask --app judging <command>`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+
+from judging.extensions import db
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    db.session.rollback()
+    sys.exit(1)
+
+
+def init_database() -> None:
+    """Bring an empty or older database to the newest schema (Alembic upgrade)."""
+    upgrade()
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or upgrade the database schema to the newest migration."""
+        init_database()
+        click.echo("数据库已是最新结构。")
+
+    @app.cli.command("demo")
+    @click.option("--password", default=None, help="所有演示账号的密码")
+    def demo(password: str | None) -> None:
+        """Create demo data (idempotent): organiser, schools, judges, a competition."""
+        from judging.demo import build_demo
+
+        init_database()
+        password = password or current_app.config["DEMO_PASSWORD"]
+        lines = build_demo(password=password, today=date.today())
+        db.session.commit()
+        click.echo("演示数据已就绪。登录方式：")
+        for line in lines:
+            click.echo("  " + line)
+
+    @app.cli.command("create-organiser")
+    @click.argument("username")
+    @click.option("--password", default=None, help="省略时交互输入")
+    def create_organiser(username: str, password: str | None) -> None:
+        """Create an organiser account."""
+        from judging.accounts.service import AccountError
+        from judging.accounts.service import create_organiser as create
+
+        if password is None:
+            password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+        try:
+            create(username=username, password=password)
+        except AccountError as exc:
+            _fail([str(exc)])
+        db.session.commit()
+        click.echo(f"已创建主办方管理员 {username}。")
+
+    def _import(kind: str, file: str, credentials: str | None) -> None:
+        from judging.accounts import service
+
+        importer = (
+            service.import_schools if kind == "schools" else service.import_judges
+        )
+        path = Path(file)
+        result = importer(actor=None, data=path.read_bytes(), filename=path.name)
+        if result.errors:
+            _fail(
+                [f"导入失败，未写入任何数据（{len(result.errors)} 处错误）："]
+                + [f"  {e}" for e in result.errors]
+            )
+        db.session.commit()
+        click.echo(
+            f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}。"
+        )
+        if credentials and result.credentials:
+            Path(credentials).write_bytes(service.credentials_xlsx(result.credentials))
+            click.echo(f"新账号及初始密码已写入 {credentials}")
+        elif result.credentials:
+            click.echo("新账号（初始密码仅显示一次）：")
+            for c in result.credentials:
+                click.echo(f"  {c.username}\t{c.password}\t{c.name}\t{c.organisation}")
+
+    @app.cli.command("import-schools")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option(
+        "--credentials",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="把新账号和初始密码写入该 XLSX 文件",
+    )
+    def import_schools(file: str, credentials: str | None) -> None:
+        """Import schools (and their contact accounts) from CSV or XLSX."""
+        _import("schools", file, credentials)
+
+    @app.cli.command("import-judges")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option(
+        "--credentials",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="把新账号和初始密码写入该 XLSX 文件",
+    )
+    def import_judges(file: str, credentials: str | None) -> None:
+        """Import judges (and their accounts) from CSV or XLSX."""
+        _import("judges", file, credentials)

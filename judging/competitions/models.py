@@ -1,0 +1,130 @@
+"""Competitions, their rubric criteria, award tiers and per-school extensions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from judging.dbtypes import UTCDateTime, utcnow
+from judging.extensions import db
+
+
+class Phase(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    REVIEWING = "reviewing"
+    FINALISED = "finalised"
+    PUBLISHED = "published"
+
+
+PHASE_ORDER = tuple(Phase)
+
+
+class Competition(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str] = mapped_column(Text, default="")
+    code_prefix: Mapped[str] = mapped_column(String(16), default="ZW")
+    phase: Mapped[str] = mapped_column(String(16), default=Phase.DRAFT)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    min_entries: Mapped[int] = mapped_column(default=1)
+    max_entries: Mapped[int] = mapped_column(default=5)
+    file_types: Mapped[str] = mapped_column(String(40), default="pdf,docx")
+    max_file_mb: Mapped[int] = mapped_column(default=20)
+    min_words: Mapped[int | None] = mapped_column()
+    max_words: Mapped[int | None] = mapped_column()
+    reviews_per_entry: Mapped[int] = mapped_column(default=3)
+    disagreement_threshold: Mapped[Decimal] = mapped_column(
+        Numeric(6, 2), default=Decimal("20")
+    )
+    issuer: Mapped[str] = mapped_column(String(120), default="")
+    issued_on: Mapped[date | None] = mapped_column(Date)
+    seal_sha256: Mapped[str | None] = mapped_column(String(64))
+    assignment_seed: Mapped[int | None] = mapped_column()
+    ranking_method: Mapped[str | None] = mapped_column(String(16))
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="competition",
+        order_by="Criterion.position",
+        cascade="all, delete-orphan",
+    )
+    tiers: Mapped[list[AwardTier]] = relationship(
+        back_populates="competition",
+        order_by="AwardTier.position",
+        cascade="all, delete-orphan",
+    )
+
+    __table_args__ = (
+        CheckConstraint("min_entries >= 0 AND max_entries >= min_entries", "quota"),
+        CheckConstraint("closes_at > opens_at", "window"),
+        CheckConstraint("reviews_per_entry >= 1", "reviews"),
+    )
+
+    @property
+    def accepted_types(self) -> frozenset[str]:
+        return frozenset(t for t in self.file_types.split(",") if t)
+
+    @property
+    def max_total(self) -> int:
+        return sum(c.max_points for c in self.criteria)
+
+
+class Criterion(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id"))
+    position: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(String(80))
+    guidance: Mapped[str] = mapped_column(Text, default="")
+    max_points: Mapped[int] = mapped_column()
+
+    competition: Mapped[Competition] = relationship(back_populates="criteria")
+
+    __table_args__ = (
+        UniqueConstraint("competition_id", "position"),
+        CheckConstraint("max_points > 0", "points"),
+    )
+
+
+class AwardTier(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id"))
+    position: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(String(40))
+    share_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    count: Mapped[int | None] = mapped_column()
+
+    competition: Mapped[Competition] = relationship(back_populates="tiers")
+
+    __table_args__ = (UniqueConstraint("competition_id", "position"),)
+
+
+class Extension(db.Model):
+    """A dated extension of the deadline for one school."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (UniqueConstraint("competition_id", "school_id"),)

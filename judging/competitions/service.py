@@ -1,0 +1,249 @@
+"""Competition use cases: create, edit, and the one guarded phase machine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from judging.accounts.models import User
+from judging.audit.service import record
+from judging.competitions.models import AwardTier, Competition, Criterion, Phase
+from judging.competitions.rules import (
+    PHASE_LABELS,
+    PHASES,
+    Settings,
+    end_of_day,
+    start_of_day,
+    validate_settings,
+)
+from judging.extensions import db
+
+
+class CompetitionError(ValueError):
+    """A refused competition change; `errors` are Chinese sentences for the user."""
+
+    def __init__(self, errors: list[str] | str):
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        super().__init__("；".join(self.errors))
+
+
+@dataclass(frozen=True)
+class Extras:
+    theme: str = ""
+    code_prefix: str = "ZW"
+    disagreement_threshold: Decimal = Decimal("20")
+    issuer: str = ""
+    issued_on: object = None
+
+
+def scores_exist(competition: Competition) -> bool:
+    from judging.review.models import Score
+
+    return bool(
+        db.session.scalar(
+            select(func.count(Score.id))
+            .join(Criterion, Criterion.id == Score.criterion_id)
+            .where(Criterion.competition_id == competition.id)
+        )
+    )
+
+
+def _apply_settings(c: Competition, s: Settings, extras: Extras) -> None:
+    c.title = s.title.strip()
+    c.opens_at = start_of_day(s.opens_on)
+    c.closes_at = end_of_day(s.closes_on)
+    c.min_entries, c.max_entries = s.min_entries, s.max_entries
+    c.file_types = ",".join(sorted(s.file_types))
+    c.max_file_mb = s.max_file_mb
+    c.min_words, c.max_words = s.min_words, s.max_words
+    c.reviews_per_entry = s.reviews_per_entry
+    c.theme = extras.theme
+    c.code_prefix = extras.code_prefix or "ZW"
+    c.disagreement_threshold = extras.disagreement_threshold
+    c.issuer = extras.issuer
+    c.issued_on = extras.issued_on
+
+
+def _rubric_changed(c: Competition, s: Settings) -> bool:
+    old = [(x.name, x.max_points, x.guidance) for x in c.criteria]
+    return old != [(x.name, x.max_points, x.guidance) for x in s.criteria]
+
+
+def _replace_rubric_and_tiers(c: Competition, s: Settings) -> None:
+    c.criteria.clear()
+    c.tiers.clear()
+    db.session.flush()
+    for i, spec in enumerate(s.criteria, start=1):
+        c.criteria.append(
+            Criterion(
+                position=i,
+                name=spec.name.strip(),
+                guidance=spec.guidance,
+                max_points=spec.max_points,
+            )
+        )
+    for i, spec in enumerate(s.tiers, start=1):
+        c.tiers.append(
+            AwardTier(
+                position=i,
+                name=spec.name.strip(),
+                share_percent=spec.share_percent,
+                count=spec.count,
+            )
+        )
+
+
+def create_competition(
+    *, actor: User, settings: Settings, extras: Extras
+) -> Competition:
+    """A new competition in the draft phase, refused whole if a setting is invalid."""
+    errors = validate_settings(settings)
+    if errors:
+        raise CompetitionError(errors)
+    c = Competition(phase=Phase.DRAFT)
+    _apply_settings(c, settings, extras)
+    db.session.add(c)
+    _replace_rubric_and_tiers(c, settings)
+    db.session.flush()
+    record(
+        actor_id=actor.id,
+        action="competition.create",
+        obj=c,
+        competition_id=c.id,
+        title=c.title,
+    )
+    return c
+
+
+def update_competition(
+    *, actor: User, competition: Competition, settings: Settings, extras: Extras
+) -> None:
+    """Edit settings; the rubric is locked once any score exists."""
+    errors = validate_settings(settings)
+    rubric_changed = _rubric_changed(competition, settings)
+    if rubric_changed and scores_exist(competition):
+        errors.append("已有评分记录，评分细则不能再修改。")
+    if competition.phase in (Phase.FINALISED, Phase.PUBLISHED):
+        errors.append("结果已定稿，竞赛设置不能再修改。")
+    if errors:
+        raise CompetitionError(errors)
+    _apply_settings(competition, settings, extras)
+    tiers_changed = [(t.name, t.share_percent, t.count) for t in competition.tiers] != [
+        (t.name, t.share_percent, t.count) for t in settings.tiers
+    ]
+    if rubric_changed or tiers_changed:
+        _replace_rubric_and_tiers(competition, settings)
+    db.session.flush()
+    record(
+        actor_id=actor.id,
+        action="competition.update",
+        obj=competition,
+        competition_id=competition.id,
+    )
+
+
+# --- phases ------------------------------------------------------------------
+
+# Each capability registers what must hold before, and what happens on, entering a
+# phase; the machine itself (one step forward, guards, audit) lives only here.
+Guard = Callable[[Competition], list[str]]
+Action = Callable[[Competition, User], None]
+GUARDS: dict[str, list[Guard]] = {p: [] for p in PHASES}
+ACTIONS: dict[str, list[Action]] = {p: [] for p in PHASES}
+
+
+def guard(phase: str) -> Callable[[Guard], Guard]:
+    def register(fn: Guard) -> Guard:
+        GUARDS[phase].append(fn)
+        return fn
+
+    return register
+
+
+def on_enter(phase: str) -> Callable[[Action], Action]:
+    def register(fn: Action) -> Action:
+        ACTIONS[phase].append(fn)
+        return fn
+
+    return register
+
+
+@guard(Phase.OPEN)
+def _rubric_present(c: Competition) -> list[str]:
+    errors = []
+    if not c.criteria or c.max_total <= 0:
+        errors.append("请先设置评分细则。")
+    if not c.tiers:
+        errors.append("请先设置奖项。")
+    return errors
+
+
+def next_phase(competition: Competition) -> str | None:
+    index = PHASES.index(competition.phase)
+    return PHASES[index + 1] if index + 1 < len(PHASES) else None
+
+
+def transition_problems(competition: Competition, target: str) -> list[str]:
+    """Why the competition cannot move to `target` now (empty when it can)."""
+    if target != next_phase(competition):
+        return [
+            f"竞赛当前为“{PHASE_LABELS[competition.phase]}”，"
+            f"不能直接进入“{PHASE_LABELS.get(target, target)}”。"
+        ]
+    problems: list[str] = []
+    for check in GUARDS[target]:
+        problems.extend(check(competition))
+    return problems
+
+
+def advance_phase(*, actor: User, competition: Competition, target: str) -> None:
+    """Move one step along draft → open → closed → reviewing → finalised → published."""
+    problems = transition_problems(competition, target)
+    if problems:
+        raise CompetitionError(problems)
+    previous = competition.phase
+    competition.phase = target
+    for action in ACTIONS[target]:
+        action(competition, actor)
+    db.session.flush()
+    record(
+        actor_id=actor.id,
+        action="competition.phase",
+        obj=competition,
+        competition_id=competition.id,
+        before=previous,
+        after=target,
+    )
+
+
+def dashboard_rows() -> list[dict]:
+    """Every competition with its phase and key counts, newest first."""
+    from judging.submissions.models import Entry, EntryStatus
+
+    counts = dict(
+        db.session.execute(
+            select(Entry.competition_id, func.count(Entry.id))
+            .where(Entry.status == EntryStatus.SUBMITTED)
+            .group_by(Entry.competition_id)
+        ).all()
+    )
+    schools = dict(
+        db.session.execute(
+            select(Entry.competition_id, func.count(func.distinct(Entry.school_id)))
+            .where(Entry.status == EntryStatus.SUBMITTED)
+            .group_by(Entry.competition_id)
+        ).all()
+    )
+    rows = []
+    for c in db.session.scalars(select(Competition).order_by(Competition.id.desc())):
+        rows.append(
+            {
+                "competition": c,
+                "entries": counts.get(c.id, 0),
+                "schools": schools.get(c.id, 0),
+            }
+        )
+    return rows

@@ -1,0 +1,52 @@
+"""Configuration defaults; instance/config.py and JUDGING_* variables override them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DefaultConfig:
+    """Settings that work on a laptop with SQLite; production overrides a few."""
+
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default: instance/judging.sqlite3
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    UPLOAD_FOLDER: str | None = None  # default: instance/uploads
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh", "en")
+    DISPLAY_TIMEZONE = "Asia/Shanghai"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_IDLE_MINUTES = 60
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    WTF_CSRF_TIME_LIMIT = None
+    SITE_TITLE = "征文评审系统"
+    DEMO_PASSWORD = "demo-2026"
+
+
+def ensure_secret_key(instance_path: Path) -> str:
+    """Return the instance's persistent secret key, creating it on first use.
+
+    A development install must survive restarts without logging everyone out,
+    and must never ship a key in the repository.
+    """
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key

@@ -1,0 +1,116 @@
+"""Demo data: the Chongqing universities, 20 judges and an open essay competition."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from judging.accounts import service as accounts
+from judging.accounts.models import Role, User
+from judging.competitions import service as competitions
+from judging.competitions.models import Competition, Phase
+from judging.competitions.rules import DEFAULT_RUBRIC, DEFAULT_TIERS, Settings
+from judging.extensions import db
+
+SCHOOLS_CSV = Path(__file__).parent / "data" / "schools-chongqing.csv"
+ESSAY_TITLE = "“理论强基促发展 我为产改作贡献”主题征文"
+
+# (name, title, affiliation, expertise): some from listed schools, some outside.
+DEMO_JUDGES = (
+    ("王建国", "教授", "重庆大学", "劳动关系|产业工人"),
+    ("李秀英", "教授", "西南大学", "马克思主义理论|思想政治教育"),
+    ("张志强", "副教授", "重庆医科大学", "公共卫生|职业健康"),
+    ("刘海燕", "教授", "重庆邮电大学", "数字经济|技能形成"),
+    ("陈立新", "研究员", "重庆交通大学", "交通运输|工匠精神"),
+    ("杨光明", "教授", "重庆师范大学", "教育学|职业教育"),
+    ("赵文静", "副教授", "重庆工商大学", "劳动经济学|收入分配"),
+    ("黄振华", "教授", "西南政法大学", "劳动法|工会法"),
+    ("周晓梅", "教授", "四川外国语大学", "社会学|调查研究"),
+    ("吴永红", "副教授", "重庆理工大学", "人力资源管理|技能人才"),
+    ("徐春林", "教授", "长江师范学院", "教育管理"),
+    ("孙丽华", "副教授", "重庆工业职业技术学院", "职业教育|产教融合"),
+    ("胡德明", "研究员", "重庆社会科学院", "产业政策|区域经济"),
+    ("朱红梅", "研究员", "中共重庆市委党校", "党的建设|工会工作"),
+    ("高建华", "高级经济师", "重庆市总工会", "工会工作|产业工人队伍建设改革"),
+    ("林少华", "正高级政工师", "重庆市教育委员会", "教育政策"),
+    ("何静", "研究员", "重庆市人力资源和社会保障局", "就业政策|技能评价"),
+    ("郭伟", "教授级高工", "重庆长安汽车股份有限公司", "制造业|技能人才"),
+    ("马晓东", "编审", "重庆日报社", "写作规范|新闻传播"),
+    ("罗明", "研究员", "重庆市教科文卫体工会", "工会理论|劳动竞赛"),
+)
+
+
+def judges_csv() -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "title", "affiliation", "expertise"])
+    writer.writerows(DEMO_JUDGES)
+    return out.getvalue().encode()
+
+
+def build_demo(*, password: str, today: date) -> list[str]:
+    """Create the demo data if missing; running it again keeps what exists.
+
+    Returns lines telling how to log in as each role.
+    """
+    shared = (password, accounts.hash_password(password))
+    if db.session.scalar(select(User).where(User.username == "admin")) is None:
+        admin = accounts.create_organiser(
+            username="admin", password=password, display_name="产业工会管理员"
+        )
+    else:
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+    schools = accounts.import_schools(
+        actor=admin,
+        data=SCHOOLS_CSV.read_bytes(),
+        filename=SCHOOLS_CSV.name,
+        shared=shared,
+    )
+    judges = accounts.import_judges(
+        actor=admin, data=judges_csv(), filename="judges.csv", shared=shared
+    )
+    problems = [str(e) for e in schools.errors + judges.errors]
+    if problems:
+        raise RuntimeError("; ".join(problems))
+    if (
+        db.session.scalar(select(Competition).where(Competition.title == ESSAY_TITLE))
+        is None
+    ):
+        settings = Settings(
+            title=ESSAY_TITLE,
+            opens_on=today - timedelta(days=10),
+            closes_on=today + timedelta(days=30),
+            min_entries=1,
+            max_entries=5,
+            file_types=frozenset({"pdf", "docx"}),
+            max_file_mb=20,
+            min_words=None,
+            max_words=None,
+            reviews_per_entry=3,
+            criteria=DEFAULT_RUBRIC,
+            tiers=DEFAULT_TIERS,
+        )
+        essay = competitions.create_competition(
+            actor=admin,
+            settings=settings,
+            extras=competitions.Extras(
+                theme="围绕产业工人队伍建设改革开展理论研究与调查研究。",
+                code_prefix=f"ZW{today.year}",
+                issuer="重庆市教科文卫体工会",
+                issued_on=today.replace(day=1),
+            ),
+        )
+        competitions.advance_phase(actor=admin, competition=essay, target=Phase.OPEN)
+    db.session.flush()
+    school_count = schools.created + schools.unchanged + schools.updated
+    return [
+        f"主办方管理员: admin / {password}",
+        f"高校联络员: school01 … school{school_count:02d} / {password}"
+        "（school01 = 重庆大学）",
+        f"评审专家: judge01 … judge{len(DEMO_JUDGES):02d} / {password}",
+        f"角色: {Role.ORGANISER}, {Role.SCHOOL}, {Role.JUDGE}",
+    ]

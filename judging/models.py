@@ -1,0 +1,34 @@
+"""Every capability's models, imported together so the metadata is complete."""
+
+from judging.accounts.models import Judge, LoginAttempt, Role, School, User
+from judging.anonymity.models import Finding
+from judging.assignment.models import Assignment, Conflict
+from judging.audit.models import AuditEvent
+from judging.certificates.models import Certificate
+from judging.competitions.models import AwardTier, Competition, Criterion, Extension
+from judging.results.models import Result
+from judging.review.models import Review, Score
+from judging.submissions.models import Author, Entry, StoredFile
+
+__all__ = [
+    "Assignment",
+    "AuditEvent",
+    "Author",
+    "AwardTier",
+    "Certificate",
+    "Competition",
+    "Conflict",
+    "Criterion",
+    "Entry",
+    "Extension",
+    "Finding",
+    "Judge",
+    "LoginAttempt",
+    "Result",
+    "Review",
+    "Role",
+    "School",
+    "Score",
+    "StoredFile",
+    "User",
+]

@@ -1,0 +1,33 @@
+"""Frozen results: each entry's score, rank and award tier."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from judging.dbtypes import UTCDateTime, utcnow
+from judging.extensions import db
+
+
+class Result(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competition.id"), index=True
+    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), unique=True)
+    method: Mapped[str] = mapped_column(String(16))
+    score: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    low: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    high: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    rank: Mapped[int | None] = mapped_column()
+    tier_name: Mapped[str | None] = mapped_column(String(40))
+    tier_position: Mapped[int | None] = mapped_column()
+    tier_probability: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    is_excluded: Mapped[bool] = mapped_column(default=False)
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entry = relationship("Entry")

@@ -1,0 +1,91 @@
+"""Entries (submitted essays), their authors and stored files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from judging.dbtypes import UTCDateTime, utcnow
+from judging.extensions import db
+
+
+class EntryStatus(StrEnum):
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+
+
+CATEGORIES = ("理论研究", "调研报告")
+
+
+class StoredFile(db.Model):
+    """A file kept under instance/uploads by its SHA-256, never by a user's name."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Entry(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id"))
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    # 1..max_entries while submitted, NULL once withdrawn: the unique constraint
+    # makes the per-school maximum hold under concurrent submissions.
+    slot: Mapped[int | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default=EntryStatus.SUBMITTED)
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(20))
+    advisor: Mapped[str] = mapped_column(String(80), default="")
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[str] = mapped_column(String(300), default="")
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    review_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    word_count: Mapped[int] = mapped_column(default=0)
+    reopened_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+
+    authors: Mapped[list[Author]] = relationship(
+        back_populates="entry", order_by="Author.position", cascade="all, delete-orphan"
+    )
+    file: Mapped[StoredFile] = relationship(foreign_keys=[file_id])
+    review_file: Mapped[StoredFile | None] = relationship(foreign_keys=[review_file_id])
+    school = relationship("School")
+    competition = relationship("Competition")
+
+    __table_args__ = (
+        UniqueConstraint("competition_id", "school_id", "slot"),
+        CheckConstraint("slot IS NULL OR slot >= 1", "slot"),
+    )
+
+    @property
+    def author_names(self) -> list[str]:
+        return [a.name for a in self.authors]
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k for k in self.keywords.replace("；", ";").split(";") if k.strip()]
+
+
+class Author(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"))
+    position: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(String(80))
+    department: Mapped[str] = mapped_column(String(120), default="")
+    title: Mapped[str] = mapped_column(String(80), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+
+    entry: Mapped[Entry] = relationship(back_populates="authors")
+
+    __table_args__ = (UniqueConstraint("entry_id", "position"),)

@@ -1,0 +1,148 @@
+"""Read CSV and XLSX uploads into rows of text, whatever Excel saved them as.
+
+Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+MAX_ROWS = 20_000
+
+
+class TableError(ValueError):
+    """The file cannot be read as a table; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, str]], ...]  # (spreadsheet row number, cells)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a CSV saved by Excel: UTF-8 (with or without BOM) or GB18030/GBK.
+
+    Excel in China saves "CSV" as GBK; GB18030 is its superset and decodes both.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise TableError(
+            "文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV。"
+        ) from exc
+
+
+def _clean(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+def _normalise_header(cells: list[object], aliases: dict[str, str]) -> list[str]:
+    names = []
+    for cell in cells:
+        key = _clean(cell).lower().replace(" ", "_")
+        names.append(aliases.get(key, key))
+    return names
+
+
+def read_table(
+    data: bytes, *, filename: str, columns: dict[str, str], required: set[str]
+) -> Table:
+    """Parse an uploaded CSV or XLSX file into numbered rows keyed by column name.
+
+    `columns` maps every accepted header (Chinese or English, lower case) to the
+    canonical name. A file missing a required column is refused as a whole.
+    """
+    if not data:
+        raise TableError("文件为空。")
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        raw_rows = _xlsx_rows(data)
+    elif filename.lower().endswith((".xlsx", ".xls", ".xlsm")):
+        raise TableError("无法读取该 Excel 文件，请另存为 .xlsx 或 CSV 后重试。")
+    else:
+        text = decode_text(data)
+        if "\x00" in text:
+            raise TableError("文件不是文本格式的 CSV。")
+        try:
+            raw_rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as exc:
+            raise TableError(f"CSV 格式错误：{exc}") from exc
+    raw_rows = [r for r in raw_rows if any(_clean(c) for c in r)] if raw_rows else []
+    if not raw_rows:
+        raise TableError("文件中没有表头。")
+    header = _normalise_header(list(raw_rows[0]), columns)
+    missing = sorted(required - set(header))
+    if missing:
+        chinese = {}
+        for header_name, canonical in columns.items():
+            if not header_name.isascii():
+                chinese.setdefault(canonical, header_name)
+        names = "、".join(
+            f"{chinese[m]}（{m}）" if m in chinese else m for m in missing
+        )
+        raise TableError(f"缺少必需的列：{names}。")
+    if len(raw_rows) > MAX_ROWS:
+        raise TableError(f"行数过多（上限 {MAX_ROWS} 行）。")
+    rows = []
+    for number, raw in enumerate(raw_rows[1:], start=2):
+        cells = {
+            name: _clean(raw[i]) if i < len(raw) else ""
+            for i, name in enumerate(header)
+            if name
+        }
+        rows.append((number, cells))
+    return Table(header=tuple(header), rows=tuple(rows))
+
+
+def _xlsx_rows(data: bytes) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if sum(i.file_size for i in zf.infolist()) > 200 * 1024 * 1024:
+                raise TableError("Excel 文件解压后过大。")
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except TableError:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds on damaged files
+        raise TableError("无法读取该 Excel 文件，文件可能已损坏。") from exc
+    sheet = book.worksheets[0]
+    rows = []
+    for row in sheet.iter_rows(values_only=True):
+        rows.append(list(row))
+        if len(rows) > MAX_ROWS + 1:
+            break
+    book.close()
+    return rows
+
+
+SPLIT_LIST = re.compile(r"[|、;；,，/]+")
+
+
+def split_list(value: str) -> list[str]:
+    """Split a cell like "重医|重医大" or "重医、重医大" into its items."""
+    return [v.strip() for v in SPLIT_LIST.split(value) if v.strip()]
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise spreadsheet formula injection in exported text cells."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

@@ -1,0 +1,212 @@
+"""Request-level wiring: locale, login loading, timeouts, headers, errors, filters."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Flask,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from judging.accounts.models import Role, User
+from judging.extensions import db, login_manager
+
+log = logging.getLogger("judging")
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; frame-src 'self'; frame-ancestors 'self'; "
+    "base-uri 'self'; form-action 'self'"
+)
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in ("zh", "en"):
+        return lang
+    return "zh"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+@login_manager.user_loader
+def _load_user(token: str) -> User | None:
+    user_id, _sep, version = token.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.is_enabled:
+        return None
+    return user
+
+
+def shanghai(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Format a UTC instant in Asia/Shanghai, the competition's clock."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(SHANGHAI).strftime(fmt)
+
+
+def deadline_label(value: datetime | None) -> str:
+    """ "10 月 17 日 24:00" for an instant at local midnight, else date and time."""
+    if value is None:
+        return ""
+    local = value.astimezone(SHANGHAI)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        day = local - timedelta(days=1)
+        return f"{day.year} 年 {day.month} 月 {day.day} 日 24:00"
+    return f"{local.year} 年 {local.month} 月 {local.day} 日 {local:%H:%M}"
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    app.jinja_env.filters["shanghai"] = shanghai
+    app.jinja_env.filters["deadline"] = deadline_label
+
+    @app.before_request
+    def _sessions() -> None:
+        if not current_user.is_authenticated:
+            return None
+        now = datetime.now(UTC).timestamp()
+        idle = app.config["SESSION_IDLE_MINUTES"] * 60
+        last = session.get("seen", now)
+        started = session.get("started", now)
+        absolute = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+        if now - last > idle or now - started > absolute:
+            logout_user()
+            session.clear()
+            flash(_("登录已超时，请重新登录。"), "warning")
+            return redirect(url_for("accounts.login", next=request.full_path))
+        session["seen"] = now
+        session.setdefault("started", now)
+        if current_user.must_change_password and request.endpoint not in (
+            "accounts.change_password",
+            "accounts.logout",
+            "static",
+            "set_language",
+        ):
+            return redirect(url_for("accounts.change_password"))
+        return None
+
+    @app.after_request
+    def _headers(response):  # noqa: ANN001, ANN202
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        if response.headers.get("Content-Disposition", "").startswith("attachment"):
+            response.headers["Cache-Control"] = "no-store"
+        elif current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.context_processor
+    def _layout() -> dict:
+        from judging.competitions.models import Competition, Phase
+
+        current = None
+        if current_user.is_authenticated:
+            current = db.session.scalar(
+                select(Competition)
+                .where(Competition.phase != Phase.DRAFT)
+                .order_by(Competition.opens_at.desc())
+                .limit(1)
+            )
+        return {
+            "Role": Role,
+            "current_competition": current,
+            "site_title": app.config["SITE_TITLE"],
+            "lang": select_locale(),
+        }
+
+    @app.route("/lang/<code>")
+    def set_language(code: str):  # noqa: ANN202
+        if code in ("zh", "en"):
+            session["lang"] = code
+        target = request.referrer or ""
+        if not target.startswith(request.host_url):
+            target = url_for("accounts.home")
+        return redirect(target)
+
+    def _error(status: int, message: str):  # noqa: ANN202
+        try:
+            return render_template("error.html", status=status, message=message), status
+        except Exception:  # the page itself failed: answer plainly, never a trace
+            log.exception("error page failed (request %s)", g.get("request_id"))
+            body = f"<!doctype html><meta charset=utf-8><h1>{status}</h1>"
+            return body, status, {"Content-Type": "text/html; charset=utf-8"}
+
+    @app.errorhandler(404)
+    @app.errorhandler(403)
+    def _not_found(exc):  # noqa: ANN001, ANN202
+        db.session.rollback()
+        return _error(404, _("页面不存在，或您无权查看。"))
+
+    @app.errorhandler(405)
+    def _method(exc):  # noqa: ANN001, ANN202
+        return _error(405, _("不支持该请求方式。"))
+
+    @app.errorhandler(413)
+    def _too_large(exc):  # noqa: ANN001, ANN202
+        db.session.rollback()
+        return _error(413, _("上传的文件过大。"))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):  # noqa: ANN001, ANN202
+        db.session.rollback()
+        return _error(400, _("页面已过期或表单无效，请返回刷新后重试。"))
+
+    @app.errorhandler(400)
+    def _bad(exc):  # noqa: ANN001, ANN202
+        db.session.rollback()
+        return _error(400, _("请求无效。"))
+
+    @app.errorhandler(Exception)
+    def _server_error(exc):  # noqa: ANN001, ANN202
+        from werkzeug.exceptions import HTTPException
+
+        if isinstance(exc, HTTPException):
+            return _error(exc.code or 500, exc.description or "")
+        db.session.rollback()
+        log.exception(
+            "request %s failed: %s %s",
+            g.get("request_id"),
+            request.method,
+            request.path,
+        )
+        return _error(
+            500,
+            _(
+                "服务器内部错误，已记录（请求编号 %(rid)s）。请稍后重试。",
+                rid=g.get("request_id", ""),
+            ),
+        )

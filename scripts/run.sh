@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up, load the demo data (kept on later runs) and serve on http://127.0.0.1:5000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/flask --app judging demo
+echo "打开 http://127.0.0.1:5000 （Ctrl+C 停止）"
+exec .venv/bin/flask --app judging run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Prepare a fresh Debian machine (Python 3.11): a virtualenv with the pinned
+# packages, and with --test also Debian's chromium for the browser tests.
+# Safe to run again: it only installs what is missing or changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@";
+  else echo "需要 root 权限安装系统软件包：$*" >&2; return 1; fi
+}
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "安装系统软件包：${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  if ! "$PY" -m venv --help >/dev/null 2>&1 || ! "$PY" -c 'import ensurepip' 2>/dev/null; then
+    apt_install python3-venv
+  fi
+  "$PY" -m venv .venv
+fi
+
+stamp=.venv/.judging-installed
+digest=$(cat setup.cfg pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+extras=""
+[ $want_test = 1 ] && extras="[test]"
+current=$(cat "$stamp" 2>/dev/null || true)
+if [ "$current" != "$digest[test]" ] && \
+   { [ $want_test = 1 ] || [ "$current" != "$digest" ]; }; then
+  echo "安装 Python 依赖（首次约需几分钟）……"
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".$extras"
+  echo "$digest$extras" > "$stamp"
+fi
+
+if [ $want_test = 1 ]; then
+  apt_install chromium
+fi

@@ -1,0 +1,285 @@
+"""School and judge imports: encodings, formats, every kind of bad row."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from judging.accounts import service
+from judging.accounts.imports import KnownSchool, resolve_school, validate_schools
+from judging.accounts.models import Judge, Role, School, User
+from judging.extensions import db
+from judging.tables import TableError, read_table
+from tests.conftest import SCHOOLS_CSV, csrf_token
+
+GOOD_SCHOOLS = (
+    "名称,简称,别名,类型,联系人,联系电话,电子邮箱\n"
+    "重庆大学,重大,,本科,张三,023-65102345,zs@cqu.edu.cn\n"
+    "重庆医科大学,重医,重医大|重庆医大,本科,李四,13800138000,ls@cqmu.edu.cn\n"
+)
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_read_table_gbk_csv_from_excel():
+    data = GOOD_SCHOOLS.encode("gbk")
+
+    table = read_table(
+        data, filename="学校.csv", columns=service.SCHOOL_COLUMNS, required={"name"}
+    )
+
+    assert [cells["name"] for _n, cells in table.rows] == ["重庆大学", "重庆医科大学"]
+    assert table.rows[1][1]["aliases"] == "重医大|重庆医大"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_read_table_encodings_agree(encoding):
+    table = read_table(
+        GOOD_SCHOOLS.encode(encoding),
+        filename="s.csv",
+        columns=service.SCHOOL_COLUMNS,
+        required={"name"},
+    )
+
+    assert table.rows[0] == (
+        2,
+        {
+            "name": "重庆大学",
+            "short_name": "重大",
+            "aliases": "",
+            "kind": "本科",
+            "contact_name": "张三",
+            "phone": "023-65102345",
+            "email": "zs@cqu.edu.cn",
+        },
+    )
+
+
+def test_read_table_xlsx():
+    data = _xlsx(
+        [
+            ["name", "short_name"],
+            ["重庆大学", "重大"],
+            [None, None],
+            ["西南大学", "西大"],
+        ]
+    )
+
+    table = read_table(
+        data, filename="s.xlsx", columns=service.SCHOOL_COLUMNS, required={"name"}
+    )
+
+    assert [(n, c["name"]) for n, c in table.rows] == [(2, "重庆大学"), (3, "西南大学")]
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"", "s.csv", "文件为空"),
+        ("简称\n重大\n".encode(), "s.csv", "缺少必需的列：名称"),
+        (b"PK\x03\x04garbage", "s.xlsx", "无法读取"),
+        (b"\xff\xfe\x00\x00\x81", "s.csv", "编码"),
+    ],
+)
+def test_read_table_refuses_bad_files(data, filename, message):
+    with pytest.raises(TableError) as info:
+        read_table(
+            data, filename=filename, columns=service.SCHOOL_COLUMNS, required={"name"}
+        )
+
+    assert message in str(info.value)
+
+
+def test_validate_schools_reports_every_bad_row():
+    text = (
+        "name,short_name,email\n重庆大学,重大,bad-mail\n,西大,\n"
+        "重庆大学,重大2,\n西南大学,重大,\n"
+    )
+    table = read_table(
+        text.encode(),
+        filename="s.csv",
+        columns=service.SCHOOL_COLUMNS,
+        required={"name"},
+    )
+
+    _rows, errors = validate_schools(table)
+
+    assert [str(e) for e in errors] == [
+        "第 2 行：电子邮箱格式不正确（bad-mail）",
+        "第 3 行：学校名称为空",
+        "第 4 行：学校名称“重庆大学”与第 2 行重复",
+        "第 5 行：简称“重大”与第 2 行重复",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("affiliation", "expected"),
+    [
+        ("重庆大学", 1),
+        ("重大", 1),
+        ("重医大", 2),
+        ("重庆医科大学附属第一医院", 2),
+        ("重庆市总工会", None),
+        ("重庆社会科学院", None),
+    ],
+)
+def test_resolve_school_every_name_form(affiliation, expected):
+    schools = [
+        KnownSchool(1, "重庆大学", "重大", ()),
+        KnownSchool(2, "重庆医科大学", "重医", ("重医大",)),
+    ]
+
+    assert resolve_school(affiliation, schools) == expected
+
+
+def test_import_shared_school_list(app):
+    result = service.import_schools(
+        actor=None, data=SCHOOLS_CSV.read_bytes(), filename="schools.csv"
+    )
+    db.session.commit()
+
+    assert (result.created, result.errors) == (67, [])
+    assert db.session.scalar(select(func.count(School.id))) == 67
+    first = db.session.scalar(select(User).where(User.username == "school01"))
+    assert (first.school.name, first.role, first.must_change_password) == (
+        "重庆大学",
+        Role.SCHOOL,
+        True,
+    )
+    medical = db.session.scalar(select(School).where(School.name == "重庆医科大学"))
+    assert medical.alias_list == ["重医大"]
+
+
+def test_import_same_file_twice_changes_nothing(app):
+    data = SCHOOLS_CSV.read_bytes()
+    service.import_schools(actor=None, data=data, filename="s.csv")
+    db.session.commit()
+
+    again = service.import_schools(actor=None, data=data, filename="s.csv")
+
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 67)
+    assert again.credentials == []
+    assert db.session.scalar(select(func.count(User.id))) == 67
+
+
+def test_import_bad_file_writes_nothing(app):
+    data = (GOOD_SCHOOLS + "重庆大学,重大,,本科,,,\n").encode()
+
+    result = service.import_schools(actor=None, data=data, filename="s.csv")
+    db.session.rollback()
+
+    assert [str(e) for e in result.errors] == [
+        "第 4 行：学校名称“重庆大学”与第 2 行重复",
+        "第 4 行：简称“重大”与第 2 行重复",
+    ]
+    assert db.session.scalar(select(func.count(School.id))) == 0
+
+
+def test_import_judges_resolves_affiliation(app):
+    service.import_schools(actor=None, data=GOOD_SCHOOLS.encode(), filename="s.csv")
+    data = (
+        "姓名,职称,工作单位,研究方向,电子邮箱\n王建国,教授,重大,劳动关系、工会,w@x.cn\n"
+        "高建华,高级经济师,重庆市总工会,工会工作,\n"
+    ).encode("gbk")
+
+    result = service.import_judges(actor=None, data=data, filename="j.csv")
+    db.session.commit()
+
+    judges = db.session.scalars(select(Judge).order_by(Judge.id)).all()
+    assert result.errors == []
+    assert [
+        (j.name, j.school.name if j.school else None, j.expertise_list) for j in judges
+    ] == [("王建国", "重庆大学", ["劳动关系", "工会"]), ("高建华", None, ["工会工作"])]
+    assert [c.username for c in result.credentials] == ["judge01", "judge02"]
+
+
+def test_import_judges_unknown_school_refused(app):
+    data = "name,affiliation\n王建国,重庆不存在大学\n李四,\n,重庆市总工会\n".encode()
+
+    result = service.import_judges(actor=None, data=data, filename="j.csv")
+
+    assert [str(e) for e in result.errors] == [
+        "第 2 行：工作单位“重庆不存在大学”像是高校，但不在学校名单中"
+        "（请先导入该校或改用名单中的名称）",
+        "第 3 行：工作单位为空",
+        "第 4 行：姓名为空",
+    ]
+    assert db.session.scalar(select(func.count(Judge.id))) == 0
+
+
+def test_credentials_sheet_reads_back(app):
+    result = service.import_schools(
+        actor=None, data=GOOD_SCHOOLS.encode(), filename="s.csv"
+    )
+
+    book = load_workbook(io.BytesIO(service.credentials_xlsx(result.credentials)))
+    rows = list(book.active.iter_rows(values_only=True))
+
+    assert rows[0][:3] == ("用户名", "初始密码", "角色")
+    assert [(r[0], r[2], r[4]) for r in rows[1:]] == [
+        ("school01", "高校联络员", "重庆大学"),
+        ("school02", "高校联络员", "重庆医科大学"),
+    ]
+    assert all(len(r[1]) == 10 for r in rows[1:])
+
+
+def test_web_import_shows_errors_and_writes_nothing(client, make_user):
+    from tests.conftest import login
+
+    login(client, make_user(Role.ORGANISER))
+    token = csrf_token(client, "/admin/schools/import")
+    bad = "name,email\n重庆大学,not-an-email\n".encode("gbk")
+
+    response = client.post(
+        "/admin/schools/import",
+        data={"csrf_token": token, "file": (io.BytesIO(bad), "学校.csv")},
+        content_type="multipart/form-data",
+    )
+
+    html = response.get_data(as_text=True)
+    assert "第 2 行：电子邮箱格式不正确（not-an-email）" in html
+    assert db.session.scalar(select(func.count(School.id))) == 0
+
+
+def test_web_import_then_download_credentials(client, make_user):
+    from tests.conftest import login
+
+    login(client, make_user(Role.ORGANISER))
+    token = csrf_token(client, "/admin/schools/import")
+    response = client.post(
+        "/admin/schools/import",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(GOOD_SCHOOLS.encode()), "s.xlsx.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert "新增 2，更新 0，未变 0" in response.get_data(as_text=True)
+    users = db.session.scalars(select(User).where(User.role == Role.SCHOOL)).all()
+
+    sheet = client.post(
+        "/admin/credentials.xlsx",
+        data={
+            "csrf_token": token,
+            "rows-0": "\t".join(
+                [users[0].username, "pw", "高校联络员", "张三", "重庆大学"]
+            ),
+        },
+    )
+
+    assert sheet.headers["Content-Disposition"].startswith("attachment")
+    assert sheet.headers["Cache-Control"] == "no-store"
+    rows = list(
+        load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True)
+    )
+    assert rows[1][:5] == (users[0].username, "pw", "高校联络员", "张三", "重庆大学")

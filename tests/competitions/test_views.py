@@ -1,0 +1,159 @@
+"""Creating and editing competitions, and the guarded phase machine."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from judging.accounts.models import Role
+from judging.audit.models import AuditEvent
+from judging.competitions.models import Competition, Phase
+from judging.extensions import db
+from tests.conftest import csrf_token, login
+
+
+def _form(token: str, **overrides) -> dict:
+    data = {
+        "csrf_token": token,
+        "title": "年度工作总结征集",
+        "code_prefix": "ZJ",
+        "opens_on": "2026-09-01",
+        "closes_on": "2026-10-17",
+        "min_entries": "1",
+        "max_entries": "3",
+        "file_types": ["pdf"],
+        "max_file_mb": "10",
+        "reviews_per_entry": "3",
+        "disagreement_threshold": "15",
+        "criteria-0-name": "内容",
+        "criteria-0-max_points": "60",
+        "criteria-1-name": "规范",
+        "criteria-1-max_points": "40",
+        "tiers-0-name": "优秀",
+        "tiers-0-amount": "5",
+        "tiers-0-unit": "count",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_create_competition_stores_settings(client, make_user):
+    login(client, make_user(Role.ORGANISER))
+    token = csrf_token(client, "/competitions/new")
+
+    response = client.post("/competitions/new", data=_form(token))
+
+    c = db.session.scalar(select(Competition))
+    assert response.location == f"/competitions/{c.id}"
+    assert (c.title, c.phase, c.max_entries, c.file_types, c.max_total) == (
+        "年度工作总结征集",
+        Phase.DRAFT,
+        3,
+        "pdf",
+        100,
+    )
+    assert [(t.name, t.count, t.share_percent) for t in c.tiers] == [("优秀", 5, None)]
+    assert c.closes_at.isoformat() == "2026-10-17T16:00:00+00:00"
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == "competition.create"
+            )
+        )
+        == 1
+    )
+
+
+def test_create_competition_invalid_changes_nothing(client, make_user):
+    login(client, make_user(Role.ORGANISER))
+    token = csrf_token(client, "/competitions/new")
+
+    response = client.post(
+        "/competitions/new",
+        data=_form(token, closes_on="2026-08-01", **{"criteria-1-max_points": "0"}),
+    )
+
+    html = response.get_data(as_text=True)
+    assert "截止日期不能早于开始日期。" in html
+    assert "评分项“规范”的满分必须大于 0。" in html
+    assert db.session.scalar(select(func.count(Competition.id))) == 0
+
+
+def test_edit_form_round_trips(client, make_user, make_competition):
+    organiser = make_user(Role.ORGANISER)
+    c = make_competition(actor=organiser, phase=Phase.DRAFT)
+    login(client, organiser)
+
+    page = client.get(f"/competitions/{c.id}/edit").get_data(as_text=True)
+
+    assert 'value="选题与政治方向"' in page
+    assert 'value="测试征文"' in page
+
+
+def test_two_competitions_coexist(make_competition):
+    make_competition(title="征文")
+    make_competition(title="工作总结", max_entries=3)
+
+    assert db.session.scalar(select(func.count(Competition.id))) == 2
+
+
+def test_phase_advances_one_step_with_audit(client, make_user, make_competition):
+    organiser = make_user(Role.ORGANISER)
+    c = make_competition(actor=organiser, phase=Phase.DRAFT)
+    login(client, organiser)
+    token = csrf_token(client, f"/competitions/{c.id}")
+
+    client.post(
+        f"/competitions/{c.id}/phase", data={"csrf_token": token, "target": "open"}
+    )
+
+    assert db.session.get(Competition, c.id).phase == Phase.OPEN
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "competition.phase")
+    )
+    assert '"after": "open"' in event.detail
+
+
+def test_phase_cannot_skip(client, make_user, make_competition):
+    organiser = make_user(Role.ORGANISER)
+    c = make_competition(actor=organiser, phase=Phase.DRAFT)
+    login(client, organiser)
+    token = csrf_token(client, f"/competitions/{c.id}")
+
+    response = client.post(
+        f"/competitions/{c.id}/phase",
+        data={"csrf_token": token, "target": "reviewing"},
+        follow_redirects=True,
+    )
+
+    assert "不能直接进入“评审中”" in response.get_data(as_text=True)
+    assert db.session.get(Competition, c.id).phase == Phase.DRAFT
+
+
+def test_rubric_locked_once_scores_exist(app, make_user, make_competition):
+    from judging.competitions import service
+    from judging.competitions.forms import CompetitionForm  # noqa: F401
+    from tests.competitions.scoring import add_score
+
+    organiser = make_user(Role.ORGANISER)
+    c = make_competition(actor=organiser)
+    add_score(c, make_user)
+    from dataclasses import replace
+
+    from tests.competitions.test_rules import VALID
+
+    changed = replace(VALID, criteria=VALID.criteria[:-1])
+    try:
+        service.update_competition(
+            actor=organiser, competition=c, settings=changed, extras=service.Extras()
+        )
+    except service.CompetitionError as exc:
+        errors = exc.errors
+    else:
+        errors = []
+    db.session.rollback()
+
+    assert "已有评分记录，评分细则不能再修改。" in errors
+    assert len(db.session.get(Competition, c.id).criteria) == 5
+    assert db.session.get(Competition, c.id).disagreement_threshold == Decimal("20")

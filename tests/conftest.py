@@ -1,0 +1,253 @@
+"""Shared fixtures: an app on SQLite (or PostgreSQL via JUDGING_TEST_DATABASE_URL),
+a clean database for every test, and factories for the usual objects."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from judging import create_app
+from judging.accounts.models import Judge, Role, School, User
+from judging.competitions import service as competition_service
+from judging.competitions.models import Competition, Phase
+from judging.competitions.rules import DEFAULT_RUBRIC, DEFAULT_TIERS, Settings
+from judging.extensions import db
+
+PASSWORD = "correct-horse-9"
+SCHOOLS_CSV = (
+    Path(__file__).resolve().parent.parent / "judging/data/schools-chongqing.csv"
+)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("JUDGING_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Build the schema once per run through the real migrations."""
+    instance = tmp_path_factory.mktemp("instance-schema")
+    app = create_app(_config(database_url, instance))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        from judging.cli import init_database
+
+        init_database()
+        db.engine.dispose()
+    return database_url
+
+
+def _config(database_url: str, instance: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_FOLDER": str(instance / "uploads"),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": "localhost",
+    }
+
+
+def _truncate() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            text(
+                "TRUNCATE "
+                + ", ".join(f'"{t}"' for t in tables)
+                + " RESTART IDENTITY CASCADE"
+            )
+        )
+    else:
+        for t in tables:
+            db.session.execute(text(f'DELETE FROM "{t}"'))  # noqa: S608 (our names)
+    db.session.commit()
+
+
+class RequestClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The test keeps an app context for its own queries; without this, requests
+    would share that context's `g` and database session with the test and with
+    each other. The test's pending changes are committed first so the request
+    sees them, and its transaction is ended afterwards so it sees the request's.
+    """
+
+    def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.commit()
+        return response
+
+
+@pytest.fixture()
+def app(_schema: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(_config(_schema, tmp_path))
+    app.test_client_class = RequestClient
+    with app.app_context():
+        _truncate()
+        yield app
+        db.session.remove()
+        _truncate()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+# --- factories ---------------------------------------------------------------
+
+
+@pytest.fixture()
+def make_school(app: Flask):
+    counter = iter(range(1, 10_000))
+
+    def make(
+        name: str | None = None, short_name: str = "", aliases: str = ""
+    ) -> School:
+        n = next(counter)
+        school = School(
+            name=name or f"测试大学{n}",
+            short_name=short_name or f"测{n}",
+            aliases=aliases,
+        )
+        db.session.add(school)
+        db.session.commit()
+        return school
+
+    return make
+
+
+@pytest.fixture()
+def make_user(app: Flask, make_school):
+    from judging.accounts.service import hash_password
+
+    counter = iter(range(1, 10_000))
+    hashed = hash_password(PASSWORD)
+
+    def make(
+        role: Role = Role.ORGANISER,
+        *,
+        username: str | None = None,
+        school: School | None = None,
+        affiliation: str = "重庆市总工会",
+        must_change_password: bool = False,
+        enabled: bool = True,
+    ) -> User:
+        n = next(counter)
+        user = User(
+            username=username or f"{role}{n}",
+            password_hash=hashed,
+            role=role,
+            display_name=f"用户{n}",
+            must_change_password=must_change_password,
+            is_enabled=enabled,
+        )
+        if role == Role.SCHOOL:
+            user.school = school or make_school()
+        db.session.add(user)
+        db.session.flush()
+        if role == Role.JUDGE:
+            db.session.add(
+                Judge(
+                    user_id=user.id,
+                    name=f"专家{n}",
+                    affiliation=school.name if school else affiliation,
+                    school_id=school.id if school else None,
+                )
+            )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture()
+def make_competition(app: Flask, make_user):
+    def make(
+        *,
+        phase: Phase = Phase.OPEN,
+        title: str = "测试征文",
+        opens_on: date | None = None,
+        closes_on: date | None = None,
+        max_entries: int = 5,
+        actor: User | None = None,
+        **overrides,
+    ) -> Competition:
+        actor = actor or make_user(Role.ORGANISER)
+        today = date.today()
+        fields = dict(
+            title=title,
+            opens_on=opens_on or today - timedelta(days=5),
+            closes_on=closes_on or today + timedelta(days=5),
+            min_entries=1,
+            max_entries=max_entries,
+            file_types=frozenset({"pdf", "docx"}),
+            max_file_mb=20,
+            min_words=None,
+            max_words=None,
+            reviews_per_entry=3,
+            criteria=DEFAULT_RUBRIC,
+            tiers=DEFAULT_TIERS,
+        )
+        fields.update(overrides)
+        c = competition_service.create_competition(
+            actor=actor,
+            settings=Settings(**fields),
+            extras=competition_service.Extras(code_prefix="ZW2026"),
+        )
+        c.phase = phase
+        db.session.commit()
+        return c
+
+    return make
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD):
+    token = csrf_token(client)
+    return client.post(
+        "/login",
+        data={"username": user.username, "password": password, "csrf_token": token},
+    )
+
+
+@pytest.fixture()
+def login_as(client: FlaskClient):
+    def do(user: User) -> FlaskClient:
+        response = login(client, user)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do

@@ -1,0 +1,108 @@
+"""The command line: demo data, imports, organiser accounts, init-db."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from judging.accounts.models import Judge, Role, School, User
+from judging.competitions.models import Competition, Phase
+from judging.extensions import db
+from tests.conftest import SCHOOLS_CSV
+
+
+def test_demo_creates_every_role_and_is_idempotent(runner):
+    first = runner.invoke(args=["demo", "--password", "demo-pass-1"])
+    counts = (
+        db.session.scalar(select(func.count(User.id))),
+        db.session.scalar(select(func.count(Competition.id))),
+    )
+    second = runner.invoke(args=["demo", "--password", "demo-pass-1"])
+
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+    assert "admin / demo-pass-1" in first.output
+    assert counts == (1 + 67 + 20, 1)
+    assert (
+        db.session.scalar(select(func.count(User.id))),
+        db.session.scalar(select(func.count(Competition.id))),
+    ) == counts
+    school01 = db.session.scalar(select(User).where(User.username == "school01"))
+    assert (school01.school.name, school01.must_change_password) == ("重庆大学", False)
+    judges = db.session.scalars(select(Judge)).all()
+    assert len(judges) == 20
+    assert 0 < sum(j.school_id is not None for j in judges) < 20
+    competition = db.session.scalar(select(Competition))
+    assert (competition.phase, competition.max_total) == (Phase.OPEN, 100)
+
+
+def test_demo_accounts_can_log_in(runner, app):
+    from tests.conftest import login
+
+    runner.invoke(args=["demo", "--password", "demo-pass-1"])
+    for username, home in (
+        ("admin", "/competitions"),
+        ("school01", "/school"),
+        ("judge01", "/judge"),
+    ):
+        client = app.test_client()
+        user = db.session.scalar(select(User).where(User.username == username))
+        login(client, user, password="demo-pass-1")
+        assert client.get("/").location == home
+
+
+def test_import_schools_cli_writes_credentials(runner, tmp_path: Path):
+    out = tmp_path / "accounts.xlsx"
+
+    result = runner.invoke(
+        args=["import-schools", str(SCHOOLS_CSV), "--credentials", str(out)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "新增 67，更新 0，未变 0" in result.output
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert len(rows) == 68
+    assert rows[1][0] == "school01"
+
+
+def test_import_judges_cli_bad_file_exits_nonzero(runner, tmp_path: Path):
+    bad = tmp_path / "judges.csv"
+    bad.write_bytes("姓名,工作单位\n张三,火星大学\n".encode("gbk"))
+
+    result = runner.invoke(args=["import-judges", str(bad)])
+
+    assert result.exit_code == 1
+    assert "第 2 行：工作单位“火星大学”像是高校" in result.output
+    assert db.session.scalar(select(func.count(Judge.id))) == 0
+
+
+def test_create_organiser_cli(runner):
+    result = runner.invoke(
+        args=["create-organiser", "boss", "--password", "a-strong-pass"]
+    )
+    again = runner.invoke(
+        args=["create-organiser", "boss", "--password", "a-strong-pass"]
+    )
+
+    user = db.session.scalar(select(User).where(User.username == "boss"))
+    assert result.exit_code == 0
+    assert (user.role, user.must_change_password) == (Role.ORGANISER, False)
+    assert again.exit_code == 1
+    assert "已存在" in again.output
+
+
+def test_create_organiser_prompts_for_password(runner):
+    result = runner.invoke(
+        args=["create-organiser", "boss2"], input="a-strong-pass\na-strong-pass\n"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User).where(User.username == "boss2")) is not None
+
+
+def test_init_db_is_repeatable(runner):
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    assert runner.invoke(args=["init-db"]).exit_code == 0
+    assert db.session.scalar(select(func.count(School.id))) == 0

@@ -1,0 +1,99 @@
+"""The import layers of STYLE.md, read from the source with `ast`."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "judging"
+FORBIDDEN_IN_PURE = (
+    "flask",
+    "flask_login",
+    "flask_wtf",
+    "flask_sqlalchemy",
+    "sqlalchemy",
+    "judging.extensions",
+    "werkzeug",
+)
+PURE_MODULES = {
+    "judging/tables.py",
+    "judging/accounts/imports.py",
+    "judging/competitions/rules.py",
+    "judging/anonymity/scan.py",
+    "judging/anonymity/strip.py",
+    "judging/submissions/documents.py",
+    "judging/assignment/solver.py",
+    "judging/results/aggregate.py",
+    "judging/results/awards.py",
+    "judging/results/reliability.py",
+    "judging/results/offline.py",
+    "judging/results/pdf_list.py",
+    "judging/certificates/render.py",
+    "judging/certificates/fonts.py",
+}
+# lower layers must not import these
+HIGHER = {
+    "models": ("service", "views", "forms", "cli"),
+    "service": ("views", "forms", "cli"),
+}
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def _modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_pure_modules_import_no_framework():
+    offenders = []
+    for path in _modules():
+        rel = path.relative_to(PACKAGE.parent).as_posix()
+        if rel not in PURE_MODULES:
+            continue
+        for name in _imports(path):
+            if name.startswith(FORBIDDEN_IN_PURE) or name.endswith(
+                (".models", ".service", ".views")
+            ):
+                offenders.append(f"{rel}: {name}")
+    assert offenders == []
+
+
+def test_pure_modules_say_so():
+    missing = []
+    for rel in PURE_MODULES:
+        path = PACKAGE.parent / rel
+        if path.exists():
+            doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+            if "Pure: no Flask, no database." not in doc:
+                missing.append(rel)
+    assert missing == []
+
+
+def test_lower_layers_do_not_import_higher():
+    offenders = []
+    for path in _modules():
+        layer = path.stem
+        for name in _imports(path):
+            if not name.startswith("judging."):
+                continue
+            if name.rsplit(".", 1)[-1] in HIGHER.get(layer, ()):
+                offenders.append(f"{path.relative_to(PACKAGE)}: {name}")
+    assert offenders == []
+
+
+def test_no_legacy_query_api():
+    offenders = []
+    for path in _modules():
+        text = path.read_text(encoding="utf-8")
+        if ".query." in text or ".query(" in text:
+            offenders.append(str(path.relative_to(PACKAGE)))
+    assert offenders == []

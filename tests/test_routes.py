@@ -1,0 +1,102 @@
+"""Every route has a declared audience; everyone else gets a login redirect or 404.
+
+The table below is the single list of who may use what. A new route without an
+entry fails `test_every_route_is_declared`, so nothing ships unreviewed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from judging.accounts.models import Role
+
+ANON, ORG, SCHOOL, JUDGE = "anonymous", Role.ORGANISER, Role.SCHOOL, Role.JUDGE
+EVERYONE = {ANON, ORG, SCHOOL, JUDGE}
+LOGGED_IN = {ORG, SCHOOL, JUDGE}
+
+# endpoint -> roles that may GET it (for POST-only routes: who may POST)
+ROUTES: dict[str, set[str]] = {
+    "static": EVERYONE,
+    "set_language": EVERYONE,
+    "accounts.home": EVERYONE,
+    "accounts.login": EVERYONE,
+    "accounts.logout": LOGGED_IN,
+    "accounts.change_password": LOGGED_IN,
+    "accounts.users": {ORG},
+    "accounts.reset_password": {ORG},
+    "accounts.set_enabled": {ORG},
+    "accounts.schools": {ORG},
+    "accounts.judges": {ORG},
+    "accounts.import_people": {ORG},
+    "accounts.credentials": {ORG},
+    "competitions.index": {ORG},
+    "competitions.create": {ORG},
+    "competitions.detail": {ORG},
+    "competitions.edit": {ORG},
+    "competitions.advance": {ORG},
+    "competitions.school_home": {SCHOOL},
+    "competitions.judge_home": {JUDGE},
+}
+
+
+def _url_for_rule(rule) -> str:  # noqa: ANN001
+    values = {}
+    for arg in rule.arguments:
+        values[arg] = {"filename": "app.css", "code": "zh", "kind": "schools"}.get(
+            arg, 1
+        )
+    path = rule.rule
+    for name, value in values.items():
+        path = re.sub(rf"<(?:[^:<>]+:)?{name}(?:\([^)]*\))?>", str(value), path)
+    return path
+
+
+def test_every_route_is_declared(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+
+    assert endpoints - set(ROUTES) == set()
+    assert set(ROUTES) - endpoints == set()
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+
+
+@pytest.mark.parametrize("role", [ANON, ORG, SCHOOL, JUDGE])
+def test_routes_refuse_other_roles(app, make_user, make_competition, role):
+    make_competition()
+    from tests.conftest import csrf_token, login
+
+    client = app.test_client()
+    if role != ANON:
+        login(client, make_user(role))
+    token = csrf_token(client, "/login" if role == ANON else "/account/password")
+    for rule in _rules(app):
+        if role in ROUTES[rule.endpoint]:
+            continue
+        path = _url_for_rule(rule)
+        if "GET" in rule.methods:
+            response = client.get(path)
+        else:
+            response = client.post(path, data={"csrf_token": token})
+        if role == ANON:
+            assert response.status_code == 302, (path, response.status_code)
+            assert response.location.startswith("/login"), path
+        else:
+            assert response.status_code == 404, (path, role, response.status_code)
+
+
+def test_missing_and_forbidden_look_the_same(app, make_user, make_competition):
+    from tests.conftest import login
+
+    make_competition()
+    client = app.test_client()
+    login(client, make_user(SCHOOL))
+
+    forbidden = client.get("/competitions/1")
+    missing = client.get("/competitions/999")
+
+    assert forbidden.status_code == missing.status_code == 404
+    assert forbidden.get_data() == missing.get_data()
