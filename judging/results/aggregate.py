@@ -1,0 +1,676 @@
+"""Turn judges' review totals into one score per entry, with an uncertainty interval.
+
+Pure: no Flask, no database.
+
+Five methods sit side by side (see ``METHODS``):
+
+- ``mean`` (均值): the plain mean of an entry's review totals.
+- ``median`` (中位数): the median of an entry's review totals.
+- ``trimmed`` (截尾均值): drop the single highest and lowest total, then take the
+  mean, but ONLY when the entry has at least 5 reviews; with fewer it equals the
+  mean, because with 3 judges trimming keeps one total and throws two thirds of
+  the information away.
+- ``zscore`` (标准分): standardise each judge's totals by that judge's own mean and
+  standard deviation, average the z-scores per entry, and map the result back to
+  the scale of all totals (overall mean + overall SD × z).
+- ``calibrated`` (校准): MacKay et al. 2017, "Calibration with confidence: a
+  principled method for panel assessment" (R. Soc. open sci. 4:160760). Each
+  total is modelled as ``x_ij = m + s_j · u_i + b_j + noise`` where ``m`` is the
+  mean of all totals, ``v_i = m + u_i`` is the entry's value (what a typical
+  judge with severity 0 and scale 1 would give), ``b_j`` the judge's severity
+  (offset, negative = harsh) and ``s_j`` the judge's scale. Priors:
+  ``b_j ~ N(0, σ_b²)``, ``s_j ~ N(1, σ_s²)``, ``u_i ~ N(0, σ_v²)`` (wide). The
+  model is solved by alternating regularised least squares (given the scales the
+  problem is a Bayesian linear model, solved exactly with a Schur complement on
+  the judges), with Huber weights (IRLS) so that a careless rating or two cannot
+  drag an entry, and with the noise level re-estimated from the weighted
+  residuals. Each connected component of the judge–entry graph is levelled by
+  conditioning the Gaussian posterior on "the mean severity of this component's
+  judges is exactly 0", so components are comparable only through that
+  assumption (a warning says so). The prior widths σ_b and σ_s are refined from
+  the data (empirical Bayes, see ``CalibrationPrior``), so when judges agree the
+  model shrinks back towards the plain mean. Intervals are the Gaussian
+  posterior given the fitted scales; treating the scales as known makes them
+  slightly narrow (about 92% coverage for a nominal 95% in scripts/simulate.py).
+
+Intervals of the simple methods use the pooled within-entry standard deviation
+divided by √n (× √(π/2) for the median); every interval is a normal-quantile
+interval at ``confidence`` and is clipped to ``[0, max_total]``. Everything is
+deterministic: entries and judges are processed in sorted id order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.linalg import lapack
+from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import cg
+from scipy.stats import norm
+
+EntryId = Hashable
+JudgeId = Hashable
+
+METHODS: tuple[tuple[str, str], ...] = (
+    ("mean", "均值"),
+    ("median", "中位数"),
+    ("trimmed", "截尾均值"),
+    ("zscore", "标准分"),
+    ("calibrated", "校准"),
+)
+METHOD_LABELS: dict[str, str] = dict(METHODS)
+
+# Trimming only starts at this many reviews (see module docstring).
+TRIM_MIN_REVIEWS = 5
+# Huber tuning constant on leverage-corrected standardised residuals.
+HUBER_C = 2.0
+# A review whose robust weight falls below this is reported in the warnings.
+DOWNWEIGHT_REPORT = 0.5
+# Judges with fewer reviews than this are reported as prior-dominated.
+FEW_REVIEWS = 3
+
+
+class AggregationError(ValueError):
+    """The reviews cannot be aggregated (empty, out of range, duplicated)."""
+
+
+@dataclass(frozen=True)
+class Review:
+    """One judge's total for one entry (points are exact upstream)."""
+
+    entry_id: EntryId
+    judge_id: JudgeId
+    total: Decimal | float | int
+
+
+@dataclass(frozen=True)
+class CalibrationPrior:
+    """Prior widths of the calibrated model, as fractions of ``max_total``.
+
+    ``severity_sd`` is σ_b / max_total (0.1 = a judge is typically within ±10
+    points on a 100-point scale), ``scale_sd`` is σ_s (around 1), ``value_sd`` is
+    σ_v / max_total (wide: it only keeps the system well-posed).
+    ``pseudo_judges`` ν lets the data refine σ_b and σ_s (empirical Bayes, the
+    defaults counting as ν judges' worth of evidence); ``None`` keeps them fixed.
+    """
+
+    severity_sd: float = 0.10
+    scale_sd: float = 0.20
+    value_sd: float = 1.0
+    min_scale: float = 0.2
+    pseudo_judges: float | None = 0.5
+
+
+@dataclass(frozen=True)
+class EntryScore:
+    """An entry's aggregated score with its interval and posterior SD."""
+
+    entry_id: EntryId
+    score: float
+    low: float
+    high: float
+    sd: float
+    n_reviews: int
+    component: int
+
+
+@dataclass(frozen=True)
+class JudgeEffect:
+    """A judge's estimated severity (offset in points) and scale."""
+
+    judge_id: JudgeId
+    severity: float
+    severity_low: float
+    severity_high: float
+    scale: float
+    n: int
+    component: int
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """The result of ``aggregate``: entries and judges in sorted id order."""
+
+    method: str
+    method_label: str
+    max_total: float
+    confidence: float
+    entries: tuple[EntryScore, ...]
+    judges: tuple[JudgeEffect, ...]
+    components: int
+    noise_sd: float
+    warnings: tuple[str, ...]
+
+    def entry(self, entry_id: EntryId) -> EntryScore:
+        """Return the score of one entry (KeyError if it has no reviews)."""
+        for item in self.entries:
+            if item.entry_id == entry_id:
+                return item
+        raise KeyError(entry_id)
+
+
+@dataclass(frozen=True)
+class _Data:
+    entry_ids: list[EntryId]
+    judge_ids: list[JudgeId]
+    e: np.ndarray  # entry index per review
+    j: np.ndarray  # judge index per review
+    x: np.ndarray  # total per review
+    component_of_entry: np.ndarray
+    component_of_judge: np.ndarray
+    components: int
+
+
+def aggregate(
+    reviews: pd.DataFrame | Iterable[Review],
+    *,
+    method: str,
+    max_total: float = 100,
+    confidence: float = 0.95,
+    prior: CalibrationPrior | None = None,
+) -> Aggregation:
+    """Aggregate review totals into entry scores with ``confidence`` intervals.
+
+    ``reviews`` is a DataFrame with columns ``entry_id, judge_id, total`` or an
+    iterable of ``Review``. Rule: every total lies in ``[0, max_total]`` and a
+    judge reviews an entry at most once, else ``AggregationError``. ``method`` is
+    one of the keys of ``METHODS``; see the module docstring for each method.
+    """
+    if method not in METHOD_LABELS:
+        raise AggregationError(f"未知的汇总方法：{method}")
+    if not 0 < confidence < 1:
+        raise AggregationError("置信水平必须在 0 与 1 之间")
+    data = _prepare(reviews, max_total=float(max_total))
+    z = float(norm.ppf(0.5 + confidence / 2))
+    warnings: list[str] = []
+    if data.components > 1:
+        warnings.append(
+            f"评委—作品关系分为 {data.components} 个互不相连的部分，"
+            "不同部分的评委宽严无法直接比较；各部分评委的平均宽严均按 0 处理。"
+        )
+    if method == "calibrated":
+        result = _calibrated(
+            data,
+            max_total=float(max_total),
+            prior=prior or CalibrationPrior(),
+            warnings=warnings,
+        )
+    else:
+        result = _simple(data, method=method, warnings=warnings)
+    score, sd, severity, severity_sd, scale, noise = result
+    n_entry = np.bincount(data.e, minlength=len(data.entry_ids))
+    n_judge = np.bincount(data.j, minlength=len(data.judge_ids))
+    single = [str(data.entry_ids[i]) for i in np.flatnonzero(n_entry == 1)]
+    if single:
+        warnings.append(
+            f"以下作品只有 1 份评分，区间依赖整体噪声估计：{'、'.join(single)}"
+        )
+    top = float(max_total)
+    entries = tuple(
+        EntryScore(
+            entry_id=eid,
+            score=float(score[i]),
+            low=float(min(max(score[i] - z * sd[i], 0.0), top)),
+            high=float(min(max(score[i] + z * sd[i], 0.0), top)),
+            sd=float(sd[i]),
+            n_reviews=int(n_entry[i]),
+            component=int(data.component_of_entry[i]),
+        )
+        for i, eid in enumerate(data.entry_ids)
+    )
+    judges = tuple(
+        JudgeEffect(
+            judge_id=jid,
+            severity=float(severity[k]),
+            severity_low=float(severity[k] - z * severity_sd[k]),
+            severity_high=float(severity[k] + z * severity_sd[k]),
+            scale=float(scale[k]),
+            n=int(n_judge[k]),
+            component=int(data.component_of_judge[k]),
+        )
+        for k, jid in enumerate(data.judge_ids)
+    )
+    return Aggregation(
+        method=method,
+        method_label=METHOD_LABELS[method],
+        max_total=top,
+        confidence=confidence,
+        entries=entries,
+        judges=judges,
+        components=data.components,
+        noise_sd=float(noise),
+        warnings=tuple(warnings),
+    )
+
+
+def _sorted_unique(values: Sequence[Hashable]) -> list[Hashable]:
+    unique = set(values)
+    try:
+        return sorted(unique)  # type: ignore[type-var]
+    except TypeError:
+        return sorted(unique, key=lambda v: (type(v).__name__, str(v)))
+
+
+def _prepare(reviews: pd.DataFrame | Iterable[Review], *, max_total: float) -> _Data:
+    if isinstance(reviews, pd.DataFrame):
+        missing = {"entry_id", "judge_id", "total"} - set(reviews.columns)
+        if missing:
+            raise AggregationError(f"评分表缺少列：{'、'.join(sorted(missing))}")
+        raw_e = list(reviews["entry_id"])
+        raw_j = list(reviews["judge_id"])
+        raw_x = list(reviews["total"])
+    else:
+        items = list(reviews)
+        raw_e = [r.entry_id for r in items]
+        raw_j = [r.judge_id for r in items]
+        raw_x = [r.total for r in items]
+    if not raw_e:
+        raise AggregationError("没有任何评分，无法汇总")
+    x = np.array([float(v) for v in raw_x], dtype=float)
+    if not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > max_total:
+        raise AggregationError(f"评分总分必须在 0 到 {max_total:g} 之间")
+    entry_ids = _sorted_unique(raw_e)
+    judge_ids = _sorted_unique(raw_j)
+    e_index = {v: i for i, v in enumerate(entry_ids)}
+    j_index = {v: i for i, v in enumerate(judge_ids)}
+    e = np.array([e_index[v] for v in raw_e], dtype=np.int64)
+    j = np.array([j_index[v] for v in raw_j], dtype=np.int64)
+    pair = e * len(judge_ids) + j
+    if len(np.unique(pair)) != len(pair):
+        values, counts = np.unique(pair, return_counts=True)
+        first = int(values[counts > 1][0])
+        raise AggregationError(
+            f"评委 {judge_ids[first % len(judge_ids)]} 对作品 "
+            f"{entry_ids[first // len(judge_ids)]} 有多条评分"
+        )
+    order = np.lexsort((j, e))
+    e, j, x = e[order], j[order], x[order]
+    n_e, n_j = len(entry_ids), len(judge_ids)
+    graph = sparse.coo_matrix(
+        (np.ones(len(e)), (e, n_e + j)), shape=(n_e + n_j, n_e + n_j)
+    )
+    count, labels = connected_components(graph, directed=False)
+    # Renumber components by their smallest entry index, for stable output.
+    first_seen: dict[int, int] = {}
+    for label in labels[:n_e]:
+        first_seen.setdefault(int(label), len(first_seen))
+    relabel = np.array([first_seen.get(int(label), -1) for label in range(count)])
+    return _Data(
+        entry_ids=entry_ids,
+        judge_ids=judge_ids,
+        e=e,
+        j=j,
+        x=x,
+        component_of_entry=relabel[labels[:n_e]],
+        component_of_judge=relabel[labels[n_e:]],
+        components=len(first_seen),
+    )
+
+
+Result = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]
+
+
+def _pooled_sd(values: np.ndarray, e: np.ndarray, n_entries: int) -> float:
+    """Pooled within-entry SD: √(Σ (x − x̄_i)² / Σ (n_i − 1)), NaN if no pairs."""
+    n = np.bincount(e, minlength=n_entries)
+    means = np.bincount(e, weights=values, minlength=n_entries) / np.maximum(n, 1)
+    ss = float(np.sum((values - means[e]) ** 2))
+    dof = int(np.sum(np.maximum(n - 1, 0)))
+    return math.sqrt(ss / dof) if dof > 0 else math.nan
+
+
+def _simple(data: _Data, *, method: str, warnings: list[str]) -> Result:
+    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
+    values = data.x
+    scale = np.ones(n_j)
+    if method == "zscore":
+        values, scale = _standardise(data, warnings=warnings)
+    frame = pd.DataFrame({"e": data.e, "x": values})
+    groups = frame.groupby("e", sort=True)["x"]
+    n = groups.size().to_numpy()
+    if method == "median":
+        score = groups.median().to_numpy()
+    elif method == "trimmed":
+        total = groups.sum().to_numpy()
+        trimmed = (total - groups.max().to_numpy() - groups.min().to_numpy()) / (
+            np.maximum(n - 2, 1)
+        )
+        score = np.where(n >= TRIM_MIN_REVIEWS, trimmed, total / n)
+    else:
+        score = groups.mean().to_numpy()
+    pooled = _pooled_sd(values, data.e, n_e)
+    if math.isnan(pooled):
+        warnings.append("没有任何作品有 2 份以上评分，无法估计区间，区间宽度记为 0。")
+        pooled = 0.0
+    effective_n = n.astype(float)
+    if method == "trimmed":
+        effective_n = np.where(n >= TRIM_MIN_REVIEWS, n - 2, n).astype(float)
+    sd = pooled / np.sqrt(effective_n)
+    if method == "median":
+        sd = sd * math.sqrt(math.pi / 2)
+    if method == "zscore":
+        # Back to points: overall mean + overall SD × z, intervals likewise.
+        spread = float(np.std(data.x, ddof=1)) if len(data.x) > 1 else 0.0
+        score = _back_to_points(score, data)
+        sd = sd * spread
+        pooled = pooled * spread
+    # Severity of a simple method: the judge's mean deviation from the scores.
+    residual = data.x - score[data.e]
+    n_judge = np.bincount(data.j, minlength=n_j)
+    severity = np.bincount(data.j, weights=residual, minlength=n_j) / n_judge
+    sq = np.bincount(data.j, weights=(residual - severity[data.j]) ** 2, minlength=n_j)
+    judge_sd = np.sqrt(sq / np.maximum(n_judge - 1, 1))
+    severity_sd = np.where(n_judge > 1, judge_sd / np.sqrt(n_judge), 0.0)
+    return score, sd, severity, severity_sd, scale, pooled
+
+
+def _back_to_points(z: np.ndarray, data: _Data) -> np.ndarray:
+    spread = float(np.std(data.x, ddof=1)) if len(data.x) > 1 else 0.0
+    return float(np.mean(data.x)) + spread * z
+
+
+def _standardise(data: _Data, *, warnings: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-judge z-scores; judges with < 2 reviews or no spread use overall stats."""
+    n_j = len(data.judge_ids)
+    overall_mean = float(np.mean(data.x))
+    overall_sd = float(np.std(data.x, ddof=1)) if len(data.x) > 1 else 0.0
+    n = np.bincount(data.j, minlength=n_j)
+    means = np.bincount(data.j, weights=data.x, minlength=n_j) / n
+    sq = np.bincount(data.j, weights=(data.x - means[data.j]) ** 2, minlength=n_j)
+    sds = np.sqrt(sq / np.maximum(n - 1, 1))
+    fallback = (n < 2) | (sds <= 1e-12)
+    if overall_sd <= 1e-12:
+        return np.zeros_like(data.x), np.ones(n_j)
+    if fallback.any():
+        names = "、".join(str(data.judge_ids[k]) for k in np.flatnonzero(fallback))
+        warnings.append(
+            f"以下评委评分过少或全部相同，标准化时改用整体均值与标准差：{names}"
+        )
+    means = np.where(fallback, overall_mean, means)
+    sds = np.where(fallback, overall_sd, sds)
+    return (data.x - means[data.j]) / sds[data.j], sds / overall_sd
+
+
+def _calibrated(
+    data: _Data,
+    *,
+    max_total: float,
+    prior: CalibrationPrior,
+    warnings: list[str],
+    max_iter: int = 300,
+    tol: float = 1e-6,
+) -> Result:
+    """IRLS + alternating least squares; exact posterior covariance at the end.
+
+    Inside the loop the (u, b) step uses conjugate gradients on the sparse
+    judge Schur complement and the hat values use their diagonal approximation
+    (entry part + judge part), so each iteration costs O(reviews); only the
+    final step inverts the dense judges × judges matrix for the intervals.
+    """
+    e, j = data.e, data.j
+    n_e, n_j, n_r = len(data.entry_ids), len(data.judge_ids), len(data.x)
+    centre = float(np.mean(data.x))
+    y = data.x - centre
+    prec_b = 1.0 / (prior.severity_sd * max_total) ** 2
+    prec_s = 1.0 / prior.scale_sd**2
+    prec_u = 1.0 / (prior.value_sd * max_total) ** 2
+    floor = (0.005 * max_total) ** 2
+    pooled = _pooled_sd(data.x, e, n_e)
+    if math.isnan(pooled):
+        warnings.append(
+            "没有任何作品有 2 份以上评分，评分噪声无法从数据估计，区间只是下限。"
+        )
+    start = pooled**2 if not math.isnan(pooled) else (0.05 * max_total) ** 2
+    sigma2 = max(start, floor)
+    s = np.ones(n_j)
+    w = np.ones(n_r)
+    u = np.zeros(n_e)
+    b = np.zeros(n_j)
+    for _ in range(max_iter):
+        u_old, s_old = u, s
+        u, b, d_u, d_b = _solve_means(
+            e, j, y, w, s, sigma2, prec_u, prec_b, n_e, n_j, b_start=b
+        )
+        s, prec_scale = _solve_scales(
+            e, j, y, w, u, b, sigma2, prec_s, n_j, prior.min_scale
+        )
+        if prior.pseudo_judges is not None:
+            prec_b, prec_s = _update_prior(
+                b=b,
+                d_b=d_b,
+                s=s,
+                prec_scale=prec_scale,
+                prior=prior,
+                max_total=max_total,
+            )
+        residual = y - s[j] * u[e] - b[j]
+        wt = w / sigma2
+        leverage = np.clip(wt * s[j] ** 2 / d_u[e] + wt / d_b[j], 0.0, 0.95)
+        dof = float(np.sum(w)) - float(np.sum(leverage))
+        sigma2 = max(float(np.sum(w * residual**2)) / max(dof, 1.0), floor)
+        std_resid = np.abs(residual) / np.sqrt(sigma2 * (1 - leverage))
+        w = np.minimum(1.0, HUBER_C / np.maximum(std_resid, 1e-12))
+        change = max(float(np.max(np.abs(u - u_old))), float(np.max(np.abs(s - s_old))))
+        if change < tol * max_total:
+            break
+    u, b, solve = _solve_linear(e, j, y, w, s, sigma2, prec_u, prec_b, n_e, n_j)
+    var_u, var_b = _condition_on_components(data, u, b, s, solve)
+    _calibration_warnings(data, w, prior=prior, warnings=warnings)
+    return (
+        centre + u,
+        np.sqrt(np.maximum(var_u, 0)),
+        b,
+        np.sqrt(np.maximum(var_b, 0)),
+        s,
+        math.sqrt(sigma2),
+    )
+
+
+def _normal_equations(
+    e: np.ndarray,
+    j: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    s: np.ndarray,
+    sigma2: float,
+    prec_u: float,
+    prec_b: float,
+    n_e: int,
+    n_j: int,
+) -> tuple[np.ndarray, np.ndarray, sparse.csr_matrix, np.ndarray, np.ndarray]:
+    wt = w / sigma2
+    d_u = np.bincount(e, weights=wt * s[j] ** 2, minlength=n_e) + prec_u
+    d_b = np.bincount(j, weights=wt, minlength=n_j) + prec_b
+    coupling = sparse.csr_matrix((wt * s[j], (e, j)), shape=(n_e, n_j))
+    rhs_u = np.bincount(e, weights=wt * s[j] * y, minlength=n_e)
+    rhs_b = np.bincount(j, weights=wt * y, minlength=n_j)
+    return d_u, d_b, coupling, rhs_u, rhs_b
+
+
+def _solve_means(
+    e: np.ndarray,
+    j: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    s: np.ndarray,
+    sigma2: float,
+    prec_u: float,
+    prec_b: float,
+    n_e: int,
+    n_j: int,
+    *,
+    b_start: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Posterior mean of (u, b) given the scales, by CG on the sparse Schur."""
+    d_u, d_b, coupling, rhs_u, rhs_b = _normal_equations(
+        e, j, y, w, s, sigma2, prec_u, prec_b, n_e, n_j
+    )
+    scaled = sparse.diags(1.0 / d_u) @ coupling
+    schur = (sparse.diags(d_b) - coupling.T @ scaled).tocsr()
+    rhs = rhs_b - scaled.T @ rhs_u
+    jacobi = sparse.diags(1.0 / schur.diagonal())
+    b, _ = cg(schur, rhs, x0=b_start, rtol=1e-12, atol=0.0, maxiter=10 * n_j, M=jacobi)
+    u = (rhs_u - coupling @ b) / d_u
+    return u, b, d_u, d_b
+
+
+@dataclass(frozen=True)
+class _Solve:
+    d_u: np.ndarray  # diagonal precision of u
+    coupling: sparse.csr_matrix  # B: entries × judges
+    s_inv: np.ndarray  # inverse Schur complement = Cov(b)
+    s: np.ndarray
+
+
+def _solve_linear(
+    e: np.ndarray,
+    j: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    s: np.ndarray,
+    sigma2: float,
+    prec_u: float,
+    prec_b: float,
+    n_e: int,
+    n_j: int,
+) -> tuple[np.ndarray, np.ndarray, _Solve]:
+    """Posterior of (u, b) given the scales, with the dense inverse Schur."""
+    d_u, d_b, coupling, rhs_u, rhs_b = _normal_equations(
+        e, j, y, w, s, sigma2, prec_u, prec_b, n_e, n_j
+    )
+    scaled = sparse.diags(1.0 / d_u) @ coupling
+    schur = np.diag(d_b) - (coupling.T @ scaled).toarray()
+    s_inv = _spd_inverse(schur)
+    b = s_inv @ (rhs_b - scaled.T @ rhs_u)
+    u = (rhs_u - coupling @ b) / d_u
+    return u, b, _Solve(d_u=d_u, coupling=coupling, s_inv=s_inv, s=s)
+
+
+def _solve_scales(
+    e: np.ndarray,
+    j: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    u: np.ndarray,
+    b: np.ndarray,
+    sigma2: float,
+    prec_s: float,
+    n_j: int,
+    min_scale: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each judge's scale given entry values and severity, shrunk towards 1."""
+    wt = w / sigma2
+    ue = u[e]
+    num = np.bincount(j, weights=wt * ue * (y - b[j]), minlength=n_j) + prec_s
+    den = np.bincount(j, weights=wt * ue**2, minlength=n_j) + prec_s
+    return np.maximum(num / den, min_scale), den
+
+
+def _update_prior(
+    *,
+    b: np.ndarray,
+    d_b: np.ndarray,
+    s: np.ndarray,
+    prec_scale: np.ndarray,
+    prior: CalibrationPrior,
+    max_total: float,
+) -> tuple[float, float]:
+    """Empirical-Bayes prior widths, pulled towards the defaults.
+
+    σ² = (ν·σ₀² + Σ (estimate² + posterior variance)) / (ν + judges), ν =
+    ``pseudo_judges``: when judges really agree the severities and scales are
+    shrunk harder, so calibration costs nothing against the plain mean.
+    """
+    nu = float(prior.pseudo_judges or 0.0)
+    n = len(b)
+    var_b = (nu * (prior.severity_sd * max_total) ** 2 + np.sum(b**2 + 1 / d_b)) / (
+        nu + n
+    )
+    var_s = (nu * prior.scale_sd**2 + np.sum((s - 1) ** 2 + 1 / prec_scale)) / (nu + n)
+    var_b = max(float(var_b), (0.002 * max_total) ** 2)
+    var_s = max(float(var_s), 0.002**2)
+    return 1.0 / var_b, 1.0 / var_s
+
+
+def _spd_inverse(matrix: np.ndarray) -> np.ndarray:
+    """Inverse of a symmetric positive definite matrix through its Cholesky."""
+    factor, info = lapack.dpotrf(matrix, lower=False)
+    if info != 0:
+        inverse = np.linalg.inv(matrix)
+        return (inverse + inverse.T) / 2
+    upper, _ = lapack.dpotri(factor, lower=False)
+    return np.triu(upper) + np.triu(upper, 1).T
+
+
+def _diag_cov_u(solve: _Solve) -> np.ndarray:
+    """diag Cov(u) = 1/d_u + diag(U S⁻¹ Uᵀ) with U = D_u⁻¹ B (k² terms per row)."""
+    coo = solve.coupling.tocoo()
+    rows, cols, vals = coo.row, coo.col, coo.data / solve.d_u[coo.row]
+    order = np.argsort(rows, kind="stable")
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    starts = np.searchsorted(rows, np.arange(len(solve.d_u)))
+    ends = np.searchsorted(rows, np.arange(len(solve.d_u)), side="right")
+    lengths = ends - starts
+    # All ordered pairs of nonzeros within each row.
+    idx_a = np.repeat(np.arange(len(rows)), lengths[rows])
+    offsets = np.arange(len(idx_a)) - np.repeat(
+        np.cumsum(lengths[rows]) - lengths[rows], lengths[rows]
+    )
+    idx_b = starts[rows[idx_a]] + offsets
+    extra = np.bincount(
+        rows[idx_a],
+        weights=vals[idx_a] * vals[idx_b] * solve.s_inv[cols[idx_a], cols[idx_b]],
+        minlength=len(solve.d_u),
+    )
+    return 1.0 / solve.d_u + extra
+
+
+def _condition_on_components(
+    data: _Data, u: np.ndarray, b: np.ndarray, s: np.ndarray, solve: _Solve
+) -> tuple[np.ndarray, np.ndarray]:
+    """Condition the posterior on "mean severity = 0" in each component.
+
+    Shifts u and b in place along the unidentified direction (u + c, b − s·c)
+    and returns the conditional variances of u and b.
+    """
+    var_u = _diag_cov_u(solve)
+    var_b = np.diag(solve.s_inv).copy()
+    scaled = sparse.diags(1.0 / solve.d_u) @ solve.coupling
+    for comp in range(data.components):
+        members = data.component_of_judge == comp
+        g = members / members.sum()
+        t = solve.s_inv @ g  # Cov(b, m)
+        var_m = float(g @ t)
+        if var_m <= 0:
+            continue
+        cov_um = -(scaled @ t)  # Cov(u, m)
+        m = float(g @ b)
+        in_comp = data.component_of_entry == comp
+        u[in_comp] -= (cov_um * m / var_m)[in_comp]
+        b[members] -= (t * m / var_m)[members]
+        var_u[in_comp] -= (cov_um**2 / var_m)[in_comp]
+        var_b[members] -= (t**2 / var_m)[members]
+    return var_u, var_b
+
+
+def _calibration_warnings(
+    data: _Data, w: np.ndarray, *, prior: CalibrationPrior, warnings: list[str]
+) -> None:
+    n_judge = np.bincount(data.j, minlength=len(data.judge_ids))
+    few = [str(data.judge_ids[k]) for k in np.flatnonzero(n_judge < FEW_REVIEWS)]
+    if few:
+        warnings.append(
+            f"以下评委评阅不足 {FEW_REVIEWS} 篇，其宽严与尺度主要由先验决定"
+            f"（向 0 与 1 收缩）：{'、'.join(few)}"
+        )
+    for r in np.flatnonzero(w < DOWNWEIGHT_REPORT):
+        warnings.append(
+            f"评委 {data.judge_ids[data.j[r]]} 对作品 {data.entry_ids[data.e[r]]} "
+            f"的评分 {data.x[r]:g} 与其他评分明显不符，已降低权重（{w[r]:.2f}）。"
+        )
