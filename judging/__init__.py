@@ -72,7 +72,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from judging.accounts.views import bp as accounts_bp
+    from judging.anonymity.views import bp as anonymity_bp
     from judging.competitions.views import bp as competitions_bp
+    from judging.submissions.views import bp as submissions_bp
 
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(competitions_bp)
+    for bp in (accounts_bp, competitions_bp, submissions_bp, anonymity_bp):
+        app.register_blueprint(bp)

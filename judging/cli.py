@@ -88,6 +88,57 @@ def register_commands(app: Flask) -> None:
             for c in result.credentials:
                 click.echo(f"  {c.username}\t{c.password}\t{c.name}\t{c.organisation}")
 
+    @app.cli.command("anonymity-check")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--school", required=True, help="提交学校的名称、简称或别名")
+    @click.option(
+        "--author", "authors", multiple=True, help="作者或指导教师姓名，可多次"
+    )
+    def anonymity_check(file: str, school: str, authors: tuple[str, ...]) -> None:
+        """Check a file for identity leaks before submitting it (JSON lines)."""
+        import json
+
+        from judging.accounts.imports import resolve_school
+        from judging.accounts.service import known_schools
+        from judging.anonymity.scan import SchoolIdentity, scan_document
+        from judging.anonymity.service import all_identities
+        from judging.submissions.documents import DocumentRejected, inspect_document
+
+        schools = known_schools()
+        school_id = resolve_school(school, schools)
+        own = next(
+            (
+                SchoolIdentity(s.name, s.short_name, s.aliases)
+                for s in schools
+                if s.id == school_id
+            ),
+            SchoolIdentity(school),
+        )
+        try:
+            doc = inspect_document(Path(file).read_bytes(), max_bytes=200 * 2**20)
+        except DocumentRejected as exc:
+            _fail(
+                [
+                    json.dumps(
+                        {"kind": "rejected", "message": str(exc)}, ensure_ascii=False
+                    )
+                ]
+            )
+        for f in scan_document(
+            doc, school=own, people=list(authors), other_schools=all_identities()
+        ):
+            click.echo(
+                json.dumps(
+                    {
+                        "kind": f.kind,
+                        "location": f.location,
+                        "evidence": f.evidence,
+                        "severity": f.severity,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+
     @app.cli.command("import-schools")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option(

@@ -10,6 +10,7 @@ from flask import (
     Flask,
     flash,
     g,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -47,11 +48,29 @@ def select_locale() -> str:
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
     module = type(dbapi_connection).__module__
     if module.startswith("sqlite3"):
+        # SQLAlchemy, not the driver, begins transactions (see _sqlite_begin).
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:  # noqa: ANN001
+    """On SQLite, a request that may write takes the write lock when it begins.
+
+    A deferred transaction that read first and writes later fails at once
+    (SQLITE_BUSY, no waiting) if another writer committed in between; taking the
+    lock up front makes concurrent score saves and submissions queue instead.
+    Reads (GET) stay deferred so they never wait for writers.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    writing = has_request_context() and request.method not in (
+        "GET", "HEAD", "OPTIONS")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 @login_manager.user_loader
@@ -85,11 +104,24 @@ def deadline_label(value: datetime | None) -> str:
     return f"{local.year} 年 {local.month} 月 {local.day} 日 {local:%H:%M}"
 
 
+def time_left(seconds: int) -> str:
+    """"12 天 3 小时" / "3 小时 20 分" / "已截止" for a countdown."""
+    if seconds <= 0:
+        return _("已截止")
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)d 天 %(h)d 小时", d=days, h=hours)
+    return _("%(h)d 小时 %(m)d 分", h=hours, m=minutes)
+
+
 def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     app.jinja_env.filters["shanghai"] = shanghai
     app.jinja_env.filters["deadline"] = deadline_label
+    app.jinja_env.filters["time_left"] = time_left
 
     @app.before_request
     def _sessions() -> None:

@@ -226,6 +226,17 @@ def make_competition(app: Flask, make_user):
     return make
 
 
+@pytest.fixture()
+def school_client(app, make_user, make_school):
+    """A logged-in contact of 重庆大学 (with its real short name)."""
+    school = make_school(name="重庆大学", short_name="重大")
+    user = make_user(role="school", school=school)
+    client = app.test_client()
+    login(client, user)
+    client.user = user
+    return client
+
+
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     html = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
@@ -251,3 +262,11 @@ def login_as(client: FlaskClient):
         return client
 
     return do
+
+
+def same_page(a, b) -> bool:  # noqa: ANN001
+    """Two responses show the same page, ignoring per-request CSRF tokens."""
+    token = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*"')
+    return a.status_code == b.status_code and token.sub(
+        r"\1", a.get_data(as_text=True)
+    ) == token.sub(r"\1", b.get_data(as_text=True))

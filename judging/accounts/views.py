@@ -39,7 +39,7 @@ def home():
     if current_user.role == Role.ORGANISER:
         return redirect(url_for("competitions.index"))
     if current_user.role == Role.SCHOOL:
-        return redirect(url_for("competitions.school_home"))
+        return redirect(url_for("submissions.dashboard"))
     return redirect(url_for("competitions.judge_home"))
 
 

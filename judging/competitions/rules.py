@@ -154,3 +154,8 @@ def validate_tiers(tiers: tuple[TierSpec, ...]) -> list[str]:
     if len({t.name for t in tiers}) != len(tiers):
         errors.append("奖项名称不能重复。")
     return errors
+
+
+def from_local(naive: datetime) -> datetime:
+    """A wall-clock time typed in Asia/Shanghai, as an aware UTC instant."""
+    return naive.replace(tzinfo=SHANGHAI).astimezone(UTC)

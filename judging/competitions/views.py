@@ -7,13 +7,12 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from judging.accounts.forms import ActionForm
-from judging.auth import judge_required, organiser_required, school_required
+from judging.auth import judge_required, organiser_required
 from judging.competitions import service
 from judging.competitions.forms import CompetitionForm
-from judging.competitions.models import Competition, Phase
+from judging.competitions.models import Competition
 from judging.competitions.rules import (
     DEFAULT_RUBRIC,
     DEFAULT_TIERS,
@@ -143,19 +142,6 @@ def advance(competition_id: int):
         db.session.commit()
         flash(_("竞赛已进入“%(phase)s”阶段。", phase=PHASE_LABELS[target]), "success")
     return redirect(url_for("competitions.detail", competition_id=c.id))
-
-
-@bp.route("/school")
-@school_required
-def school_home():
-    competitions = db.session.scalars(
-        select(Competition)
-        .where(Competition.phase != Phase.DRAFT)
-        .order_by(Competition.closes_at.desc())
-    ).all()
-    return render_template(
-        "competitions/school_home.html", competitions=competitions, labels=PHASE_LABELS
-    )
 
 
 @bp.route("/judge")

@@ -1,0 +1,119 @@
+"""The organiser's anonymity queue and a school's redacted re-upload."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from judging.anonymity import service
+from judging.anonymity.models import Finding
+from judging.auth import organiser_required, school_required
+from judging.competitions.models import Competition
+from judging.competitions.rules import from_local
+from judging.dbtypes import utcnow
+from judging.extensions import db
+from judging.submissions.forms import FileForm, NoteForm, RedactionForm
+from judging.submissions.models import Entry
+
+bp = Blueprint("anonymity", __name__)
+
+
+@bp.route("/competitions/<int:competition_id>/anonymity")
+@organiser_required
+def queue(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    return render_template(
+        "anonymity/queue.html",
+        c=competition,
+        items=service.queue(competition),
+        kinds=service.KIND_LABELS,
+        locations=service.LOCATION_LABELS,
+        severities=service.SEVERITY_LABELS,
+        note_form=NoteForm(),
+        redaction_form=RedactionForm(),
+        file_form=FileForm(),
+    )
+
+
+@bp.route("/findings/<int:finding_id>/harmless", methods=["POST"])
+@organiser_required
+def harmless(finding_id: int):
+    finding = db.get_or_404(Finding, finding_id)
+    entry = db.session.get(Entry, finding.entry_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        flash(_("请说明为何该问题无碍匿名。"), "error")
+    else:
+        service.mark_harmless(actor=current_user, finding=finding, note=form.note.data)
+        db.session.commit()
+        flash(_("已标记为无碍。"), "success")
+    return redirect(url_for("anonymity.queue", competition_id=entry.competition_id))
+
+
+@bp.route("/entries/<int:entry_id>/redaction-request", methods=["POST"])
+@organiser_required
+def request_redaction(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    form = RedactionForm()
+    if not form.validate_on_submit():
+        flash(_("请填写重新提交的截止时间。"), "error")
+    else:
+        try:
+            service.request_redaction(
+                actor=current_user,
+                entry=entry,
+                until=from_local(form.until.data),
+                note=form.note.data or "",
+            )
+        except service.AnonymityError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("已请学校重新提交该作品的匿名文件。"), "success")
+    return redirect(url_for("anonymity.queue", competition_id=entry.competition_id))
+
+
+def _replace(entry: Entry, form: FileForm) -> None:
+    upload = service.Redacted(
+        data=form.file.data.read(), filename=form.file.data.filename or ""
+    )
+    try:
+        count = service.replace_review_copy(
+            actor=current_user, entry=entry, upload=upload, now=utcnow()
+        )
+    except service.AnonymityError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(
+            _("新文件已检查，发现 %(n)d 处可能的身份信息。", n=count),
+            "success" if count == 0 else "warning",
+        )
+
+
+@bp.route("/entries/<int:entry_id>/redacted", methods=["POST"])
+@organiser_required
+def upload_redacted(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    form = FileForm()
+    if form.validate_on_submit():
+        _replace(entry, form)
+    else:
+        flash(_("请选择文件。"), "error")
+    return redirect(url_for("anonymity.queue", competition_id=entry.competition_id))
+
+
+@bp.route("/school/entries/<int:entry_id>/redacted", methods=["GET", "POST"])
+@school_required
+def school_redacted(entry_id: int):
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.school_id != current_user.school_id:
+        abort(404)
+    form = FileForm()
+    if form.validate_on_submit():
+        _replace(entry, form)
+        return redirect(url_for("submissions.dashboard"))
+    return render_template("anonymity/school_redacted.html", entry=entry, form=form)

@@ -1,0 +1,108 @@
+"""The entry form: essay details, authors in order, and the file."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from judging.submissions.models import CATEGORIES
+from judging.submissions.service import AuthorInput, EntryInput
+
+AUTHOR_ROWS = 6
+
+
+class AuthorRow(Form):
+    name = StringField(_l("姓名"), validators=[Optional(), Length(max=80)])
+    department = StringField(_l("部门"), validators=[Optional(), Length(max=120)])
+    title = StringField(_l("职务/职称"), validators=[Optional(), Length(max=80)])
+    phone = StringField(_l("电话"), validators=[Optional(), Length(max=40)])
+    email = StringField(
+        _l("邮箱"),
+        validators=[Optional(), Email(message=_l("邮箱格式不正确")), Length(max=120)],
+    )
+
+
+class EntryForm(FlaskForm):
+    title = StringField(_l("作品题目"), validators=[DataRequired(), Length(max=300)])
+    category = SelectField(
+        _l("类别"),
+        choices=[SelectChoice(c, c) for c in CATEGORIES],
+        validators=[DataRequired()],
+    )
+    authors = FieldList(
+        FormField(AuthorRow), min_entries=AUTHOR_ROWS, max_entries=AUTHOR_ROWS
+    )
+    advisor = StringField(
+        _l("指导教师（可选）"), validators=[Optional(), Length(max=80)]
+    )
+    abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
+    keywords = StringField(
+        _l("关键词（用分号分隔）"), validators=[Optional(), Length(max=300)]
+    )
+    file = FileField(_l("作品文件（PDF 或 DOCX）"))
+
+    def entry_input(self) -> EntryInput:
+        authors = tuple(
+            AuthorInput(
+                name=(row.form.name.data or "").strip(),
+                department=row.form.department.data or "",
+                title=row.form.title.data or "",
+                phone=row.form.phone.data or "",
+                email=row.form.email.data or "",
+            )
+            for row in self.authors
+            if (row.form.name.data or "").strip()
+        )
+        return EntryInput(
+            title=self.title.data or "",
+            category=self.category.data or "",
+            authors=authors,
+            advisor=self.advisor.data or "",
+            abstract=self.abstract.data or "",
+            keywords=self.keywords.data or "",
+        )
+
+
+class NewEntryForm(EntryForm):
+    file = FileField(
+        _l("作品文件（PDF 或 DOCX）"), validators=[FileRequired(_l("请选择作品文件。"))]
+    )
+
+
+class ExtensionForm(FlaskForm):
+    school_id = SelectField(_l("学校"), coerce=int)
+    until = DateTimeLocalField(
+        _l("延期至（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+
+
+class FileForm(FlaskForm):
+    file = FileField(
+        _l("文件（PDF 或 DOCX）"), validators=[FileRequired(_l("请选择文件。"))]
+    )
+
+
+class NoteForm(FlaskForm):
+    note = StringField(_l("说明"), validators=[DataRequired(), Length(max=500)])
+
+
+class RedactionForm(FlaskForm):
+    until = DateTimeLocalField(
+        _l("重新提交截止（北京时间）"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired()],
+    )
+    note = StringField(_l("给学校的说明"), validators=[Optional(), Length(max=500)])

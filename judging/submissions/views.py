@@ -1,0 +1,301 @@
+"""The school contact's submission pages and the organiser's submissions overview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from judging.accounts.forms import ActionForm
+from judging.accounts.models import School
+from judging.anonymity.models import Finding
+from judging.auth import organiser_required, school_required
+from judging.competitions.models import Competition, Phase
+from judging.competitions.rules import PHASE_LABELS, from_local
+from judging.dbtypes import utcnow
+from judging.extensions import db
+from judging.responses import download, pdf_download, xlsx_download
+from judging.submissions import service
+from judging.submissions.files import load_file
+from judging.submissions.forms import EntryForm, ExtensionForm, NewEntryForm
+from judging.submissions.models import Entry, EntryStatus
+
+bp = Blueprint("submissions", __name__)
+
+MIME = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _own_entry(entry_id: int) -> Entry:
+    """The school contact's own entry, or 404 (the same as a missing one)."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None or entry.school_id != current_user.school_id:
+        abort(404)
+    return entry
+
+
+def _visible_competition(competition_id: int) -> Competition:
+    competition = db.get_or_404(Competition, competition_id)
+    if competition.phase == Phase.DRAFT:
+        abort(404)
+    return competition
+
+
+def _upload(form: EntryForm) -> service.Upload | None:
+    file = form.file.data
+    if not file or not getattr(file, "filename", ""):
+        return None
+    return service.Upload(data=file.read(), filename=file.filename)
+
+
+# --- school contact ---------------------------------------------------------------
+
+
+@bp.route("/school")
+@school_required
+def dashboard():
+    now = utcnow()
+    competitions = db.session.scalars(
+        select(Competition)
+        .where(Competition.phase != Phase.DRAFT)
+        .order_by(Competition.closes_at.desc())
+    ).all()
+    cards = []
+    for c in competitions:
+        deadline = service.school_deadline(c, current_user.school_id)
+        cards.append(
+            {
+                "competition": c,
+                "deadline": deadline,
+                "seconds_left": max(0, int((deadline - now).total_seconds())),
+                "open": service.is_open_for(c, current_user.school_id, now),
+                "entries": service.active_entries(c.id, current_user.school_id),
+            }
+        )
+    return render_template(
+        "submissions/dashboard.html",
+        cards=cards,
+        labels=PHASE_LABELS,
+        form=ActionForm(),
+        now=now,
+    )
+
+
+@bp.route(
+    "/school/competitions/<int:competition_id>/entries/new", methods=["GET", "POST"]
+)
+@school_required
+def new_entry(competition_id: int):
+    competition = _visible_competition(competition_id)
+    form = NewEntryForm()
+    if form.validate_on_submit():
+        try:
+            service.create_entry(
+                actor=current_user,
+                competition=competition,
+                data=form.entry_input(),
+                upload=_upload(form),
+                now=utcnow(),
+            )
+        except service.SubmissionError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("作品已提交。"), "success")
+            return redirect(url_for("submissions.dashboard"))
+    return render_template(
+        "submissions/entry_form.html", form=form, competition=competition, entry=None
+    )
+
+
+@bp.route("/school/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@school_required
+def edit_entry(entry_id: int):
+    entry = _own_entry(entry_id)
+    form = EntryForm(obj=None)
+    if request.method == "GET":
+        form.process(
+            data={
+                "title": entry.title,
+                "category": entry.category,
+                "advisor": entry.advisor,
+                "abstract": entry.abstract,
+                "keywords": entry.keywords,
+                "authors": [
+                    {
+                        "name": a.name,
+                        "department": a.department,
+                        "title": a.title,
+                        "phone": a.phone,
+                        "email": a.email,
+                    }
+                    for a in entry.authors
+                ],
+            }
+        )
+    elif form.validate_on_submit():
+        try:
+            service.update_entry(
+                actor=current_user,
+                entry=entry,
+                data=form.entry_input(),
+                upload=_upload(form),
+                now=utcnow(),
+            )
+        except service.SubmissionError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("作品已更新。"), "success")
+            return redirect(url_for("submissions.dashboard"))
+    return render_template(
+        "submissions/entry_form.html",
+        form=form,
+        competition=entry.competition,
+        entry=entry,
+    )
+
+
+@bp.route("/school/entries/<int:entry_id>/withdraw", methods=["POST"])
+@school_required
+def withdraw(entry_id: int):
+    entry = _own_entry(entry_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.withdraw_entry(actor=current_user, entry=entry, now=utcnow())
+    except service.SubmissionError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("作品已撤回。"), "success")
+    return redirect(url_for("submissions.dashboard"))
+
+
+@bp.route("/school/entries/<int:entry_id>/file")
+@school_required
+def own_file(entry_id: int):
+    entry = _own_entry(entry_id)
+    return download(load_file(entry.file), entry.file_name, MIME[entry.file.kind])
+
+
+@bp.route("/school/competitions/<int:competition_id>/receipt.pdf")
+@school_required
+def receipt(competition_id: int):
+    competition = _visible_competition(competition_id)
+    school = db.session.get(School, current_user.school_id)
+    entries = service.active_entries(competition.id, school.id)
+    pdf = service.receipt_pdf(competition, school, entries, utcnow())
+    return pdf_download(pdf, f"报送回执-{school.name}.pdf")
+
+
+# --- organiser ------------------------------------------------------------------
+
+
+@bp.route("/competitions/<int:competition_id>/submissions")
+@organiser_required
+def overview(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    state = request.args.get("state", "")
+    rows = service.overview(
+        competition, state=state if state in service.STATE_LABELS else ""
+    )
+    form = ExtensionForm()
+    form.school_id.choices = [
+        (r.school.id, r.school.name) for r in service.overview(competition)
+    ]
+    all_rows = service.overview(competition)
+    totals = {s: sum(1 for r in all_rows if r.state == s) for s in service.STATE_LABELS}
+    return render_template(
+        "submissions/overview.html",
+        c=competition,
+        rows=rows,
+        state=state,
+        states=service.STATE_LABELS,
+        totals=totals,
+        entries=service.entries_of(competition),
+        form=form,
+    )
+
+
+@bp.route("/competitions/<int:competition_id>/submissions.xlsx")
+@organiser_required
+def overview_xlsx(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    return xlsx_download(service.overview_xlsx(competition), "报送汇总表.xlsx")
+
+
+@bp.route("/competitions/<int:competition_id>/files.zip")
+@organiser_required
+def files_zip(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    return download(
+        service.files_zip(competition),
+        f"{competition.title}-作品.zip",
+        "application/zip",
+    )
+
+
+@bp.route("/competitions/<int:competition_id>/extensions", methods=["POST"])
+@organiser_required
+def grant_extension(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    form = ExtensionForm()
+    form.school_id.choices = [
+        (s.id, s.name) for s in db.session.scalars(select(School).order_by(School.id))
+    ]
+    if form.validate_on_submit():
+        school = db.get_or_404(School, form.school_id.data)
+        try:
+            service.grant_extension(
+                actor=current_user,
+                competition=competition,
+                school=school,
+                until=from_local(form.until.data),
+                reason=form.reason.data,
+            )
+        except service.SubmissionError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("已为 %(s)s 延长截止时间。", s=school.name), "success")
+    else:
+        flash(_("请填写学校、延期时间和原因。"), "error")
+    return redirect(url_for("submissions.overview", competition_id=competition.id))
+
+
+@bp.route("/entries/<int:entry_id>")
+@organiser_required
+def entry_detail(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    findings = db.session.scalars(
+        select(Finding).where(Finding.entry_id == entry.id).order_by(Finding.id)
+    ).all()
+    return render_template(
+        "submissions/entry_detail.html",
+        entry=entry,
+        findings=findings,
+        EntryStatus=EntryStatus,
+    )
+
+
+@bp.route("/entries/<int:entry_id>/file/<any(original, review):which>")
+@organiser_required
+def entry_file(entry_id: int, which: str):
+    entry = db.get_or_404(Entry, entry_id)
+    stored = entry.file if which == "original" else entry.review_file
+    if stored is None:
+        abort(404)
+    name = (
+        entry.file_name
+        if which == "original"
+        else (f"{entry.code or entry.id}-评审稿.{stored.kind}")
+    )
+    return download(load_file(stored), name, MIME[stored.kind])

@@ -1,0 +1,263 @@
+"""Closing submission, entry codes, the anonymity queue and redactions."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from judging.accounts.models import Role
+from judging.anonymity.models import Finding, FindingStatus
+from judging.competitions import service as competitions
+from judging.competitions.models import Competition, Phase
+from judging.extensions import db
+from judging.submissions.files import load_file
+from judging.submissions.models import Entry
+from tests.conftest import csrf_token, login
+from tests.submissions.conftest import entry_form, fixture_bytes
+from tests.submissions.test_views import _post_entry
+
+
+def _organiser(app, make_user):  # noqa: ANN001
+    client = app.test_client()
+    user = make_user(Role.ORGANISER)
+    login(client, user)
+    client.user = user
+    return client
+
+
+def test_leaky_file_is_flagged_with_locations(school_client, make_competition):
+    competition = make_competition()
+
+    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+
+    findings = db.session.scalars(select(Finding)).all()
+    kinds = {(f.kind, f.location) for f in findings}
+    assert ("school", "header_footer") in kinds
+    assert ("person", "header_footer") in kinds
+    assert ("email", "body") in kinds
+    assert all(f.location != "metadata" for f in findings)  # stripped from the copy
+
+
+def test_clean_file_has_no_findings_despite_alias_traps(
+    school_client, make_competition
+):
+    competition = make_competition()
+
+    _post_entry(school_client, competition, file=("clean.pdf", "论文.pdf"))
+
+    assert db.session.scalars(select(Finding)).all() == []
+
+
+def test_review_copy_carries_no_metadata(school_client, make_competition):
+    from judging.submissions.documents import inspect_document
+
+    competition = make_competition()
+    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+    entry = db.session.scalar(select(Entry))
+
+    copy = inspect_document(load_file(entry.review_file), max_bytes=10**8)
+
+    assert [v for _k, v in copy.metadata if v.strip()] == []
+    assert copy.text("comment") == ""
+
+
+def test_close_gives_random_unique_codes(
+    app, school_client, make_user, make_competition
+):
+    competition = make_competition()
+    for i in range(3):
+        _post_entry(school_client, competition, title=f"论文{i}")
+    organiser = make_user(Role.ORGANISER)
+
+    competitions.advance_phase(
+        actor=organiser, competition=competition, target=Phase.CLOSED
+    )
+    db.session.commit()
+
+    codes = db.session.scalars(select(Entry.code)).all()
+    assert all(re.fullmatch(r"ZW2026-\d{4}", c) for c in codes)
+    assert len(set(codes)) == 3
+
+
+def test_unresolved_high_finding_blocks_review(
+    app, school_client, make_user, make_competition
+):
+    competition = make_competition()
+    _post_entry(school_client, competition, file=("leaky.pdf", "论文.pdf"))
+    organiser = make_user(Role.ORGANISER)
+    competitions.advance_phase(
+        actor=organiser, competition=competition, target=Phase.CLOSED
+    )
+    db.session.commit()
+
+    problems = competitions.transition_problems(competition, Phase.REVIEWING)
+
+    assert any("仍有未处理的匿名性问题" in p for p in problems)
+
+
+def test_mark_harmless_needs_a_reason_and_is_audited(
+    app, school_client, make_user, make_competition
+):
+    competition = make_competition()
+    _post_entry(school_client, competition, file=("leaky.pdf", "论文.pdf"))
+    admin = _organiser(app, make_user)
+    finding = db.session.scalars(select(Finding)).first()
+    token = csrf_token(admin, f"/competitions/{competition.id}/anonymity")
+
+    empty = admin.post(
+        f"/findings/{finding.id}/harmless",
+        data={"csrf_token": token, "note": ""},
+        follow_redirects=True,
+    )
+    done = admin.post(
+        f"/findings/{finding.id}/harmless",
+        data={"csrf_token": token, "note": "论文研究对象即该校"},
+        follow_redirects=True,
+    )
+
+    assert "请说明为何该问题无碍匿名。" in empty.get_data(as_text=True)
+    assert "已标记为无碍。" in done.get_data(as_text=True)
+    assert db.session.get(Finding, finding.id).status == FindingStatus.HARMLESS
+
+
+def test_queue_page_shows_findings_in_chinese(
+    app, school_client, make_user, make_competition
+):
+    competition = make_competition()
+    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+    admin = _organiser(app, make_user)
+
+    html = admin.get(f"/competitions/{competition.id}/anonymity").get_data(as_text=True)
+
+    assert "页眉页脚" in html and "本校名称" in html and "严重" in html
+
+
+def test_school_uploads_redacted_file_when_asked(
+    app, school_client, make_user, make_competition
+):
+    today = date.today()
+    competition = make_competition()
+    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+    entry = db.session.scalar(select(Entry))
+    organiser = make_user(Role.ORGANISER)
+    competition.closes_at = competition.opens_at + timedelta(days=1)
+    competitions.advance_phase(
+        actor=organiser, competition=competition, target=Phase.CLOSED
+    )
+    db.session.commit()
+    admin = app.test_client()
+    login(admin, organiser)
+    token = csrf_token(admin, f"/competitions/{competition.id}/anonymity")
+    admin.post(
+        f"/entries/{entry.id}/redaction-request",
+        data={
+            "csrf_token": token,
+            "until": f"{today + timedelta(days=3)}T12:00",
+            "note": "请删去页眉中的校名",
+        },
+    )
+
+    page = school_client.get("/school").get_data(as_text=True)
+    token = csrf_token(school_client, f"/school/entries/{entry.id}/redacted")
+    school_client.post(
+        f"/school/entries/{entry.id}/redacted",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(fixture_bytes("clean.docx")), "干净.docx"),
+        },
+        content_type="multipart/form-data",
+    )
+
+    entry = db.session.get(Entry, entry.id)
+    assert "请重新提交匿名文件" in page
+    assert entry.reopened_until is None
+    assert entry.file.kind == "docx"
+    assert db.session.scalars(select(Finding)).all() == []
+    assert (
+        competitions.transition_problems(
+            db.session.get(Competition, competition.id), Phase.REVIEWING
+        )
+        == []
+    )
+
+
+def test_school_cannot_replace_without_request(school_client, make_competition):
+    competition = make_competition()
+    _post_entry(school_client, competition)
+    entry = db.session.scalar(select(Entry))
+    token = csrf_token(school_client, f"/school/entries/{entry.id}/redacted")
+
+    response = school_client.post(
+        f"/school/entries/{entry.id}/redacted",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(fixture_bytes("clean.docx")), "x.docx"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+
+    assert "未开放重新提交" in response.get_data(as_text=True)
+    assert db.session.get(Entry, entry.id).file.kind == "pdf"
+
+
+def test_organiser_redaction_keeps_original(
+    app, school_client, make_user, make_competition
+):
+    competition = make_competition()
+    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+    entry = db.session.scalar(select(Entry))
+    original = entry.file.sha256
+    admin = _organiser(app, make_user)
+    token = csrf_token(admin, f"/competitions/{competition.id}/anonymity")
+
+    admin.post(
+        f"/entries/{entry.id}/redacted",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(fixture_bytes("clean.pdf")), "处理后.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+
+    entry = db.session.get(Entry, entry.id)
+    assert entry.file.sha256 == original
+    assert entry.review_file.kind == "pdf"
+    assert db.session.scalars(select(Finding)).all() == []
+
+
+def test_anonymity_check_cli_prints_json_lines(runner, make_school, tmp_path):
+    make_school(name="重庆大学", short_name="重大")
+    path = tmp_path / "essay.docx"
+    path.write_bytes(fixture_bytes("leaky.docx"))
+
+    result = runner.invoke(
+        args=["anonymity-check", str(path), "--school", "重大", "--author", "张晓明"]
+    )
+
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert result.exit_code == 0
+    assert {"kind", "location", "evidence", "severity"} == set(lines[0])
+    assert {(x["kind"], x["location"]) for x in lines} >= {
+        ("school", "header_footer"),
+        ("person", "metadata"),
+    }
+
+
+def test_entry_form_requires_file_on_create(school_client, make_competition):
+    competition = make_competition()
+    token = csrf_token(
+        school_client, f"/school/competitions/{competition.id}/entries/new"
+    )
+
+    response = school_client.post(
+        f"/school/competitions/{competition.id}/entries/new",
+        data=entry_form(token),
+        content_type="multipart/form-data",
+    )
+
+    assert "请选择作品文件。" in response.get_data(as_text=True)
