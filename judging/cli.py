@@ -26,6 +26,8 @@ def init_database() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """Register every command. Capabilities with many commands keep them in their
+    own `cli.py` with a `register(app)` function, called from here."""
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the database schema to the newest migration."""

@@ -14,7 +14,9 @@ from judging.accounts.models import Role, User
 from judging.competitions import service as competitions
 from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import DEFAULT_RUBRIC, DEFAULT_TIERS, Settings
+from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.submissions.demo import seed_entries
 
 SCHOOLS_CSV = Path(__file__).parent / "data" / "schools-chongqing.csv"
 ESSAY_TITLE = "“理论强基促发展 我为产改作贡献”主题征文"
@@ -105,6 +107,8 @@ def build_demo(*, password: str, today: date) -> list[str]:
             ),
         )
         competitions.advance_phase(actor=admin, competition=essay, target=Phase.OPEN)
+        db.session.flush()
+        seed_entries(competition=essay, schools=24, now=utcnow(), seed=2026)
     db.session.flush()
     school_count = schools.created + schools.unchanged + schools.updated
     return [
