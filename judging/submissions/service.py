@@ -99,6 +99,24 @@ def check_input(data: EntryInput) -> list[str]:
         errors.append("请选择作品类别（理论研究或调研报告）。")
     if not data.authors or not all(a.name.strip() for a in data.authors):
         errors.append("请至少填写一位作者姓名。")
+    errors.extend(unprintable(data))
+    return errors
+
+
+def unprintable(data: EntryInput) -> list[str]:
+    """Characters the certificate font lacks, caught now rather than printed as boxes."""
+    from judging.certificates.fonts import missing_glyphs
+
+    fields = [("作品题目", data.title), ("指导教师", data.advisor)]
+    fields += [("作者姓名", a.name) for a in data.authors]
+    errors = []
+    for label, text in fields:
+        missing = missing_glyphs(text)
+        if missing:
+            errors.append(
+                f"{label}“{text}”中的字符“{''.join(missing)}”无法在证书上打印，"
+                "请改用规范汉字，或联系主办方。"
+            )
     return errors
 
 

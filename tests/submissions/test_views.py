@@ -329,3 +329,14 @@ def test_minimum_shown_as_schools_without_entries(
 
     assert "西南大学" in html and "重庆大学" in html
     assert competition.phase == Phase.OPEN
+
+
+def test_unprintable_character_refused_at_entry(school_client, make_competition):
+    competition = make_competition()
+
+    response = _post_entry(
+        school_client, competition, **{"authors-0-name": "王\U0002a6a5"}
+    )
+
+    assert "中的字符“\U0002a6a5”无法在证书上打印" in response.get_data(as_text=True)
+    assert _count(Entry) == 0
