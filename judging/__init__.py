@@ -73,8 +73,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from judging.accounts.views import bp as accounts_bp
     from judging.anonymity.views import bp as anonymity_bp
+    from judging.audit.views import bp as audit_bp
     from judging.competitions.views import bp as competitions_bp
+    from judging.review.views import bp as review_bp
     from judging.submissions.views import bp as submissions_bp
 
-    for bp in (accounts_bp, competitions_bp, submissions_bp, anonymity_bp):
+    for bp in (accounts_bp, competitions_bp, submissions_bp, anonymity_bp, review_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(audit_bp)
+    from judging.results.views import bp as results_bp
+
+    app.register_blueprint(results_bp)
+    from judging.assignment.views import bp as assignment_bp
+
+    app.register_blueprint(assignment_bp)
+    from judging.certificates.views import bp as certificates_bp
+
+    app.register_blueprint(certificates_bp)

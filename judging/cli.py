@@ -28,6 +28,19 @@ def init_database() -> None:
 def register_commands(app: Flask) -> None:
     """Register every command. Capabilities with many commands keep them in their
     own `cli.py` with a `register(app)` function, called from here."""
+    from judging.backup import register as register_backup
+
+    register_backup(app)
+    from judging.certificates.cli import register as register_certificates
+
+    register_certificates(app)
+    from judging.results.cli import register as register_results
+
+    register_results(app)
+    from judging.assignment.cli import register as register_assignment
+
+    register_assignment(app)
+
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the database schema to the newest migration."""

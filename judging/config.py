@@ -34,6 +34,18 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None
     SITE_TITLE = "征文评审系统"
     DEMO_PASSWORD = "demo-2026"
+    MAIL_SERVER: str | None = None  # unset: messages are listed for copying
+    MAIL_PORT = 25
+    MAIL_SENDER = "judging@localhost"
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    # Host (and path prefix) printed in certificate QR codes, e.g.
+    # "https://zhengwen.example.edu.cn"; None: the host of the request.
+    PUBLIC_BASE_URL: str | None = None
+    # Background certificate batches (progress JSON and finished files);
+    # None: instance/jobs. Shared by the workers of one machine.
+    JOBS_FOLDER: str | None = None
 
 
 def ensure_secret_key(instance_path: Path) -> str:

@@ -11,11 +11,15 @@ from sqlalchemy import select
 
 from judging.accounts import service as accounts
 from judging.accounts.models import Role, User
+from judging.assignment.demo import build_reviewing
+from judging.certificates.demo import issue
 from judging.competitions import service as competitions
 from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import DEFAULT_RUBRIC, DEFAULT_TIERS, Settings
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.results.demo import build_published
+from judging.review.demo import add_reviews
 from judging.submissions.demo import seed_entries
 
 SCHOOLS_CSV = Path(__file__).parent / "data" / "schools-chongqing.csv"
@@ -56,6 +60,11 @@ def judges_csv() -> bytes:
 
 def build_demo(*, password: str, today: date) -> list[str]:
     """Create the demo data if missing; running it again keeps what exists.
+
+    Three competitions show every stage: this year's essay competition open for
+    submissions (with essays from 24 schools), a survey competition in review
+    (assigned, with reviews done and a disagreement), and last year's essay
+    competition published with certificates.
 
     Returns lines telling how to log in as each role.
     """
@@ -109,6 +118,11 @@ def build_demo(*, password: str, today: date) -> list[str]:
         competitions.advance_phase(actor=admin, competition=essay, target=Phase.OPEN)
         db.session.flush()
         seed_entries(competition=essay, schools=24, now=utcnow(), seed=2026)
+    db.session.flush()
+    reviewing = build_reviewing(admin=admin, today=today)
+    add_reviews(competition=reviewing, seed=2026)
+    published = build_published(admin=admin, today=today)
+    issue(competition=published)
     db.session.flush()
     school_count = schools.created + schools.unchanged + schools.updated
     return [

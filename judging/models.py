@@ -6,13 +6,14 @@ from judging.assignment.models import Assignment, Conflict
 from judging.audit.models import AuditEvent
 from judging.certificates.models import Certificate
 from judging.competitions.models import AwardTier, Competition, Criterion, Extension
-from judging.results.models import Result
+from judging.results.models import AwardOverride, Result
 from judging.review.models import Review, Score
 from judging.submissions.models import Author, Entry, StoredFile
 
 __all__ = [
     "Assignment",
     "AuditEvent",
+    "AwardOverride",
     "Author",
     "AwardTier",
     "Certificate",

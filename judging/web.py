@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
@@ -123,14 +123,26 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["deadline"] = deadline_label
     app.jinja_env.filters["time_left"] = time_left
 
+    @user_logged_in.connect_via(app)
+    def _start_clock(sender: Flask, user: User, **extra: object) -> None:
+        """Every login starts both timeouts afresh, in the login response itself.
+
+        Without this the clock of an earlier session in the same browser (kept
+        in the cookie after logout) would time out a fresh login at once.
+        """
+        now = datetime.now(UTC).timestamp()
+        session["seen"] = session["started"] = now
+
     @app.before_request
     def _sessions() -> None:
         if not current_user.is_authenticated:
             return None
         now = datetime.now(UTC).timestamp()
         idle = app.config["SESSION_IDLE_MINUTES"] * 60
-        last = session.get("seen", now)
-        started = session.get("started", now)
+        # No timestamps means a cookie the clock never saw: treat it as expired
+        # rather than as new, or a replayed login response would never time out.
+        last = session.get("seen", 0)
+        started = session.get("started", 0)
         absolute = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
         if now - last > idle or now - started > absolute:
             logout_user()
@@ -138,7 +150,6 @@ def init_app(app: Flask) -> None:
             flash(_("登录已超时，请重新登录。"), "warning")
             return redirect(url_for("accounts.login", next=request.full_path))
         session["seen"] = now
-        session.setdefault("started", now)
         if current_user.must_change_password and request.endpoint not in (
             "accounts.change_password",
             "accounts.logout",

@@ -8,40 +8,46 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from judging.accounts.models import Judge, Role, School, User
+from judging.certificates.models import Certificate
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db
+from judging.review.models import Review, ReviewStatus
+from judging.submissions.models import Entry
 from tests.conftest import SCHOOLS_CSV
 
 
-def test_demo_creates_every_role_and_is_idempotent(runner):
+def test_demo_creates_every_stage_and_is_idempotent(runner, app):
+    from tests.conftest import login
+
     first = runner.invoke(args=["demo", "--password", "demo-pass-1"])
-    counts = (
-        db.session.scalar(select(func.count(User.id))),
-        db.session.scalar(select(func.count(Competition.id))),
-    )
+    counts = _counts()
     second = runner.invoke(args=["demo", "--password", "demo-pass-1"])
 
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
     assert "admin / demo-pass-1" in first.output
-    assert counts == (1 + 67 + 20, 1)
-    assert (
-        db.session.scalar(select(func.count(User.id))),
-        db.session.scalar(select(func.count(Competition.id))),
-    ) == counts
+    assert counts[:2] == (1 + 67 + 20, 3)
+    assert _counts() == counts
     school01 = db.session.scalar(select(User).where(User.username == "school01"))
     assert (school01.school.name, school01.must_change_password) == ("重庆大学", False)
     judges = db.session.scalars(select(Judge)).all()
     assert len(judges) == 20
     assert 0 < sum(j.school_id is not None for j in judges) < 20
-    competition = db.session.scalar(select(Competition))
-    assert (competition.phase, competition.max_total) == (Phase.OPEN, 100)
-
-
-def test_demo_accounts_can_log_in(runner, app):
-    from tests.conftest import login
-
-    runner.invoke(args=["demo", "--password", "demo-pass-1"])
+    phases = db.session.execute(
+        select(Competition.phase, func.count(Entry.id))
+        .join(Entry, Entry.competition_id == Competition.id)
+        .group_by(Competition.id, Competition.phase)
+        .order_by(Competition.id)
+    ).all()
+    assert [p for p, _n in phases] == [Phase.OPEN, Phase.REVIEWING, Phase.PUBLISHED]
+    assert all(n > 20 for _p, n in phases)
+    assert (
+        db.session.scalar(
+            select(func.count(Review.id)).where(Review.status == ReviewStatus.SUBMITTED)
+        )
+        > 50
+    )
+    assert db.session.scalar(select(func.count(Certificate.id))) > 5
     for username, home in (
         ("admin", "/competitions"),
         ("school01", "/school"),
@@ -51,6 +57,13 @@ def test_demo_accounts_can_log_in(runner, app):
         user = db.session.scalar(select(User).where(User.username == username))
         login(client, user, password="demo-pass-1")
         assert client.get("/").location == home
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(
+        db.session.scalar(select(func.count(model.id)))
+        for model in (User, Competition, Entry, Review, Certificate)
+    )
 
 
 def test_import_schools_cli_writes_credentials(runner, tmp_path: Path):

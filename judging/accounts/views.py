@@ -24,10 +24,14 @@ bp = Blueprint("accounts", __name__)
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only our own absolute paths: never another host, never "//evil"."""
+    """Only our own absolute paths: never another host, never "//evil".
+
+    Control characters are refused too: browsers drop tabs and newlines from a
+    URL, so "/<TAB>/evil" would become "//evil", another host.
+    """
     if not target or not target.startswith("/") or target.startswith("//"):
         return None
-    if "\\" in target or "\n" in target or "\r" in target:
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return None
     return target
 
@@ -40,7 +44,7 @@ def home():
         return redirect(url_for("competitions.index"))
     if current_user.role == Role.SCHOOL:
         return redirect(url_for("submissions.dashboard"))
-    return redirect(url_for("competitions.judge_home"))
+    return redirect(url_for("review.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -20,3 +20,16 @@ class Certificate(db.Model):
     revoke_reason: Mapped[str] = mapped_column(Text, default="")
 
     entry = relationship("Entry")
+
+
+class VerifyHit(db.Model):
+    """One public verification lookup, counted per address by every worker.
+
+    The rate limit of the public /verify page lives in the database (like failed
+    logins), so it holds across gunicorn workers; rows older than the window are
+    pruned on each lookup.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from judging.accounts.forms import ActionForm
-from judging.auth import judge_required, organiser_required
+from judging.auth import organiser_required
 from judging.competitions import service
 from judging.competitions.forms import CompetitionForm
 from judging.competitions.models import Competition
@@ -142,9 +142,3 @@ def advance(competition_id: int):
         db.session.commit()
         flash(_("竞赛已进入“%(phase)s”阶段。", phase=PHASE_LABELS[target]), "success")
     return redirect(url_for("competitions.detail", competition_id=c.id))
-
-
-@bp.route("/judge")
-@judge_required
-def judge_home():
-    return render_template("competitions/judge_home.html")

@@ -31,3 +31,24 @@ class Result(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     entry = relationship("Entry")
+
+
+class AwardOverride(db.Model):
+    """The organiser's pending decision on one entry before the results are frozen.
+
+    Kept apart from `Result` (which is written only when finalising) so that
+    overrides survive every recomputation; each carries its written reason.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competition.id"), index=True
+    )
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), unique=True)
+    tier_name: Mapped[str | None] = mapped_column(String(40))
+    is_excluded: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entry = relationship("Entry")

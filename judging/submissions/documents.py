@@ -312,6 +312,9 @@ def open_docx_package(data: bytes) -> DocxPackage:
     names = {i.filename for i in infos}
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise DocumentRejected(MSG_MACRO)
+    if any(_bad_part_name(n) for n in names):
+        raise DocumentRejected(MSG_DAMAGED)
+    _check_xml_parts(zf, names)
     types_root = parse_xml(_read_bounded(zf, "[Content_Types].xml"))
     defaults = {
         el.get("Extension", "").lower(): el.get("ContentType", "").lower()
@@ -340,6 +343,25 @@ def open_docx_package(data: bytes) -> DocxPackage:
     if len(main) != 1:
         raise DocumentRejected(MSG_TYPE)
     return DocxPackage(zf=zf, content_types=content_types, main_part=main[0])
+
+
+def _bad_part_name(name: str) -> bool:
+    """OPC part names are relative, "/"-separated, without "." or ".." segments;
+    anything else (``../../evil.sh``, ``/etc/x``, ``a\\b``) is a crafted file."""
+    if name.startswith("/") or "\\" in name or ":" in name:
+        return True
+    return any(piece in (".", "..") for piece in name.split("/"))
+
+
+def _check_xml_parts(zf: zipfile.ZipFile, names: set[str]) -> None:
+    """Refuse a DTD or entity in *any* XML part, not only those we extract text
+    from: the review copy rewrites every relationships and Word part, so the
+    inspector must refuse what the stripper would refuse later."""
+    for name in sorted(names):
+        if name.lower().endswith((".xml", ".rels")):
+            raw = _read_bounded(zf, name).replace(b"\x00", b"")
+            if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw:
+                raise DocumentRejected(MSG_XML)
 
 
 def _check_zip_limits(infos: list[zipfile.ZipInfo]) -> None:

@@ -104,7 +104,7 @@ def check_input(data: EntryInput) -> list[str]:
 
 
 def unprintable(data: EntryInput) -> list[str]:
-    """Characters the certificate font lacks, caught now rather than printed as boxes."""
+    """Characters the certificate font lacks: caught now, not printed as boxes."""
     from judging.certificates.fonts import missing_glyphs
 
     fields = [("作品题目", data.title), ("指导教师", data.advisor)]

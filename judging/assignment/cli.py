@@ -1,0 +1,136 @@
+"""Assignment commands: `flask --app judging assign` and `remind`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Sequence
+
+import click
+from flask import Flask, current_app, url_for
+
+from judging.competitions.models import Competition
+from judging.dbtypes import utcnow
+from judging.extensions import db
+
+
+def _fail(lines: Sequence[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    db.session.rollback()
+    sys.exit(1)
+
+
+def _competition(competition_id: int) -> Competition:
+    competition = db.session.get(Competition, competition_id)
+    if competition is None:
+        _fail([f"没有编号为 {competition_id} 的竞赛。"])
+    return competition
+
+
+def _track(label: str):  # noqa: ANN202
+    def wrap(items: Sequence) -> Iterable:
+        with click.progressbar(items, label=label) as bar:
+            yield from bar
+
+    return wrap
+
+
+def _login_url() -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    with current_app.test_request_context():
+        path = url_for("accounts.login")
+        return (
+            base.rstrip("/") + path
+            if base
+            else url_for("accounts.login", _external=True)
+        )
+
+
+def register(app: Flask) -> None:
+    """Add the assignment commands to the app's CLI."""
+
+    @app.cli.command("assign")
+    @click.argument("competition_id", type=int)
+    @click.option("--seed", type=int, default=None, help="随机种子（默认随机）")
+    @click.option("--k", type=int, default=None, help="每篇评审人数（默认按竞赛设置）")
+    @click.option("--dry-run", is_flag=True, help="只预览方案，不写入")
+    def assign(
+        competition_id: int, seed: int | None, k: int | None, dry_run: bool
+    ) -> None:
+        """Assign judges to a competition's entries (conflict-free, balanced)."""
+        from judging.assignment import service, solver
+
+        competition = _competition(competition_id)
+        seed = service.new_seed() if seed is None else seed
+        k = k or competition.reviews_per_entry
+        click.echo(f"随机种子 {seed}，每篇 {k} 位评审专家。")
+        try:
+            if dry_run:
+                preview = service.preview_plan(competition=competition, k=k, seed=seed)
+            else:
+                preview = service.apply_plan(
+                    actor=None,
+                    competition=competition,
+                    k=k,
+                    seed=seed,
+                    now=utcnow(),
+                    track=_track("写入分配"),
+                )
+        except solver.AssignmentInfeasible as exc:
+            _fail(
+                ["无法生成满足规则的方案，未写入任何数据："]
+                + [f"  {r}" for r in exc.reasons]
+            )
+        except service.AssignmentError as exc:
+            _fail([str(exc)])
+        stats = preview.plan.stats
+        for e in preview.blocked:
+            click.echo(f"暂不分配（匿名性问题未处理）：{e.code or e.id}")
+        click.echo(
+            f"作品 {len(preview.entries)} 篇，新增分配 {len(preview.new_pairs)} 条"
+        )
+        click.echo(f"评审量 最少 {preview.min_load}，最多 {preview.max_load}")
+        click.echo("回避冲突 0")
+        click.echo(f"连通分量 {stats.components}")
+        click.echo(f"两位专家平均共评 {stats.mean_shared_all:.2f} 篇")
+        click.echo(f"同单位专家共评的作品 {stats.same_affiliation_entries} 篇")
+        if dry_run:
+            click.echo("预览（--dry-run），未写入。")
+            db.session.rollback()
+            return
+        db.session.commit()
+        click.echo(f"已写入分配（随机种子 {seed}）。")
+
+    @app.cli.command("remind")
+    @click.argument("competition_id", type=int)
+    def remind(competition_id: int) -> None:
+        """E-mail judges with unfinished reviews, or print the messages to send."""
+        from judging.assignment import notify
+
+        competition = _competition(competition_id)
+        notices = notify.build_notices(
+            competition, kind="reminder", login_url=_login_url()
+        )
+        if not notices:
+            click.echo("所有评审专家均已完成评分，无需催评。")
+            return
+        if not notify.mail_configured(current_app.config):
+            click.echo("未配置邮件服务器（MAIL_SERVER），以下是要发送的内容：")
+            for n in notices:
+                click.echo(f"\n收件人：{n.name} <{n.email or '无邮箱'}>")
+                click.echo(f"主题：{n.subject}\n\n{n.body}")
+            return
+        try:
+            result = notify.send_notices(
+                actor=None,
+                competition=competition,
+                notices=notices,
+                kind="reminder",
+                config=current_app.config,
+            )
+        except notify.NotifyError as exc:
+            _fail([str(exc)])
+        db.session.commit()
+        click.echo(f"已发送 {result.sent} 封催评邮件。")
+        for name in result.no_email + result.failed:
+            click.echo(f"未能发送：{name}", err=True)

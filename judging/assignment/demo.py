@@ -1,0 +1,89 @@
+"""Demo: a competition already in review, with essays assigned to the demo judges."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from judging.accounts.models import User
+from judging.anonymity.models import Finding, FindingStatus
+from judging.anonymity.service import mark_harmless
+from judging.assignment.service import apply_plan
+from judging.competitions import service as competitions
+from judging.competitions.models import Competition, Phase
+from judging.competitions.rules import DEFAULT_RUBRIC, DEFAULT_TIERS, Settings
+from judging.dbtypes import utcnow
+from judging.extensions import db
+from judging.submissions.demo import seed_entries
+from judging.submissions.models import Entry
+
+REVIEWING_TITLE = "2026 年“产改调研”专题征文"
+DEMO_SEED = 2026
+HARMLESS_NOTE = "演示数据：已人工核对，无碍匿名。"
+
+
+def build_reviewing(*, admin: User, today: date) -> Competition:
+    """Create the reviewing-phase demo competition, or return the existing one.
+
+    About 40 essays from 13 schools are submitted inside a past window through
+    the real services, the submissions are closed (codes, review copies), the
+    leak findings are settled as harmless, a k=3 plan is applied, and the
+    competition moves to reviewing.
+    """
+    existing = db.session.scalar(
+        select(Competition).where(Competition.title == REVIEWING_TITLE)
+    )
+    if existing is not None:
+        return existing
+    settings = Settings(
+        title=REVIEWING_TITLE,
+        opens_on=today - timedelta(days=60),
+        closes_on=today - timedelta(days=20),
+        min_entries=1,
+        max_entries=5,
+        file_types=frozenset({"pdf", "docx"}),
+        max_file_mb=20,
+        min_words=None,
+        max_words=None,
+        reviews_per_entry=3,
+        criteria=DEFAULT_RUBRIC,
+        tiers=DEFAULT_TIERS,
+    )
+    competition = competitions.create_competition(
+        actor=admin,
+        settings=settings,
+        extras=competitions.Extras(
+            theme="围绕产业工人队伍建设改革开展专题调研。",
+            code_prefix=f"DY{today.year}",
+            issuer="重庆市教科文卫体工会",
+        ),
+    )
+    competitions.advance_phase(actor=admin, competition=competition, target=Phase.OPEN)
+    db.session.flush()
+    seed_entries(
+        competition=competition,
+        schools=13,
+        now=competition.opens_at + timedelta(days=3),
+        seed=DEMO_SEED,
+    )
+    competitions.advance_phase(
+        actor=admin, competition=competition, target=Phase.CLOSED
+    )
+    findings = db.session.scalars(
+        select(Finding)
+        .join(Entry, Entry.id == Finding.entry_id)
+        .where(
+            Entry.competition_id == competition.id,
+            Finding.status == FindingStatus.OPEN,
+        )
+    ).all()
+    for finding in findings:
+        mark_harmless(actor=admin, finding=finding, note=HARMLESS_NOTE)
+    db.session.flush()
+    apply_plan(actor=admin, competition=competition, k=3, seed=DEMO_SEED, now=utcnow())
+    competitions.advance_phase(
+        actor=admin, competition=competition, target=Phase.REVIEWING
+    )
+    db.session.flush()
+    return competition

@@ -1,0 +1,49 @@
+"""Forms for the assignment plan, conflicts, manual changes and notices."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange
+
+
+class PlanForm(FlaskForm):
+    """k and seed for a preview: a GET form (it writes nothing), so no CSRF."""
+
+    class Meta:
+        csrf = False
+
+    k = IntegerField(
+        _l("每篇评审人数"), validators=[InputRequired(), NumberRange(min=1, max=15)]
+    )
+    seed = IntegerField(
+        _l("随机种子"),
+        validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)],
+    )
+
+
+class ApplyForm(FlaskForm):
+    """The previewed k and seed, sent back to apply the very same plan."""
+
+    k = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=15)])
+    seed = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)])
+
+
+class ConflictForm(FlaskForm):
+    judge_id = SelectField(_l("评审专家"), coerce=int, validators=[DataRequired()])
+    school_id = SelectField(_l("回避学校"), coerce=int)
+    entry_id = SelectField(_l("或回避作品"), coerce=int)
+    reason = StringField(_l("回避原因"), validators=[DataRequired(), Length(max=500)])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+
+
+class JudgeForm(FlaskForm):
+    judge_id = SelectField(_l("评审专家"), coerce=int, validators=[DataRequired()])
+
+
+class NoticeForm(FlaskForm):
+    kind = HiddenField(validators=[AnyOf(("assignment", "reminder"))])

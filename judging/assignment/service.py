@@ -1,0 +1,881 @@
+"""Assignment use cases: conflicts, applying a solver plan, manual edits, progress.
+
+The solver (``solver.py``) only proposes; this module turns ORM rows into its
+inputs, checks the phase and the actor, verifies a plan independently before
+writing it, and records every change in the audit log. Conflicts are checked in
+one place, :func:`conflict_for`, for manual edits and imports alike.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+
+from judging.accounts.models import Judge, Role, School, User
+from judging.anonymity.service import blocked_entries
+from judging.assignment import solver
+from judging.assignment.models import (
+    Assignment,
+    AssignmentKind,
+    AssignmentStatus,
+    Conflict,
+)
+from judging.audit.service import record
+from judging.competitions.models import Competition, Phase
+from judging.competitions.rules import PHASE_LABELS
+from judging.competitions.service import guard
+from judging.extensions import db
+from judging.review.models import Review, ReviewStatus
+from judging.submissions.models import Entry, EntryStatus
+from judging.tables import safe_cell
+
+ASSIGNABLE_PHASES = (Phase.CLOSED, Phase.REVIEWING)
+Pair = tuple[int, int]
+Track = Callable[[Sequence[Pair]], Iterable[Pair]]
+
+
+class AssignmentError(ValueError):
+    """A refused assignment change; the message is shown to the user in Chinese."""
+
+
+# --- checks ------------------------------------------------------------------------
+
+
+def _require_organiser(actor: User | None) -> None:
+    """The CLI acts as the organiser (actor None); on the web only organisers may."""
+    if actor is not None and actor.role != Role.ORGANISER:
+        raise AssignmentError("只有主办方可以分配评审专家。")
+
+
+def _require_phase(competition: Competition) -> None:
+    """No assignment while submissions are open, nor after results are final."""
+    if competition.phase not in ASSIGNABLE_PHASES:
+        label = PHASE_LABELS.get(competition.phase, competition.phase)
+        raise AssignmentError(
+            f"竞赛当前为“{label}”阶段，只有在征集截止后、结果定稿前才能分配评审专家。"
+        )
+
+
+def _actor_id(actor: User | None) -> int | None:
+    return actor.id if actor is not None else None
+
+
+def _label(entry: Entry) -> str:
+    return entry.code or f"#{entry.id}"
+
+
+# --- solver inputs -----------------------------------------------------------------
+
+
+def judge_input(judge: Judge) -> solver.JudgeInput:
+    """A judge as the solver sees it: affiliation is the school, else the body."""
+    affiliation: object = (
+        ("school", judge.school_id)
+        if judge.school_id is not None
+        else (judge.affiliation.strip() or f"#{judge.id}")
+    )
+    return solver.JudgeInput(
+        id=judge.id,
+        affiliation=affiliation,
+        school_id=judge.school_id,
+        capacity=judge.capacity,
+        expertise=frozenset(judge.expertise_list),
+    )
+
+
+def entry_input(entry: Entry) -> solver.EntryInput:
+    return solver.EntryInput(
+        id=entry.id,
+        school_id=entry.school_id,
+        keywords=frozenset(k.strip() for k in entry.keyword_list),
+    )
+
+
+def judge_pool() -> list[Judge]:
+    """Every judge whose account is enabled: the candidates for new assignments."""
+    return list(
+        db.session.scalars(
+            select(Judge)
+            .join(User, User.id == Judge.user_id)
+            .where(User.is_enabled.is_(True))
+            .order_by(Judge.id)
+        )
+    )
+
+
+def submitted_entries(competition: Competition) -> list[Entry]:
+    return list(
+        db.session.scalars(
+            select(Entry)
+            .where(
+                Entry.competition_id == competition.id,
+                Entry.status == EntryStatus.SUBMITTED,
+            )
+            .order_by(Entry.code, Entry.id)
+        )
+    )
+
+
+def conflict_pairs(entries: Sequence[Entry]) -> set[Pair]:
+    """Recorded conflicts as (judge_id, entry_id) pairs for these entries.
+
+    A judge × school conflict covers every entry of that school; the automatic
+    same-school rule is applied by the solver itself from ``school_id``.
+    """
+    entry_ids = {e.id for e in entries}
+    by_school: dict[int, list[int]] = defaultdict(list)
+    for e in entries:
+        by_school[e.school_id].append(e.id)
+    pairs: set[Pair] = set()
+    if not entries:
+        return pairs
+    rows = db.session.scalars(
+        select(Conflict).where(
+            or_(
+                Conflict.entry_id.in_(entry_ids),
+                Conflict.school_id.in_(list(by_school)),
+            )
+        )
+    )
+    for c in rows:
+        if c.entry_id is not None:
+            pairs.add((c.judge_id, c.entry_id))
+        else:
+            pairs.update((c.judge_id, e) for e in by_school.get(c.school_id, ()))
+    return pairs
+
+
+def conflict_for(judge: Judge, entry: Entry) -> str | None:
+    """Why ``judge`` may not review ``entry`` (Chinese), or None if it may.
+
+    The one check shared by the solver input, manual edits, the judge's
+    declaration and the paper-score import: the same school (automatic) or a
+    recorded conflict with the entry's school or with the entry itself.
+    """
+    recorded = db.session.scalar(
+        select(Conflict.id)
+        .where(
+            Conflict.judge_id == judge.id,
+            or_(Conflict.entry_id == entry.id, Conflict.school_id == entry.school_id),
+        )
+        .limit(1)
+    )
+    pairs = {(judge.id, entry.id)} if recorded is not None else set()
+    return solver.conflict_reason(
+        judge=judge_input(judge), entry=entry_input(entry), conflicts=pairs
+    )
+
+
+def _active(competition: Competition) -> list[Assignment]:
+    return list(
+        db.session.scalars(
+            select(Assignment)
+            .join(Entry, Entry.id == Assignment.entry_id)
+            .where(
+                Entry.competition_id == competition.id,
+                Entry.status == EntryStatus.SUBMITTED,
+                Assignment.status == AssignmentStatus.ACTIVE,
+            )
+            .order_by(Assignment.id)
+        )
+    )
+
+
+def entry_assignments(entry: Entry, *, active_only: bool = True) -> list[Assignment]:
+    query = select(Assignment).where(Assignment.entry_id == entry.id)
+    if active_only:
+        query = query.where(Assignment.status == AssignmentStatus.ACTIVE)
+    return list(db.session.scalars(query.order_by(Assignment.id)))
+
+
+def judge_load(judge: Judge, competition: Competition) -> int:
+    return sum(1 for a in _active(competition) if a.judge_id == judge.id)
+
+
+# --- conflicts the organiser records -----------------------------------------------
+
+
+def competition_conflicts(competition: Competition) -> list[Conflict]:
+    """Recorded conflicts that bear on this competition: all judge × school ones
+    and the judge × entry ones for its entries, newest first."""
+    entry_ids = select(Entry.id).where(Entry.competition_id == competition.id)
+    return list(
+        db.session.scalars(
+            select(Conflict)
+            .where(
+                or_(Conflict.school_id.is_not(None), Conflict.entry_id.in_(entry_ids))
+            )
+            .order_by(Conflict.id.desc())
+        )
+    )
+
+
+def add_conflict(
+    *,
+    actor: User | None,
+    judge: Judge,
+    reason: str,
+    now: datetime,
+    school: School | None = None,
+    entry: Entry | None = None,
+) -> Conflict:
+    """Record that ``judge`` must not review a school's entries or one entry.
+
+    Takes effect for every later plan and manual edit; assignments that already
+    exist are listed by :func:`conflicting_assignments` for the organiser to swap.
+    """
+    _require_organiser(actor)
+    if (school is None) == (entry is None):
+        raise AssignmentError("请选择回避的学校或作品（二选一）。")
+    if not reason.strip():
+        raise AssignmentError("请填写回避原因。")
+    duplicate = db.session.scalar(
+        select(Conflict.id).where(
+            Conflict.judge_id == judge.id,
+            Conflict.school_id == school.id
+            if school
+            else Conflict.entry_id == entry.id,  # type: ignore[union-attr]
+        )
+    )
+    if duplicate is not None:
+        raise AssignmentError("该回避关系已登记。")
+    conflict = Conflict(
+        judge_id=judge.id,
+        school_id=school.id if school else None,
+        entry_id=entry.id if entry else None,
+        reason=reason.strip(),
+        declared_by_judge=False,
+        created_at=now,
+    )
+    db.session.add(conflict)
+    db.session.flush()
+    record(
+        actor_id=_actor_id(actor),
+        action="conflict.add",
+        obj=conflict,
+        competition_id=entry.competition_id if entry else None,
+        judge=judge.name,
+        school=school.name if school else None,
+        entry=_label(entry) if entry else None,
+        reason=reason.strip(),
+    )
+    return conflict
+
+
+def remove_conflict(
+    *, actor: User | None, conflict: Conflict, reason: str, now: datetime
+) -> None:
+    """Delete a recorded conflict (audited with the reason and what it was)."""
+    _require_organiser(actor)
+    if not reason.strip():
+        raise AssignmentError("请填写撤销回避的原因。")
+    entry = db.session.get(Entry, conflict.entry_id) if conflict.entry_id else None
+    record(
+        actor_id=_actor_id(actor),
+        action="conflict.remove",
+        obj=conflict,
+        competition_id=entry.competition_id if entry else None,
+        judge_id=conflict.judge_id,
+        school_id=conflict.school_id,
+        entry_id=conflict.entry_id,
+        declared_by_judge=conflict.declared_by_judge,
+        original_reason=conflict.reason,
+        reason=reason.strip(),
+        at=now.isoformat(),
+    )
+    db.session.delete(conflict)
+    db.session.flush()
+
+
+def conflicting_assignments(
+    competition: Competition,
+) -> list[tuple[Assignment, str]]:
+    """Active assignments that a conflict recorded after the fact now forbids."""
+    found = []
+    for a in _active(competition):
+        reason = conflict_for(a.judge, a.entry)
+        if reason is not None:
+            found.append((a, reason))
+    return found
+
+
+# --- the plan ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    judge: Judge
+    kept: int
+    new: int
+
+    @property
+    def total(self) -> int:
+        return self.kept + self.new
+
+
+@dataclass(frozen=True)
+class PlanPreview:
+    """A solver plan with what the organiser needs to judge it; nothing written."""
+
+    plan: solver.Plan
+    entries: list[Entry]
+    blocked: list[Entry]
+    judges: list[Judge]
+    kept: frozenset[Pair]
+    conflicts: frozenset[Pair]
+    rows: list[LoadRow] = field(default_factory=list)
+
+    @property
+    def new_pairs(self) -> list[Pair]:
+        return [p for p in self.plan.pairs if p not in self.kept]
+
+    @property
+    def min_load(self) -> int:
+        return min((r.total for r in self.rows), default=0)
+
+    @property
+    def max_load(self) -> int:
+        return max((r.total for r in self.rows), default=0)
+
+
+def new_seed() -> int:
+    """A fresh random seed, shown to the organiser so the plan can be reproduced."""
+    return secrets.randbelow(1_000_000)
+
+
+def preview_plan(*, competition: Competition, k: int, seed: int) -> PlanPreview:
+    """Ask the solver for k conflict-free judges per entry; write nothing.
+
+    Entries whose anonymity findings are unresolved are left out (they may not
+    reach judges yet). Existing active regular assignments are kept, so running
+    it again only fills what is missing. Raises ``solver.AssignmentInfeasible``
+    (with reasons by entry) or :class:`AssignmentError`.
+    """
+    _require_phase(competition)
+    if not 1 <= k <= 15:
+        raise AssignmentError("每篇评审人数应在 1–15 之间。")
+    blocked = blocked_entries(competition)
+    blocked_ids = {e.id for e in blocked}
+    entries = [e for e in submitted_entries(competition) if e.id not in blocked_ids]
+    if not entries:
+        raise AssignmentError("没有可分配的作品。")
+    judges = judge_pool()
+    if not judges:
+        raise AssignmentError("还没有可用的评审专家，请先导入评审专家。")
+    judge_ids = {j.id for j in judges}
+    entry_ids = {e.id for e in entries}
+    kept = frozenset(
+        (a.entry_id, a.judge_id)
+        for a in _active(competition)
+        if a.kind == AssignmentKind.REGULAR
+        and a.entry_id in entry_ids
+        and a.judge_id in judge_ids
+    )
+    conflicts = frozenset(conflict_pairs(entries))
+    entry_inputs = [entry_input(e) for e in entries]
+    judge_inputs = [judge_input(j) for j in judges]
+    by_entry = {e.id: e for e in entries}
+    by_judge = {j.id: j for j in judges}
+    clashes = [
+        f"作品 {_label(by_entry[e])} 的现有评审专家 {by_judge[j].name} 存在回避关系"
+        f"（{reason}），请先在作品的评审专家页更换。"
+        for e, j in sorted(kept)
+        if (
+            reason := solver.conflict_reason(
+                judge=judge_input(by_judge[j]),
+                entry=entry_input(by_entry[e]),
+                conflicts=conflicts,
+            )
+        )
+    ]
+    if clashes:
+        raise AssignmentError("".join(clashes[:10]))
+    plan = solver.build_plan(
+        entries=entry_inputs,
+        judges=judge_inputs,
+        k=k,
+        conflicts=conflicts,
+        seed=seed,
+        keep=kept,
+    )
+    kept_load: dict[int, int] = defaultdict(int)
+    new_load: dict[int, int] = defaultdict(int)
+    for pair in plan.pairs:
+        (kept_load if pair in kept else new_load)[pair[1]] += 1
+    rows = [LoadRow(j, kept_load[j.id], new_load[j.id]) for j in judges]
+    return PlanPreview(
+        plan=plan,
+        entries=entries,
+        blocked=blocked,
+        judges=judges,
+        kept=kept,
+        conflicts=conflicts,
+        rows=rows,
+    )
+
+
+def _activate(*, entry_id: int, judge_id: int, kind: str, now: datetime) -> Assignment:
+    """Create the assignment, or reactivate the pair's earlier recused row."""
+    existing = db.session.scalar(
+        select(Assignment).where(
+            Assignment.entry_id == entry_id, Assignment.judge_id == judge_id
+        )
+    )
+    if existing is not None:
+        if existing.status == AssignmentStatus.ACTIVE:
+            raise AssignmentError("该评审专家已在评审这篇作品。")
+        existing.status = AssignmentStatus.ACTIVE
+        existing.kind = kind
+        return existing
+    assignment = Assignment(
+        entry_id=entry_id, judge_id=judge_id, kind=kind, created_at=now
+    )
+    db.session.add(assignment)
+    return assignment
+
+
+def apply_plan(
+    *,
+    actor: User | None,
+    competition: Competition,
+    k: int,
+    seed: int,
+    now: datetime,
+    track: Track | None = None,
+) -> PlanPreview:
+    """Recompute the plan with the same seed, verify it, and write the new pairs.
+
+    The plan is checked by ``verify_plan`` (written independently of the
+    solver) before anything is written: k distinct judges per entry, no
+    conflict, no judge over capacity, every kept pair present. ``track`` wraps
+    the loop over new pairs (the CLI's progress bar).
+    """
+    _require_organiser(actor)
+    preview = preview_plan(competition=competition, k=k, seed=seed)
+    problems = solver.verify_plan(
+        pairs=preview.plan.pairs,
+        entries=[entry_input(e) for e in preview.entries],
+        judges=[judge_input(j) for j in preview.judges],
+        k=k,
+        conflicts=preview.conflicts,
+        keep=preview.kept,
+    )
+    if problems:
+        raise AssignmentError("分配方案未通过校验：" + "；".join(problems[:10]) + "。")
+    pairs = preview.new_pairs
+    for entry_id, judge_id in (track or iter)(pairs):
+        _activate(
+            entry_id=entry_id, judge_id=judge_id, kind=AssignmentKind.REGULAR, now=now
+        )
+    competition.assignment_seed = seed
+    db.session.flush()
+    stats = preview.plan.stats
+    record(
+        actor_id=_actor_id(actor),
+        action="assignment.apply",
+        obj=competition,
+        competition_id=competition.id,
+        seed=seed,
+        k=k,
+        new_pairs=len(pairs),
+        kept_pairs=len(preview.kept),
+        blocked=[_label(e) for e in preview.blocked],
+        components=stats.components,
+        min_load=preview.min_load,
+        max_load=preview.max_load,
+    )
+    return preview
+
+
+def understaffed(competition: Competition) -> list[tuple[Entry, int]]:
+    """Submitted entries with fewer active judges than ``reviews_per_entry``."""
+    counts: dict[int, int] = defaultdict(int)
+    for a in _active(competition):
+        counts[a.entry_id] += 1
+    k = competition.reviews_per_entry
+    return [
+        (e, counts[e.id]) for e in submitted_entries(competition) if counts[e.id] < k
+    ]
+
+
+@guard(Phase.REVIEWING)
+def _every_entry_assigned(competition: Competition) -> list[str]:
+    short = understaffed(competition)
+    if not short:
+        return []
+    k = competition.reviews_per_entry
+    missing = sum(k - n for _, n in short)
+    return [
+        f"还有 {len(short)} 篇作品的评审专家不足 {k} 位（共缺 {missing} 人次），"
+        "请先分配评审专家。"
+    ]
+
+
+# --- manual changes ----------------------------------------------------------------
+
+
+def _check_judge_for(judge: Judge, entry: Entry) -> None:
+    reason = conflict_for(judge, entry)
+    if reason is not None:
+        raise AssignmentError(f"{judge.name} 不能评审作品 {_label(entry)}：{reason}。")
+    load = judge_load(judge, entry.competition)
+    if judge.capacity is not None and load >= judge.capacity:
+        raise AssignmentError(
+            f"{judge.name} 已分配 {load} 篇，达到其评审容量 {judge.capacity} 篇。"
+        )
+
+
+def _submitted(assignment: Assignment) -> bool:
+    review = assignment.review
+    return review is not None and review.status == ReviewStatus.SUBMITTED
+
+
+def add_judge(
+    *,
+    actor: User | None,
+    entry: Entry,
+    judge: Judge,
+    now: datetime,
+    kind: str = AssignmentKind.REGULAR,
+) -> Assignment:
+    """Give an entry one more judge by hand, under the same conflict rule."""
+    _require_organiser(actor)
+    _require_phase(entry.competition)
+    if entry.status != EntryStatus.SUBMITTED:
+        raise AssignmentError("该作品已撤回。")
+    _check_judge_for(judge, entry)
+    assignment = _activate(entry_id=entry.id, judge_id=judge.id, kind=kind, now=now)
+    db.session.flush()
+    record(
+        actor_id=_actor_id(actor),
+        action="assignment.add",
+        obj=assignment,
+        competition_id=entry.competition_id,
+        entry=_label(entry),
+        judge=judge.name,
+        kind=kind,
+    )
+    return assignment
+
+
+def swap_judge(
+    *, actor: User | None, assignment: Assignment, judge: Judge, now: datetime
+) -> Assignment:
+    """Replace the judge of one assignment; refused once the review is submitted."""
+    _require_organiser(actor)
+    entry = assignment.entry
+    _require_phase(entry.competition)
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise AssignmentError("该分配已撤销。")
+    if _submitted(assignment):
+        raise AssignmentError("该评审专家已提交评分，不能更换。")
+    if judge.id == assignment.judge_id:
+        raise AssignmentError("新旧评审专家相同。")
+    _check_judge_for(judge, entry)
+    assignment.status = AssignmentStatus.RECUSED
+    replacement = _activate(
+        entry_id=entry.id, judge_id=judge.id, kind=assignment.kind, now=now
+    )
+    db.session.flush()
+    record(
+        actor_id=_actor_id(actor),
+        action="assignment.swap",
+        obj=replacement,
+        competition_id=entry.competition_id,
+        entry=_label(entry),
+        before=assignment.judge.name,
+        after=judge.name,
+    )
+    return replacement
+
+
+def remove_judge(*, actor: User | None, assignment: Assignment, now: datetime) -> None:
+    """Withdraw a judge from an entry (kept as recused, for the record)."""
+    _require_organiser(actor)
+    entry = assignment.entry
+    _require_phase(entry.competition)
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise AssignmentError("该分配已撤销。")
+    if _submitted(assignment):
+        raise AssignmentError("该评审专家已提交评分，不能撤下。")
+    assignment.status = AssignmentStatus.RECUSED
+    db.session.flush()
+    record(
+        actor_id=_actor_id(actor),
+        action="assignment.remove",
+        obj=assignment,
+        competition_id=entry.competition_id,
+        entry=_label(entry),
+        judge=assignment.judge.name,
+        at=now.isoformat(),
+    )
+
+
+def judge_choices(entry: Entry) -> list[tuple[Judge, str | None, int]]:
+    """Every enabled judge with why he may not take this entry, and his load."""
+    loads: dict[int, int] = defaultdict(int)
+    for a in _active(entry.competition):
+        loads[a.judge_id] += 1
+    return [(j, conflict_for(j, entry), loads[j.id]) for j in judge_pool()]
+
+
+def _propose(entry: Entry, count: int) -> tuple[Pair, ...]:
+    """Ask the solver for ``count`` more conflict-free, least-loaded judges."""
+    competition = entry.competition
+    entries = submitted_entries(competition)
+    judges = judge_pool()
+    judge_ids = {j.id for j in judges}
+    existing = {
+        (a.entry_id, a.judge_id)
+        for a in _active(competition)
+        if a.judge_id in judge_ids
+    }
+    conflicts = conflict_pairs(entries)
+    # A judge once withdrawn from this entry is not proposed for it again.
+    conflicts.update(
+        (a.judge_id, a.entry_id)
+        for a in entry_assignments(entry, active_only=False)
+        if a.status != AssignmentStatus.ACTIVE
+    )
+    seed = (competition.assignment_seed or 0) * 1000 + entry.id + len(existing)
+    return solver.propose_extra_judges(
+        entry_ids=[entry.id],
+        existing_pairs=existing,
+        judges=[judge_input(j) for j in judges],
+        entries=[entry_input(e) for e in entries],
+        conflicts=conflicts,
+        count=count,
+        seed=seed,
+    )
+
+
+def add_extra_judges(
+    *,
+    actor: User | None,
+    entry: Entry,
+    count: int = 1,
+    kind: str = "arbitration",
+    now: datetime,
+) -> list[Assignment]:
+    """Add ``count`` judges proposed by the solver (arbitration or extra reviews).
+
+    The solver picks conflict-free judges not yet on the entry, preferring a
+    new affiliation and the least loaded.
+    """
+    _require_organiser(actor)
+    _require_phase(entry.competition)
+    if entry.status != EntryStatus.SUBMITTED:
+        raise AssignmentError("该作品已撤回。")
+    if kind not in tuple(AssignmentKind):
+        raise AssignmentError("未知的评审类型。")
+    if not 1 <= count <= 15:
+        raise AssignmentError("增加的评审专家人数应在 1–15 之间。")
+    try:
+        pairs = _propose(entry, count)
+    except solver.AssignmentInfeasible as exc:
+        raise AssignmentError(
+            "没有可增加的评审专家：" + "；".join(exc.reasons) + "。"
+        ) from exc
+    added = [
+        _activate(entry_id=entry.id, judge_id=judge_id, kind=kind, now=now)
+        for _, judge_id in pairs
+    ]
+    db.session.flush()
+    record(
+        actor_id=_actor_id(actor),
+        action="assignment.extra",
+        obj=entry,
+        competition_id=entry.competition_id,
+        entry=_label(entry),
+        kind=kind,
+        judges=[a.judge_id for a in added],
+    )
+    return added
+
+
+def declare_conflict(
+    *, actor: User, assignment: Assignment, reason: str, now: datetime
+) -> Assignment | None:
+    """A judge declares a conflict on his own assignment and is replaced.
+
+    Records a judge × entry conflict, marks the assignment recused, and gives
+    the entry a conflict-free, least-loaded replacement from the solver.
+    Returns the new assignment, or None when nobody is free (the entry then
+    shows as short of judges on the organiser's assignment page).
+    """
+    judge = actor.judge if actor.role == Role.JUDGE else None
+    if judge is None or judge.id != assignment.judge_id:
+        raise AssignmentError("只能对分配给自己的作品申报回避。")
+    entry = assignment.entry
+    if entry.competition.phase not in ASSIGNABLE_PHASES:
+        raise AssignmentError("评审已结束，不能再申报回避。")
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise AssignmentError("您已对该作品申报回避。")
+    if _submitted(assignment):
+        raise AssignmentError("您已提交该作品的评分，不能再申报回避，请联系主办方。")
+    if not reason.strip():
+        raise AssignmentError("请说明回避原因。")
+    db.session.add(
+        Conflict(
+            judge_id=judge.id,
+            entry_id=entry.id,
+            reason=reason.strip(),
+            declared_by_judge=True,
+            created_at=now,
+        )
+    )
+    assignment.status = AssignmentStatus.RECUSED
+    db.session.flush()
+    try:
+        pairs = _propose(entry, 1)
+    except solver.AssignmentInfeasible:
+        pairs = ()
+    replacement = None
+    if pairs:
+        replacement = _activate(
+            entry_id=entry.id, judge_id=pairs[0][1], kind=assignment.kind, now=now
+        )
+        db.session.flush()
+    record(
+        actor_id=actor.id,
+        action="conflict.declare",
+        obj=assignment,
+        competition_id=entry.competition_id,
+        entry=_label(entry),
+        reason=reason.strip(),
+        replacement_judge_id=replacement.judge_id if replacement else None,
+    )
+    return replacement
+
+
+# --- the current assignment, progress, disagreements -------------------------------
+
+
+def panels(competition: Competition) -> list[tuple[Entry, list[Assignment]]]:
+    """Every submitted entry with its active assignments, by code."""
+    by_entry: dict[int, list[Assignment]] = defaultdict(list)
+    for a in _active(competition):
+        by_entry[a.entry_id].append(a)
+    return [(e, by_entry[e.id]) for e in submitted_entries(competition)]
+
+
+@dataclass(frozen=True)
+class JudgeProgress:
+    judge: Judge
+    assigned: int
+    drafted: int
+    submitted: int
+
+    @property
+    def unfinished(self) -> int:
+        return self.assigned - self.submitted
+
+
+@dataclass(frozen=True)
+class Progress:
+    rows: list[JudgeProgress]
+
+    @property
+    def assigned(self) -> int:
+        return sum(r.assigned for r in self.rows)
+
+    @property
+    def drafted(self) -> int:
+        return sum(r.drafted for r in self.rows)
+
+    @property
+    def submitted(self) -> int:
+        return sum(r.submitted for r in self.rows)
+
+
+def progress(competition: Competition) -> Progress:
+    """Per judge: active assignments, drafts saved and reviews submitted."""
+    counts: dict[int, list[int]] = {}
+    judges: dict[int, Judge] = {}
+    rows = db.session.execute(
+        select(Assignment, Review.status)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .outerjoin(Review, Review.assignment_id == Assignment.id)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+            Assignment.status == AssignmentStatus.ACTIVE,
+        )
+    ).all()
+    for assignment, status in rows:
+        judges[assignment.judge_id] = assignment.judge
+        c = counts.setdefault(assignment.judge_id, [0, 0, 0])
+        c[0] += 1
+        c[1] += status == ReviewStatus.DRAFT
+        c[2] += status == ReviewStatus.SUBMITTED
+    return Progress(
+        rows=sorted(
+            (JudgeProgress(judges[j], *c) for j, c in counts.items()),
+            key=lambda r: (-r.unfinished, r.judge.name),
+        )
+    )
+
+
+def reminder_xlsx(competition: Competition) -> bytes:
+    """催评名单: judges with unfinished reviews, their phone, e-mail and count."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "催评名单"
+    sheet.append(["姓名", "电话", "邮箱", "未完成篇数", "已分配", "已提交"])
+    for r in progress(competition).rows:
+        if r.unfinished <= 0:
+            continue
+        sheet.append(
+            [
+                safe_cell(v)
+                for v in (
+                    r.judge.name,
+                    r.judge.phone,
+                    r.judge.email,
+                    r.unfinished,
+                    r.assigned,
+                    r.submitted,
+                )
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    entry: Entry
+    totals: list[Decimal]
+    arbitrations: int
+
+    @property
+    def spread(self) -> Decimal:
+        return max(self.totals) - min(self.totals)
+
+
+def disagreements(competition: Competition) -> list[Disagreement]:
+    """Entries whose submitted totals differ by more than the threshold (max − min)."""
+    totals: dict[int, list[Decimal]] = defaultdict(list)
+    arbitrations: dict[int, int] = defaultdict(int)
+    for a in _active(competition):
+        if a.kind == AssignmentKind.ARBITRATION:
+            arbitrations[a.entry_id] += 1
+        if _submitted(a) and a.review.total is not None:
+            totals[a.entry_id].append(Decimal(a.review.total))
+    threshold = Decimal(competition.disagreement_threshold)
+    found = [
+        Disagreement(e, sorted(totals[e.id]), arbitrations[e.id])
+        for e in submitted_entries(competition)
+        if len(totals[e.id]) >= 2 and max(totals[e.id]) - min(totals[e.id]) > threshold
+    ]
+    return sorted(found, key=lambda d: (-d.spread, d.entry.code or ""))

@@ -1,0 +1,464 @@
+"""The organiser's assignment pages: plan, conflicts, manual edits, progress, mail."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from judging.accounts.forms import ActionForm
+from judging.accounts.models import Judge, School
+from judging.assignment import notify, service, solver
+from judging.assignment.forms import (
+    ApplyForm,
+    ConflictForm,
+    JudgeForm,
+    NoticeForm,
+    PlanForm,
+    ReasonForm,
+)
+from judging.assignment.models import Assignment, Conflict
+from judging.auth import organiser_required
+from judging.competitions.models import Competition
+from judging.dbtypes import utcnow
+from judging.extensions import db
+from judging.responses import xlsx_download
+from judging.submissions.models import Entry
+
+bp = Blueprint("assignment", __name__)
+
+CHART_WIDTH = 360
+BAR_HEIGHT = 16
+LABEL_WIDTH = 110
+
+
+@dataclass(frozen=True)
+class Segment:
+    x: float
+    width: float
+    fill: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    y: int
+    total: int
+    segments: list[Segment]
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    label_width: int
+    bars: list[Bar]
+
+
+def stacked_bars(
+    rows: Sequence[tuple[str, Sequence[int]]], fills: Sequence[str]
+) -> Chart:
+    """Geometry of a horizontal stacked bar chart, drawn as inline SVG."""
+    top = max((sum(values) for _, values in rows), default=0) or 1
+    scale = CHART_WIDTH / top
+    bars = []
+    for i, (label, values) in enumerate(rows):
+        x, segments = float(LABEL_WIDTH), []
+        for value, fill in zip(values, fills, strict=True):
+            segments.append(Segment(x, value * scale, fill, value))
+            x += value * scale
+        bars.append(Bar(label, i * (BAR_HEIGHT + 6) + 4, sum(values), segments))
+    return Chart(
+        width=LABEL_WIDTH + CHART_WIDTH + 40,
+        height=len(rows) * (BAR_HEIGHT + 6) + 8,
+        label_width=LABEL_WIDTH,
+        bars=bars,
+    )
+
+
+def _login_url() -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    path = url_for("accounts.login")
+    return (
+        base.rstrip("/") + path if base else url_for("accounts.login", _external=True)
+    )
+
+
+def _back(competition_id: int) -> str:
+    return url_for("assignment.plan", competition_id=competition_id)
+
+
+def _fail(exc: Exception) -> None:
+    db.session.rollback()
+    flash(str(exc), "error")
+
+
+# --- the plan ----------------------------------------------------------------------
+
+
+@bp.route("/competitions/<int:competition_id>/assignment")
+@organiser_required
+def plan(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    asked = "seed" in request.args
+    form = PlanForm(
+        formdata=request.args if asked else None,
+        k=c.reviews_per_entry,
+        seed=service.new_seed(),
+    )
+    preview, reasons, chart = None, [], None
+    if asked and form.validate():
+        try:
+            preview = service.preview_plan(
+                competition=c, k=form.k.data, seed=form.seed.data
+            )
+        except solver.AssignmentInfeasible as exc:
+            reasons = exc.reasons
+        except service.AssignmentError as exc:
+            flash(str(exc), "error")
+    if preview is not None:
+        rows = [(r.judge.name, (r.kept, r.new)) for r in preview.rows]
+        chart = stacked_bars(rows, ("#57606a", "#b3261e"))
+    return render_template(
+        "assignment/plan.html",
+        c=c,
+        form=form,
+        preview=preview,
+        reasons=reasons,
+        chart=chart,
+        apply_form=ApplyForm(k=form.k.data, seed=form.seed.data),
+        panels=service.panels(c),
+        short=service.understaffed(c),
+        blocked=service.blocked_entries(c),
+        clashes=service.conflicting_assignments(c),
+    )
+
+
+@bp.route("/competitions/<int:competition_id>/assignment/apply", methods=["POST"])
+@organiser_required
+def apply(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        flash(_("请先预览分配方案。"), "error")
+        return redirect(_back(c.id))
+    try:
+        preview = service.apply_plan(
+            actor=current_user,
+            competition=c,
+            k=form.k.data,
+            seed=form.seed.data,
+            now=utcnow(),
+        )
+    except solver.AssignmentInfeasible as exc:
+        _fail(exc)
+    except service.AssignmentError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "已写入 %(n)d 条分配（随机种子 %(s)d）。",
+                n=len(preview.new_pairs),
+                s=form.seed.data,
+            ),
+            "success",
+        )
+    return redirect(_back(c.id))
+
+
+# --- conflicts ---------------------------------------------------------------------
+
+
+def _conflict_form(c: Competition) -> ConflictForm:
+    form = ConflictForm()
+    form.judge_id.choices = [
+        (j.id, f"{j.name}（{j.affiliation}）") for j in service.judge_pool()
+    ]
+    form.school_id.choices = [(0, "—")] + [
+        (s.id, s.name) for s in db.session.scalars(select(School).order_by(School.id))
+    ]
+    form.entry_id.choices = [(0, "—")] + [
+        (e.id, f"{e.code or e.id} {e.title}") for e in service.submitted_entries(c)
+    ]
+    return form
+
+
+@bp.route("/competitions/<int:competition_id>/conflicts")
+@organiser_required
+def conflicts(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    return render_template(
+        "assignment/conflicts.html",
+        c=c,
+        conflicts=service.competition_conflicts(c),
+        clashes=service.conflicting_assignments(c),
+        form=_conflict_form(c),
+        reason_form=ReasonForm(),
+        judges={j.id: j for j in db.session.scalars(select(Judge))},
+        schools={s.id: s for s in db.session.scalars(select(School))},
+        entries={e.id: e for e in service.submitted_entries(c)},
+    )
+
+
+@bp.route("/competitions/<int:competition_id>/conflicts", methods=["POST"])
+@organiser_required
+def add_conflict(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    form = _conflict_form(c)
+    if not form.validate_on_submit():
+        flash(_("请选择评审专家、回避对象并填写原因。"), "error")
+        return redirect(url_for("assignment.conflicts", competition_id=c.id))
+    entry = db.session.get(Entry, form.entry_id.data) if form.entry_id.data else None
+    try:
+        service.add_conflict(
+            actor=current_user,
+            judge=db.get_or_404(Judge, form.judge_id.data),
+            school=db.session.get(School, form.school_id.data or 0),
+            entry=entry,
+            reason=form.reason.data,
+            now=utcnow(),
+        )
+    except service.AssignmentError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(_("回避关系已登记。"), "success")
+    return redirect(url_for("assignment.conflicts", competition_id=c.id))
+
+
+@bp.route("/conflicts/<int:conflict_id>/remove", methods=["POST"])
+@organiser_required
+def remove_conflict(conflict_id: int):
+    conflict = db.get_or_404(Conflict, conflict_id)
+    competition_id = request.args.get("competition_id", 0, type=int)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("请填写撤销回避的原因。"), "error")
+    else:
+        service.remove_conflict(
+            actor=current_user,
+            conflict=conflict,
+            reason=form.reason.data,
+            now=utcnow(),
+        )
+        db.session.commit()
+        flash(_("回避关系已撤销。"), "success")
+    if competition_id:
+        return redirect(url_for("assignment.conflicts", competition_id=competition_id))
+    return redirect(url_for("competitions.index"))
+
+
+# --- one entry's judges ------------------------------------------------------------
+
+
+@bp.route("/entries/<int:entry_id>/judges")
+@organiser_required
+def entry(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    choices = service.judge_choices(entry)
+    form = JudgeForm()
+    form.judge_id.choices = [
+        (
+            j.id,
+            f"{j.name}（{j.affiliation}，{_('已分配 %(n)d 篇', n=load)}）"
+            + (f" — {reason}" if reason else ""),
+        )
+        for j, reason, load in choices
+    ]
+    return render_template(
+        "assignment/entry.html",
+        entry=entry,
+        c=entry.competition,
+        assignments=service.entry_assignments(entry, active_only=False),
+        form=form,
+    )
+
+
+def _judge_from_form() -> Judge | None:
+    form = JudgeForm()
+    form.judge_id.choices = [(j.id, j.name) for j in service.judge_pool()]
+    if not form.validate_on_submit():
+        flash(_("请选择评审专家。"), "error")
+        return None
+    return db.session.get(Judge, form.judge_id.data)
+
+
+@bp.route("/entries/<int:entry_id>/judges", methods=["POST"])
+@organiser_required
+def add_judge(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    judge = _judge_from_form()
+    if judge is not None:
+        try:
+            service.add_judge(
+                actor=current_user, entry=entry, judge=judge, now=utcnow()
+            )
+        except service.AssignmentError as exc:
+            _fail(exc)
+        else:
+            db.session.commit()
+            flash(_("已增加评审专家 %(n)s。", n=judge.name), "success")
+    return redirect(url_for("assignment.entry", entry_id=entry.id))
+
+
+@bp.route("/assignments/<int:assignment_id>/swap", methods=["POST"])
+@organiser_required
+def swap_judge(assignment_id: int):
+    assignment = db.get_or_404(Assignment, assignment_id)
+    judge = _judge_from_form()
+    if judge is not None:
+        try:
+            service.swap_judge(
+                actor=current_user, assignment=assignment, judge=judge, now=utcnow()
+            )
+        except service.AssignmentError as exc:
+            _fail(exc)
+        else:
+            db.session.commit()
+            flash(_("已更换为 %(n)s。", n=judge.name), "success")
+    return redirect(url_for("assignment.entry", entry_id=assignment.entry_id))
+
+
+@bp.route("/assignments/<int:assignment_id>/remove", methods=["POST"])
+@organiser_required
+def remove_judge(assignment_id: int):
+    assignment = db.get_or_404(Assignment, assignment_id)
+    entry_id = assignment.entry_id
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        service.remove_judge(actor=current_user, assignment=assignment, now=utcnow())
+    except service.AssignmentError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(_("已撤下该评审专家。"), "success")
+    return redirect(url_for("assignment.entry", entry_id=entry_id))
+
+
+# --- progress, reminders, disagreement ---------------------------------------------
+
+
+@bp.route("/competitions/<int:competition_id>/progress")
+@organiser_required
+def progress(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    state = service.progress(c)
+    rows = [
+        (r.judge.name, (r.submitted, r.drafted, r.assigned - r.submitted - r.drafted))
+        for r in state.rows
+    ]
+    return render_template(
+        "assignment/progress.html",
+        c=c,
+        state=state,
+        chart=stacked_bars(rows, ("#1a7f37", "#d4a72c", "#d0d7de")),
+        mail=notify.mail_configured(current_app.config),
+    )
+
+
+@bp.route("/competitions/<int:competition_id>/reminders.xlsx")
+@organiser_required
+def reminder_xlsx(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    return xlsx_download(service.reminder_xlsx(c), "催评名单.xlsx")
+
+
+@bp.route("/competitions/<int:competition_id>/notices")
+@organiser_required
+def notices(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    kind = request.args.get("kind", "assignment")
+    kind = kind if kind in notify.KINDS else "assignment"
+    return render_template(
+        "assignment/notices.html",
+        c=c,
+        kind=kind,
+        kinds=notify.KINDS,
+        notices=notify.build_notices(c, kind=kind, login_url=_login_url()),
+        mail=notify.mail_configured(current_app.config),
+        form=NoticeForm(kind=kind),
+    )
+
+
+@bp.route("/competitions/<int:competition_id>/notices/send", methods=["POST"])
+@organiser_required
+def send_notices(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    form = NoticeForm()
+    if not form.validate_on_submit() or not notify.mail_configured(current_app.config):
+        flash(_("未配置邮件服务器，请复制邮件内容手工发送。"), "error")
+        return redirect(url_for("assignment.notices", competition_id=c.id))
+    found = notify.build_notices(c, kind=form.kind.data, login_url=_login_url())
+    try:
+        result = notify.send_notices(
+            actor=current_user,
+            competition=c,
+            notices=found,
+            kind=form.kind.data,
+            config=current_app.config,
+        )
+    except notify.NotifyError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(_("已发送 %(n)d 封邮件。", n=result.sent), "success")
+        if result.no_email or result.failed:
+            names = "、".join(result.no_email + result.failed)
+            flash(_("以下评审专家未能收到邮件，请另行联系：%(n)s", n=names), "warning")
+    return redirect(
+        url_for("assignment.notices", competition_id=c.id, kind=form.kind.data)
+    )
+
+
+@bp.route("/competitions/<int:competition_id>/disagreements")
+@organiser_required
+def disagreements(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    return render_template(
+        "assignment/disagreements.html",
+        c=c,
+        items=service.disagreements(c),
+    )
+
+
+@bp.route("/entries/<int:entry_id>/arbitration", methods=["POST"])
+@organiser_required
+def arbitrate(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        added = service.add_extra_judges(
+            actor=current_user, entry=entry, count=1, kind="arbitration", now=utcnow()
+        )
+    except service.AssignmentError as exc:
+        _fail(exc)
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "已为作品 %(c)s 增加仲裁评审专家 %(n)s。",
+                c=entry.code,
+                n="、".join(a.judge.name for a in added),
+            ),
+            "success",
+        )
+    return redirect(
+        url_for("assignment.disagreements", competition_id=entry.competition_id)
+    )

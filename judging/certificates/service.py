@@ -1,0 +1,491 @@
+"""Certificate use cases: issuing, revoking, the seal, printable batches, lookups."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app, url_for
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import delete, func, select
+
+from judging.accounts.models import Role, School, User
+from judging.audit.service import record
+from judging.certificates.fonts import missing_glyphs
+from judging.certificates.jobs import build_batch
+from judging.certificates.models import Certificate, VerifyHit
+from judging.certificates.render import CertificateData
+from judging.competitions.models import Competition, Phase
+from judging.extensions import db
+from judging.results.models import Result
+from judging.submissions.files import load_file, save_file
+from judging.submissions.models import Author, Entry, StoredFile
+
+#: Crockford's base32 alphabet: no I, L, O or U, so a serial read aloud or typed
+#: from paper is not misread.
+SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+SERIAL_GROUPS = 4  # four groups of four: 80 random bits, "7K2Q-M9XD-…"
+SEAL_MAX_BYTES = 2 * 1024 * 1024
+SEAL_MAX_PIXELS = 3000
+VERIFY_LIMIT = 30
+VERIFY_WINDOW = timedelta(minutes=10)
+PRINTABLE_PHASES = (Phase.FINALISED, Phase.PUBLISHED)
+
+
+class CertificateError(ValueError):
+    """A refused certificate action; the message is shown in Chinese."""
+
+
+@dataclass(frozen=True)
+class Awarded:
+    """An issued certificate with the entry's frozen result (its tier)."""
+
+    certificate: Certificate
+    result: Result
+
+    @property
+    def entry(self) -> Entry:
+        return self.certificate.entry
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.certificate.revoked_at is not None
+
+
+@dataclass(frozen=True)
+class GlyphProblem:
+    """One certificate field with characters the certificate font cannot draw."""
+
+    entry: Entry | None  # None: the competition title or the issuer
+    serial: str
+    field: str
+    text: str
+    chars: tuple[str, ...]
+
+    @property
+    def char_labels(self) -> tuple[str, ...]:
+        """Each character with its code point, e.g. "𠀾 U+2003E"."""
+        return tuple(f"{ch} U+{ord(ch):04X}" for ch in self.chars)
+
+
+def _check_organiser(actor: User | None) -> None:
+    # None is the command line, run by whoever administers the server.
+    if actor is not None and actor.role != Role.ORGANISER:
+        raise CertificateError("只有主办方可以管理荣誉证书。")
+
+
+def _check_printable_phase(competition: Competition) -> None:
+    if competition.phase not in PRINTABLE_PHASES:
+        raise CertificateError("评审结果定稿后才能颁发和打印荣誉证书。")
+
+
+def new_serial() -> str:
+    """An unguessable certificate serial such as ``7K2Q-M9XD-4TRB-0WZE``.
+
+    Drawn from `secrets`, never from a counter: knowing one serial tells nothing
+    about any other, so the public verification page cannot be walked.
+    """
+    chars = "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(4 * SERIAL_GROUPS))
+    return "-".join(chars[i : i + 4] for i in range(0, len(chars), 4))
+
+
+def normalise_serial(text: str) -> str:
+    """A typed serial in canonical form: upper case, O→0, I/L→1, no stray spaces."""
+    cleaned = text.strip().upper().replace(" ", "")
+    return cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+
+
+# --- issuing and revoking -------------------------------------------------------
+
+
+def awarded_results(competition: Competition) -> list[Result]:
+    """Frozen results that carry an award: a tier and not excluded."""
+    return list(
+        db.session.scalars(
+            select(Result)
+            .where(
+                Result.competition_id == competition.id,
+                Result.tier_name.is_not(None),
+                Result.is_excluded.is_(False),
+            )
+            .order_by(Result.tier_position, Result.rank, Result.entry_id)
+        )
+    )
+
+
+def issue_certificates(
+    *, actor: User | None, competition: Competition, now: datetime
+) -> list[Certificate]:
+    """Create one certificate per awarded entry that has none yet; return the new.
+
+    "No certificates before finalised": the awards must be frozen first. Running
+    it again creates nothing twice (an entry has at most one certificate, also
+    in the database), so a revoked certificate is not silently replaced.
+    """
+    _check_organiser(actor)
+    _check_printable_phase(competition)
+    have = set(
+        db.session.scalars(
+            select(Certificate.entry_id)
+            .join(Entry, Entry.id == Certificate.entry_id)
+            .where(Entry.competition_id == competition.id)
+        )
+    )
+    used = set(db.session.scalars(select(Certificate.serial)))
+    created = []
+    for result in awarded_results(competition):
+        if result.entry_id in have:
+            continue
+        serial = new_serial()
+        while serial in used:
+            serial = new_serial()
+        used.add(serial)
+        certificate = Certificate(
+            entry_id=result.entry_id, serial=serial, issued_at=now
+        )
+        db.session.add(certificate)
+        created.append(certificate)
+    db.session.flush()
+    record(
+        actor_id=actor.id if actor else None,
+        action="certificates.issue",
+        obj=competition,
+        competition_id=competition.id,
+        created=len(created),
+    )
+    return created
+
+
+def revoke_certificate(
+    *, actor: User, certificate: Certificate, reason: str, now: datetime
+) -> None:
+    """Revoke a certificate with a written reason: it is no longer printed and the
+    public verification page says it is revoked."""
+    _check_organiser(actor)
+    if certificate.revoked_at is not None:
+        raise CertificateError("该证书已撤销。")
+    if not reason.strip():
+        raise CertificateError("请填写撤销原因。")
+    certificate.revoked_at = now
+    certificate.revoke_reason = reason.strip()
+    db.session.flush()
+    record(
+        actor_id=actor.id,
+        action="certificate.revoke",
+        obj=certificate,
+        competition_id=certificate.entry.competition_id,
+        serial=certificate.serial,
+        reason=certificate.revoke_reason,
+    )
+
+
+def issued(
+    competition: Competition,
+    *,
+    school_id: int | None = None,
+    include_revoked: bool = True,
+) -> list[Awarded]:
+    """Issued certificates of a competition in print order (tier, then rank)."""
+    query = (
+        select(Certificate, Result)
+        .join(Entry, Entry.id == Certificate.entry_id)
+        .join(Result, Result.entry_id == Certificate.entry_id)
+        .where(Entry.competition_id == competition.id)
+        .order_by(Result.tier_position, Result.rank, Entry.id)
+    )
+    if school_id is not None:
+        query = query.where(Entry.school_id == school_id)
+    if not include_revoked:
+        query = query.where(Certificate.revoked_at.is_(None))
+    return [Awarded(c, r) for c, r in db.session.execute(query).all()]
+
+
+def correct_entry(
+    *,
+    actor: User,
+    entry: Entry,
+    title: str,
+    authors: list[str],
+    now: datetime,
+) -> None:
+    """Correct an awarded entry's title or author names for printing (audited).
+
+    Used when a name holds a character the certificate font lacks, or a school
+    asks for a misspelling to be fixed after the deadline; before and after are
+    both kept in the audit log.
+    """
+    _check_organiser(actor)
+    names = [n.strip() for n in authors if n.strip()]
+    if not title.strip() or not names:
+        raise CertificateError("作品题目和作者姓名不能为空。")
+    before = {"title": entry.title, "authors": entry.author_names}
+    entry.title = title.strip()
+    for position, name in enumerate(names, start=1):
+        if position <= len(entry.authors):
+            entry.authors[position - 1].name = name
+        else:
+            entry.authors.append(Author(position=position, name=name))
+    del entry.authors[len(names) :]
+    entry.updated_at = now
+    db.session.flush()
+    record(
+        actor_id=actor.id,
+        action="entry.correct",
+        obj=entry,
+        competition_id=entry.competition_id,
+        before=before,
+        after={"title": entry.title, "authors": entry.author_names},
+    )
+
+
+# --- the competition's certificate settings ------------------------------------
+
+
+def update_settings(
+    *,
+    actor: User,
+    competition: Competition,
+    issuer: str,
+    issued_on: date | None,
+    now: datetime,
+) -> None:
+    """Set the issuing body and date printed on the certificates.
+
+    Kept apart from the competition settings, which lock once results are
+    final, because the wording of the issuer is often settled only then.
+    """
+    _check_organiser(actor)
+    competition.issuer = issuer.strip()
+    competition.issued_on = issued_on
+    competition.updated_at = now
+    record(
+        actor_id=actor.id,
+        action="certificates.settings",
+        obj=competition,
+        competition_id=competition.id,
+        issuer=competition.issuer,
+        issued_on=issued_on.isoformat() if issued_on else None,
+    )
+
+
+def check_seal(data: bytes) -> bytes:
+    """Validate an uploaded seal image and return it as a clean RGBA PNG.
+
+    Only PNG, decided by content (not by the file name); at most 2 MB. The image
+    is decoded and written again, which drops any extra chunks and keeps the
+    transparency (a palette's transparent colour becomes an alpha channel).
+    """
+    if not data:
+        raise CertificateError("请选择印章图片。")
+    if len(data) > SEAL_MAX_BYTES:
+        raise CertificateError("印章图片不能超过 2 MB。")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != "PNG":
+                raise CertificateError("印章图片须为 PNG 格式（建议透明背景）。")
+            if max(image.size) > SEAL_MAX_PIXELS:
+                raise CertificateError(
+                    f"印章图片过大（最长边不超过 {SEAL_MAX_PIXELS} 像素）。"
+                )
+            image.load()
+            clean = image.convert("RGBA")
+    except CertificateError:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise CertificateError("印章图片须为 PNG 格式（建议透明背景）。") from None
+    out = io.BytesIO()
+    clean.save(out, format="PNG")
+    return out.getvalue()
+
+
+def save_seal(
+    *, actor: User, competition: Competition, data: bytes, now: datetime
+) -> None:
+    """Store the seal image printed over the issuer on every certificate."""
+    _check_organiser(actor)
+    png = check_seal(data)
+    stored = save_file(png, kind="png")
+    competition.seal_sha256 = stored.sha256
+    competition.updated_at = now
+    record(
+        actor_id=actor.id,
+        action="certificates.seal",
+        obj=competition,
+        competition_id=competition.id,
+        sha256=stored.sha256,
+    )
+
+
+def remove_seal(*, actor: User, competition: Competition, now: datetime) -> None:
+    """Print the certificates without a seal (to be stamped by hand)."""
+    _check_organiser(actor)
+    competition.seal_sha256 = None
+    competition.updated_at = now
+    record(
+        actor_id=actor.id,
+        action="certificates.seal_removed",
+        obj=competition,
+        competition_id=competition.id,
+    )
+
+
+def seal_png(competition: Competition) -> bytes | None:
+    """The competition's seal image, or None."""
+    if not competition.seal_sha256:
+        return None
+    stored = db.session.scalar(
+        select(StoredFile).where(StoredFile.sha256 == competition.seal_sha256)
+    )
+    return load_file(stored) if stored is not None else None
+
+
+# --- printing ---------------------------------------------------------------------
+
+
+def verify_prefix(base_url: str | None = None) -> str:
+    """The verification URL without the serial, as printed in the QR codes.
+
+    The host is `base_url`, else the configured PUBLIC_BASE_URL, else the host of
+    the current request: a certificate printed from a laptop must still point at
+    the public server.
+    """
+    base = base_url or current_app.config.get("PUBLIC_BASE_URL")
+    try:
+        if base:
+            adapter = current_app.url_map.bind("localhost")
+            path = adapter.build("certificates.verify", {"serial": "0"})
+            return base.rstrip("/") + path[:-1]
+        return url_for("certificates.verify", serial="0", _external=True)[:-1]
+    except RuntimeError:
+        raise CertificateError(
+            "无法确定核验网址：请设置 PUBLIC_BASE_URL，或用 --base-url 指定。"
+        ) from None
+
+
+def glyph_problems(competition: Competition, rows: list[Awarded]) -> list[GlyphProblem]:
+    """Fields that would print as empty boxes: authors, title, school, tier,
+    competition title and issuer, each with the characters the font lacks."""
+    problems = []
+    for field, text in (
+        ("竞赛名称", competition.title),
+        ("颁发单位", competition.issuer),
+    ):
+        chars = missing_glyphs(text)
+        if chars:
+            problems.append(GlyphProblem(None, "", field, text, tuple(chars)))
+    for row in rows:
+        entry = row.entry
+        for field, text in (
+            ("作者", "、".join(entry.author_names)),
+            ("作品题目", entry.title),
+            ("学校", entry.school.name),
+            ("奖项", row.result.tier_name or ""),
+        ):
+            chars = missing_glyphs(text)
+            if chars:
+                problems.append(
+                    GlyphProblem(
+                        entry, row.certificate.serial, field, text, tuple(chars)
+                    )
+                )
+    return problems
+
+
+def _where(problem: GlyphProblem) -> str:
+    if problem.entry is None:
+        return ""
+    return f"作品 {problem.entry.code or problem.entry.id} 的"
+
+
+def printable_items(
+    competition: Competition, rows: list[Awarded], *, prefix: str
+) -> list[CertificateData]:
+    """The pages to print for `rows` (revoked ones left out), checked first.
+
+    Refused while the awards are not final, while the issuer or date is
+    missing, and while any text holds a character the font cannot draw: a
+    certificate must never show an empty box where a name should be.
+    """
+    _check_printable_phase(competition)
+    rows = [r for r in rows if not r.is_revoked]
+    if not rows:
+        raise CertificateError("没有可打印的荣誉证书（请先颁发证书）。")
+    if not competition.issuer.strip() or competition.issued_on is None:
+        raise CertificateError("请先在证书设置中填写颁发单位和颁发日期。")
+    problems = glyph_problems(competition, rows)
+    if problems:
+        listed = "；".join(
+            f"{_where(p)}{p.field}“{''.join(p.chars)}”" for p in problems[:5]
+        )
+        raise CertificateError(
+            f"有 {len(problems)} 处文字含证书字体无法显示的字符（{listed}），"
+            "请修正后再打印。"
+        )
+    seal = seal_png(competition)
+    return [
+        CertificateData(
+            serial=r.certificate.serial,
+            verify_url=prefix + r.certificate.serial,
+            authors=tuple(r.entry.author_names),
+            title=r.entry.title,
+            tier=r.result.tier_name or "",
+            competition=competition.title,
+            issuer=competition.issuer,
+            issued_on=competition.issued_on,
+            seal_png=seal,
+            school=r.entry.school.name,
+        )
+        for r in rows
+    ]
+
+
+def batch_file(
+    items: list[CertificateData],
+    *,
+    kind: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """One PDF of every page (kind "pdf") or a ZIP of one PDF per entry ("zip")."""
+    return build_batch(items, kind=kind, progress=progress)
+
+
+def school_rows(competition: Competition, school: School) -> list[Awarded]:
+    """A school's own certificates, once the results are published (else none)."""
+    if competition.phase != Phase.PUBLISHED:
+        return []
+    return issued(competition, school_id=school.id, include_revoked=False)
+
+
+# --- public verification -------------------------------------------------------
+
+
+def allow_lookup(*, address: str, now: datetime) -> bool:
+    """Count a verification lookup; False once an address made too many.
+
+    At most VERIFY_LIMIT lookups per address in VERIFY_WINDOW, counted in the
+    database so that every worker sees the same count. Serials are too long to
+    guess; the limit makes trying them, or scraping, pointless.
+    """
+    since = now - VERIFY_WINDOW
+    db.session.execute(delete(VerifyHit).where(VerifyHit.at < since))
+    db.session.add(VerifyHit(address=address[:64], at=now))
+    db.session.flush()
+    count = db.session.scalar(
+        select(func.count(VerifyHit.id)).where(
+            VerifyHit.address == address[:64], VerifyHit.at >= since
+        )
+    )
+    return (count or 0) <= VERIFY_LIMIT
+
+
+def lookup(serial: str) -> Awarded | None:
+    """The certificate with this serial and its result, or None."""
+    row = db.session.execute(
+        select(Certificate, Result)
+        .join(Result, Result.entry_id == Certificate.entry_id)
+        .where(Certificate.serial == normalise_serial(serial)[:32])
+    ).first()
+    return Awarded(row[0], row[1]) if row else None

@@ -1,0 +1,202 @@
+"""Result files: the award list (XLSX, PDF) and the organiser's full score sheet.
+
+Every text cell goes through `safe_cell`, so a title such as "=HYPERLINK(…)"
+arrives in Excel as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from judging.competitions.models import Competition
+from judging.results.aggregate import METHODS
+from judging.results.pdf_list import AwardListRow, render_award_list
+from judging.results.service import (
+    EXCLUDED,
+    EntryResult,
+    ResultsTable,
+    awarded_rows,
+    entry_key,
+)
+from judging.review.models import Review, Score
+from judging.tables import safe_cell
+
+AWARD_HEADERS = ("奖项", "名次", "编号", "论文题目", "作者", "指导教师", "单位", "备注")
+
+
+def _append(sheet: Worksheet, values: Sequence[object]) -> None:
+    sheet.append([safe_cell(v) for v in values])
+
+
+def _save(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _mark(row: EntryResult) -> str:
+    if row.is_excluded:
+        return f"{EXCLUDED}：{row.override_reason}"
+    if row.is_overridden:
+        return f"经调整（原{row.model_tier}）：{row.override_reason}"
+    return ""
+
+
+def award_list_title(competition: Competition) -> str:
+    return f"{competition.title}获奖名单"
+
+
+def award_list_xlsx(table: ResultsTable) -> bytes:
+    """获奖名单: by tier, then rank; code, title, authors, advisor, school."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "获奖名单"
+    _append(sheet, AWARD_HEADERS)
+    for row in awarded_rows(table):
+        e = row.entry
+        _append(
+            sheet,
+            (
+                row.tier,
+                row.rank,
+                entry_key(e),
+                e.title,
+                "、".join(e.author_names),
+                e.advisor,
+                e.school.name,
+                _mark(row),
+            ),
+        )
+    if not table.is_frozen:
+        _append(sheet, ())
+        _append(sheet, ("初步结果，尚未定稿。",))
+    return _save(book)
+
+
+def award_list_pdf(table: ResultsTable) -> bytes:
+    """The printable award list through `pdf_list.render_award_list`."""
+    rows = [
+        AwardListRow(
+            tier=r.tier,
+            rank=r.rank or 0,
+            code=entry_key(r.entry),
+            title=r.entry.title,
+            authors=tuple(r.entry.author_names),
+            advisor=r.entry.advisor or None,
+            school=r.entry.school.name,
+        )
+        for r in awarded_rows(table)
+    ]
+    c = table.competition
+    subtitle = " ".join(
+        p for p in (c.issuer, f"{c.issued_on:%Y年%m月%d日}" if c.issued_on else "") if p
+    )
+    if not table.is_frozen:
+        subtitle = f"{subtitle}（初步结果，尚未定稿）".strip()
+    return render_award_list(
+        rows,
+        title=award_list_title(c),
+        tier_order=[t.name for t in c.tiers],
+        subtitle=subtitle or None,
+    )
+
+
+def score_sheet_xlsx(
+    table: ResultsTable, reviews: Sequence[tuple[Review, Sequence[Score]]]
+) -> bytes:
+    """评分总表: one row per review and criterion, and each method per entry."""
+    c = table.competition
+    criteria = list(c.criteria)
+    book = Workbook()
+    summary = book.active
+    summary.title = "汇总"
+    methods = [m for m, _label in METHODS if any(m in r.scores for r in table.rows)]
+    _append(
+        summary,
+        (
+            "编号",
+            "论文题目",
+            "单位",
+            "评审份数",
+            *[dict(METHODS)[m] for m in methods],
+            f"得分（{table.method_label}）",
+            "下限",
+            "上限",
+            "名次",
+            "奖项",
+            "归属概率",
+            "备注",
+        ),
+    )
+    for row in table.rows:
+        _append(
+            summary,
+            (
+                entry_key(row.entry),
+                row.entry.title,
+                row.entry.school.name,
+                row.n_reviews,
+                *[
+                    round(row.scores[m], 2) if m in row.scores else None
+                    for m in methods
+                ],
+                round(row.score, 2),
+                round(row.low, 2),
+                round(row.high, 2),
+                row.rank,
+                EXCLUDED if row.is_excluded else row.tier,
+                None
+                if row.tier_probability is None
+                else round(row.tier_probability, 3),
+                _mark(row),
+            ),
+        )
+    detail = book.create_sheet("评分明细")
+    _append(
+        detail,
+        (
+            "编号",
+            "论文题目",
+            "评审专家",
+            *[f"{cr.name}（{cr.max_points}）" for cr in criteria],
+            "总分",
+            "评语",
+            "来源",
+        ),
+    )
+    entries = {r.entry.id: r.entry for r in table.rows}
+    ordered = sorted(
+        reviews,
+        key=lambda pair: (
+            entry_key(entries[pair[0].assignment.entry_id])
+            if pair[0].assignment.entry_id in entries
+            else "",
+            pair[0].assignment.judge.name,
+        ),
+    )
+    for review, scores in ordered:
+        entry = entries.get(review.assignment.entry_id)
+        if entry is None:
+            continue
+        points = {s.criterion_id: s.points for s in scores}
+        _append(
+            detail,
+            (
+                entry_key(entry),
+                entry.title,
+                review.assignment.judge.name,
+                *[_number(points.get(cr.id)) for cr in criteria],
+                _number(review.total),
+                review.comment,
+                "纸质录入" if review.source == "paper" else "在线",
+            ),
+        )
+    return _save(book)
+
+
+def _number(value: object) -> float | None:
+    return None if value is None else float(value)

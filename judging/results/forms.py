@@ -1,0 +1,41 @@
+"""Forms of the results page: the method to freeze, and an override with a reason."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from judging.results.aggregate import METHODS
+
+EXCLUDE = "__exclude__"
+
+
+class FinaliseForm(FlaskForm):
+    method = SelectField(
+        _l("排名方法"),
+        choices=[SelectChoice(k, v) for k, v in METHODS],
+        default="calibrated",
+    )
+
+
+class OverrideForm(FlaskForm):
+    entry_id = SelectField(_l("作品"), coerce=int, validate_choice=True)
+    target = SelectField(_l("调整为"), validate_choice=True)
+    reason = TextAreaField(
+        _l("理由（必填）"),
+        validators=[
+            DataRequired(message=_l("调整奖项或取消资格必须填写理由。")),
+            Length(max=2000),
+        ],
+    )
+
+    def fill(self, *, entries: list[tuple[int, str]], tiers: list[str]) -> None:
+        """Choices from the competition: its entries, its tiers, 未获奖, exclusion."""
+        self.entry_id.choices = [SelectChoice(i, label) for i, label in entries]
+        self.target.choices = [SelectChoice(t, t) for t in tiers] + [
+            SelectChoice("未获奖", _l("未获奖")),
+            SelectChoice(EXCLUDE, _l("取消资格（不参与排名）")),
+        ]

@@ -1,0 +1,79 @@
+"""The score sheet, built from the competition's rubric, and the review actions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from judging.competitions.models import Criterion
+from judging.review.imports import parse_points
+
+
+class RubricForm(FlaskForm):
+    """Base of the generated score sheet; one text field per criterion is added.
+
+    Points are text fields (rendered as number inputs) so that what the judge
+    typed, right or wrong, is shown back unchanged when the sheet is refused.
+    """
+
+    comment = TextAreaField(_l("总体评语"), validators=[Optional(), Length(max=5000)])
+    criteria: Sequence[Criterion] = ()
+
+    def points_field(self, criterion: Criterion) -> StringField:
+        return self[f"points_{criterion.id}"]
+
+    def parse(self) -> tuple[dict[int, Decimal | None], list[str]]:
+        """criterion id → Decimal points (None when empty), and Chinese errors for
+        values that are not numbers at all."""
+        points: dict[int, Decimal | None] = {}
+        errors: list[str] = []
+        for criterion in self.criteria:
+            text = self.points_field(criterion).data or ""
+            try:
+                points[criterion.id] = parse_points(text)
+            except ValueError:
+                errors.append(f"“{criterion.name}”的分数“{text.strip()}”不是有效数字。")
+        return points, errors
+
+
+def rubric_form(criteria: Sequence[Criterion]) -> type[RubricForm]:
+    """A score-sheet form class for this rubric: name, guidance and 0..max in 0.5."""
+
+    class Sheet(RubricForm):
+        pass
+
+    Sheet.criteria = tuple(criteria)
+    for criterion in criteria:
+        setattr(
+            Sheet,
+            f"points_{criterion.id}",
+            StringField(
+                criterion.name,
+                description=criterion.guidance,
+                render_kw={
+                    "type": "number",
+                    "min": "0",
+                    "max": str(criterion.max_points),
+                    "step": "0.5",
+                    "inputmode": "decimal",
+                    "class": "points",
+                },
+            ),
+        )
+    return Sheet
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+
+
+class PaperScoresForm(FlaskForm):
+    file = FileField(
+        _l("CSV 或 XLSX 文件"), validators=[FileRequired(_l("请选择文件。"))]
+    )

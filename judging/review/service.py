@@ -1,0 +1,576 @@
+"""Review use cases: the judge's assignments and score sheets, reopening, paper scores.
+
+Anonymity: everything a judge sees is reached through the judge's own active
+assignments, and carries only the entry code, title, abstract, keywords and the
+review copy — never the school, authors, advisor or the original file.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from judging.accounts.imports import RowError
+from judging.accounts.models import Judge, Role, User
+from judging.assignment.models import Assignment, AssignmentStatus
+from judging.assignment.service import conflict_for
+from judging.audit.service import record
+from judging.competitions.models import Competition, Phase
+from judging.extensions import db
+from judging.review.imports import (
+    KnownAssignment,
+    KnownJudge,
+    PaperRow,
+    RubricItem,
+    point_errors,
+    score_columns,
+    total_points,
+    validate_paper_scores,
+)
+from judging.review.models import Review, ReviewStatus, Score
+from judging.submissions.documents import DocumentRejected, inspect_document
+from judging.submissions.files import load_file
+from judging.submissions.models import Entry, EntryStatus
+from judging.tables import TableError, read_table, safe_cell
+
+# Phases in which a judge sees the assignments; only in REVIEWING may he score.
+VISIBLE_PHASES = (Phase.REVIEWING, Phase.FINALISED, Phase.PUBLISHED)
+STATE_LABELS = {"new": "未开始", "draft": "草稿", "submitted": "已提交"}
+SOURCE_LABELS = {"online": "在线", "paper": "纸质"}
+COPY_LIMIT = 200 * 1024 * 1024
+TERMINAL = "。！？!?；：…”’」』）)"
+
+
+class ReviewError(ValueError):
+    """A refused review action; the message is shown to the user in Chinese."""
+
+
+def rubric(competition: Competition) -> list[RubricItem]:
+    return [RubricItem(c.id, c.name, c.max_points) for c in competition.criteria]
+
+
+def state_of(assignment: Assignment) -> str:
+    """未开始 / 草稿 / 已提交 as a key of STATE_LABELS."""
+    review = assignment.review
+    if review is None:
+        return "new"
+    return "submitted" if review.status == ReviewStatus.SUBMITTED else "draft"
+
+
+def points_of(assignment: Assignment) -> dict[int, Decimal]:
+    """criterion id → stored points of the assignment's review."""
+    review = assignment.review
+    return {s.criterion_id: s.points for s in review.scores} if review else {}
+
+
+# --- the judge's side --------------------------------------------------------------
+
+
+def _own_query(judge: Judge):  # noqa: ANN202
+    """The judge's active assignments in competitions that are in review or later.
+
+    Every judge-facing lookup starts here, from Assignment.judge_id.
+    """
+    return (
+        select(Assignment)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .join(Competition, Competition.id == Entry.competition_id)
+        .where(
+            Assignment.judge_id == judge.id,
+            Assignment.status == AssignmentStatus.ACTIVE,
+            Entry.status == EntryStatus.SUBMITTED,
+            Competition.phase.in_(VISIBLE_PHASES),
+        )
+    )
+
+
+@dataclass
+class JudgeCompetition:
+    competition: Competition
+    assignments: list[Assignment] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[tuple[Assignment, str]]:
+        return [(a, state_of(a)) for a in self.assignments]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for a in self.assignments if state_of(a) == "submitted")
+
+
+def judge_dashboard(judge: Judge) -> list[JudgeCompetition]:
+    """The judge's assignments grouped by competition, newest competition first."""
+    assignments = db.session.scalars(
+        _own_query(judge)
+        .options(selectinload(Assignment.review))
+        .order_by(Competition.closes_at.desc(), Entry.code)
+    ).all()
+    groups: dict[int, JudgeCompetition] = {}
+    for a in assignments:
+        competition = a.entry.competition
+        groups.setdefault(competition.id, JudgeCompetition(competition))
+        groups[competition.id].assignments.append(a)
+    return list(groups.values())
+
+
+def own_assignment(judge: Judge, assignment_id: int) -> Assignment | None:
+    """The judge's own visible assignment, or None (missing and foreign alike)."""
+    return db.session.scalar(_own_query(judge).where(Assignment.id == assignment_id))
+
+
+def review_paragraphs(entry: Entry) -> list[str]:
+    """The review copy's body text as paragraphs, to read in the browser.
+
+    DOCX text comes paragraph by paragraph. PDF text comes line by line as the
+    page wraps it; lines are joined until one ends a sentence, which restores the
+    paragraphs of Chinese prose well enough to read.
+    """
+    if entry.review_file is None:
+        return []
+    try:
+        document = inspect_document(
+            load_file(entry.review_file),
+            max_bytes=COPY_LIMIT,
+            allowed=frozenset({entry.review_file.kind}),
+        )
+    except (DocumentRejected, OSError):
+        return []
+    lines = [line.strip() for line in document.text("body").split("\n")]
+    lines = [line for line in lines if line]
+    if document.kind == "docx":
+        return lines
+    return join_lines(lines)
+
+
+def join_lines(lines: list[str]) -> list[str]:
+    """Join wrapped PDF lines into paragraphs.
+
+    A paragraph ends at a line shorter than a full line that ends a sentence (the
+    last line of a paragraph), or at a much shorter line (a title). A full line
+    ending in 。 is just a sentence ending at the margin.
+    """
+    lengths = sorted(len(line) for line in lines)
+    full = lengths[int(0.8 * (len(lengths) - 1))] if lengths else 0
+    paragraphs: list[str] = []
+    current = ""
+    for line in lines:
+        joiner = " " if current and current[-1].isascii() and line[0].isascii() else ""
+        current = current + joiner + line
+        short = len(line) < 0.95 * full
+        if (short and line[-1] in TERMINAL) or len(line) < 0.6 * full:
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return paragraphs
+
+
+def can_score(assignment: Assignment) -> bool:
+    """Whether the sheet is still open: phase reviewing and not yet submitted."""
+    return (
+        assignment.entry.competition.phase == Phase.REVIEWING
+        and state_of(assignment) != "submitted"
+    )
+
+
+def _lock_assignment(assignment: Assignment) -> None:
+    """Serialise writes to one assignment's sheet (PostgreSQL row lock; SQLite is
+    already serialised by BEGIN IMMEDIATE)."""
+    db.session.execute(
+        select(Assignment.id).where(Assignment.id == assignment.id).with_for_update()
+    )
+
+
+def _current_review(assignment: Assignment) -> Review | None:
+    return db.session.scalar(
+        select(Review)
+        .where(Review.assignment_id == assignment.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _same_sheet(
+    review: Review, points: dict[int, Decimal | None], comment: str
+) -> bool:
+    stored = {s.criterion_id: s.points for s in review.scores}
+    given = {k: v for k, v in points.items() if v is not None}
+    return stored == given and review.comment == comment.strip()
+
+
+def _write_scores(
+    review: Review, points: dict[int, Decimal | None], comment: str
+) -> None:
+    """Update the review's scores in place: get-or-create one Score per criterion.
+
+    Scores are updated rather than deleted and re-inserted, so (review, criterion)
+    stays unique and no moment exists where a score is missing.
+    """
+    existing = {s.criterion_id: s for s in review.scores}
+    for criterion_id, value in points.items():
+        score = existing.get(criterion_id)
+        if value is None:
+            if score is not None:
+                review.scores.remove(score)
+        elif score is None:
+            review.scores.append(Score(criterion_id=criterion_id, points=value))
+        else:
+            score.points = value
+    review.comment = comment.strip()
+    db.session.flush()
+    values = [s.points for s in review.scores]
+    review.total = total_points(values) if values else None
+
+
+def _get_or_create_review(assignment: Assignment, source: str) -> Review:
+    review = _current_review(assignment)
+    if review is not None:
+        return review
+    review = Review(
+        assignment_id=assignment.id, status=ReviewStatus.DRAFT, source=source
+    )
+    db.session.add(review)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise ReviewError("保存冲突：评分表刚被修改，请刷新页面后重试。") from exc
+    return review
+
+
+def save_review(
+    *,
+    actor: User,
+    assignment: Assignment,
+    points: dict[int, Decimal | None],
+    comment: str,
+    submit: bool,
+    now: datetime,
+) -> Review:
+    """Save a judge's draft or submit the score sheet.
+
+    Rules: only the assigned judge, only while the competition is in review, only
+    before submission. A draft may leave scores empty; a submission must score
+    every criterion; every score lies within 0..maximum in steps of 0.5. Nothing
+    is written when any value is wrong. Submitting twice with the same values
+    (a double click) is accepted once and changes nothing the second time.
+    """
+    judge = actor.judge if actor.role == Role.JUDGE else None
+    if judge is None or judge.id != assignment.judge_id:
+        raise ReviewError("只能填写分配给您本人的评审任务。")
+    _lock_assignment(assignment)
+    db.session.refresh(assignment)
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise ReviewError("该评审任务已撤销（回避），不能再评分。")
+    competition = assignment.entry.competition
+    if competition.phase != Phase.REVIEWING:
+        raise ReviewError("当前不在评审阶段，评分不能保存或提交。")
+    errors = point_errors(rubric(competition), points, complete=submit)
+    if errors:
+        raise ReviewError("".join(errors))
+    review = _current_review(assignment)
+    if review is not None and review.status == ReviewStatus.SUBMITTED:
+        if submit and _same_sheet(review, points, comment):
+            return review
+        raise ReviewError("评分已提交，不能再修改。如需修改，请联系主办方重新开放。")
+    review = review or _get_or_create_review(assignment, "online")
+    _write_scores(review, points, comment)
+    review.source = "online"
+    review.updated_at = now
+    if submit:
+        review.status = ReviewStatus.SUBMITTED
+        review.submitted_at = now
+    db.session.flush()
+    record(
+        actor_id=actor.id,
+        action="review.submit" if submit else "review.save",
+        obj=review,
+        competition_id=competition.id,
+        assignment_id=assignment.id,
+        total=review.total,
+    )
+    return review
+
+
+# --- the organiser's side ------------------------------------------------------------
+
+
+def reopen_review(*, actor: User, review: Review, reason: str, now: datetime) -> None:
+    """Let the judge change a submitted sheet again (organiser, with a reason).
+
+    Only while the competition is in review: after finalising, results rest on
+    the submitted scores.
+    """
+    if actor.role != Role.ORGANISER:
+        raise ReviewError("只有主办方可以重新开放评分。")
+    if not reason.strip():
+        raise ReviewError("请填写重新开放的原因。")
+    assignment = review.assignment
+    _lock_assignment(assignment)
+    db.session.refresh(review)
+    if review.status != ReviewStatus.SUBMITTED:
+        raise ReviewError("该评分尚未提交，无需重新开放。")
+    competition = assignment.entry.competition
+    if competition.phase != Phase.REVIEWING:
+        raise ReviewError("当前不在评审阶段，评分不能重新开放。")
+    review.status = ReviewStatus.DRAFT
+    review.submitted_at = None
+    review.updated_at = now
+    db.session.flush()
+    record(
+        actor_id=actor.id,
+        action="review.reopen",
+        obj=review,
+        competition_id=competition.id,
+        assignment_id=assignment.id,
+        reason=reason.strip(),
+        total=review.total,
+    )
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    assignment: Assignment
+    review: Review | None
+    points: dict[int, Decimal]
+
+
+def entry_reviews(entry: Entry) -> list[ReviewRow]:
+    """Every assignment of an entry (recused ones too) with its review, if any."""
+    assignments = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.entry_id == entry.id)
+        .options(selectinload(Assignment.review).selectinload(Review.scores))
+        .order_by(Assignment.id)
+    ).all()
+    return [
+        ReviewRow(
+            a,
+            a.review,
+            {s.criterion_id: s.points for s in a.review.scores} if a.review else {},
+        )
+        for a in assignments
+    ]
+
+
+@dataclass(frozen=True)
+class EntryProgress:
+    entry: Entry
+    active: int
+    submitted: int
+    totals: tuple[Decimal, ...]
+
+    @property
+    def spread(self) -> Decimal | None:
+        return max(self.totals) - min(self.totals) if len(self.totals) > 1 else None
+
+
+def competition_progress(competition: Competition) -> list[EntryProgress]:
+    """Per entry: active assignments, submitted reviews and their totals."""
+    entries = db.session.scalars(
+        select(Entry)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+        )
+        .order_by(Entry.code, Entry.id)
+    ).all()
+    rows = db.session.execute(
+        select(Assignment.entry_id, Review.status, Review.total)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .outerjoin(Review, Review.assignment_id == Assignment.id)
+        .where(
+            Entry.competition_id == competition.id,
+            Assignment.status == AssignmentStatus.ACTIVE,
+        )
+    ).all()
+    active: dict[int, int] = {}
+    totals: dict[int, list[Decimal]] = {}
+    for entry_id, status, total in rows:
+        active[entry_id] = active.get(entry_id, 0) + 1
+        if status == ReviewStatus.SUBMITTED and total is not None:
+            totals.setdefault(entry_id, []).append(total)
+    return [
+        EntryProgress(
+            e,
+            active.get(e.id, 0),
+            len(totals.get(e.id, [])),
+            tuple(sorted(totals.get(e.id, []))),
+        )
+        for e in entries
+    ]
+
+
+# --- paper scores ------------------------------------------------------------------
+
+
+@dataclass
+class PaperResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _known(competition: Competition) -> tuple[list[KnownJudge], list[Assignment]]:
+    judges = [
+        KnownJudge(j.id, u.username, j.name)
+        for j, u in db.session.execute(
+            select(Judge, User).join(User, User.id == Judge.user_id).order_by(Judge.id)
+        ).all()
+    ]
+    assignments = db.session.scalars(
+        select(Assignment)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+            Entry.code.is_not(None),
+            Assignment.status == AssignmentStatus.ACTIVE,
+        )
+    ).all()
+    return judges, list(assignments)
+
+
+def _paper_problems(
+    rows: list[PaperRow], by_id: dict[int, Assignment]
+) -> list[RowError]:
+    """Checks that need the database: conflicts and sheets already submitted online."""
+    errors = []
+    for row in rows:
+        assignment = by_id[row.assignment_id]
+        reason = conflict_for(assignment.judge, assignment.entry)
+        if reason:
+            errors.append(
+                RowError(
+                    row.row, f"评审专家与作品 {row.entry_code} 存在回避关系（{reason}）"
+                )
+            )
+        review = assignment.review
+        if (
+            review is not None
+            and review.status == ReviewStatus.SUBMITTED
+            and review.source != "paper"
+        ):
+            errors.append(
+                RowError(
+                    row.row,
+                    f"该专家已在线提交作品 {row.entry_code} 的评分；"
+                    "如需以纸质评分为准，请先重新开放该评分",
+                )
+            )
+    return errors
+
+
+def import_paper_scores(
+    *,
+    actor: User,
+    competition: Competition,
+    data: bytes,
+    filename: str,
+    now: datetime,
+) -> PaperResult:
+    """Enter paper score sheets from a CSV/XLSX file as submitted reviews.
+
+    All or nothing: any bad row (unknown entry or judge, judge not assigned or
+    in conflict, a score missing, non-numeric or out of range, a sheet already
+    submitted online) refuses the whole file with row-numbered errors.
+    Re-importing the same file changes nothing.
+    """
+    result = PaperResult()
+    if actor.role != Role.ORGANISER:
+        raise ReviewError("只有主办方可以导入纸质评分。")
+    if competition.phase != Phase.REVIEWING:
+        raise ReviewError("只有在评审阶段才能导入纸质评分。")
+    items = rubric(competition)
+    try:
+        table = read_table(
+            data,
+            filename=filename,
+            columns=score_columns(items),
+            required={"entry_code", "judge"},
+        )
+    except TableError as exc:
+        result.errors.append(RowError(1, str(exc)))
+        return result
+    judges, assignments = _known(competition)
+    by_id = {a.id: a for a in assignments}
+    known = [KnownAssignment(a.id, a.entry.code or "", a.judge_id) for a in assignments]
+    rows, result.errors = validate_paper_scores(
+        table, rubric=items, judges=judges, assignments=known
+    )
+    result.errors += _paper_problems(rows, by_id)
+    if not rows and not result.errors:
+        result.errors.append(RowError(2, "文件中没有评分数据"))
+    if result.errors:
+        result.errors.sort(key=lambda e: e.row)
+        return result
+    for row in rows:
+        _store_paper_row(actor, competition, by_id[row.assignment_id], row, now, result)
+    db.session.flush()
+    return result
+
+
+def _store_paper_row(
+    actor: User,
+    competition: Competition,
+    assignment: Assignment,
+    row: PaperRow,
+    now: datetime,
+    result: PaperResult,
+) -> None:
+    _lock_assignment(assignment)
+    review = _current_review(assignment)
+    points: dict[int, Decimal | None] = dict(row.points)
+    if (
+        review is not None
+        and review.status == ReviewStatus.SUBMITTED
+        and _same_sheet(review, points, row.comment)
+    ):
+        result.unchanged += 1
+        return
+    created = review is None
+    review = review or _get_or_create_review(assignment, "paper")
+    before = review.total
+    _write_scores(review, points, row.comment)
+    review.status = ReviewStatus.SUBMITTED
+    review.source = "paper"
+    review.submitted_at = now
+    review.updated_at = now
+    if created:
+        result.created += 1
+    else:
+        result.updated += 1
+    record(
+        actor_id=actor.id,
+        action="review.paper_import",
+        obj=review,
+        competition_id=competition.id,
+        assignment_id=assignment.id,
+        row=row.row,
+        before=before,
+        total=review.total,
+    )
+
+
+def paper_template_xlsx(competition: Competition) -> bytes:
+    """A paper score sheet to fill in: one row per active assignment."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "纸质评分"
+    sheet.append(
+        ["作品编号", "评审专家", *(c.name for c in competition.criteria), "评语"]
+    )
+    _judges, assignments = _known(competition)
+    for a in sorted(assignments, key=lambda a: (a.entry.code or "", a.judge_id)):
+        sheet.append([safe_cell(a.entry.code), safe_cell(a.judge.user.username)])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,240 @@
+"""The judge's portal (assignments, review copy, score sheet) and the organiser's
+review pages (progress, an entry's reviews, reopening, paper scores)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from judging.accounts.models import Judge
+from judging.assignment import service as assignments
+from judging.auth import judge_required, organiser_required
+from judging.competitions.models import Competition
+from judging.competitions.rules import PHASE_LABELS
+from judging.dbtypes import utcnow
+from judging.extensions import db
+from judging.responses import download, xlsx_download
+from judging.review import service
+from judging.review.forms import PaperScoresForm, ReasonForm, RubricForm, rubric_form
+from judging.review.models import Review
+from judging.submissions.files import load_file
+from judging.submissions.models import Entry
+
+bp = Blueprint("review", __name__)
+
+MIME = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _judge() -> Judge:
+    judge = current_user.judge
+    if judge is None:
+        abort(404)
+    return judge
+
+
+def _own(assignment_id: int):  # noqa: ANN202
+    """The current judge's own visible assignment, or 404 (the same as missing)."""
+    assignment = service.own_assignment(_judge(), assignment_id)
+    if assignment is None:
+        abort(404)
+    return assignment
+
+
+# --- judge -------------------------------------------------------------------------
+
+
+@bp.route("/judge")
+@judge_required
+def dashboard():
+    return render_template(
+        "review/dashboard.html",
+        groups=service.judge_dashboard(_judge()),
+        states=service.STATE_LABELS,
+        labels=PHASE_LABELS,
+    )
+
+
+def _stored_values(assignment) -> dict:  # noqa: ANN001
+    review = assignment.review
+    if review is None:
+        return {}
+    values: dict = {f"points_{s.criterion_id}": str(s.points) for s in review.scores}
+    values["comment"] = review.comment
+    return values
+
+
+def _save(assignment, form: RubricForm) -> bool:  # noqa: ANN001
+    """Validate and store the sheet; flash what happened. True when stored."""
+    points, errors = form.parse()
+    for error in errors:
+        flash(error, "error")
+    if errors:
+        return False
+    submit = request.form.get("action") == "submit"
+    try:
+        service.save_review(
+            actor=current_user,
+            assignment=assignment,
+            points=points,
+            comment=form.comment.data or "",
+            submit=submit,
+            now=utcnow(),
+        )
+    except service.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return False
+    db.session.commit()
+    flash(_("评分已提交。") if submit else _("草稿已保存。"), "success")
+    return True
+
+
+@bp.route("/judge/assignments/<int:assignment_id>", methods=["GET", "POST"])
+@judge_required
+def sheet(assignment_id: int):
+    assignment = _own(assignment_id)
+    form_class = rubric_form(assignment.entry.competition.criteria)
+    if request.method == "POST":
+        form = form_class()
+        if form.validate_on_submit() and _save(assignment, form):
+            return redirect(url_for("review.sheet", assignment_id=assignment.id))
+        if form.comment.errors:
+            flash(_("总体评语过长（最多 5000 字）。"), "error")
+    else:
+        form = form_class(data=_stored_values(assignment))
+    return render_template(
+        "review/sheet.html",
+        assignment=assignment,
+        entry=assignment.entry,
+        form=form,
+        editable=service.can_score(assignment),
+        paragraphs=service.review_paragraphs(assignment.entry),
+        state=service.state_of(assignment),
+        points=service.points_of(assignment),
+        states=service.STATE_LABELS,
+        reason_form=ReasonForm(),
+    )
+
+
+@bp.route("/judge/assignments/<int:assignment_id>/copy")
+@judge_required
+def copy(assignment_id: int):
+    entry = _own(assignment_id).entry
+    stored = entry.review_file
+    if stored is None:
+        abort(404)
+    return download(load_file(stored), f"{entry.code}.{stored.kind}", MIME[stored.kind])
+
+
+@bp.route("/judge/assignments/<int:assignment_id>/conflict", methods=["POST"])
+@judge_required
+def declare_conflict(assignment_id: int):
+    assignment = _own(assignment_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("请填写回避原因。"), "error")
+        return redirect(url_for("review.sheet", assignment_id=assignment.id))
+    try:
+        assignments.declare_conflict(
+            actor=current_user,
+            assignment=assignment,
+            reason=form.reason.data,
+            now=utcnow(),
+        )
+    except assignments.AssignmentError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("review.sheet", assignment_id=assignment.id))
+    db.session.commit()
+    flash(_("已登记回避，该作品已从您的评审任务中移除。"), "success")
+    return redirect(url_for("review.dashboard"))
+
+
+# --- organiser -----------------------------------------------------------------------
+
+
+@bp.route("/competitions/<int:competition_id>/reviews")
+@organiser_required
+def progress(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    return render_template(
+        "review/progress.html",
+        c=competition,
+        rows=service.competition_progress(competition),
+    )
+
+
+@bp.route("/entries/<int:entry_id>/reviews")
+@organiser_required
+def entry_reviews(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    return render_template(
+        "review/entry_reviews.html",
+        entry=entry,
+        c=entry.competition,
+        rows=service.entry_reviews(entry),
+        states=service.STATE_LABELS,
+        sources=service.SOURCE_LABELS,
+        form=ReasonForm(),
+    )
+
+
+@bp.route("/reviews/<int:review_id>/reopen", methods=["POST"])
+@organiser_required
+def reopen(review_id: int):
+    review = db.get_or_404(Review, review_id)
+    entry_id = review.assignment.entry_id
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("请填写重新开放的原因。"), "error")
+        return redirect(url_for("review.entry_reviews", entry_id=entry_id))
+    try:
+        service.reopen_review(
+            actor=current_user, review=review, reason=form.reason.data, now=utcnow()
+        )
+    except service.ReviewError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("评分已重新开放，评审专家可以修改后再次提交。"), "success")
+    return redirect(url_for("review.entry_reviews", entry_id=entry_id))
+
+
+@bp.route("/competitions/<int:competition_id>/paper-scores", methods=["GET", "POST"])
+@organiser_required
+def paper_scores(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    form = PaperScoresForm()
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = service.import_paper_scores(
+                actor=current_user,
+                competition=competition,
+                data=upload.read(),
+                filename=upload.filename or "",
+                now=utcnow(),
+            )
+        except service.ReviewError as exc:
+            flash(str(exc), "error")
+        if result is None or result.errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(_("纸质评分已导入。"), "success")
+    return render_template(
+        "review/paper_scores.html", c=competition, form=form, result=result
+    )
+
+
+@bp.route("/competitions/<int:competition_id>/paper-scores.xlsx")
+@organiser_required
+def paper_template(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    return xlsx_download(service.paper_template_xlsx(competition), "纸质评分表.xlsx")

@@ -1,0 +1,359 @@
+"""The organiser's assignment pages, exports and e-mail (via a local SMTP server)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import re
+import socketserver
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from judging.accounts.models import Role
+from judging.assignment import service
+from judging.assignment.models import Assignment, AssignmentStatus, Conflict
+from judging.competitions.models import Competition
+from judging.extensions import db
+from judging.review.models import ReviewStatus
+from tests.assignment.conftest import World, add_review
+from tests.conftest import csrf_token, login
+
+NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP for smtplib: greeting, EHLO, MAIL, RCPT, DATA, QUIT."""
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self.reply("220 localhost test SMTP")
+        data: list[bytes] | None = None
+        recipients: list[str] = []
+        while line := self.rfile.readline():
+            if data is not None:
+                if line.rstrip(b"\r\n") == b".":
+                    self.server.messages.append((recipients, b"".join(data)))
+                    data, recipients = None, []
+                    self.reply("250 OK")
+                else:
+                    data.append(line[1:] if line.startswith(b"..") else line)
+                continue
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                self.reply("250-localhost")
+                self.reply("250 8BITMIME")
+            elif verb == b"RCPT":
+                recipients.append(line.decode().split(":", 1)[1].strip(" <>\r\n"))
+                self.reply("250 OK")
+            elif verb == b"DATA":
+                data = []
+                self.reply("354 end with .")
+            elif verb == b"QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 OK")
+
+
+@pytest.fixture()
+def smtp_server() -> Iterator[socketserver.ThreadingTCPServer]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
+    server.daemon_threads = True
+    server.messages = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _organiser(app, w: World):  # noqa: ANN001
+    client = app.test_client()
+    login(client, w.organiser)
+    return client
+
+
+def _count_active() -> int:
+    return db.session.scalar(
+        select(func.count(Assignment.id)).where(
+            Assignment.status == AssignmentStatus.ACTIVE
+        )
+    )
+
+
+def _apply(w: World, seed: int = 3) -> None:
+    service.apply_plan(
+        actor=w.organiser, competition=w.competition, k=3, seed=seed, now=NOW
+    )
+    db.session.commit()
+
+
+def _identity_strings(w: World) -> list[str]:
+    """School names, authors and advisors: never in anything a judge receives."""
+    names = [s.name for s in w.schools] + [s.short_name for s in w.schools]
+    for e in w.entries:
+        names += e.author_names + [e.advisor]
+    return names
+
+
+def test_preview_shows_plan_and_writes_nothing(app, make_world):
+    w = make_world()
+    client = _organiser(app, w)
+
+    response = client.get(f"/competitions/{w.competition.id}/assignment?k=3&seed=42")
+
+    html = response.get_data(as_text=True)
+    assert "方案预览" in html
+    assert "随机种子 42" in html
+    assert "<svg" in html and "style=" not in html
+    assert 'name="seed" value="42"' in html
+    assert _count_active() == 0
+
+
+def test_apply_writes_the_previewed_plan(app, make_world):
+    w = make_world()
+    client = _organiser(app, w)
+    url = f"/competitions/{w.competition.id}/assignment"
+    preview = service.preview_plan(competition=w.competition, k=3, seed=42)
+
+    response = client.post(
+        f"{url}/apply",
+        data={
+            "k": 3,
+            "seed": 42,
+            "csrf_token": csrf_token(client, f"{url}?seed=42&k=3"),
+        },
+        follow_redirects=True,
+    )
+
+    pairs = set(
+        db.session.execute(select(Assignment.entry_id, Assignment.judge_id)).all()
+    )
+    assert "已写入 36 条分配（随机种子 42）。" in response.get_data(as_text=True)
+    assert pairs == set(preview.plan.pairs)
+    assert db.session.get(Competition, w.competition.id).assignment_seed == 42
+
+
+def test_infeasible_plan_lists_reasons_and_writes_nothing(app, make_world):
+    w = make_world(schools=2, per_school=2, outside=0)
+    client = _organiser(app, w)
+
+    response = client.get(f"/competitions/{w.competition.id}/assignment?k=3&seed=1")
+
+    html = response.get_data(as_text=True)
+    assert "无法生成满足规则的方案" in html
+    assert re.search(r'<ul class="reasons"><li>作品', html)
+    assert _count_active() == 0
+
+
+def test_swap_to_conflicting_judge_refused_with_message(app, make_world):
+    w = make_world()
+    _apply(w)
+    entry = w.entries[0]
+    assignment = service.entry_assignments(entry)[0]
+    client = _organiser(app, w)
+    page = f"/entries/{entry.id}/judges"
+
+    response = client.post(
+        f"/assignments/{assignment.id}/swap",
+        data={"judge_id": w.judges[0].id, "csrf_token": csrf_token(client, page)},
+        follow_redirects=True,
+    )
+
+    assert "不能评审作品 ZW-0001：评审专家与作品来自同一学校。" in response.get_data(
+        as_text=True
+    )
+    assert db.session.get(Assignment, assignment.id).status == AssignmentStatus.ACTIVE
+
+
+def test_conflict_added_on_page_is_recorded(app, make_world):
+    w = make_world()
+    client = _organiser(app, w)
+    page = f"/competitions/{w.competition.id}/conflicts"
+
+    response = client.post(
+        page,
+        data={
+            "judge_id": w.judges[-1].id,
+            "school_id": w.schools[0].id,
+            "entry_id": 0,
+            "reason": "曾任该校兼职教授",
+            "csrf_token": csrf_token(client, page),
+        },
+        follow_redirects=True,
+    )
+
+    conflict = db.session.scalar(select(Conflict))
+    assert "回避关系已登记。" in response.get_data(as_text=True)
+    assert (conflict.judge_id, conflict.school_id, conflict.reason) == (
+        w.judges[-1].id,
+        w.schools[0].id,
+        "曾任该校兼职教授",
+    )
+
+
+def test_progress_page_counts_per_judge(app, make_world):
+    w = make_world()
+    _apply(w)
+    judge = w.judges[-1]
+    mine = db.session.scalars(
+        select(Assignment).where(Assignment.judge_id == judge.id)
+    ).all()
+    add_review(mine[0], ReviewStatus.SUBMITTED, "80")
+    add_review(mine[1], ReviewStatus.DRAFT)
+    db.session.commit()
+    client = _organiser(app, w)
+
+    html = client.get(f"/competitions/{w.competition.id}/progress").get_data(
+        as_text=True
+    )
+
+    row = re.search(rf"<tr><td>{judge.name}</td>(.*?)</tr>", html, re.S).group(1)
+    numbers = re.findall(r'<td class="num">(\d+)</td>', row)
+    assert numbers == [str(len(mine)), "1", "1"]
+    assert f'<progress value="1" max="{len(mine)}">' in row
+    assert '<progress value="1" max="36">' in html
+
+
+def test_reminder_list_xlsx_lists_unfinished_judges(app, make_world):
+    w = make_world()
+    _apply(w)
+    judge = w.judges[-1]
+    judge.phone, judge.email = "=13800000000", "judge@example.cn"
+    mine = db.session.scalars(
+        select(Assignment).where(Assignment.judge_id == judge.id)
+    ).all()
+    add_review(mine[0], ReviewStatus.SUBMITTED, "80")
+    db.session.commit()
+    client = _organiser(app, w)
+
+    response = client.get(f"/competitions/{w.competition.id}/reminders.xlsx")
+
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert response.headers["Cache-Control"] == "no-store"
+    assert rows[0] == ("姓名", "电话", "邮箱", "未完成篇数", "已分配", "已提交")
+    assert (judge.name, "'=13800000000", "judge@example.cn", len(mine) - 1) in [
+        r[:4] for r in rows[1:]
+    ]
+    assert len(rows) == 1 + len(w.judges)
+
+
+def test_notices_without_smtp_are_listed_and_anonymous(app, make_world):
+    w = make_world()
+    _apply(w)
+    client = _organiser(app, w)
+
+    html = client.get(f"/competitions/{w.competition.id}/notices").get_data(
+        as_text=True
+    )
+
+    assert "未配置邮件服务器" in html
+    assert html.count('<section class="card notice">') == len(w.judges)
+    assert "ZW-0001" in html
+    bodies = "".join(re.findall(r'<pre class="notice-body">(.*?)</pre>', html, re.S))
+    assert [name for name in _identity_strings(w) if name in bodies] == []
+
+
+def test_notices_sent_by_smtp_name_codes_not_identities(app, make_world, smtp_server):
+    w = make_world()
+    _apply(w)
+    for i, judge in enumerate(w.judges):
+        judge.email = f"judge{i}@example.cn"
+    db.session.commit()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.server_address[1])
+    client = _organiser(app, w)
+    page = f"/competitions/{w.competition.id}/notices"
+
+    response = client.post(
+        f"{page}/send",
+        data={"kind": "assignment", "csrf_token": csrf_token(client, page)},
+        follow_redirects=True,
+    )
+
+    assert f"已发送 {len(w.judges)} 封邮件。" in response.get_data(as_text=True)
+    assert len(smtp_server.messages) == len(w.judges)
+    recipients, raw = smtp_server.messages[0]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    body = message.get_content()
+    judge = next(j for j in w.judges if j.email == recipients[0])
+    codes = sorted(
+        a.entry.code
+        for a in db.session.scalars(
+            select(Assignment).where(Assignment.judge_id == judge.id)
+        )
+    )
+    assert message["Subject"] == f"【评审任务通知】{w.competition.title}"
+    assert f"请您评审以下 {len(codes)} 篇作品" in body
+    assert re.findall(r"ZW-\d{4}", body) == codes
+    assert "http://localhost/login" in body
+    assert [name for name in _identity_strings(w) if name in body] == []
+
+
+def test_disagreement_page_adds_arbitration_judge(app, make_world):
+    w = make_world()
+    _apply(w)
+    entry = w.entries[0]
+    for a, total in zip(
+        service.entry_assignments(entry), ("95", "60", "70"), strict=True
+    ):
+        add_review(a, ReviewStatus.SUBMITTED, total)
+    db.session.commit()
+    client = _organiser(app, w)
+    page = f"/competitions/{w.competition.id}/disagreements"
+    html = client.get(page).get_data(as_text=True)
+    assert "ZW-0001" in html and "60.00、70.00、95.00" in html
+
+    response = client.post(
+        f"/entries/{entry.id}/arbitration",
+        data={"csrf_token": csrf_token(client, page)},
+        follow_redirects=True,
+    )
+
+    arbitration = db.session.scalar(
+        select(Assignment).where(Assignment.kind == "arbitration")
+    )
+    assert "已为作品 ZW-0001 增加仲裁评审专家" in response.get_data(as_text=True)
+    assert arbitration.entry_id == entry.id
+    assert service.conflict_for(arbitration.judge, entry) is None
+    assert "已有 1 位仲裁专家" in client.get(page).get_data(as_text=True)
+
+
+def test_judge_cannot_open_assignment_pages(app, make_world, make_user):
+    w = make_world()
+    client = app.test_client()
+    login(client, make_user(Role.JUDGE))
+
+    response = client.get(f"/competitions/{w.competition.id}/assignment")
+
+    assert response.status_code == 404
+
+
+def test_judge_dashboard_after_assignment_shows_codes_not_identities(app, make_world):
+    from judging.competitions.service import advance_phase
+
+    w = make_world()
+    _apply(w)
+    advance_phase(actor=w.organiser, competition=w.competition, target="reviewing")
+    judge = w.judges[-1]
+    client = app.test_client()
+    login(client, judge.user)
+
+    html = client.get("/judge").get_data(as_text=True)
+
+    codes = [
+        a.entry.code
+        for a in db.session.scalars(
+            select(Assignment).where(Assignment.judge_id == judge.id)
+        )
+    ]
+    assert [c for c in codes if c not in html] == []
+    assert [name for name in _identity_strings(w) if name in html] == []
