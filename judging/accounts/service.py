@@ -6,6 +6,7 @@ import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -72,6 +73,11 @@ def _recent_failures(*, username: str, address: str) -> tuple[int, int]:
     return by_user or 0, by_address or 0
 
 
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(16))
+
+
 def authenticate(*, username: str, password: str, address: str) -> User:
     """Return the user for a correct login or raise AccountError.
 
@@ -84,7 +90,9 @@ def authenticate(*, username: str, password: str, address: str) -> User:
         minutes = current_app.config["LOGIN_LOCK_MINUTES"]
         raise AccountError(f"登录失败次数过多，请 {minutes} 分钟后再试。")
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not check_password_hash(user.password_hash, password):
+    # Unknown names take as long as wrong passwords, so timing reveals no accounts.
+    stored = user.password_hash if user else _dummy_hash()
+    if not check_password_hash(stored, password) or user is None:
         db.session.add(LoginAttempt(username=username, address=address))
         raise AccountError("用户名或密码错误。")
     if not user.is_enabled:

@@ -8,10 +8,13 @@ import tempfile
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from judging.extensions import db
 from judging.submissions.models import StoredFile
+
+NEW_FILES = "judging_new_files"
 
 
 def _path(sha256: str) -> Path:
@@ -34,6 +37,7 @@ def save_file(data: bytes, *, kind: str) -> StoredFile:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.replace(tmp, path)
+        db.session.info.setdefault(NEW_FILES, []).append((sha, path))
     stored = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == sha))
     if stored is None:
         stored = StoredFile(sha256=sha, size=len(data), kind=kind)
@@ -44,3 +48,26 @@ def save_file(data: bytes, *, kind: str) -> StoredFile:
 
 def load_file(stored: StoredFile) -> bytes:
     return _path(stored.sha256).read_bytes()
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_new_files(session: Session) -> None:
+    session.info.pop(NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_orphans(session: Session, transaction) -> None:  # noqa: ANN001
+    """A refused request must not leave its upload behind: when the outermost
+    transaction ends without a commit, files it wrote that no committed row uses
+    are removed again."""
+    if transaction.parent is not None or NEW_FILES not in session.info:
+        return
+    written = session.info.pop(NEW_FILES)
+    bind = session.get_bind()
+    with bind.connect() as conn:
+        for sha, path in written:
+            used = conn.execute(
+                select(StoredFile.id).where(StoredFile.sha256 == sha)
+            ).first()
+            if used is None:
+                Path(path).unlink(missing_ok=True)

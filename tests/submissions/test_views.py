@@ -340,3 +340,16 @@ def test_unprintable_character_refused_at_entry(school_client, make_competition)
 
     assert "中的字符“\U0002a6a5”无法在证书上打印" in response.get_data(as_text=True)
     assert _count(Entry) == 0
+
+
+def test_refused_upload_leaves_no_file_on_disk(app, school_client, make_competition):
+    from pathlib import Path
+
+    competition = make_competition(max_entries=1)
+    _post_entry(school_client, competition)
+    before = sorted(Path(app.config["UPLOAD_FOLDER"]).rglob("*"))
+
+    response = _post_entry(school_client, competition, file=("leaky.docx", "b.docx"))
+
+    assert "达到每校 1 篇的上限" in response.get_data(as_text=True)
+    assert sorted(Path(app.config["UPLOAD_FOLDER"]).rglob("*")) == before
