@@ -9,19 +9,15 @@ rendered with a demo seal; the last line is key=value pairs for scripts to parse
 from __future__ import annotations
 
 import argparse
-import io
-import math
 import random
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from judging.certificates.fonts import FONT_PATH  # noqa: E402
+from judging.certificates.demo import demo_seal_png  # noqa: E402
 from judging.certificates.render import (  # noqa: E402
     CertificateData,
     render_certificates,
@@ -40,47 +36,6 @@ TOPICS = [
 ]
 TIERS = ["一等奖", "二等奖", "三等奖", "优秀奖"]
 ISSUER = "重庆市教科文卫体工会"
-
-
-def demo_seal_png(text: str, *, size: int = 480) -> bytes:
-    """A red round demo seal (ring, star, text on an arc) as transparent PNG."""
-    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    red = (200, 16, 30, 215)
-    centre = size / 2
-    ring = size * 0.035
-    draw.ellipse((ring, ring, size - ring, size - ring), outline=red, width=int(ring))
-    star_r = size * 0.16
-    points = [
-        (
-            centre
-            + (star_r if i % 2 == 0 else star_r * 0.38) * math.sin(math.pi * i / 5),
-            centre
-            - (star_r if i % 2 == 0 else star_r * 0.38) * math.cos(math.pi * i / 5),
-        )
-        for i in range(10)
-    ]
-    draw.polygon(points, fill=red)
-    font = ImageFont.truetype(str(FONT_PATH), int(size * 0.12))
-    radius = size * 0.36
-    span = math.radians(250)
-    for index, char in enumerate(text):
-        angle = -span / 2 + span * index / max(1, len(text) - 1)
-        glyph = Image.new("RGBA", (int(size * 0.16),) * 2, (0, 0, 0, 0))
-        ImageDraw.Draw(glyph).text(
-            (glyph.width / 2, glyph.height / 2),
-            char,
-            font=font,
-            fill=red,
-            anchor="mm",
-        )
-        glyph = glyph.rotate(-math.degrees(angle), resample=Image.BICUBIC)
-        x = centre + radius * math.sin(angle) - glyph.width / 2
-        y = centre - radius * math.cos(angle) - glyph.height / 2
-        image.alpha_composite(glyph, (int(x), int(y)))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def make_items(*, count: int, seed: int) -> list[CertificateData]:
