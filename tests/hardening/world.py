@@ -1,0 +1,357 @@
+"""A small complete world for the authorisation and anonymity tests.
+
+Two schools (A and B) with contacts, three competitions (a draft one, one in
+review and one published with certificates), judges A and B each assigned to
+their own entries, a draft and a submitted review, settled findings, a
+conflict, a seal, a finished certificate job, an audit trail, and one
+deactivated user of every role. Everything goes through the real services
+where one exists, so the rows look exactly like production rows.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+from sqlalchemy import select
+
+from judging.accounts.models import Judge, Role, School, User
+from judging.accounts.service import hash_password
+from judging.anonymity.models import Finding, FindingStatus
+from judging.anonymity.service import mark_harmless
+from judging.assignment.models import Assignment
+from judging.assignment.service import add_conflict
+from judging.certificates import jobs
+from judging.certificates import service as certificates
+from judging.competitions import service as competitions
+from judging.competitions.models import Competition, Phase
+from judging.competitions.rules import DEFAULT_RUBRIC, Settings, TierSpec
+from judging.dbtypes import utcnow
+from judging.extensions import db
+from judging.results import service as results
+from judging.results.demo import add_review
+from judging.review.service import save_review
+from judging.submissions import service as submissions
+from judging.submissions.demo import essay_docx
+from judging.submissions.models import Entry
+
+PASSWORD = "correct-horse-9"
+BODY = [
+    "产业工人是工人阶级的主体力量，是创造社会财富的中坚力量。",
+    "推进产业工人队伍建设改革，是实施制造强国战略的重要支撑。",
+    "最后，本文从制度、组织和文化三个层面提出了对策建议。",
+]
+
+
+@dataclass
+class World:
+    """Ids of everything the tests address, by the role that owns it."""
+
+    users: dict[str, int] = field(default_factory=dict)
+    schools: dict[str, int] = field(default_factory=dict)
+    competitions: dict[str, int] = field(default_factory=dict)
+    entries: dict[str, int] = field(default_factory=dict)
+    assignments: dict[str, int] = field(default_factory=dict)
+    reviews: dict[str, int] = field(default_factory=dict)
+    finding: int = 0
+    conflict: int = 0
+    certificates: dict[str, int] = field(default_factory=dict)
+    serial: str = ""
+    jobs: dict[str, str] = field(default_factory=dict)
+
+
+def seal_png() -> bytes:
+    image = Image.new("RGBA", (120, 120), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((4, 4, 116, 116), outline=(200, 16, 30, 220))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def make_user(
+    username: str,
+    role: str,
+    *,
+    school: School | None = None,
+    judge_name: str = "",
+    enabled: bool = True,
+) -> User:
+    """A ready account (no forced password change) with the shared password."""
+    user = User(
+        username=username,
+        password_hash=hash_password(PASSWORD),
+        role=role,
+        display_name=username,
+        must_change_password=False,
+        is_enabled=enabled,
+        school_id=school.id if school else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    if role == Role.JUDGE:
+        db.session.add(
+            Judge(
+                user_id=user.id,
+                name=judge_name or f"专家{username}",
+                affiliation="重庆市总工会",
+                email=f"{username}@example.org",
+            )
+        )
+        db.session.flush()
+    return user
+
+
+def make_competition(
+    organiser: User,
+    title: str,
+    *,
+    prefix: str,
+    k: int = 1,
+    tiers: tuple[TierSpec, ...] = (TierSpec("一等奖", count=1),),
+) -> Competition:
+    """An open competition whose window includes today."""
+    today = date.today()
+    c = competitions.create_competition(
+        actor=organiser,
+        settings=Settings(
+            title=title,
+            opens_on=today - timedelta(days=5),
+            closes_on=today + timedelta(days=5),
+            min_entries=1,
+            max_entries=5,
+            file_types=frozenset({"pdf", "docx"}),
+            max_file_mb=20,
+            min_words=None,
+            max_words=None,
+            reviews_per_entry=k,
+            criteria=DEFAULT_RUBRIC,
+            tiers=tiers,
+        ),
+        extras=competitions.Extras(
+            code_prefix=prefix, issuer="重庆市教科文卫体工会", issued_on=today
+        ),
+    )
+    competitions.advance_phase(actor=organiser, competition=c, target=Phase.OPEN)
+    return c
+
+
+def submit(
+    contact: User,
+    competition: Competition,
+    *,
+    title: str,
+    author: str,
+    data: bytes | None = None,
+    filename: str = "论文.docx",
+    advisor: str = "",
+) -> Entry:
+    """An entry through the submission service (original file, checks, audit)."""
+    return submissions.create_entry(
+        actor=contact,
+        competition=competition,
+        data=submissions.EntryInput(
+            title=title,
+            category="理论研究",
+            authors=(submissions.AuthorInput(name=author, department="工会"),),
+            advisor=advisor,
+            abstract="本文研究产业工人队伍建设改革。",
+            keywords="产业工人",
+        ),
+        upload=submissions.Upload(
+            data=data if data is not None else essay_docx(title, BODY),
+            filename=filename,
+        ),
+        now=utcnow(),
+    )
+
+
+def settle_findings(organiser: User, competition: Competition) -> list[Finding]:
+    """Mark every open finding harmless, so the competition may go to review."""
+    found = db.session.scalars(
+        select(Finding)
+        .join(Entry, Entry.id == Finding.entry_id)
+        .where(
+            Entry.competition_id == competition.id,
+            Finding.status == FindingStatus.OPEN,
+        )
+    ).all()
+    for finding in found:
+        mark_harmless(actor=organiser, finding=finding, note="测试：无碍匿名。")
+    return list(found)
+
+
+def assign(entry: Entry, judge: User) -> Assignment:
+    assignment = Assignment(entry_id=entry.id, judge_id=judge.judge.id)
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment
+
+
+def _points(competition: Competition, share: float) -> dict[int, Decimal | None]:
+    return {
+        c.id: Decimal(round(share * c.max_points * 2)) / 2 for c in competition.criteria
+    }
+
+
+def build_world(*, jobs_dir: Path) -> World:
+    """Build the world and commit it (about a second on SQLite)."""
+    w = World()
+    org = make_user("organiser", Role.ORGANISER)
+    org_off = make_user("organiser-off", Role.ORGANISER)
+    school_a = School(name="甲测试大学", short_name="甲大", aliases="甲校")
+    school_b = School(name="乙测试大学", short_name="乙大", aliases="乙校")
+    db.session.add_all([school_a, school_b])
+    db.session.flush()
+    contact_a = make_user("school-a", Role.SCHOOL, school=school_a)
+    contact_b = make_user("school-b", Role.SCHOOL, school=school_b)
+    school_off = make_user("school-off", Role.SCHOOL, school=school_a)
+    judge_a = make_user("judge-a", Role.JUDGE, judge_name="评审甲")
+    judge_b = make_user("judge-b", Role.JUDGE, judge_name="评审乙")
+    judge_c = make_user("judge-c", Role.JUDGE, judge_name="评审丙")
+    judge_off = make_user("judge-off", Role.JUDGE, judge_name="评审停")
+    spare = make_user("spare", Role.SCHOOL, school=school_b)
+
+    draft = competitions.create_competition(
+        actor=org,
+        settings=Settings(
+            title="草稿征文",
+            opens_on=date.today(),
+            closes_on=date.today() + timedelta(days=30),
+            min_entries=1,
+            max_entries=5,
+            file_types=frozenset({"pdf", "docx"}),
+            max_file_mb=20,
+            min_words=None,
+            max_words=None,
+            reviews_per_entry=1,
+            criteria=DEFAULT_RUBRIC,
+            tiers=(TierSpec("一等奖", count=1),),
+        ),
+        extras=competitions.Extras(code_prefix="CG"),
+    )
+
+    # Published: both schools awarded, certificates issued, a seal, a job.
+    two_tiers = (TierSpec("一等奖", count=1), TierSpec("二等奖", count=1))
+    pub = make_competition(org, "已公布征文", prefix="GB", tiers=two_tiers)
+    a_pub = submit(contact_a, pub, title="甲校已公布论文", author="张一")
+    b_pub = submit(contact_b, pub, title="乙校已公布论文", author="李二")
+    competitions.advance_phase(actor=org, competition=pub, target=Phase.CLOSED)
+    settle_findings(org, pub)
+    pa, pb = assign(a_pub, judge_a), assign(b_pub, judge_b)
+    competitions.advance_phase(actor=org, competition=pub, target=Phase.REVIEWING)
+    for assignment, total in ((pa, "90"), (pb, "80")):
+        add_review(
+            assignment=assignment,
+            total=Decimal(total),
+            criteria=list(pub.criteria),
+            comment="论点明确。",
+            now=utcnow(),
+        )
+    results.finalise(actor=org, competition=pub, method="mean", now=utcnow())
+    results.publish(actor=org, competition=pub, now=utcnow())
+    certificates.save_seal(actor=org, competition=pub, data=seal_png(), now=utcnow())
+    made = certificates.issue_certificates(actor=org, competition=pub, now=utcnow())
+    by_entry = {c.entry_id: c for c in made}
+
+    # In review: judge A has a draft on A's entry, judge B submitted on B's.
+    rev = make_competition(org, "评审中征文", prefix="PS")
+    a_rev = submit(
+        contact_a,
+        rev,
+        title="甲校评审中论文",
+        author="王三",
+        data=essay_docx("甲校评审中论文", BODY, author="王三"),
+    )
+    b_rev = submit(contact_b, rev, title="乙校评审中论文", author="赵四")
+    competitions.advance_phase(actor=org, competition=rev, target=Phase.CLOSED)
+    findings = settle_findings(org, rev)
+    ra, rb = assign(a_rev, judge_a), assign(b_rev, judge_b)
+    competitions.advance_phase(actor=org, competition=rev, target=Phase.REVIEWING)
+    draft_points = _points(rev, 0.7)
+    for criterion_id in list(draft_points)[2:]:
+        draft_points[criterion_id] = None
+    save_review(
+        actor=judge_a,
+        assignment=ra,
+        points=draft_points,
+        comment="",
+        submit=False,
+        now=utcnow(),
+    )
+    save_review(
+        actor=judge_b,
+        assignment=rb,
+        points=_points(rev, 0.8),
+        comment="论证充分。",
+        submit=True,
+        now=utcnow(),
+    )
+    conflict = add_conflict(
+        actor=org, judge=judge_c.judge, school=school_b, reason="曾任教", now=utcnow()
+    )
+    db.session.commit()
+
+    w.users = {
+        "organiser": org.id,
+        "organiser-off": org_off.id,
+        "school-a": contact_a.id,
+        "school-b": contact_b.id,
+        "school-off": school_off.id,
+        "judge-a": judge_a.id,
+        "judge-b": judge_b.id,
+        "judge-c": judge_c.id,
+        "judge-off": judge_off.id,
+        "spare": spare.id,
+    }
+    w.schools = {"a": school_a.id, "b": school_b.id}
+    w.competitions = {"draft": draft.id, "reviewing": rev.id, "published": pub.id}
+    w.entries = {"a-pub": a_pub.id, "b-pub": b_pub.id, "a": a_rev.id, "b": b_rev.id}
+    w.assignments = {"a": ra.id, "b": rb.id, "a-pub": pa.id, "b-pub": pb.id}
+    w.reviews = {"draft": ra.review.id, "submitted": rb.review.id}
+    w.finding = findings[0].id if findings else 0
+    w.conflict = conflict.id
+    w.certificates = {
+        "a": by_entry[a_pub.id].id,
+        "b": by_entry[b_pub.id].id,
+    }
+    w.serial = by_entry[a_pub.id].serial
+    w.jobs = {
+        "own": _finished_job(jobs_dir, pub, org.id),
+        "other": _finished_job(jobs_dir, pub, org_off.id),
+    }
+    return w
+
+
+def _finished_job(directory: Path, competition: Competition, owner_id: int) -> str:
+    rows = certificates.issued(competition, include_revoked=False)
+    items = certificates.printable_items(
+        competition, rows, prefix="http://localhost/verify/"
+    )
+    job = jobs.start_job(
+        directory=directory,
+        owner_id=owner_id,
+        competition_id=competition.id,
+        kind="pdf",
+        filename="证书.pdf",
+        items=items,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        state = jobs.read_job(directory, job.id)
+        if state is not None and state.finished:
+            return job.id
+        time.sleep(0.05)
+    raise RuntimeError("certificate job did not finish")
+
+
+def deactivate(user_ids: list[int]) -> None:
+    """Deactivate accounts (after their sessions were opened)."""
+    db.session.execute(
+        User.__table__.update().where(User.id.in_(user_ids)).values(is_enabled=False)
+    )
+    db.session.commit()
