@@ -22,6 +22,7 @@ from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import joinedload
 
 from judging.accounts.models import Role, User
 from judging.extensions import db, login_manager
@@ -78,7 +79,8 @@ def _load_user(token: str) -> User | None:
     user_id, _sep, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # The judge row comes along: judge pages use it on every request.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.judge)])
     if user is None or user.session_version != int(version) or not user.is_enabled:
         return None
     return user

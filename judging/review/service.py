@@ -8,13 +8,15 @@ review copy — never the school, authors, advisor or the original file.
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from judging.accounts.imports import RowError
 from judging.accounts.models import Judge, Role, User
@@ -108,7 +110,10 @@ def judge_dashboard(judge: Judge) -> list[JudgeCompetition]:
     """The judge's assignments grouped by competition, newest competition first."""
     assignments = db.session.scalars(
         _own_query(judge)
-        .options(selectinload(Assignment.review))
+        .options(
+            contains_eager(Assignment.entry).contains_eager(Entry.competition),
+            selectinload(Assignment.review),
+        )
         .order_by(Competition.closes_at.desc(), Entry.code)
     ).all()
     groups: dict[int, JudgeCompetition] = {}
@@ -120,8 +125,21 @@ def judge_dashboard(judge: Judge) -> list[JudgeCompetition]:
 
 
 def own_assignment(judge: Judge, assignment_id: int) -> Assignment | None:
-    """The judge's own visible assignment, or None (missing and foreign alike)."""
-    return db.session.scalar(_own_query(judge).where(Assignment.id == assignment_id))
+    """The judge's own visible assignment, or None (missing and foreign alike).
+
+    The entry, competition, rubric and review copy come with it (they do not
+    change while scoring); the review and its scores are left to load later, so
+    that save_review reads them only after taking the sheet's lock.
+    """
+    entry = contains_eager(Assignment.entry)
+    return db.session.scalar(
+        _own_query(judge)
+        .where(Assignment.id == assignment_id)
+        .options(
+            entry.contains_eager(Entry.competition).selectinload(Competition.criteria),
+            entry.joinedload(Entry.review_file),
+        )
+    )
 
 
 def review_paragraphs(entry: Entry) -> list[str]:
@@ -130,22 +148,39 @@ def review_paragraphs(entry: Entry) -> list[str]:
     DOCX text comes paragraph by paragraph. PDF text comes line by line as the
     page wraps it; lines are joined until one ends a sentence, which restores the
     paragraphs of Chinese prose well enough to read.
+
+    Extracting the text costs tens of milliseconds, most of the page's time, so
+    each worker keeps the paragraphs of the last PARAGRAPH_CACHE copies by their
+    SHA-256: a stored file never changes under its hash.
     """
-    if entry.review_file is None:
+    stored = entry.review_file
+    if stored is None:
         return []
+    key = (stored.sha256, stored.kind)
+    with _paragraphs_lock:
+        cached = _paragraphs.get(key)
+        if cached is not None:
+            _paragraphs.move_to_end(key)
+            return list(cached)
     try:
         document = inspect_document(
-            load_file(entry.review_file),
-            max_bytes=COPY_LIMIT,
-            allowed=frozenset({entry.review_file.kind}),
+            load_file(stored), max_bytes=COPY_LIMIT, allowed=frozenset({stored.kind})
         )
     except (DocumentRejected, OSError):
         return []
     lines = [line.strip() for line in document.text("body").split("\n")]
     lines = [line for line in lines if line]
-    if document.kind == "docx":
-        return lines
-    return join_lines(lines)
+    paragraphs = lines if document.kind == "docx" else join_lines(lines)
+    with _paragraphs_lock:
+        _paragraphs[key] = tuple(paragraphs)
+        while len(_paragraphs) > PARAGRAPH_CACHE:
+            _paragraphs.popitem(last=False)
+    return paragraphs
+
+
+PARAGRAPH_CACHE = 64
+_paragraphs: OrderedDict[tuple[str, str], tuple[str, ...]] = OrderedDict()
+_paragraphs_lock = threading.Lock()
 
 
 def join_lines(lines: list[str]) -> list[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from judging.extensions import db
@@ -39,10 +40,17 @@ def save_file(data: bytes, *, kind: str) -> StoredFile:
         os.replace(tmp, path)
         db.session.info.setdefault(NEW_FILES, []).append((sha, path))
     stored = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == sha))
-    if stored is None:
-        stored = StoredFile(sha256=sha, size=len(data), kind=kind)
-        db.session.add(stored)
-        db.session.flush()
+    if stored is not None:
+        return stored
+    try:
+        # Another request may store the same bytes at the same moment (two
+        # schools, one template); the unique hash lets one insert win and the
+        # other reuse its row instead of failing.
+        with db.session.begin_nested():
+            stored = StoredFile(sha256=sha, size=len(data), kind=kind)
+            db.session.add(stored)
+    except IntegrityError:
+        stored = db.session.scalar(select(StoredFile).where(StoredFile.sha256 == sha))
     return stored
 
 
