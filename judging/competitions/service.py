@@ -199,8 +199,25 @@ def transition_problems(competition: Competition, target: str) -> list[str]:
     return problems
 
 
+def current_phase(competition: Competition, *, share_lock: bool = False) -> str:
+    """The phase as committed now, optionally holding it until this transaction ends.
+
+    A score save takes the shared lock, a phase change the exclusive one
+    (PostgreSQL; SQLite serialises writers anyway), so a save never commits
+    after the competition has left the reviewing phase.
+    """
+    query = select(Competition.phase).where(Competition.id == competition.id)
+    if share_lock:
+        query = query.with_for_update(read=True)
+    return db.session.scalar(query.execution_options(populate_existing=True))
+
+
 def advance_phase(*, actor: User, competition: Competition, target: str) -> None:
     """Move one step along draft → open → closed → reviewing → finalised → published."""
+    db.session.execute(
+        select(Competition.id).where(Competition.id == competition.id).with_for_update()
+    )
+    db.session.refresh(competition)
     problems = transition_problems(competition, target)
     if problems:
         raise CompetitionError(problems)

@@ -24,6 +24,7 @@ from judging.assignment.models import Assignment, AssignmentStatus
 from judging.assignment.service import conflict_for
 from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
+from judging.competitions.service import current_phase
 from judging.extensions import db
 from judging.review.imports import (
     KnownAssignment,
@@ -303,7 +304,7 @@ def save_review(
     if assignment.status != AssignmentStatus.ACTIVE:
         raise ReviewError("该评审任务已撤销（回避），不能再评分。")
     competition = assignment.entry.competition
-    if competition.phase != Phase.REVIEWING:
+    if current_phase(competition, share_lock=True) != Phase.REVIEWING:
         raise ReviewError("当前不在评审阶段，评分不能保存或提交。")
     errors = point_errors(rubric(competition), points, complete=submit)
     if errors:
