@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -69,8 +70,7 @@ def _sqlite_begin(conn) -> None:  # noqa: ANN001
     """
     if conn.dialect.name != "sqlite":
         return
-    writing = has_request_context() and request.method not in (
-        "GET", "HEAD", "OPTIONS")
+    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
@@ -107,7 +107,7 @@ def deadline_label(value: datetime | None) -> str:
 
 
 def time_left(seconds: int) -> str:
-    """"12 天 3 小时" / "3 小时 20 分" / "已截止" for a countdown."""
+    """ "12 天 3 小时" / "3 小时 20 分" / "已截止" for a countdown."""
     if seconds <= 0:
         return _("已截止")
     days, rest = divmod(seconds, 86400)
@@ -255,3 +255,28 @@ def init_app(app: Flask) -> None:
                 rid=g.get("request_id", ""),
             ),
         )
+
+
+def perform(
+    call: Callable[[], object],
+    *,
+    done: str,
+    refused: type[Exception] | tuple[type[Exception], ...],
+) -> bool:
+    """Run one use case as the request's only transaction.
+
+    On success commit and flash `done`; when the service refuses (raises
+    `refused`), roll everything back and flash its Chinese message(s), so a
+    refused request changes nothing. Returns whether it succeeded.
+    """
+    try:
+        call()
+    except refused as exc:
+        db.session.rollback()
+        for message in getattr(exc, "errors", None) or [str(exc)]:
+            flash(message, "error")
+        return False
+    db.session.commit()
+    if done:
+        flash(done, "success")
+    return True

@@ -15,6 +15,7 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.submissions.forms import FileForm, NoteForm, RedactionForm
 from judging.submissions.models import Entry
+from judging.web import perform
 
 bp = Blueprint("anonymity", __name__)
 
@@ -59,19 +60,16 @@ def request_redaction(entry_id: int):
     if not form.validate_on_submit():
         flash(_("请填写重新提交的截止时间。"), "error")
     else:
-        try:
-            service.request_redaction(
+        perform(
+            lambda: service.request_redaction(
                 actor=current_user,
                 entry=entry,
                 until=from_local(form.until.data),
                 note=form.note.data or "",
-            )
-        except service.AnonymityError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("已请学校重新提交该作品的匿名文件。"), "success")
+            ),
+            done=_("已请学校重新提交该作品的匿名文件。"),
+            refused=service.AnonymityError,
+        )
     return redirect(url_for("anonymity.queue", competition_id=entry.competition_id))
 
 

@@ -20,6 +20,7 @@ from judging.competitions.rules import (
     local_day,
 )
 from judging.extensions import db
+from judging.web import perform
 
 bp = Blueprint("competitions", __name__)
 
@@ -107,20 +108,16 @@ def edit(competition_id: int):
         )
         form.fill_rows(list(c.criteria), list(c.tiers))
     elif form.validate_on_submit():
-        try:
-            service.update_competition(
+        if perform(
+            lambda: service.update_competition(
                 actor=current_user,
                 competition=c,
                 settings=form.settings(),
                 extras=_extras(form),
-            )
-        except service.CompetitionError as exc:
-            db.session.rollback()
-            for error in exc.errors:
-                flash(error, "error")
-        else:
-            db.session.commit()
-            flash(_("竞赛设置已保存。"), "success")
+            ),
+            done=_("竞赛设置已保存。"),
+            refused=service.CompetitionError,
+        ):
             return redirect(url_for("competitions.detail", competition_id=c.id))
     return render_template("competitions/edit.html", form=form, competition=c)
 
@@ -132,13 +129,9 @@ def advance(competition_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     target = request.form.get("target", "")
-    try:
-        service.advance_phase(actor=current_user, competition=c, target=target)
-    except service.CompetitionError as exc:
-        db.session.rollback()
-        for error in exc.errors:
-            flash(error, "error")
-    else:
-        db.session.commit()
-        flash(_("竞赛已进入“%(phase)s”阶段。", phase=PHASE_LABELS[target]), "success")
+    perform(
+        lambda: service.advance_phase(actor=current_user, competition=c, target=target),
+        done=_("竞赛已进入“%(phase)s”阶段。", phase=PHASE_LABELS.get(target, target)),
+        refused=service.CompetitionError,
+    )
     return redirect(url_for("competitions.detail", competition_id=c.id))

@@ -18,6 +18,7 @@ from judging.responses import pdf_download, xlsx_download
 from judging.results import charts, exports, service
 from judging.results.forms import EXCLUDE, FinaliseForm, OverrideForm
 from judging.submissions.models import Entry
+from judging.web import perform
 
 bp = Blueprint("results", __name__)
 
@@ -120,22 +121,20 @@ def override(competition_id: int):
                 flash(str(error), "error")
         return _back(c)
     exclude = form.target.data == EXCLUDE
-    try:
-        service.set_override(
+    entry = _entry(c, form.entry_id.data)
+    perform(
+        lambda: service.set_override(
             actor=current_user,
             competition=c,
-            entry=_entry(c, form.entry_id.data),
+            entry=entry,
             tier=None if exclude else form.target.data,
             exclude=exclude,
             reason=form.reason.data,
             now=utcnow(),
-        )
-    except service.ResultsError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("已记录调整及理由。"), "success")
+        ),
+        done=_("已记录调整及理由。"),
+        refused=service.ResultsError,
+    )
     return _back(c)
 
 
@@ -149,14 +148,11 @@ def clear_override(competition_id: int, entry_id: int):
     entry = _entry(c, entry_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        service.clear_override(actor=current_user, competition=c, entry=entry)
-    except service.ResultsError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("已撤销该作品的调整。"), "success")
+    perform(
+        lambda: service.clear_override(actor=current_user, competition=c, entry=entry),
+        done=_("已撤销该作品的调整。"),
+        refused=service.ResultsError,
+    )
     return _back(c)
 
 
@@ -218,14 +214,11 @@ def publish(competition_id: int):
     c = _competition(competition_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        service.publish(actor=current_user, competition=c, now=utcnow())
-    except service.ResultsError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("获奖名单已公布。"), "success")
+    perform(
+        lambda: service.publish(actor=current_user, competition=c, now=utcnow()),
+        done=_("获奖名单已公布。"),
+        refused=service.ResultsError,
+    )
     return _back(c)
 
 

@@ -20,6 +20,7 @@ from judging.submissions import service
 from judging.submissions.files import load_file
 from judging.submissions.forms import EntryForm, ExtensionForm, NewEntryForm
 from judging.submissions.models import Entry, EntryStatus
+from judging.web import perform
 
 bp = Blueprint("submissions", __name__)
 
@@ -92,20 +93,17 @@ def new_entry(competition_id: int):
     competition = _visible_competition(competition_id)
     form = NewEntryForm()
     if form.validate_on_submit():
-        try:
-            service.create_entry(
+        if perform(
+            lambda: service.create_entry(
                 actor=current_user,
                 competition=competition,
                 data=form.entry_input(),
                 upload=_upload(form),
                 now=utcnow(),
-            )
-        except service.SubmissionError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("作品已提交。"), "success")
+            ),
+            done=_("作品已提交。"),
+            refused=service.SubmissionError,
+        ):
             return redirect(url_for("submissions.dashboard"))
     return render_template(
         "submissions/entry_form.html", form=form, competition=competition, entry=None
@@ -138,20 +136,17 @@ def edit_entry(entry_id: int):
             }
         )
     elif form.validate_on_submit():
-        try:
-            service.update_entry(
+        if perform(
+            lambda: service.update_entry(
                 actor=current_user,
                 entry=entry,
                 data=form.entry_input(),
                 upload=_upload(form),
                 now=utcnow(),
-            )
-        except service.SubmissionError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("作品已更新。"), "success")
+            ),
+            done=_("作品已更新。"),
+            refused=service.SubmissionError,
+        ):
             return redirect(url_for("submissions.dashboard"))
     return render_template(
         "submissions/entry_form.html",
@@ -167,14 +162,11 @@ def withdraw(entry_id: int):
     entry = _own_entry(entry_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        service.withdraw_entry(actor=current_user, entry=entry, now=utcnow())
-    except service.SubmissionError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("作品已撤回。"), "success")
+    perform(
+        lambda: service.withdraw_entry(actor=current_user, entry=entry, now=utcnow()),
+        done=_("作品已撤回。"),
+        refused=service.SubmissionError,
+    )
     return redirect(url_for("submissions.dashboard"))
 
 
@@ -252,20 +244,17 @@ def grant_extension(competition_id: int):
     ]
     if form.validate_on_submit():
         school = db.get_or_404(School, form.school_id.data)
-        try:
-            service.grant_extension(
+        perform(
+            lambda: service.grant_extension(
                 actor=current_user,
                 competition=competition,
                 school=school,
                 until=from_local(form.until.data),
                 reason=form.reason.data,
-            )
-        except service.SubmissionError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("已为 %(s)s 延长截止时间。", s=school.name), "success")
+            ),
+            done=_("已为 %(s)s 延长截止时间。", s=school.name),
+            refused=service.SubmissionError,
+        )
     else:
         flash(_("请填写学校、延期时间和原因。"), "error")
     return redirect(url_for("submissions.overview", competition_id=competition.id))
