@@ -131,4 +131,5 @@ def build_demo(*, password: str, today: date) -> list[str]:
         "（school01 = 重庆大学）",
         f"评审专家: judge01 … judge{len(DEMO_JUDGES):02d} / {password}",
         f"角色: {Role.ORGANISER}, {Role.SCHOOL}, {Role.JUDGE}",
+        "竞赛: 本年征文（征集中，24 校已报送）、专题调研（评审中）、上年征文（已公布，含证书）",
     ]

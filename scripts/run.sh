@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/flask --app judging demo
-echo "打开 http://127.0.0.1:5000 （Ctrl+C 停止）"
+echo "打开 http://127.0.0.1:${PORT:-5000} （Ctrl+C 停止）"
 exec .venv/bin/flask --app judging run --host 127.0.0.1 --port "${PORT:-5000}"
