@@ -31,6 +31,7 @@ from judging.extensions import db, login_manager
 log = logging.getLogger("judging")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+SEEN_RESOLUTION = 30  # seconds: the idle clock is kept to this precision
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -151,7 +152,8 @@ def init_app(app: Flask) -> None:
             session.clear()
             flash(_("登录已超时，请重新登录。"), "warning")
             return redirect(url_for("accounts.login", next=request.full_path))
-        session["seen"] = now
+        if now - last > SEEN_RESOLUTION:  # no new cookie on every single request
+            session["seen"] = now
         if current_user.must_change_password and request.endpoint not in (
             "accounts.change_password",
             "accounts.logout",
