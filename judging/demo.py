@@ -15,7 +15,7 @@ from judging.assignment.demo import build_reviewing
 from judging.certificates.demo import issue
 from judging.competitions import service as competitions
 from judging.competitions.models import Competition, Phase
-from judging.competitions.rules import DEFAULT_RUBRIC, DEFAULT_TIERS, Settings
+from judging.competitions.rules import default_settings
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.results.demo import build_published
@@ -91,19 +91,10 @@ def build_demo(*, password: str, today: date) -> list[str]:
         db.session.scalar(select(Competition).where(Competition.title == ESSAY_TITLE))
         is None
     ):
-        settings = Settings(
+        settings = default_settings(
             title=ESSAY_TITLE,
             opens_on=today - timedelta(days=10),
             closes_on=today + timedelta(days=30),
-            min_entries=1,
-            max_entries=5,
-            file_types=frozenset({"pdf", "docx"}),
-            max_file_mb=20,
-            min_words=None,
-            max_words=None,
-            reviews_per_entry=3,
-            criteria=DEFAULT_RUBRIC,
-            tiers=DEFAULT_TIERS,
         )
         essay = competitions.create_competition(
             actor=admin,
@@ -131,5 +122,6 @@ def build_demo(*, password: str, today: date) -> list[str]:
         "（school01 = 重庆大学）",
         f"评审专家: judge01 … judge{len(DEMO_JUDGES):02d} / {password}",
         f"角色: {Role.ORGANISER}, {Role.SCHOOL}, {Role.JUDGE}",
-        "竞赛: 本年征文（征集中，24 校已报送）、专题调研（评审中）、上年征文（已公布，含证书）",
+        "竞赛: 本年征文（征集中，24 校已报送）、专题调研（评审中）、"
+        "上年征文（已公布，含证书）",
     ]

@@ -18,7 +18,7 @@ from judging import create_app
 from judging.accounts.models import Judge, Role, School, User
 from judging.competitions import service as competition_service
 from judging.competitions.models import Competition, Phase
-from judging.competitions.rules import DEFAULT_RUBRIC, DEFAULT_TIERS, Settings
+from judging.competitions.rules import default_settings
 from judging.extensions import db
 
 PASSWORD = "correct-horse-9"
@@ -199,24 +199,16 @@ def make_competition(app: Flask, make_user):
     ) -> Competition:
         actor = actor or make_user(Role.ORGANISER)
         today = date.today()
-        fields = dict(
+        settings = default_settings(
             title=title,
             opens_on=opens_on or today - timedelta(days=5),
             closes_on=closes_on or today + timedelta(days=5),
-            min_entries=1,
             max_entries=max_entries,
-            file_types=frozenset({"pdf", "docx"}),
-            max_file_mb=20,
-            min_words=None,
-            max_words=None,
-            reviews_per_entry=3,
-            criteria=DEFAULT_RUBRIC,
-            tiers=DEFAULT_TIERS,
+            **overrides,
         )
-        fields.update(overrides)
         c = competition_service.create_competition(
             actor=actor,
-            settings=Settings(**fields),
+            settings=settings,
             extras=competition_service.Extras(code_prefix="ZW2026"),
         )
         c.phase = phase

@@ -12,7 +12,7 @@ from judging.anonymity.service import mark_harmless
 from judging.assignment.service import apply_plan
 from judging.competitions import service as competitions
 from judging.competitions.models import Competition, Phase
-from judging.competitions.rules import DEFAULT_RUBRIC, DEFAULT_TIERS, Settings
+from judging.competitions.rules import default_settings
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.submissions.demo import seed_entries
@@ -36,19 +36,10 @@ def build_reviewing(*, admin: User, today: date) -> Competition:
     )
     if existing is not None:
         return existing
-    settings = Settings(
+    settings = default_settings(
         title=REVIEWING_TITLE,
         opens_on=today - timedelta(days=60),
         closes_on=today - timedelta(days=20),
-        min_entries=1,
-        max_entries=5,
-        file_types=frozenset({"pdf", "docx"}),
-        max_file_mb=20,
-        min_words=None,
-        max_words=None,
-        reviews_per_entry=3,
-        criteria=DEFAULT_RUBRIC,
-        tiers=DEFAULT_TIERS,
     )
     competition = competitions.create_competition(
         actor=admin,

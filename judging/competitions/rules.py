@@ -159,3 +159,26 @@ def validate_tiers(tiers: tuple[TierSpec, ...]) -> list[str]:
 def from_local(naive: datetime) -> datetime:
     """A wall-clock time typed in Asia/Shanghai, as an aware UTC instant."""
     return naive.replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def default_settings(
+    *, title: str, opens_on: date, closes_on: date, **changes: object
+) -> Settings:
+    """The settings of a usual essay competition (1–5 essays per school, PDF or
+    DOCX up to 20 MB, three judges, default rubric and awards), with `changes`."""
+    values: dict[str, object] = {
+        "title": title,
+        "opens_on": opens_on,
+        "closes_on": closes_on,
+        "min_entries": 1,
+        "max_entries": 5,
+        "file_types": frozenset({"pdf", "docx"}),
+        "max_file_mb": 20,
+        "min_words": None,
+        "max_words": None,
+        "reviews_per_entry": 3,
+        "criteria": DEFAULT_RUBRIC,
+        "tiers": DEFAULT_TIERS,
+    }
+    values.update(changes)
+    return Settings(**values)  # type: ignore[arg-type]

@@ -15,7 +15,7 @@ from judging.anonymity.service import mark_harmless
 from judging.assignment.models import Assignment, AssignmentStatus
 from judging.competitions import service as competitions
 from judging.competitions.models import Competition, Criterion, Phase
-from judging.competitions.rules import DEFAULT_RUBRIC, DEFAULT_TIERS, Settings
+from judging.competitions.rules import default_settings
 from judging.extensions import db
 from judging.results import service
 from judging.review.models import Review, ReviewStatus, Score
@@ -110,19 +110,11 @@ def build_published(*, admin: User, today: date) -> Competition:
     rng = random.Random(2025)
     c = competitions.create_competition(
         actor=admin,
-        settings=Settings(
+        settings=default_settings(
             title=PUBLISHED_TITLE,
             opens_on=date(2025, 9, 1),
             closes_on=date(2025, 10, 31),
-            min_entries=1,
             max_entries=4,
-            file_types=frozenset({"pdf", "docx"}),
-            max_file_mb=20,
-            min_words=None,
-            max_words=None,
-            reviews_per_entry=3,
-            criteria=DEFAULT_RUBRIC,
-            tiers=DEFAULT_TIERS,
         ),
         extras=competitions.Extras(
             theme="围绕产业工人队伍建设改革开展理论研究与调查研究。",

@@ -14,6 +14,7 @@ from judging.competitions.rules import (
     CriterionSpec,
     Settings,
     TierSpec,
+    default_settings,
     end_of_day,
     local_day,
     validate_settings,
@@ -78,3 +79,16 @@ def test_end_of_day_is_shanghai_midnight():
 
     assert closes == datetime(2026, 10, 17, 16, 0, tzinfo=UTC)
     assert local_day(closes, inclusive_end=True) == date(2026, 10, 17)
+
+
+def test_default_settings_are_valid_and_changeable():
+    settings = default_settings(
+        title="征文",
+        opens_on=date(2026, 9, 1),
+        closes_on=date(2026, 10, 17),
+        max_entries=3,
+    )
+
+    assert validate_settings(settings) == []
+    assert (settings.max_entries, settings.reviews_per_entry) == (3, 3)
+    assert settings.criteria == DEFAULT_RUBRIC
