@@ -254,13 +254,37 @@ def dashboard_rows() -> list[dict]:
             .group_by(Entry.competition_id)
         ).all()
     )
+    from judging.assignment.models import Assignment, AssignmentStatus
+    from judging.review.models import Review, ReviewStatus
+
+    reviews = {
+        cid: (assigned, submitted)
+        for cid, assigned, submitted in db.session.execute(
+            select(
+                Entry.competition_id,
+                func.count(Assignment.id),
+                func.count(Review.id),
+            )
+            .join(Assignment, Assignment.entry_id == Entry.id)
+            .outerjoin(
+                Review,
+                (Review.assignment_id == Assignment.id)
+                & (Review.status == ReviewStatus.SUBMITTED),
+            )
+            .where(Assignment.status == AssignmentStatus.ACTIVE)
+            .group_by(Entry.competition_id)
+        ).all()
+    }
     rows = []
     for c in db.session.scalars(select(Competition).order_by(Competition.id.desc())):
+        assigned, submitted = reviews.get(c.id, (0, 0))
         rows.append(
             {
                 "competition": c,
                 "entries": counts.get(c.id, 0),
                 "schools": schools.get(c.id, 0),
+                "assigned": assigned,
+                "submitted": submitted,
             }
         )
     return rows

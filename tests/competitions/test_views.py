@@ -157,3 +157,17 @@ def test_rubric_locked_once_scores_exist(app, make_user, make_competition):
     assert "已有评分记录，评分细则不能再修改。" in errors
     assert len(db.session.get(Competition, c.id).criteria) == 5
     assert db.session.get(Competition, c.id).disagreement_threshold == Decimal("20")
+
+
+def test_dashboard_shows_review_progress(client, make_user, make_competition):
+    from tests.competitions.scoring import add_score
+
+    organiser = make_user(Role.ORGANISER)
+    c = make_competition(actor=organiser, title="进度竞赛")
+    add_score(c, make_user)
+    login(client, organiser)
+
+    html = client.get("/competitions").get_data(as_text=True)
+
+    assert "进度竞赛" in html
+    assert 'value="0" max="1"' in html  # one assignment, its review still a draft
