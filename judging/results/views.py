@@ -284,6 +284,11 @@ def public(competition_id: int):
 @bp.route("/school/competitions/<int:competition_id>/results")
 @school_required
 def school(competition_id: int):
+    from judging.certificates.service import school_rows as certificates_of
+
     c = _published(competition_id)
     rows = service.school_rows(c, school_id=current_user.school_id)
-    return render_template("results/school.html", c=c, rows=rows)
+    certificates = certificates_of(c, current_user.school)
+    return render_template(
+        "results/school.html", c=c, rows=rows, certificates=len(certificates)
+    )

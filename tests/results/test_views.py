@@ -303,3 +303,22 @@ def test_score_sheet_has_every_review(app, build_scored):
     assert first[:3] == ["ZW-001", "'@SUM(A1)", s.judges[0].name]
     assert first[3:9] == [13.0, 16.5, 16.5, 13.0, 6.0, 65.0]
     assert first[9] == "评语1-1"
+
+
+def test_school_finds_its_results_and_certificates(app, build_scored, make_user):
+    from judging.certificates.service import issue_certificates
+    from judging.dbtypes import utcnow
+
+    s = build_scored()
+    _publish(app, s)
+    issue_certificates(actor=None, competition=s.competition, now=utcnow())
+    s.competition.issuer = "重庆市教科文卫体工会"
+    db.session.commit()
+    client = app.test_client()
+    login(client, make_user(Role.SCHOOL, school=s.schools[0]))
+
+    dashboard = client.get("/school").get_data(as_text=True)
+    results = client.get(f"/school/competitions/{s.competition.id}/results")
+
+    assert f"/school/competitions/{s.competition.id}/results" in dashboard
+    assert "下载本校荣誉证书（2 份）" in results.get_data(as_text=True)  # 论文1, 论文5
