@@ -54,8 +54,16 @@ def register_commands(app: Flask) -> None:
         from judging.demo import build_demo
 
         init_database()
+        from judging.demo import DEMO_STAGES
+
         password = password or current_app.config["DEMO_PASSWORD"]
-        lines = build_demo(password=password, today=date.today())
+        with click.progressbar(length=DEMO_STAGES, label="演示数据") as bar:
+
+            def advance(label: str) -> None:
+                bar.label = f"演示数据：{label}"
+                bar.update(1)
+
+            lines = build_demo(password=password, today=date.today(), progress=advance)
         db.session.commit()
         click.echo("演示数据已就绪。登录方式：")
         for line in lines:

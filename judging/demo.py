@@ -1,9 +1,10 @@
-"""Demo data: the Chongqing universities, 20 judges and an open essay competition."""
+"""Demo data: the Chongqing universities, 20 judges and a competition per stage."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -58,7 +59,12 @@ def judges_csv() -> bytes:
     return out.getvalue().encode()
 
 
-def build_demo(*, password: str, today: date) -> list[str]:
+DEMO_STAGES = 5
+
+
+def build_demo(
+    *, password: str, today: date, progress: Callable[[str], None] | None = None
+) -> list[str]:
     """Create the demo data if missing; running it again keeps what exists.
 
     Three competitions show every stage: this year's essay competition open for
@@ -68,6 +74,7 @@ def build_demo(*, password: str, today: date) -> list[str]:
 
     Returns lines telling how to log in as each role.
     """
+    step = progress or (lambda _label: None)
     shared = (password, accounts.hash_password(password))
     if db.session.scalar(select(User).where(User.username == "admin")) is None:
         admin = accounts.create_organiser(
@@ -84,6 +91,7 @@ def build_demo(*, password: str, today: date) -> list[str]:
     judges = accounts.import_judges(
         actor=admin, data=judges_csv(), filename="judges.csv", shared=shared
     )
+    step("高校与评审专家")
     problems = [str(e) for e in schools.errors + judges.errors]
     if problems:
         raise RuntimeError("; ".join(problems))
@@ -110,11 +118,15 @@ def build_demo(*, password: str, today: date) -> list[str]:
         db.session.flush()
         seed_entries(competition=essay, schools=24, now=utcnow(), seed=2026)
     db.session.flush()
+    step("征集中的征文与报送作品")
     reviewing = build_reviewing(admin=admin, today=today)
+    step("评审中的专题调研")
     add_reviews(competition=reviewing, seed=2026)
+    step("评分")
     published = build_published(admin=admin, today=today)
     issue(competition=published)
     db.session.flush()
+    step("已公布的上年征文与证书")
     school_count = schools.created + schools.unchanged + schools.updated
     return [
         f"主办方管理员: admin / {password}",
