@@ -27,10 +27,12 @@ from sqlalchemy.orm import joinedload
 
 from judging.accounts.models import Role, User
 from judging.extensions import db, login_manager
+from judging.i18n import N_
 
 log = logging.getLogger("judging")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+N_("征文评审系统")  # the default SITE_TITLE, shown through _(site_title)
 SEEN_RESOLUTION = 30  # seconds: the idle clock is kept to this precision
 
 CSP = (

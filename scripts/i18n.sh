@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 T=judging/translations
-"$PY" -m babel.messages.frontend extract -F babel.cfg -k _l -k lazy_gettext \
+"$PY" -m babel.messages.frontend extract -F babel.cfg -k _l -k lazy_gettext -k N_ \
   --no-location --sort-output -o "$T/messages.pot" . >/dev/null 2>&1
 if [ -f "$T/en/LC_MESSAGES/messages.po" ]; then
   "$PY" -m babel.messages.frontend update -i "$T/messages.pot" -d "$T" -l en \

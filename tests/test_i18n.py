@@ -18,6 +18,7 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "lazy_gettext": None,
     "_l": None,
+    "N_": None,
 }
 
 

@@ -17,6 +17,7 @@ FORBIDDEN_IN_PURE = (
 )
 PURE_MODULES = {
     "judging/tables.py",
+    "judging/i18n.py",
     "judging/accounts/imports.py",
     "judging/competitions/rules.py",
     "judging/anonymity/scan.py",

@@ -18,20 +18,22 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.service import guard, on_enter
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import N_
 from judging.submissions.documents import DocumentRejected, inspect_document
 from judging.submissions.files import load_file, save_file
 from judging.submissions.models import Entry, EntryStatus
 
 KIND_LABELS = {
-    "school": "本校名称", "person": "作者或指导教师姓名", "email": "电子邮箱",
-    "phone": "电话号码", "url": "个人网址", "other_school": "提及其他高校",
-    "no_text": "无可提取文字（需人工检查）",
+    "school": N_("本校名称"), "person": N_("作者或指导教师姓名"),
+    "email": N_("电子邮箱"),
+    "phone": N_("电话号码"), "url": N_("个人网址"), "other_school": N_("提及其他高校"),
+    "no_text": N_("无可提取文字（需人工检查）"),
 }  # fmt: skip
 LOCATION_LABELS = {
-    "body": "正文", "header_footer": "页眉页脚", "footnote": "脚注/尾注",
-    "comment": "批注", "tracked_change": "修订记录", "metadata": "文件属性",
+    "body": N_("正文"), "header_footer": N_("页眉页脚"), "footnote": N_("脚注/尾注"),
+    "comment": N_("批注"), "tracked_change": N_("修订记录"), "metadata": N_("文件属性"),
 }  # fmt: skip
-SEVERITY_LABELS = {"high": "严重", "low": "提示", "manual": "需人工检查"}
+SEVERITY_LABELS = {"high": N_("严重"), "low": N_("提示"), "manual": N_("需人工检查")}
 REVIEW_COPY_LIMIT = 200 * 1024 * 1024
 
 

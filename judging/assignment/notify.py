@@ -22,10 +22,11 @@ from judging.assignment.models import Assignment, AssignmentStatus
 from judging.audit.service import record
 from judging.competitions.models import Competition
 from judging.extensions import db
+from judging.i18n import N_
 from judging.review.models import Review, ReviewStatus
 from judging.submissions.models import Entry, EntryStatus
 
-KINDS = {"assignment": "评审任务通知", "reminder": "评审催办提醒"}
+KINDS = {"assignment": N_("评审任务通知"), "reminder": N_("评审催办提醒")}
 
 
 class NotifyError(ValueError):

@@ -20,6 +20,7 @@ from judging.certificates.models import Certificate, VerifyHit
 from judging.certificates.render import CertificateData
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db
+from judging.i18n import N_
 from judging.results.models import Result
 from judging.submissions.files import load_file, save_file
 from judging.submissions.models import Author, Entry, StoredFile
@@ -370,8 +371,8 @@ def glyph_problems(competition: Competition, rows: list[Awarded]) -> list[GlyphP
     competition title and issuer, each with the characters the font lacks."""
     problems = []
     for field, text in (
-        ("竞赛名称", competition.title),
-        ("颁发单位", competition.issuer),
+        (N_("竞赛名称"), competition.title),
+        (N_("颁发单位"), competition.issuer),
     ):
         chars = missing_glyphs(text)
         if chars:
@@ -379,9 +380,9 @@ def glyph_problems(competition: Competition, rows: list[Awarded]) -> list[GlyphP
     for row in rows:
         entry = row.entry
         for field, text in (
-            ("作者", "、".join(entry.author_names)),
-            ("作品题目", entry.title),
-            ("学校", entry.school.name),
+            (N_("作者"), "、".join(entry.author_names)),
+            (N_("作品题目"), entry.title),
+            (N_("学校"), entry.school.name),
             ("奖项", row.result.tier_name or ""),
         ):
             chars = missing_glyphs(text)

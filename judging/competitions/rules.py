@@ -10,16 +10,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from judging.i18n import N_
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 PHASES = ("draft", "open", "closed", "reviewing", "finalised", "published")
 PHASE_LABELS = {
-    "draft": "草稿",
-    "open": "征集中",
-    "closed": "已截止",
-    "reviewing": "评审中",
-    "finalised": "已定稿",
-    "published": "已公布",
+    "draft": N_("草稿"),
+    "open": N_("征集中"),
+    "closed": N_("已截止"),
+    "reviewing": N_("评审中"),
+    "finalised": N_("已定稿"),
+    "published": N_("已公布"),
 }
 
 

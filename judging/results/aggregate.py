@@ -54,15 +54,17 @@ from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import cg
 from scipy.stats import norm
 
+from judging.i18n import N_
+
 EntryId = Hashable
 JudgeId = Hashable
 
 METHODS: tuple[tuple[str, str], ...] = (
-    ("mean", "均值"),
-    ("median", "中位数"),
-    ("trimmed", "截尾均值"),
-    ("zscore", "标准分"),
-    ("calibrated", "校准"),
+    ("mean", N_("均值")),
+    ("median", N_("中位数")),
+    ("trimmed", N_("截尾均值")),
+    ("zscore", N_("标准分")),
+    ("calibrated", N_("校准")),
 )
 METHOD_LABELS: dict[str, str] = dict(METHODS)
 

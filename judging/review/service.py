@@ -26,6 +26,7 @@ from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import current_phase
 from judging.extensions import db
+from judging.i18n import N_
 from judging.review.imports import (
     KnownAssignment,
     KnownJudge,
@@ -44,8 +45,8 @@ from judging.tables import TableError, read_table, safe_cell
 
 # Phases in which a judge sees the assignments; only in REVIEWING may he score.
 VISIBLE_PHASES = (Phase.REVIEWING, Phase.FINALISED, Phase.PUBLISHED)
-STATE_LABELS = {"new": "未开始", "draft": "草稿", "submitted": "已提交"}
-SOURCE_LABELS = {"online": "在线", "paper": "纸质"}
+STATE_LABELS = {"new": N_("未开始"), "draft": N_("草稿"), "submitted": N_("已提交")}
+SOURCE_LABELS = {"online": N_("在线"), "paper": N_("纸质")}
 COPY_LIMIT = 200 * 1024 * 1024
 TERMINAL = "。！？!?；：…”’」』）)"
 

@@ -15,6 +15,7 @@ from judging.accounts.models import Role, School, User
 from judging.audit.service import record
 from judging.competitions.models import Competition, Extension, Phase
 from judging.extensions import db
+from judging.i18n import N_
 from judging.submissions.documents import Document, DocumentRejected, inspect_document
 from judging.submissions.files import load_file, save_file
 from judging.submissions.models import CATEGORIES, Author, Entry, EntryStatus
@@ -375,7 +376,7 @@ class SchoolRow:
     extension: datetime | None
 
 
-STATE_LABELS = {"none": "未报送", "some": "已报送", "full": "已报满"}
+STATE_LABELS = {"none": N_("未报送"), "some": N_("已报送"), "full": N_("已报满")}
 
 
 def overview(competition: Competition, *, state: str = "") -> list[SchoolRow]:
