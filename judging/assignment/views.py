@@ -37,6 +37,7 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.responses import xlsx_download
 from judging.submissions.models import Entry
+from judging.web import perform
 
 bp = Blueprint("assignment", __name__)
 
@@ -304,15 +305,13 @@ def add_judge(entry_id: int):
     entry = db.get_or_404(Entry, entry_id)
     judge = _judge_from_form()
     if judge is not None:
-        try:
-            service.add_judge(
+        perform(
+            lambda: service.add_judge(
                 actor=current_user, entry=entry, judge=judge, now=utcnow()
-            )
-        except service.AssignmentError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
-            flash(_("已增加评审专家 %(n)s。", n=judge.name), "success")
+            ),
+            done=_("已增加评审专家 %(n)s。", n=judge.name),
+            refused=service.AssignmentError,
+        )
     return redirect(url_for("assignment.entry", entry_id=entry.id))
 
 
@@ -322,15 +321,13 @@ def swap_judge(assignment_id: int):
     assignment = db.get_or_404(Assignment, assignment_id)
     judge = _judge_from_form()
     if judge is not None:
-        try:
-            service.swap_judge(
+        perform(
+            lambda: service.swap_judge(
                 actor=current_user, assignment=assignment, judge=judge, now=utcnow()
-            )
-        except service.AssignmentError as exc:
-            _fail(exc)
-        else:
-            db.session.commit()
-            flash(_("已更换为 %(n)s。", n=judge.name), "success")
+            ),
+            done=_("已更换为 %(n)s。", n=judge.name),
+            refused=service.AssignmentError,
+        )
     return redirect(url_for("assignment.entry", entry_id=assignment.entry_id))
 
 
@@ -341,13 +338,13 @@ def remove_judge(assignment_id: int):
     entry_id = assignment.entry_id
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        service.remove_judge(actor=current_user, assignment=assignment, now=utcnow())
-    except service.AssignmentError as exc:
-        _fail(exc)
-    else:
-        db.session.commit()
-        flash(_("已撤下该评审专家。"), "success")
+    perform(
+        lambda: service.remove_judge(
+            actor=current_user, assignment=assignment, now=utcnow()
+        ),
+        done=_("已撤下该评审专家。"),
+        refused=service.AssignmentError,
+    )
     return redirect(url_for("assignment.entry", entry_id=entry_id))
 
 
