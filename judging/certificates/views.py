@@ -37,6 +37,7 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.responses import download
 from judging.submissions.models import Entry
+from judging.web import perform
 
 bp = Blueprint("certificates", __name__)
 
@@ -108,19 +109,16 @@ def revoke(certificate_id: int):
     if not form.validate_on_submit():
         flash(_("请填写撤销原因。"), "error")
     else:
-        try:
-            service.revoke_certificate(
+        perform(
+            lambda: service.revoke_certificate(
                 actor=current_user,
                 certificate=certificate,
                 reason=form.reason.data,
                 now=utcnow(),
-            )
-        except service.CertificateError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("证书 %(s)s 已撤销。", s=certificate.serial), "success")
+            ),
+            done=_("证书 %(s)s 已撤销。", s=certificate.serial),
+            refused=service.CertificateError,
+        )
     return _to_index(certificate.entry.competition)
 
 
@@ -133,14 +131,11 @@ def settings(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     form = SettingsForm(obj=competition if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            _save_settings(competition, form)
-        except service.CertificateError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("证书设置已保存。"), "success")
+        if perform(
+            lambda: _save_settings(competition, form),
+            done=_("证书设置已保存。"),
+            refused=service.CertificateError,
+        ):
             return _to_index(competition)
     return render_template("certificates/settings.html", c=competition, form=form)
 
@@ -187,20 +182,17 @@ def correct(competition_id: int, entry_id: int):
         form.title.data = entry.title
         form.authors.data = "\n".join(entry.author_names)
     elif form.validate_on_submit():
-        try:
-            service.correct_entry(
+        if perform(
+            lambda: service.correct_entry(
                 actor=current_user,
                 entry=entry,
                 title=form.title.data,
                 authors=form.author_list(),
                 now=utcnow(),
-            )
-        except service.CertificateError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("已更正。"), "success")
+            ),
+            done=_("已更正。"),
+            refused=service.CertificateError,
+        ):
             return _to_index(entry.competition)
     return render_template("certificates/correct.html", entry=entry, form=form)
 
