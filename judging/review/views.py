@@ -20,6 +20,7 @@ from judging.review.forms import PaperScoresForm, ReasonForm, RubricForm, rubric
 from judging.review.models import Review
 from judging.submissions.files import load_file
 from judging.submissions.models import Entry
+from judging.web import perform
 
 bp = Blueprint("review", __name__)
 
@@ -75,22 +76,18 @@ def _save(assignment, form: RubricForm) -> bool:  # noqa: ANN001
     if errors:
         return False
     submit = request.form.get("action") == "submit"
-    try:
-        service.save_review(
+    return perform(
+        lambda: service.save_review(
             actor=current_user,
             assignment=assignment,
             points=points,
             comment=form.comment.data or "",
             submit=submit,
             now=utcnow(),
-        )
-    except service.ReviewError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return False
-    db.session.commit()
-    flash(_("评分已提交。") if submit else _("草稿已保存。"), "success")
-    return True
+        ),
+        done=_("评分已提交。") if submit else _("草稿已保存。"),
+        refused=service.ReviewError,
+    )
 
 
 @bp.route("/judge/assignments/<int:assignment_id>", methods=["GET", "POST"])
@@ -138,20 +135,18 @@ def declare_conflict(assignment_id: int):
     if not form.validate_on_submit():
         flash(_("请填写回避原因。"), "error")
         return redirect(url_for("review.sheet", assignment_id=assignment.id))
-    try:
-        assignments.declare_conflict(
+    if perform(
+        lambda: assignments.declare_conflict(
             actor=current_user,
             assignment=assignment,
             reason=form.reason.data,
             now=utcnow(),
-        )
-    except assignments.AssignmentError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("review.sheet", assignment_id=assignment.id))
-    db.session.commit()
-    flash(_("已登记回避，该作品已从您的评审任务中移除。"), "success")
-    return redirect(url_for("review.dashboard"))
+        ),
+        done=_("已登记回避，该作品已从您的评审任务中移除。"),
+        refused=assignments.AssignmentError,
+    ):
+        return redirect(url_for("review.dashboard"))
+    return redirect(url_for("review.sheet", assignment_id=assignment.id))
 
 
 # --- organiser -----------------------------------------------------------------------
@@ -192,16 +187,13 @@ def reopen(review_id: int):
     if not form.validate_on_submit():
         flash(_("请填写重新开放的原因。"), "error")
         return redirect(url_for("review.entry_reviews", entry_id=entry_id))
-    try:
-        service.reopen_review(
+    perform(
+        lambda: service.reopen_review(
             actor=current_user, review=review, reason=form.reason.data, now=utcnow()
-        )
-    except service.ReviewError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("评分已重新开放，评审专家可以修改后再次提交。"), "success")
+        ),
+        done=_("评分已重新开放，评审专家可以修改后再次提交。"),
+        refused=service.ReviewError,
+    )
     return redirect(url_for("review.entry_reviews", entry_id=entry_id))
 
 
