@@ -103,10 +103,12 @@ def deadline_label(value: datetime | None) -> str:
     if value is None:
         return ""
     local = value.astimezone(SHANGHAI)
+    clock = f"{local:%H:%M}"
     if (local.hour, local.minute, local.second) == (0, 0, 0):
-        day = local - timedelta(days=1)
-        return f"{day.year} 年 {day.month} 月 {day.day} 日 24:00"
-    return f"{local.year} 年 {local.month} 月 {local.day} 日 {local:%H:%M}"
+        local, clock = local - timedelta(days=1), "24:00"
+    if has_request_context() and select_locale() == "en":
+        return f"{local:%d %b %Y}, {clock}"
+    return f"{local.year} 年 {local.month} 月 {local.day} 日 {clock}"
 
 
 def time_left(seconds: int) -> str:

@@ -86,3 +86,19 @@ def test_chinese_is_default(client):
 
     assert "登录" in html
     assert 'lang="zh-CN"' in html
+
+
+def test_deadline_label_in_both_languages(app):
+    from datetime import UTC, datetime
+
+    from flask import session
+
+    from judging.web import deadline_label
+
+    closes = datetime(2026, 10, 17, 16, 0, tzinfo=UTC)  # end of 17 Oct in Shanghai
+    with app.test_request_context("/"):
+        chinese = deadline_label(closes)
+        session["lang"] = "en"
+        english = deadline_label(closes)
+
+    assert (chinese, english) == ("2026 年 10 月 17 日 24:00", "17 Oct 2026, 24:00")
