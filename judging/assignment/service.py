@@ -565,17 +565,24 @@ def add_judge(
     return assignment
 
 
-def swap_judge(
-    *, actor: User | None, assignment: Assignment, judge: Judge, now: datetime
-) -> Assignment:
-    """Replace the judge of one assignment; refused once the review is submitted."""
+def _changeable(actor: User | None, assignment: Assignment, verb: str) -> Entry:
+    """The entry of an assignment the organiser may still change (`verb`: 更换/撤下):
+    active, in an assignable phase, and without a submitted review."""
     _require_organiser(actor)
     entry = assignment.entry
     _require_phase(entry.competition)
     if assignment.status != AssignmentStatus.ACTIVE:
         raise AssignmentError("该分配已撤销。")
     if _submitted(assignment):
-        raise AssignmentError("该评审专家已提交评分，不能更换。")
+        raise AssignmentError(f"该评审专家已提交评分，不能{verb}。")
+    return entry
+
+
+def swap_judge(
+    *, actor: User | None, assignment: Assignment, judge: Judge, now: datetime
+) -> Assignment:
+    """Replace the judge of one assignment; refused once the review is submitted."""
+    entry = _changeable(actor, assignment, "更换")
     if judge.id == assignment.judge_id:
         raise AssignmentError("新旧评审专家相同。")
     _check_judge_for(judge, entry)
@@ -598,13 +605,7 @@ def swap_judge(
 
 def remove_judge(*, actor: User | None, assignment: Assignment, now: datetime) -> None:
     """Withdraw a judge from an entry (kept as recused, for the record)."""
-    _require_organiser(actor)
-    entry = assignment.entry
-    _require_phase(entry.competition)
-    if assignment.status != AssignmentStatus.ACTIVE:
-        raise AssignmentError("该分配已撤销。")
-    if _submitted(assignment):
-        raise AssignmentError("该评审专家已提交评分，不能撤下。")
+    entry = _changeable(actor, assignment, "撤下")
     assignment.status = AssignmentStatus.RECUSED
     db.session.flush()
     record(
