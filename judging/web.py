@@ -18,14 +18,16 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import joinedload
 
 from judging.accounts.models import Role, User
+from judging.competitions.models import Competition, Phase
 from judging.extensions import db, login_manager
 from judging.i18n import N_
 
@@ -77,13 +79,27 @@ def _sqlite_begin(conn) -> None:  # noqa: ANN001
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+# Built once: building a statement costs about as much as running it, and these
+# two run on every page.
+_USER = (
+    select(User)
+    .where(User.id == bindparam("user_id"))
+    .options(joinedload(User.judge))  # judge pages use it on every request
+)
+_CURRENT_TITLE = (
+    select(Competition.title)
+    .where(Competition.phase != Phase.DRAFT)
+    .order_by(Competition.opens_at.desc())
+    .limit(1)
+)
+
+
 @login_manager.user_loader
 def _load_user(token: str) -> User | None:
     user_id, _sep, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    # The judge row comes along: judge pages use it on every request.
-    user = db.session.get(User, int(user_id), options=[joinedload(User.judge)])
+    user = db.session.scalar(_USER, {"user_id": int(user_id)})
     if user is None or user.session_version != int(version) or not user.is_enabled:
         return None
     return user
@@ -123,7 +139,24 @@ def time_left(seconds: int) -> str:
     return _("%(h)d 小时 %(m)d 分", h=hours, m=minutes)
 
 
+def _catalogue():  # noqa: ANN202
+    """The request's translations, looked up once per request.
+
+    Flask-Babel resolves the locale and the domain again for every string; a
+    page has dozens of strings, so templates use this instead (see init_app).
+    """
+    catalogue = g.get("_catalogue")
+    if catalogue is None:
+        catalogue = g._catalogue = get_translations()
+    return catalogue
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        newstyle=True,
+    )
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     app.jinja_env.filters["shanghai"] = shanghai
@@ -182,19 +215,13 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _layout() -> dict:
-        from judging.competitions.models import Competition, Phase
-
-        current = None
+        # The title only: an ORM object costs more than the query itself.
+        title = None
         if current_user.is_authenticated:
-            current = db.session.scalar(
-                select(Competition)
-                .where(Competition.phase != Phase.DRAFT)
-                .order_by(Competition.opens_at.desc())
-                .limit(1)
-            )
+            title = db.session.scalar(_CURRENT_TITLE)
         return {
             "Role": Role,
-            "current_competition": current,
+            "current_competition_title": title,
             "site_title": app.config["SITE_TITLE"],
             "lang": select_locale(),
         }

@@ -18,8 +18,8 @@ from judging.review.imports import parse_points
 class RubricForm(FlaskForm):
     """Base of the generated score sheet; one text field per criterion is added.
 
-    Points are text fields (rendered as number inputs) so that what the judge
-    typed, right or wrong, is shown back unchanged when the sheet is refused.
+    Points are text fields so that what the judge typed, right or wrong, is
+    shown back unchanged when the sheet is refused.
     """
 
     comment = TextAreaField(_l("总体评语"), validators=[Optional(), Length(max=5000)])
@@ -43,29 +43,18 @@ class RubricForm(FlaskForm):
 
 
 def rubric_form(criteria: Sequence[Criterion]) -> type[RubricForm]:
-    """A score-sheet form class for this rubric: name, guidance and 0..max in 0.5."""
+    """A score-sheet form class for this rubric, to validate a posted sheet.
+
+    The inputs themselves (number, 0..max, step 0.5) are written out in
+    templates/review/sheet.html.
+    """
 
     class Sheet(RubricForm):
         pass
 
     Sheet.criteria = tuple(criteria)
     for criterion in criteria:
-        setattr(
-            Sheet,
-            f"points_{criterion.id}",
-            StringField(
-                criterion.name,
-                description=criterion.guidance,
-                render_kw={
-                    "type": "number",
-                    "min": "0",
-                    "max": str(criterion.max_points),
-                    "step": "0.5",
-                    "inputmode": "decimal",
-                    "class": "points",
-                },
-            ),
-        )
+        setattr(Sheet, f"points_{criterion.id}", StringField(criterion.name))
     return Sheet
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -76,22 +76,48 @@ def points_of(assignment: Assignment) -> dict[int, Decimal]:
 # --- the judge's side --------------------------------------------------------------
 
 
-def _own_query(judge: Judge):  # noqa: ANN202
+def _own_query():  # noqa: ANN202
     """The judge's active assignments in competitions that are in review or later.
 
-    Every judge-facing lookup starts here, from Assignment.judge_id.
+    Every judge-facing lookup starts here, from Assignment.judge_id (the bound
+    parameter ``judge_id``). The statements are built once: building one costs
+    about as much as running it.
     """
     return (
         select(Assignment)
         .join(Entry, Entry.id == Assignment.entry_id)
         .join(Competition, Competition.id == Entry.competition_id)
         .where(
-            Assignment.judge_id == judge.id,
+            Assignment.judge_id == bindparam("judge_id"),
             Assignment.status == AssignmentStatus.ACTIVE,
             Entry.status == EntryStatus.SUBMITTED,
             Competition.phase.in_(VISIBLE_PHASES),
         )
     )
+
+
+# The entry, competition, rubric and review copy come with the assignment (they do
+# not change while scoring); the review and its scores are left to load later, so
+# that save_review reads them only after taking the sheet's lock.
+_OWN_ASSIGNMENT = (
+    _own_query()
+    .where(Assignment.id == bindparam("assignment_id"))
+    .options(
+        contains_eager(Assignment.entry)
+        .contains_eager(Entry.competition)
+        .selectinload(Competition.criteria),
+        contains_eager(Assignment.entry).joinedload(Entry.review_file),
+    )
+)
+
+_OWN_ASSIGNMENTS = (
+    _own_query()
+    .options(
+        contains_eager(Assignment.entry).contains_eager(Entry.competition),
+        selectinload(Assignment.review),
+    )
+    .order_by(Competition.closes_at.desc(), Entry.code)
+)
 
 
 @dataclass
@@ -110,14 +136,7 @@ class JudgeCompetition:
 
 def judge_dashboard(judge: Judge) -> list[JudgeCompetition]:
     """The judge's assignments grouped by competition, newest competition first."""
-    assignments = db.session.scalars(
-        _own_query(judge)
-        .options(
-            contains_eager(Assignment.entry).contains_eager(Entry.competition),
-            selectinload(Assignment.review),
-        )
-        .order_by(Competition.closes_at.desc(), Entry.code)
-    ).all()
+    assignments = db.session.scalars(_OWN_ASSIGNMENTS, {"judge_id": judge.id}).all()
     groups: dict[int, JudgeCompetition] = {}
     for a in assignments:
         competition = a.entry.competition
@@ -127,20 +146,9 @@ def judge_dashboard(judge: Judge) -> list[JudgeCompetition]:
 
 
 def own_assignment(judge: Judge, assignment_id: int) -> Assignment | None:
-    """The judge's own visible assignment, or None (missing and foreign alike).
-
-    The entry, competition, rubric and review copy come with it (they do not
-    change while scoring); the review and its scores are left to load later, so
-    that save_review reads them only after taking the sheet's lock.
-    """
-    entry = contains_eager(Assignment.entry)
+    """The judge's own visible assignment, or None (missing and foreign alike)."""
     return db.session.scalar(
-        _own_query(judge)
-        .where(Assignment.id == assignment_id)
-        .options(
-            entry.contains_eager(Entry.competition).selectinload(Competition.criteria),
-            entry.joinedload(Entry.review_file),
-        )
+        _OWN_ASSIGNMENT, {"judge_id": judge.id, "assignment_id": assignment_id}
     )
 
 

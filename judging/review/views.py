@@ -93,27 +93,33 @@ def _save(assignment, form: RubricForm) -> bool:  # noqa: ANN001
 @bp.route("/judge/assignments/<int:assignment_id>", methods=["GET", "POST"])
 @judge_required
 def sheet(assignment_id: int):
+    """The review copy and the score sheet.
+
+    The sheet's inputs are written out in the template from plain values (the
+    stored scores, or what the judge typed when a save was refused): this is the
+    page judges open most, and building a WTForms class per rubric for every
+    view cost more than the rest of the page. WTForms validates the POST.
+    """
     assignment = _own(assignment_id)
-    form_class = rubric_form(assignment.entry.competition.criteria)
     if request.method == "POST":
-        form = form_class()
+        form = rubric_form(assignment.entry.competition.criteria)()
         if form.validate_on_submit() and _save(assignment, form):
             return redirect(url_for("review.sheet", assignment_id=assignment.id))
         if form.comment.errors:
             flash(_("总体评语过长（最多 5000 字）。"), "error")
+        values = request.form.to_dict()
     else:
-        form = form_class(data=_stored_values(assignment))
+        values = _stored_values(assignment)
     return render_template(
         "review/sheet.html",
         assignment=assignment,
         entry=assignment.entry,
-        form=form,
+        values=values,
         editable=service.can_score(assignment),
         paragraphs=service.review_paragraphs(assignment.entry),
         state=service.state_of(assignment),
         points=service.points_of(assignment),
         states=service.STATE_LABELS,
-        reason_form=ReasonForm(),
     )
 
 
