@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -35,6 +37,7 @@ log = logging.getLogger("judging")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 N_("征文评审系统")  # the default SITE_TITLE, shown through _(site_title)
+ASSET_CACHE = "public, max-age=31536000, immutable"  # versioned static files
 SEEN_RESOLUTION = 30  # seconds: the idle clock is kept to this precision
 
 CSP = (
@@ -151,6 +154,27 @@ def _catalogue():  # noqa: ANN202
     return catalogue
 
 
+_asset_versions: dict[str, str] = {}
+
+
+def _asset_version(app: Flask, filename: str) -> str:
+    """A short hash of a static file's content, for its URL (``?v=…``).
+
+    Browsers then keep our CSS and JS for a year instead of asking again on
+    every page (each question used to load the user from the database); a new
+    release changes the URL. Files do not change while a worker runs, except
+    in debug mode.
+    """
+    version = _asset_versions.get(filename)
+    if version is None or app.debug:
+        try:
+            data = (Path(app.static_folder or "") / filename).read_bytes()
+        except OSError:
+            return ""
+        version = _asset_versions[filename] = hashlib.sha256(data).hexdigest()[:12]
+    return version
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _catalogue().ugettext(s),
@@ -173,9 +197,15 @@ def init_app(app: Flask) -> None:
         now = datetime.now(UTC).timestamp()
         session["seen"] = session["started"] = now
 
+    @app.url_defaults
+    def _static_version(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "filename" in values:
+            values.setdefault("v", _asset_version(app, values["filename"]))
+
     @app.before_request
     def _sessions() -> None:
-        if not current_user.is_authenticated:
+        # Our own CSS, JS and icons are public: no user to load for them.
+        if request.endpoint == "static" or not current_user.is_authenticated:
             return None
         now = datetime.now(UTC).timestamp()
         idle = app.config["SESSION_IDLE_MINUTES"] * 60
@@ -209,6 +239,10 @@ def init_app(app: Flask) -> None:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         if response.headers.get("Content-Disposition", "").startswith("attachment"):
             response.headers["Cache-Control"] = "no-store"
+        elif request.endpoint == "static":
+            if request.args.get("v") and response.status_code == 200:
+                # The URL changes with the content (see _asset_version).
+                response.headers["Cache-Control"] = ASSET_CACHE
         elif current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

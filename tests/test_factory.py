@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
 
 from judging import create_app
 from judging.accounts.models import Role
+from judging.extensions import db
+from judging.web import ASSET_CACHE, _asset_version
 from tests.conftest import login
 
 
@@ -63,6 +69,39 @@ def test_pages_have_no_inline_scripts_or_external_assets(client, make_user):
 def test_static_assets_are_served_locally(client):
     assert client.get("/static/app.css").status_code == 200
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_static_urls_carry_the_content_hash_and_are_cached(app, client, make_user):
+    login(client, make_user(Role.ORGANISER))
+    html = client.get("/account/password").get_data(as_text=True)
+    urls = re.findall(r'(?:href|src)="(/static/[^"?]+\?v=[0-9a-f]{12})"', html)
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listen = event.listens_for(engine, "before_cursor_execute")
+    record = listen(lambda *args: statements.append(args[2]))
+
+    try:
+        responses = [client.get(url) for url in urls]
+        unversioned = client.get("/static/app.css")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert {u.split("?")[0] for u in urls} >= {"/static/app.css", "/static/app.js"}
+    assert {r.headers["Cache-Control"] for r in responses} == {ASSET_CACHE}
+    assert unversioned.headers["Cache-Control"] != ASSET_CACHE
+    assert statements == []  # a logged-in browser's CSS costs no database query
+
+
+def test_static_version_follows_the_content(tmp_path: Path):
+    flask_app = Flask(__name__, static_folder=str(tmp_path))
+    flask_app.debug = True  # files may change while running
+    (tmp_path / "x.css").write_text("a {}")
+    first = _asset_version(flask_app, "x.css")
+    (tmp_path / "x.css").write_text("b {}")
+
+    assert first != _asset_version(flask_app, "x.css")
+    assert _asset_version(flask_app, "missing.css") == ""
 
 
 def test_not_found_page_in_chinese(client):
