@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -23,7 +23,7 @@ from judging.accounts.models import Judge, Role, User
 from judging.assignment.models import Assignment, AssignmentStatus
 from judging.assignment.service import conflict_for
 from judging.audit.service import record
-from judging.competitions.models import Competition, Phase
+from judging.competitions.models import Competition, Criterion, Phase
 from judging.competitions.service import current_phase
 from judging.extensions import db
 from judging.i18n import N_
@@ -40,7 +40,7 @@ from judging.review.imports import (
 from judging.review.models import Review, ReviewStatus, Score
 from judging.submissions.documents import DocumentRejected, inspect_document
 from judging.submissions.files import load_file
-from judging.submissions.models import Entry, EntryStatus
+from judging.submissions.models import Entry, EntryStatus, StoredFile
 from judging.tables import TableError, read_table, safe_cell
 
 # Phases in which a judge sees the assignments; only in REVIEWING may he score.
@@ -67,32 +67,27 @@ def state_of(assignment: Assignment) -> str:
     return "submitted" if review.status == ReviewStatus.SUBMITTED else "draft"
 
 
-def points_of(assignment: Assignment) -> dict[int, Decimal]:
-    """criterion id → stored points of the assignment's review."""
-    review = assignment.review
-    return {s.criterion_id: s.points for s in review.scores} if review else {}
-
-
 # --- the judge's side --------------------------------------------------------------
 
 
-def _own_query():  # noqa: ANN202
-    """The judge's active assignments in competitions that are in review or later.
+# The judge's active assignments in competitions that are in review or later:
+# every judge-facing lookup starts from these conditions on Assignment.judge_id
+# (the bound parameter ``judge_id``). The statements below are built once:
+# building one costs about as much as running it.
+_OWN_CONDITIONS = (
+    Assignment.judge_id == bindparam("judge_id"),
+    Assignment.status == AssignmentStatus.ACTIVE,
+    Entry.status == EntryStatus.SUBMITTED,
+    Competition.phase.in_(VISIBLE_PHASES),
+)
 
-    Every judge-facing lookup starts here, from Assignment.judge_id (the bound
-    parameter ``judge_id``). The statements are built once: building one costs
-    about as much as running it.
-    """
+
+def _own_query():  # noqa: ANN202
     return (
         select(Assignment)
         .join(Entry, Entry.id == Assignment.entry_id)
         .join(Competition, Competition.id == Entry.competition_id)
-        .where(
-            Assignment.judge_id == bindparam("judge_id"),
-            Assignment.status == AssignmentStatus.ACTIVE,
-            Entry.status == EntryStatus.SUBMITTED,
-            Competition.phase.in_(VISIBLE_PHASES),
-        )
+        .where(*_OWN_CONDITIONS)
     )
 
 
@@ -152,7 +147,143 @@ def own_assignment(judge: Judge, assignment_id: int) -> Assignment | None:
     )
 
 
-def review_paragraphs(entry: Entry) -> list[str]:
+@dataclass(frozen=True)
+class SheetLine:
+    """One criterion of the rubric with the judge's points (None: not scored)."""
+
+    criterion_id: int
+    name: str
+    guidance: str
+    max_points: int
+    points: Decimal | None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What the judge's page shows of one assignment: the essay (code, title,
+    abstract, keywords, review copy; never school or authors) and the sheet.
+
+    Read as plain rows in two statements (judge_sheet): this is the page
+    judges open most, and ORM objects cost several times the queries.
+    """
+
+    assignment_id: int
+    code: str
+    title: str
+    abstract: str
+    keywords: str
+    copy: StoredFile | None  # sha256 and kind only: a transient stand-in
+    phase: str
+    review_status: str | None
+    comment: str
+    total: Decimal | None
+    lines: tuple[SheetLine, ...]
+
+    @property
+    def state(self) -> str:
+        """new / draft / submitted, as a key of STATE_LABELS."""
+        if self.review_status is None:
+            return "new"
+        return "submitted" if self.review_status == ReviewStatus.SUBMITTED else "draft"
+
+    @property
+    def editable(self) -> bool:
+        return self.phase == Phase.REVIEWING and self.state != "submitted"
+
+    @property
+    def max_total(self) -> int:
+        return sum(line.max_points for line in self.lines)
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k for k in self.keywords.replace("；", ";").split(";") if k.strip()]
+
+    def values(self) -> dict[str, str]:
+        """The stored sheet as form values (points_<criterion id>, comment)."""
+        values = {
+            f"points_{line.criterion_id}": str(line.points)
+            for line in self.lines
+            if line.points is not None
+        }
+        values["comment"] = self.comment
+        return values
+
+
+_SHEET = (
+    select(
+        Assignment.id,
+        Entry.code,
+        Entry.title,
+        Entry.abstract,
+        Entry.keywords,
+        StoredFile.sha256,
+        StoredFile.kind,
+        Competition.id.label("competition_id"),
+        Competition.phase,
+        Review.id.label("review_id"),
+        Review.status,
+        Review.comment,
+        Review.total,
+    )
+    .select_from(Assignment)
+    .join(Entry, Entry.id == Assignment.entry_id)
+    .join(Competition, Competition.id == Entry.competition_id)
+    .outerjoin(StoredFile, StoredFile.id == Entry.review_file_id)
+    .outerjoin(Review, Review.assignment_id == Assignment.id)
+    .where(*_OWN_CONDITIONS, Assignment.id == bindparam("assignment_id"))
+)
+
+_SHEET_LINES = (
+    select(
+        Criterion.id,
+        Criterion.name,
+        Criterion.guidance,
+        Criterion.max_points,
+        Score.points,
+    )
+    .outerjoin(
+        Score,
+        and_(
+            Score.criterion_id == Criterion.id,
+            Score.review_id == bindparam("review_id"),
+        ),
+    )
+    .where(Criterion.competition_id == bindparam("competition_id"))
+    .order_by(Criterion.position)
+)
+
+
+def judge_sheet(judge: Judge, assignment_id: int) -> Sheet | None:
+    """The judge's own visible sheet, or None (missing and foreign alike): the
+    same conditions as own_assignment, which the writing paths use."""
+    row = db.session.execute(
+        _SHEET, {"judge_id": judge.id, "assignment_id": assignment_id}
+    ).one_or_none()
+    if row is None:
+        return None
+    lines = db.session.execute(
+        _SHEET_LINES,
+        {"competition_id": row.competition_id, "review_id": row.review_id},
+    ).all()
+    copy = None
+    if row.sha256 is not None:
+        copy = StoredFile(sha256=row.sha256, kind=row.kind)
+    return Sheet(
+        assignment_id=row.id,
+        code=row.code or "",
+        title=row.title,
+        abstract=row.abstract or "",
+        keywords=row.keywords or "",
+        copy=copy,
+        phase=row.phase,
+        review_status=row.status,
+        comment=row.comment or "",
+        total=row.total,
+        lines=tuple(SheetLine(*line) for line in lines),
+    )
+
+
+def review_paragraphs(stored: StoredFile | None) -> list[str]:
     """The review copy's body text as paragraphs, to read in the browser.
 
     DOCX text comes paragraph by paragraph. PDF text comes line by line as the
@@ -163,7 +294,6 @@ def review_paragraphs(entry: Entry) -> list[str]:
     each worker keeps the paragraphs of the last PARAGRAPH_CACHE copies by their
     SHA-256: a stored file never changes under its hash.
     """
-    stored = entry.review_file
     if stored is None:
         return []
     key = (stored.sha256, stored.kind)

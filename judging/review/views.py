@@ -59,15 +59,6 @@ def dashboard():
     )
 
 
-def _stored_values(assignment) -> dict:  # noqa: ANN001
-    review = assignment.review
-    if review is None:
-        return {}
-    values: dict = {f"points_{s.criterion_id}": str(s.points) for s in review.scores}
-    values["comment"] = review.comment
-    return values
-
-
 def _save(assignment, form: RubricForm) -> bool:  # noqa: ANN001
     """Validate and store the sheet; flash what happened. True when stored."""
     points, errors = form.parse()
@@ -95,30 +86,28 @@ def _save(assignment, form: RubricForm) -> bool:  # noqa: ANN001
 def sheet(assignment_id: int):
     """The review copy and the score sheet.
 
-    The sheet's inputs are written out in the template from plain values (the
-    stored scores, or what the judge typed when a save was refused): this is the
-    page judges open most, and building a WTForms class per rubric for every
-    view cost more than the rest of the page. WTForms validates the POST.
+    The page is drawn from service.judge_sheet (plain rows, no ORM objects) and
+    its inputs are written out in the template from plain values: the stored
+    scores, or what the judge typed when a save was refused. This is the page
+    judges open most; WTForms validates the POST.
     """
-    assignment = _own(assignment_id)
+    values = None
     if request.method == "POST":
+        assignment = _own(assignment_id)
         form = rubric_form(assignment.entry.competition.criteria)()
         if form.validate_on_submit() and _save(assignment, form):
             return redirect(url_for("review.sheet", assignment_id=assignment.id))
         if form.comment.errors:
             flash(_("总体评语过长（最多 5000 字）。"), "error")
         values = request.form.to_dict()
-    else:
-        values = _stored_values(assignment)
+    view = service.judge_sheet(_judge(), assignment_id)
+    if view is None:
+        abort(404)
     return render_template(
         "review/sheet.html",
-        assignment=assignment,
-        entry=assignment.entry,
-        values=values,
-        editable=service.can_score(assignment),
-        paragraphs=service.review_paragraphs(assignment.entry),
-        state=service.state_of(assignment),
-        points=service.points_of(assignment),
+        sheet=view,
+        values=view.values() if values is None else values,
+        paragraphs=service.review_paragraphs(view.copy),
         states=service.STATE_LABELS,
     )
 
