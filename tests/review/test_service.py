@@ -18,6 +18,7 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.review import service
 from judging.review.models import Review, ReviewStatus, Score
+from tests.review.conftest import ADVISOR, AUTHORS, SCHOOL
 
 
 def _save(reviewing, judge=0, entry=0, points=None, submit=False, comment="好"):
@@ -410,3 +411,54 @@ def test_pdf_lines_joined_into_paragraphs():
         full + "。" + full + "末行较短。",
         full + "最后一段结束。",
     ]
+
+
+def _visible(reviewing) -> dict:  # noqa: ANN001
+    """(judge, assignment id) → (judge_sheet found, own_assignment found)."""
+    return {
+        (j, a.id): (
+            service.judge_sheet(judge.judge, a.id) is not None,
+            service.own_assignment(judge.judge, a.id) is not None,
+        )
+        for j, judge in enumerate(reviewing.judges)
+        for a in reviewing.assignments.values()
+    }
+
+
+@pytest.mark.parametrize("change", ["none", "recused", "closed", "withdrawn"])
+def test_judge_sheet_sees_exactly_what_own_assignment_sees(reviewing, change):
+    if change == "recused":
+        reviewing.assignment(0, 0).status = AssignmentStatus.RECUSED
+    elif change == "closed":
+        reviewing.competition.phase = Phase.CLOSED
+    elif change == "withdrawn":
+        reviewing.entries[1].status = "withdrawn"
+    db.session.commit()
+
+    visible = _visible(reviewing)
+
+    assert all(sheet == own for sheet, own in visible.values())
+    assert sum(sheet for sheet, _own in visible.values()) == {
+        "none": 4,
+        "recused": 3,
+        "closed": 0,
+        "withdrawn": 2,
+    }[change]
+
+
+def test_judge_sheet_carries_the_draft_and_no_identity(reviewing):
+    first, second = reviewing.criteria_ids()[:2]
+    _save(reviewing, points={first: Decimal("12.5")}, comment="论证充分")
+    db.session.commit()
+    judge = reviewing.judges[0].judge
+
+    sheet = service.judge_sheet(judge, reviewing.assignment(0, 0).id)
+
+    assert sheet.state == "draft" and sheet.editable
+    assert sheet.values() == {f"points_{first}": "12.50", "comment": "论证充分"}
+    assert [line.points for line in sheet.lines][:2] == [Decimal("12.5"), None]
+    assert sheet.max_total == reviewing.competition.max_total
+    assert sheet.copy.sha256 == reviewing.entries[0].review_file.sha256
+    fields = " ".join(str(v) for v in vars(sheet).values())
+    assert SCHOOL not in fields and ADVISOR not in fields
+    assert not any(name in fields for name in AUTHORS)
