@@ -6,10 +6,17 @@ Builds the demo data in a temporary folder (SQLite), serves it with gunicorn on
 open connections:
 
     python scripts/bench/http.py [--workers 4] [--seconds 10] [--connections 64]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/judging_bench]
 
-Targets: the minimal page, the judge's entry page (``GET /judge/assignments/<id>``,
-review copy text included) and a draft save of the score sheet (``POST`` of the
-same page, session cookie and CSRF token obtained first). The load generator is
+``--database-url`` serves the same demo from another database (it must be empty:
+``createdb -h 127.0.0.1 -U postgres judging_bench``; drop it afterwards).
+
+Targets: the minimal page; the smallest logged-in page (``GET /account/password``:
+session, user lookup, layout and a one-field form: what every logged-in page
+costs before its own content); the judge's entry page
+(``GET /judge/assignments/<id>``, review copy text included); and a draft save
+of the score sheet (``POST`` of the same page, session cookie and CSRF token
+obtained first). The load generator is
 wrk (Debian: ``apt-get install wrk``); without it a Python thread client is used,
 which itself needs much of the CPU and so understates the server. Prints a
 Markdown table and, last, a line of key=value pairs for scripts to parse.
@@ -78,8 +85,9 @@ end
 """
 
 
-def build_data(instance: Path) -> tuple[int, int]:
-    """Demo data in ``instance``; (assignment id, judge user id) of an open sheet."""
+def build_data(instance: Path) -> tuple[int, str]:
+    """Demo data in ``instance`` (or JUDGING_SQLALCHEMY_DATABASE_URI); the id of
+    an open sheet and its judge's user name."""
     os.environ["JUDGING_INSTANCE_PATH"] = str(instance)
     from sqlalchemy import select
 
@@ -94,6 +102,8 @@ def build_data(instance: Path) -> tuple[int, int]:
 
     app = create_app()
     with app.app_context():
+        if db.inspect(db.engine).get_table_names():
+            raise SystemExit(f"{db.engine.url!r} is not empty: give an empty database")
         init_database()
         build_demo(password=PASSWORD, today=date.today())
         db.session.commit()
@@ -280,7 +290,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--database-url", help="an empty database (default: SQLite)")
     args = parser.parse_args()
+    if args.database_url:
+        os.environ["JUDGING_SQLALCHEMY_DATABASE_URI"] = args.database_url
     load = run_wrk if shutil.which("wrk") else run_threads
     if load is run_threads:
         print("wrk not found (Debian: apt-get install wrk); using Python threads.")
@@ -309,6 +322,13 @@ def main() -> None:
             path = f"/judge/assignments/{assignment_id}"
             form = save_form(session, path)
             url = f"http://127.0.0.1:{port}{path}"
+            results["logged_in_floor"] = load(
+                f"http://127.0.0.1:{port}/account/password",
+                method="GET",
+                cookie=session.cookie,
+                form=None,
+                **options,
+            )
             results["judge_page"] = load(
                 url, method="GET", cookie=session.cookie, form=None, **options
             )
@@ -320,7 +340,8 @@ def main() -> None:
 
 def report(results: dict, args: argparse.Namespace, wrk: bool) -> None:
     print(
-        f"\n{args.workers} sync workers, {args.connections} connections, "
+        f"\n{'PostgreSQL' if args.database_url else 'SQLite'}, "
+        f"{args.workers} sync workers, {args.connections} connections, "
         f"{args.seconds} s each, {'wrk' if wrk else 'Python threads'}, "
         f"{os.cpu_count()} cores\n"
     )
@@ -333,8 +354,11 @@ def report(results: dict, args: argparse.Namespace, wrk: bool) -> None:
             f"| {r['p99']:.1f} | {errors} |"
         )
     minimal, page, save = results["minimal"], results["judge_page"], results["save"]
+    floor = results["logged_in_floor"]
     pairs = {
         "minimal_rps": f"{minimal['rps']:.0f}",
+        "floor_rps": f"{floor['rps']:.0f}",
+        "floor_ratio": f"{floor['rps'] / minimal['rps']:.2f}",
         "judge_page_rps": f"{page['rps']:.0f}",
         "judge_page_p50_ms": f"{page['p50']:.1f}",
         "judge_page_p99_ms": f"{page['p99']:.1f}",
