@@ -59,12 +59,16 @@ def rubric(competition: Competition) -> list[RubricItem]:
     return [RubricItem(c.id, c.name, c.max_points) for c in competition.criteria]
 
 
-def state_of(assignment: Assignment) -> str:
-    """未开始 / 草稿 / 已提交 as a key of STATE_LABELS."""
-    review = assignment.review
-    if review is None:
+def _state(review_status: str | None) -> str:
+    """未开始 / 草稿 / 已提交 as a key of STATE_LABELS, from the review's status."""
+    if review_status is None:
         return "new"
-    return "submitted" if review.status == ReviewStatus.SUBMITTED else "draft"
+    return "submitted" if review_status == ReviewStatus.SUBMITTED else "draft"
+
+
+def state_of(assignment: Assignment) -> str:
+    review = assignment.review
+    return _state(review.status if review is not None else None)
 
 
 # --- the judge's side --------------------------------------------------------------
@@ -105,38 +109,58 @@ _OWN_ASSIGNMENT = (
     )
 )
 
-_OWN_ASSIGNMENTS = (
-    _own_query()
-    .options(
-        contains_eager(Assignment.entry).contains_eager(Entry.competition),
-        selectinload(Assignment.review),
+_DASHBOARD = (
+    select(
+        Competition.id,
+        Competition.title,
+        Competition.phase,
+        Assignment.id.label("assignment_id"),
+        Entry.code,
+        Entry.title.label("entry_title"),
+        Review.status,
     )
-    .order_by(Competition.closes_at.desc(), Entry.code)
+    .select_from(Assignment)
+    .join(Entry, Entry.id == Assignment.entry_id)
+    .join(Competition, Competition.id == Entry.competition_id)
+    .outerjoin(Review, Review.assignment_id == Assignment.id)
+    .where(*_OWN_CONDITIONS)
+    .order_by(Competition.closes_at.desc(), Competition.id, Entry.code)
 )
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    assignment_id: int
+    code: str
+    title: str
+    state: str  # a key of STATE_LABELS
 
 
 @dataclass
 class JudgeCompetition:
-    competition: Competition
-    assignments: list[Assignment] = field(default_factory=list)
-
-    @property
-    def rows(self) -> list[tuple[Assignment, str]]:
-        return [(a, state_of(a)) for a in self.assignments]
+    competition_id: int
+    title: str
+    phase: str
+    rows: list[DashboardRow] = field(default_factory=list)
 
     @property
     def done(self) -> int:
-        return sum(1 for a in self.assignments if state_of(a) == "submitted")
+        return sum(1 for row in self.rows if row.state == "submitted")
 
 
 def judge_dashboard(judge: Judge) -> list[JudgeCompetition]:
-    """The judge's assignments grouped by competition, newest competition first."""
-    assignments = db.session.scalars(_OWN_ASSIGNMENTS, {"judge_id": judge.id}).all()
+    """The judge's assignments grouped by competition, newest competition first:
+    code, title and state only, read as plain rows in one statement."""
     groups: dict[int, JudgeCompetition] = {}
-    for a in assignments:
-        competition = a.entry.competition
-        groups.setdefault(competition.id, JudgeCompetition(competition))
-        groups[competition.id].assignments.append(a)
+    for row in db.session.execute(_DASHBOARD, {"judge_id": judge.id}):
+        group = groups.get(row.id)
+        if group is None:
+            group = groups[row.id] = JudgeCompetition(row.id, row.title, row.phase)
+        group.rows.append(
+            DashboardRow(
+                row.assignment_id, row.code or "", row.entry_title, _state(row.status)
+            )
+        )
     return list(groups.values())
 
 
@@ -181,10 +205,7 @@ class Sheet:
 
     @property
     def state(self) -> str:
-        """new / draft / submitted, as a key of STATE_LABELS."""
-        if self.review_status is None:
-            return "new"
-        return "submitted" if self.review_status == ReviewStatus.SUBMITTED else "draft"
+        return _state(self.review_status)
 
     @property
     def editable(self) -> bool:

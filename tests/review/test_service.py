@@ -200,7 +200,7 @@ def test_dashboard_lists_only_own_active_assignments(reviewing):
     groups = service.judge_dashboard(reviewing.judges[0].judge)
     others = service.judge_dashboard(reviewing.judges[2].judge)
 
-    assert [[a.id for a in g.assignments] for g in groups] == [
+    assert [[r.assignment_id for r in g.rows] for g in groups] == [
         [reviewing.assignment(0, 0).id]
     ]
     assert others == []
