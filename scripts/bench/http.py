@@ -46,15 +46,16 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
-from datetime import date  # noqa: E402
 from http.cookies import SimpleCookie  # noqa: E402
 from urllib.parse import urlencode  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(HERE))  # last: for demo_site, never again before the stdlib
+
+from demo_site import PASSWORD, TOKEN, build_data  # noqa: E402
+
 GUNICORN = Path(sys.executable).parent / "gunicorn"
-PASSWORD = "bench-2026"
-TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 HELLO_APP = """
 from flask import Flask
@@ -83,49 +84,6 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout))
 end
 """
-
-
-def build_data(instance: Path) -> tuple[int, str]:
-    """Demo data in ``instance`` (or JUDGING_SQLALCHEMY_DATABASE_URI); the id of
-    an open sheet and its judge's user name."""
-    os.environ["JUDGING_INSTANCE_PATH"] = str(instance)
-    from sqlalchemy import select
-
-    from judging import create_app
-    from judging.assignment.models import Assignment, AssignmentStatus
-    from judging.cli import init_database
-    from judging.competitions.models import Competition, Phase
-    from judging.demo import build_demo
-    from judging.extensions import db
-    from judging.review.models import Review
-    from judging.submissions.models import Entry
-
-    app = create_app()
-    with app.app_context():
-        if db.inspect(db.engine).get_table_names():
-            raise SystemExit(f"{db.engine.url!r} is not empty: give an empty database")
-        init_database()
-        build_demo(password=PASSWORD, today=date.today())
-        db.session.commit()
-        row = db.session.execute(
-            select(Assignment.id, Assignment.judge_id)
-            .join(Entry, Entry.id == Assignment.entry_id)
-            .join(Competition, Competition.id == Entry.competition_id)
-            .outerjoin(Review, Review.assignment_id == Assignment.id)
-            .where(
-                Competition.phase == Phase.REVIEWING,
-                Assignment.status == AssignmentStatus.ACTIVE,
-                Review.id.is_(None),
-            )
-            .order_by(Assignment.id)
-            .limit(1)
-        ).one()
-        from judging.accounts.models import Judge
-
-        judge = db.session.get(Judge, row.judge_id)
-        username = judge.user.username
-        db.engine.dispose()
-    return row.id, username
 
 
 def free_port() -> int:
