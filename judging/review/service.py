@@ -40,7 +40,7 @@ from judging.review.imports import (
 from judging.review.models import Review, ReviewStatus, Score
 from judging.submissions.documents import DocumentRejected, inspect_document
 from judging.submissions.files import load_file
-from judging.submissions.models import Entry, EntryStatus, StoredFile
+from judging.submissions.models import Entry, EntryStatus, StoredFile, split_keywords
 from judging.tables import TableError, read_table, safe_cell
 
 # Phases in which a judge sees the assignments; only in REVIEWING may he score.
@@ -64,11 +64,6 @@ def _state(review_status: str | None) -> str:
     if review_status is None:
         return "new"
     return "submitted" if review_status == ReviewStatus.SUBMITTED else "draft"
-
-
-def state_of(assignment: Assignment) -> str:
-    review = assignment.review
-    return _state(review.status if review is not None else None)
 
 
 # --- the judge's side --------------------------------------------------------------
@@ -217,7 +212,7 @@ class Sheet:
 
     @property
     def keyword_list(self) -> list[str]:
-        return [k for k in self.keywords.replace("；", ";").split(";") if k.strip()]
+        return split_keywords(self.keywords)
 
     def values(self) -> dict[str, str]:
         """The stored sheet as form values (points_<criterion id>, comment)."""
@@ -365,14 +360,6 @@ def join_lines(lines: list[str]) -> list[str]:
     if current:
         paragraphs.append(current)
     return paragraphs
-
-
-def can_score(assignment: Assignment) -> bool:
-    """Whether the sheet is still open: phase reviewing and not yet submitted."""
-    return (
-        assignment.entry.competition.phase == Phase.REVIEWING
-        and state_of(assignment) != "submitted"
-    )
 
 
 def _lock_assignment(assignment: Assignment) -> None:

@@ -20,6 +20,11 @@ class EntryStatus(StrEnum):
 CATEGORIES = ("理论研究", "调研报告")
 
 
+def split_keywords(text: str) -> list[str]:
+    """Keywords as typed, separated by ; or ；, without empty ones."""
+    return [k for k in text.replace("；", ";").split(";") if k.strip()]
+
+
 class StoredFile(db.Model):
     """A file kept under instance/uploads by its SHA-256, never by a user's name."""
 
@@ -73,7 +78,7 @@ class Entry(db.Model):
 
     @property
     def keyword_list(self) -> list[str]:
-        return [k for k in self.keywords.replace("；", ";").split(";") if k.strip()]
+        return split_keywords(self.keywords)
 
 
 class Author(db.Model):
