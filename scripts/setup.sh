@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian machine (Python 3.11): a virtualenv with the pinned
-# packages, and with --test also Debian's chromium for the browser tests.
+# packages, and with --test also Debian's chromium (browser tests) and wrk (benchmarks).
 # Safe to run again: it only installs what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,5 +41,5 @@ if [ "$current" != "$digest[test]" ] && \
 fi
 
 if [ $want_test = 1 ]; then
-  apt_install chromium
+  apt_install chromium wrk
 fi

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Simulate judging with known true quality and judges; compare aggregation methods.
 
 Usage: python scripts/simulate.py [--entries 200] [--judges 20] [--k 3] [--seeds 20]
@@ -18,57 +19,18 @@ share of the true top 10% found in the estimated top 10%. Prints Markdown.
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from scipy.stats import spearmanr
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from judging.results.aggregate import METHODS, aggregate  # noqa: E402
+from judging.results.aggregate import METHODS, aggregate
+from judging.results.simulation import simulate_reviews
 
 SCENARIOS = {
     "a": "评委宽严/尺度不同，随机分配",
     "b": "评委完全一致，随机分配",
     "c": "严格评委分到更好的作品",
 }
-
-
-def simulate_reviews(
-    *, scenario: str, seed: int, n_entries: int, n_judges: int, k: int
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Generated reviews (entry_id, judge_id, total) and the true quality."""
-    rng = np.random.default_rng(seed)
-    quality = rng.normal(70, 10, n_entries)
-    if scenario == "b":
-        severity, scale = np.zeros(n_judges), np.ones(n_judges)
-    else:
-        severity = rng.normal(0, 8, n_judges)
-        scale = np.exp(rng.normal(0, 0.25, n_judges))
-    load = np.zeros(n_judges)
-    rows = []
-    # Judges ordered from most lenient to harshest, for scenario c.
-    by_harshness = np.argsort(-severity, kind="stable")
-    percentile = np.argsort(np.argsort(quality)) / max(n_entries - 1, 1)
-    for i in rng.permutation(n_entries):
-        if scenario == "c":
-            centre = percentile[i] * (n_judges - 1)
-            distance = np.abs(np.arange(n_judges) - centre)
-            matched = list(by_harshness[np.argsort(distance, kind="stable")[: k - 1]])
-            others = [jj for jj in range(n_judges) if jj not in matched]
-            chosen = matched + [int(rng.choice(others))]
-        else:
-            # Least-loaded judges first, random among equals: balanced loads.
-            order = np.lexsort((rng.random(n_judges), load))
-            chosen = [int(jj) for jj in order[:k]]
-        for jj in chosen:
-            load[jj] += 1
-            raw = scale[jj] * (quality[i] - 70) + 70 + severity[jj] + rng.normal(0, 4)
-            rows.append((int(i), int(jj), float(np.clip(np.round(raw), 0, 100))))
-    frame = pd.DataFrame(rows, columns=["entry_id", "judge_id", "total"])
-    return frame, quality
 
 
 def score_metrics(
@@ -126,7 +88,12 @@ def main() -> None:
     parser.add_argument("--judges", type=int, default=20)
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument(
+        "--smoke", action="store_true", help="smallest run: 40 entries, 1 seed"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.entries, args.judges, args.seeds = 40, 8, 1
     print(run(n_entries=args.entries, n_judges=args.judges, k=args.k, seeds=args.seeds))
 
 

@@ -20,6 +20,7 @@ from judging.competitions import service as competition_service
 from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import default_settings
 from judging.extensions import db
+from tests.pgtools import scratch_postgres_database
 
 PASSWORD = "correct-horse-9"
 SCHOOLS_CSV = (
@@ -28,11 +29,20 @@ SCHOOLS_CSV = (
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite in a temporary folder, or a PostgreSQL database of this run's own.
+
+    JUDGING_TEST_DATABASE_URL names a server (and a database to connect to for
+    administration); the suite creates ``judging_test_<random>`` beside it and
+    drops it at the end, so a developer's own database is never touched and two
+    runs (or two xdist workers) on one server never meet.
+    """
     url = os.environ.get("JUDGING_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    with scratch_postgres_database(url) as own:
+        yield own
 
 
 @pytest.fixture(scope="session")
@@ -41,10 +51,6 @@ def _schema(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     instance = tmp_path_factory.mktemp("instance-schema")
     app = create_app(_config(database_url, instance))
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
         from judging.cli import init_database
 
         init_database()

@@ -8,8 +8,8 @@ import io
 import json
 import tarfile
 import threading
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,7 @@ from judging.extensions import db
 from judging.submissions.files import save_file
 from judging.submissions.models import StoredFile
 from tests.conftest import _config
+from tests.pgtools import scratch_postgres_database
 
 
 def _counts() -> dict[str, int]:
@@ -62,27 +63,19 @@ def _seed(make_user, make_competition, files: int = 6) -> None:  # noqa: ANN001
 @pytest.fixture()
 def fresh(_schema: str, tmp_path: Path) -> Iterator[Flask]:
     """A second instance with its own, empty database and upload folder."""
-    base = make_url(_schema)
-    created = None
-    if base.get_backend_name() == "postgresql":
-        import psycopg
-
-        created = f"judging_restore_{uuid.uuid4().hex[:8]}"
-        admin_dsn = base.set(drivername="postgresql").render_as_string(False)
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{created}"')
-        url = base.set(database=created).render_as_string(False)
-    else:
-        url = f"sqlite:///{tmp_path / 'restored' / 'judging.sqlite3'}"
-        (tmp_path / "restored").mkdir()
-    app = create_app(_config(url, tmp_path / "restored"))
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if created:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{created}" WITH (FORCE)')
+    (tmp_path / "restored").mkdir()
+    with ExitStack() as stack:
+        if make_url(_schema).get_backend_name() == "postgresql":
+            url = stack.enter_context(
+                scratch_postgres_database(_schema, prefix="judging_restore")
+            )
+        else:
+            url = f"sqlite:///{tmp_path / 'restored' / 'judging.sqlite3'}"
+        app = create_app(_config(url, tmp_path / "restored"))
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _writer(app: Flask, stop: threading.Event, written: list[int]) -> None:

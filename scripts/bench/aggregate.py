@@ -1,27 +1,22 @@
+#!/usr/bin/env python3
 """Time the calibrated aggregation (and the mean, for scale) at several sizes.
 
 Usage: python scripts/bench/aggregate.py [--sizes 100,1000,10000] [--k 3]
 [--per-judge 30] [--repeat 3]
 
-Data: scenario (a) of scripts/simulate.py; one judge per ``per-judge`` reviews.
+Data: scenario (a) of judging/results/simulation.py; one judge per
+``per-judge`` reviews.
 Prints a Markdown table of the best of ``repeat`` wall-clock times.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from simulate import simulate_reviews  # noqa: E402
-
-from judging.results.aggregate import aggregate  # noqa: E402
-from judging.results.awards import allocate_awards, parse_shares  # noqa: E402
+from judging.results.aggregate import aggregate
+from judging.results.awards import allocate_awards, parse_shares
+from judging.results.simulation import simulate_reviews
 
 
 def best_time(function: object, repeat: int) -> float:
@@ -40,7 +35,12 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--per-judge", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--smoke", action="store_true", help="smallest size once: --sizes 100"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.repeat = "100", 1
     print(
         "| 作品数 | 评委数 | 评分数 | 均值 (s) | 校准 (s) | 奖项+归属概率 1000 次 (s) |"
     )

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark the reviewer assignment solver on a synthetic competition.
 
 Schools submit 1-5 entries each; most judges belong to a school (automatic
@@ -12,15 +13,11 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from judging.assignment.solver import (  # noqa: E402
+from judging.assignment.solver import (
     EntryInput,
     JudgeInput,
     build_plan,
@@ -85,7 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--judges", type=int, default=1_000)
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--smoke", action="store_true", help="smallest size: 100 entries, 20 judges"
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.entries, args.judges = 100, 20
 
     print(f"generating {args.entries} entries, {args.judges} judges …", flush=True)
     entries, judges, conflicts = make_instance(

@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Benchmark certificate rendering: N pages with QR codes and a seal in one PDF.
 
 Synthetic awarded entries (several authors, titles from short to very long) are
@@ -10,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from judging.certificates.demo import demo_seal_png  # noqa: E402
-from judging.certificates.render import (  # noqa: E402
+from judging.certificates.demo import demo_seal_png
+from judging.certificates.render import (
     CertificateData,
     render_certificates,
 )
@@ -70,9 +69,18 @@ def main() -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--out", type=Path, default=Path("/tmp/certificates.pdf"))
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "certificates.pdf",
+    )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--smoke", action="store_true", help="smallest size: 5 certificates"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.count = 5
     items = make_items(count=args.count, seed=args.seed)
     started = time.perf_counter()
     with args.out.open("wb") as out:

@@ -1,8 +1,9 @@
+#!/usr/bin/env python3
 """CPU per request of the logged-in pages, in-process: no server, no network.
 
 Builds the demo data in a temporary folder (SQLite), logs in as the judge of an
 open score sheet and calls the WSGI app directly, so the figures are the app's
-own work per request (what gunicorn adds is measured by http.py):
+own work per request (what gunicorn adds is measured by http_load.py):
 
     python scripts/bench/pages.py [--requests 2000] [PATH ...]
 
@@ -17,25 +18,23 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-# This folder holds http.py, which must not hide the standard library's http
-# package (Werkzeug imports it): the folder goes last on the path, not first.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.append(str(HERE))
-
-from demo_site import PASSWORD, TOKEN, build_data  # noqa: E402
+from _demo_site import PASSWORD, TOKEN, build_data
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("paths", nargs="*")
+    parser.add_argument(
+        "--smoke", action="store_true", help="smallest run: 10 requests per path"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.requests = 10
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         print("building the demo data …", flush=True)
         assignment_id, username = build_data(Path(tmp) / "instance")

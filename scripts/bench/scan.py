@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """Time the anonymity leak scanner at several document sizes.
 
 Usage: python scripts/bench/scan.py [--sizes 5000,20000,100000] [--repeat 3]
@@ -17,14 +18,12 @@ import argparse
 import csv
 import random
 import re
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from judging.anonymity.scan import SchoolIdentity, scan_document
 
-from judging.anonymity.scan import SchoolIdentity, scan_document  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 SCHOOLS_CSV = ROOT / "judging" / "data" / "schools-chongqing.csv"
 WORDS = (
@@ -93,7 +92,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="5000,20000,100000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--smoke", action="store_true", help="smallest size once: --sizes 5000"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.repeat = "5000", 1
     schools = load_schools()
     own = schools[0]
     people = ["张晓明", "李华", "Zhang Xiaoming"]

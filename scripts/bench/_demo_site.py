@@ -5,13 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from datetime import date
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 PASSWORD = "bench-2026"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

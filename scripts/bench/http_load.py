@@ -1,3 +1,4 @@
+#!/usr/bin/env python3
 """HTTP capacity: the judge's entry page and a score save, next to a minimal page.
 
 Builds the demo data in a temporary folder (SQLite), serves it with gunicorn on
@@ -5,7 +6,7 @@ Builds the demo data in a temporary folder (SQLite), serves it with gunicorn on
 "hello" app; then drives each target for ``--seconds`` at ``--connections``
 open connections:
 
-    python scripts/bench/http.py [--workers 4] [--seconds 10] [--connections 64]
+    python scripts/bench/http_load.py [--workers 4] [--seconds 10] [--connections 64]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/judging_bench]
 
 ``--database-url`` serves the same demo from another database (it must be empty:
@@ -24,36 +25,28 @@ Markdown table and, last, a line of key=value pairs for scripts to parse.
 
 from __future__ import annotations
 
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
-# This file's folder comes first on sys.path, where its name would hide the
-# standard library's http package: take it off before importing http.client.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-
-import argparse  # noqa: E402
-import http.client  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from contextlib import contextmanager  # noqa: E402
-from http.cookies import SimpleCookie  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
+from _demo_site import PASSWORD, TOKEN, build_data
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.append(str(HERE))  # last: for demo_site, never again before the stdlib
-
-from demo_site import PASSWORD, TOKEN, build_data  # noqa: E402
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
@@ -93,9 +86,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, *, workers: int, cwd: Path, env: dict) -> Iterator[int]:
-    """Serve ``app`` with sync workers (as in the README) until the block ends."""
-    port = free_port()
+def gunicorn(
+    app: str, *, workers: int, cwd: Path, env: dict, port: int | None = None
+) -> Iterator[int]:
+    """Serve ``app`` with sync workers (as in the README) until the block ends,
+    on ``port`` or, when it is None, on a free port."""
+    port = port or free_port()
     process = subprocess.Popen(
         [str(GUNICORN), f"--workers={workers}", f"--bind=127.0.0.1:{port}",
          "--backlog=2048", "--log-level=warning", app],
@@ -249,7 +245,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--database-url", help="an empty database (default: SQLite)")
+    parser.add_argument(
+        "--base-port",
+        type=int,
+        help="serve the minimal app on this port and ours on the next one "
+        "(default: free ports chosen by the system)",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="smallest run (2 workers, 4 connections, 1 s per target): "
+        "proves the benchmark works, measures nothing",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.workers, args.connections, args.seconds = 2, 4, 1
+    ports = (args.base_port, args.base_port + 1) if args.base_port else (None, None)
     if args.database_url:
         os.environ["JUDGING_SQLALCHEMY_DATABASE_URI"] = args.database_url
     load = run_wrk if shutil.which("wrk") else run_threads
@@ -268,12 +279,18 @@ def main() -> None:
             "workdir": workdir,
         }
         results = {}
-        with gunicorn("hello_app:app", workers=args.workers, cwd=workdir, env=env) as p:
+        with gunicorn(
+            "hello_app:app", workers=args.workers, cwd=workdir, env=env, port=ports[0]
+        ) as p:
             results["minimal"] = load(
                 f"http://127.0.0.1:{p}/", method="GET", cookie="", form=None, **options
             )
         with gunicorn(
-            "judging:create_app()", workers=args.workers, cwd=ROOT, env=env
+            "judging:create_app()",
+            workers=args.workers,
+            cwd=ROOT,
+            env=env,
+            port=ports[1],
         ) as port:
             session = Session(port)
             session.log_in(username)
