@@ -123,9 +123,9 @@ def register_commands(app: Flask) -> None:
 
         from judging.accounts.imports import resolve_school
         from judging.accounts.service import known_schools
-        from judging.anonymity.scan import SchoolIdentity, scan_document
         from judging.anonymity.service import all_identities
-        from judging.submissions.documents import DocumentRejected, inspect_document
+        from judging.documents.inspection import DocumentRejected, inspect_document
+        from judging.documents.scan import SchoolIdentity, scan_document
 
         schools = known_schools()
         school_id = resolve_school(school, schools)

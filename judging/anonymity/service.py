@@ -10,16 +10,16 @@ from sqlalchemy import delete, func, select
 
 from judging.accounts.models import Role, School, User
 from judging.anonymity.models import Finding, FindingStatus
-from judging.anonymity.scan import Finding as ScanFinding
-from judging.anonymity.scan import SchoolIdentity, scan_document
-from judging.anonymity.strip import make_review_copy
 from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import guard, on_enter
 from judging.dbtypes import utcnow
+from judging.documents.inspection import DocumentRejected, inspect_document
+from judging.documents.review_copy import make_review_copy
+from judging.documents.scan import Finding as ScanFinding
+from judging.documents.scan import SchoolIdentity, scan_document
 from judging.extensions import db
 from judging.i18n import N_
-from judging.submissions.documents import DocumentRejected, inspect_document
 from judging.submissions.files import load_file, save_file
 from judging.submissions.models import Entry, EntryStatus
 

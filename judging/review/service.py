@@ -25,6 +25,7 @@ from judging.assignment.service import conflict_for
 from judging.audit.service import record
 from judging.competitions.models import Competition, Criterion, Phase
 from judging.competitions.service import current_phase
+from judging.documents.inspection import DocumentRejected, inspect_document
 from judging.extensions import db
 from judging.i18n import N_
 from judging.review.imports import (
@@ -38,7 +39,6 @@ from judging.review.imports import (
     validate_paper_scores,
 )
 from judging.review.models import Review, ReviewStatus, Score
-from judging.submissions.documents import DocumentRejected, inspect_document
 from judging.submissions.files import load_file
 from judging.submissions.models import Entry, EntryStatus, StoredFile, split_keywords
 from judging.tables import TableError, read_table, safe_cell

@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from judging.accounts.models import Role, School, User
 from judging.audit.service import record
 from judging.competitions.models import Competition, Extension, Phase
+from judging.documents.inspection import Document, DocumentRejected, inspect_document
 from judging.extensions import db
 from judging.i18n import N_
-from judging.submissions.documents import Document, DocumentRejected, inspect_document
 from judging.submissions.files import load_file, save_file
 from judging.submissions.models import CATEGORIES, Author, Entry, EntryStatus
 from judging.tables import safe_cell

@@ -21,7 +21,7 @@ import re
 import time
 from pathlib import Path
 
-from judging.anonymity.scan import SchoolIdentity, scan_document
+from judging.documents.scan import SchoolIdentity, scan_document
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -53,7 +53,7 @@ def test_clean_file_has_no_findings_despite_alias_traps(
 
 
 def test_review_copy_carries_no_metadata(school_client, make_competition):
-    from judging.submissions.documents import inspect_document
+    from judging.documents.inspection import inspect_document
 
     competition = make_competition()
     _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))

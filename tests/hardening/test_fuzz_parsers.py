@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from judging.accounts.imports import SCHOOL_COLUMNS
-from judging.anonymity.strip import make_review_copy
-from judging.submissions.documents import Document, DocumentRejected, inspect_document
+from judging.documents.inspection import Document, DocumentRejected, inspect_document
+from judging.documents.review_copy import make_review_copy
 from judging.tables import Table, TableError, read_table
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -35,8 +35,7 @@ from pypdf.generic import (
 )
 from sqlalchemy import func, select
 
-from judging.extensions import db
-from judging.submissions.documents import (
+from judging.documents.inspection import (
     MSG_BOMB,
     MSG_CFB,
     MSG_DAMAGED,
@@ -48,6 +47,7 @@ from judging.submissions.documents import (
     DocumentRejected,
     inspect_document,
 )
+from judging.extensions import db
 from judging.submissions.models import Entry, StoredFile
 from tests.conftest import csrf_token
 from tests.submissions.conftest import entry_form

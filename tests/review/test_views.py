@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from judging.assignment.models import Assignment, AssignmentStatus, Conflict
 from judging.competitions.models import Phase
+from judging.documents.inspection import LOCATIONS, inspect_document
 from judging.extensions import db
 from judging.review.models import Review, ReviewStatus, Score
-from judging.submissions.documents import LOCATIONS, inspect_document
 from judging.submissions.files import load_file
 from tests.conftest import csrf_token, same_page
 from tests.review.conftest import (

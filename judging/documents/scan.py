@@ -358,7 +358,7 @@ def scan_document(
 ) -> list[Finding]:
     """List the identity leaks in ``document``.
 
-    ``document`` is a ``judging.submissions.documents.Document`` (its segments,
+    ``document`` is a ``judging.documents.inspection.Document`` (its segments,
     its metadata pairs and its ``has_text`` flag are scanned) or any iterable of
     ``(location, text)`` or ``(location, text, source)`` tuples or objects with
     ``location`` and ``text``; only a ``Document`` can yield a ``no_text``

@@ -1,5 +1,5 @@
-"""Tests for judging.anonymity.strip: the review copy keeps the essay and loses the
-author traces."""
+"""Tests for judging.documents.review_copy: the review copy keeps the essay and
+loses the author traces."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.actions import JavaScript
 from pypdf.annotations import Text
 
-from judging.anonymity.scan import SchoolIdentity, scan_document
-from judging.anonymity.strip import make_review_copy, strip_image_metadata
-from judging.submissions.documents import inspect_document
+from judging.documents.inspection import inspect_document
+from judging.documents.review_copy import make_review_copy, strip_image_metadata
+from judging.documents.scan import SchoolIdentity, scan_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LIMIT = 20 * 1024 * 1024

@@ -37,7 +37,7 @@ import zipfile
 
 from lxml import etree
 
-from judging.submissions.documents import (
+from judging.documents.inspection import (
     CT_NS,
     REL_NS,
     W_NS,

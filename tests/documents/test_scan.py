@@ -1,4 +1,4 @@
-"""Tests for judging.anonymity.scan: real leaks flagged, ordinary words left alone."""
+"""Tests for judging.documents.scan: real leaks flagged, ordinary words left alone."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from judging.anonymity.scan import (
+from judging.documents.inspection import inspect_document
+from judging.documents.scan import (
     Finding,
     SchoolIdentity,
     is_distinctive_alias,
     scan_document,
 )
-from judging.submissions.documents import inspect_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -1,4 +1,4 @@
-"""Tests for judging.submissions.documents: type by content, hostile files refused,
+"""Tests for judging.documents.inspection: type by content, hostile files refused,
 text extracted per location."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pypdf.generic import (
     NumberObject,
 )
 
-from judging.submissions.documents import (
+from judging.documents.inspection import (
     MSG_BOMB,
     MSG_CFB,
     MSG_COMPLEX,
