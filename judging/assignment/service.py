@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from judging.accounts.models import Judge, Role, School, User
 from judging.anonymity.service import blocked_entries
@@ -184,6 +184,19 @@ def _active(competition: Competition) -> list[Assignment]:
                 Assignment.status == AssignmentStatus.ACTIVE,
             )
             .order_by(Assignment.id)
+        )
+    )
+
+
+def active_assignment_count(competition: Competition) -> int:
+    """How many active assignments the competition's submitted entries have."""
+    return db.session.scalar(
+        select(func.count(Assignment.id))
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+            Assignment.status == AssignmentStatus.ACTIVE,
         )
     )
 
