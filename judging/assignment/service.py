@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Judge, Role, School, User
 from judging.anonymity.service import blocked_entries
@@ -174,6 +175,9 @@ def conflict_for(judge: Judge, entry: Entry) -> str | None:
 
 
 def _active(competition: Competition) -> list[Assignment]:
+    """Active assignments of submitted entries, with judge, entry and review
+    loaded in three more statements, whatever their number (the pages that list
+    them would otherwise run one query per row)."""
     return list(
         db.session.scalars(
             select(Assignment)
@@ -182,6 +186,11 @@ def _active(competition: Competition) -> list[Assignment]:
                 Entry.competition_id == competition.id,
                 Entry.status == EntryStatus.SUBMITTED,
                 Assignment.status == AssignmentStatus.ACTIVE,
+            )
+            .options(
+                selectinload(Assignment.judge),
+                selectinload(Assignment.entry),
+                selectinload(Assignment.review),
             )
             .order_by(Assignment.id)
         )
@@ -311,9 +320,13 @@ def conflicting_assignments(
     competition: Competition,
 ) -> list[tuple[Assignment, str]]:
     """Active assignments that a conflict recorded after the fact now forbids."""
+    active = _active(competition)
+    recorded = conflict_pairs(list({a.entry_id: a.entry for a in active}.values()))
     found = []
-    for a in _active(competition):
-        reason = conflict_for(a.judge, a.entry)
+    for a in active:
+        reason = solver.conflict_reason(
+            judge=judge_input(a.judge), entry=entry_input(a.entry), conflicts=recorded
+        )
         if reason is not None:
             found.append((a, reason))
     return found
@@ -815,6 +828,7 @@ def progress(competition: Competition) -> Progress:
     judges: dict[int, Judge] = {}
     rows = db.session.execute(
         select(Assignment, Review.status)
+        .options(selectinload(Assignment.judge))
         .join(Entry, Entry.id == Assignment.entry_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .where(

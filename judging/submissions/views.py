@@ -195,14 +195,12 @@ def receipt(competition_id: int):
 def overview(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     state = request.args.get("state", "")
-    rows = service.overview(
-        competition, state=state if state in service.STATE_LABELS else ""
-    )
-    form = ExtensionForm()
-    form.school_id.choices = [
-        (r.school.id, r.school.name) for r in service.overview(competition)
-    ]
     all_rows = service.overview(competition)
+    if state not in service.STATE_LABELS:
+        state = ""
+    rows = [r for r in all_rows if r.state == state] if state else all_rows
+    form = ExtensionForm()
+    form.school_id.choices = [(r.school.id, r.school.name) for r in all_rows]
     totals = {s: sum(1 for r in all_rows if r.state == s) for s in service.STATE_LABELS}
     return render_template(
         "submissions/overview.html",
