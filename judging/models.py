@@ -6,6 +6,7 @@ from judging.assignment.models import Assignment, Conflict
 from judging.audit.models import AuditEvent
 from judging.certificates.models import Certificate
 from judging.competitions.models import AwardTier, Competition, Criterion, Extension
+from judging.originality.models import EntryText, SimilarPair
 from judging.results.models import AwardOverride, Result
 from judging.review.models import Review, Score
 from judging.submissions.models import Author, Entry, StoredFile
@@ -21,6 +22,7 @@ __all__ = [
     "Conflict",
     "Criterion",
     "Entry",
+    "EntryText",
     "Extension",
     "Finding",
     "Judge",
@@ -29,6 +31,7 @@ __all__ = [
     "Review",
     "Role",
     "School",
+    "SimilarPair",
     "Score",
     "StoredFile",
     "User",

@@ -26,6 +26,7 @@ PAGES = [
     "/competitions/{c}/disagreements",
     "/competitions/{c}/reviews",
     "/competitions/{c}/anonymity",
+    "/competitions/{c}/originality",
     "/competitions/{c}/submissions",
     "/competitions/{c}",
     "/competitions",

@@ -15,6 +15,7 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import PHASE_LABELS, from_local
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.originality import service as originality
 from judging.responses import download, pdf_download, xlsx_download
 from judging.submissions import service
 from judging.submissions.files import load_file
@@ -79,6 +80,9 @@ def dashboard():
     return render_template(
         "submissions/dashboard.html",
         cards=cards,
+        repeats=originality.earlier_year_flags(
+            [e for card in cards for e in card["entries"]]
+        ),
         labels=PHASE_LABELS,
         form=ActionForm(),
         now=now,
@@ -210,6 +214,7 @@ def overview(competition_id: int):
         states=service.STATE_LABELS,
         totals=totals,
         entries=service.entries_of(competition),
+        overlaps=originality.overlap_by_entry(competition),
         form=form,
     )
 
