@@ -43,9 +43,20 @@ class DefaultConfig:
     # Host (and path prefix) printed in certificate QR codes, e.g.
     # "https://zhengwen.example.edu.cn"; None: the host of the request.
     PUBLIC_BASE_URL: str | None = None
-    # Background certificate batches (progress JSON and finished files);
-    # None: instance/jobs. Shared by the workers of one machine.
-    JOBS_FOLDER: str | None = None
+    # Background jobs (judging/jobs.py). "sqlite": an embedded queue file
+    # (JOBS_SQLITE_PATH, default instance/queue.sqlite3) for one machine;
+    # "redis": JOBS_REDIS_URL, shared by several hosts.
+    JOBS_BACKEND = "sqlite"
+    JOBS_SQLITE_PATH: str | None = None
+    JOBS_REDIS_URL = "redis://127.0.0.1:6379/0"
+    # Run jobs inline when their transaction commits (None: on under TESTING).
+    JOBS_IMMEDIATE: bool | None = None
+    JOBS_HEARTBEAT_SECONDS = 10.0
+    JOBS_STALE_SECONDS = 60.0  # no heartbeat for this long: the worker died
+    JOBS_REAP_SECONDS = 15.0  # how often a consumer looks for such jobs
+    JOBS_MAX_ATTEMPTS = 3
+    JOBS_IMPORTS: tuple[str, ...] = ()  # extra modules whose tasks register
+    JOBS_KEEP_HOURS = 24  # finished jobs and their files are then removed
 
 
 def ensure_secret_key(instance_path: Path) -> str:
