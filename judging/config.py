@@ -49,6 +49,7 @@ class DefaultConfig:
     JOBS_BACKEND = "sqlite"
     JOBS_SQLITE_PATH: str | None = None
     JOBS_REDIS_URL = "redis://127.0.0.1:6379/0"
+    JOBS_QUEUE_NAME = "judging"  # one per site sharing a Redis
     # Run jobs inline when their transaction commits (None: on under TESTING).
     JOBS_IMMEDIATE: bool | None = None
     JOBS_HEARTBEAT_SECONDS = 10.0

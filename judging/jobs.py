@@ -419,15 +419,14 @@ def _make_huey(app: Flask):  # noqa: ANN202
     from huey import RedisHuey, SqliteHuey
 
     backend = app.config["JOBS_BACKEND"]
+    name = app.config["JOBS_QUEUE_NAME"]
     if backend == "redis":
-        huey = RedisHuey(
-            "judging", url=app.config["JOBS_REDIS_URL"], results=False, utc=True
-        )
+        huey = RedisHuey(name, url=app.config["JOBS_REDIS_URL"], results=False)
     elif backend == "sqlite":
         path = app.config.get("JOBS_SQLITE_PATH") or str(
             Path(app.instance_path) / "queue.sqlite3"
         )
-        huey = SqliteHuey("judging", filename=path, results=False, utc=True)
+        huey = SqliteHuey(name, filename=path, results=False)
     else:
         raise ValueError(f"JOBS_BACKEND must be sqlite or redis, not {backend!r}")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -171,6 +173,8 @@ def _worker(app, tmp_path: Path, name: str) -> subprocess.Popen:
         "JUDGING_UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
         "JUDGING_SECRET_KEY": "test-secret",
         "JUDGING_JOBS_IMMEDIATE": "false",
+        "JUDGING_JOBS_BACKEND": app.config["JOBS_BACKEND"],
+        "JUDGING_JOBS_QUEUE_NAME": app.config["JOBS_QUEUE_NAME"],
         "JUDGING_JOBS_SQLITE_PATH": app.config["JOBS_SQLITE_PATH"],
         "JUDGING_JOBS_IMPORTS": '["tests.jobs.tasks"]',
         "JUDGING_JOBS_HEARTBEAT_SECONDS": "0.2",
@@ -196,10 +200,22 @@ def _wait(job_id: str, until, timeout: float = 60):  # noqa: ANN001, ANN202
         time.sleep(0.05)
 
 
-@pytest.fixture()
-def queued_app(app, tmp_path):  # noqa: ANN001, ANN201
-    """The test's app hands jobs to an embedded SQLite queue, not inline."""
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queued_app(request, app, tmp_path):  # noqa: ANN001, ANN201
+    """The test's app hands jobs to a real queue (embedded SQLite, or Redis)."""
+    if request.param == "redis" and not _redis_reachable():
+        pytest.skip("no Redis on 127.0.0.1:6379")
     app.config["JOBS_IMMEDIATE"] = False
+    app.config["JOBS_BACKEND"] = request.param
+    app.config["JOBS_QUEUE_NAME"] = f"judging-test-{secrets.token_hex(6)}"
     app.config["JOBS_SQLITE_PATH"] = str(tmp_path / "queue.sqlite3")
     started: list[subprocess.Popen] = []
     yield app, lambda name: started.append(_worker(app, tmp_path, name)) or started[-1]
@@ -215,6 +231,9 @@ def queued_app(app, tmp_path):  # noqa: ANN001, ANN201
 
 def test_consumer_process_runs_queued_job(queued_app):
     app, start_worker = queued_app
+    assert jobs.queue(app).storage.__class__.__name__.lower().startswith(
+        app.config["JOBS_BACKEND"]
+    )
     job_id = jobs.enqueue("test.count", steps=5)
     db.session.commit()
     waiting = jobs.job_status(job_id)
