@@ -16,6 +16,16 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: instance/judging.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     UPLOAD_FOLDER: str | None = None  # default: instance/uploads
+    # Files (judging/storage.py): "local" (UPLOAD_FOLDER) or "s3" (an
+    # S3-compatible server shared by several hosts: MinIO, Ceph, a cloud OSS).
+    STORAGE_BACKEND = "local"
+    S3_BUCKET: str | None = None
+    S3_PREFIX = ""
+    S3_ENDPOINT_URL: str | None = None  # e.g. http://minio.intranet:9000
+    S3_REGION = "us-east-1"
+    S3_ACCESS_KEY: str | None = None
+    S3_SECRET_KEY: str | None = None
+    S3_ADDRESSING_STYLE = "path"
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
     BABEL_DEFAULT_LOCALE = "zh"

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from flask import Flask, Response, current_app, send_file
+from flask import Flask, Response, current_app, render_template, send_file
 
 CHUNK = 256 * 1024
 DISK_FULL = "服务器存储空间已满，文件未能保存，请稍后重试或联系管理员。"
@@ -34,6 +34,9 @@ class StorageFull(StorageError):
 
 class Corrupt(StorageError):
     """A stored file no longer matches its SHA-256."""
+
+    def __init__(self, sha256: str) -> None:
+        super().__init__(f"文件校验失败（{sha256[:12]}…），请联系管理员从备份恢复。")
 
 
 class Storage(Protocol):
@@ -123,13 +126,108 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def init_app(app: Flask) -> None:
-    backend = app.config.get("STORAGE_BACKEND", "local")
+class S3Storage:
+    """Objects in one bucket of an S3-compatible server, under `prefix`."""
+
+    def __init__(self, client, bucket: str, prefix: str = "") -> None:  # noqa: ANN001
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+
+    def _name(self, key: str) -> str:
+        return self.prefix + _safe_key(key)
+
+    def put(self, key: str, source: BinaryIO) -> None:
+        """Upload in parts of a few MB (multipart above that): never the whole
+        file in memory. An object appears only when complete."""
+        self.client.upload_fileobj(source, self.bucket, self._name(key))
+
+    def open(self, key: str) -> BinaryIO:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._name(key))[
+                "Body"
+            ]
+        except ClientError as exc:
+            if _missing(exc):
+                raise FileNotFoundError(key) from exc
+            raise
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._name(key))
+        except ClientError as exc:
+            if _missing(exc):
+                return False
+            raise
+        return True
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix + prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"][len(self.prefix) :]
+
+    def check(self) -> None:
+        self.client.head_bucket(Bucket=self.bucket)
+
+
+def _missing(exc: Exception) -> bool:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    return code in ("404", "NoSuchKey", "NotFound")
+
+
+def s3_from_config(config: dict) -> S3Storage:
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=config.get("S3_ENDPOINT_URL") or None,
+        region_name=config.get("S3_REGION") or "us-east-1",
+        aws_access_key_id=config.get("S3_ACCESS_KEY") or None,
+        aws_secret_access_key=config.get("S3_SECRET_KEY") or None,
+        config=Config(
+            signature_version="s3v4",
+            s3={"addressing_style": config.get("S3_ADDRESSING_STYLE") or "path"},
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
+    )
+    if not config.get("S3_BUCKET"):
+        raise ValueError("STORAGE_BACKEND = 's3' needs S3_BUCKET")
+    return S3Storage(client, config["S3_BUCKET"], config.get("S3_PREFIX") or "")
+
+
+def open_storage(config: dict) -> Storage:
+    """The backend that `config` names (STORAGE_BACKEND)."""
+    backend = config.get("STORAGE_BACKEND", "local")
     if backend == "local":
-        storage: Storage = LocalStorage(Path(app.config["UPLOAD_FOLDER"]))
-    else:
-        raise ValueError(f"STORAGE_BACKEND must be local or s3, not {backend!r}")
-    app.extensions["judging_storage"] = storage
+        return LocalStorage(Path(config["UPLOAD_FOLDER"]))
+    if backend == "s3":
+        return s3_from_config(config)
+    raise ValueError(f"STORAGE_BACKEND must be local or s3, not {backend!r}")
+
+
+def init_app(app: Flask) -> None:
+    """Open the configured backend; refusals of storage become a Chinese page."""
+    app.extensions["judging_storage"] = open_storage(app.config)
+
+    @app.errorhandler(StorageError)
+    def _storage_error(exc: StorageError):  # noqa: ANN202
+        from judging.extensions import db
+
+        db.session.rollback()
+        status = 507 if isinstance(exc, StorageFull) else 500
+        current_app.logger.error("storage refused: %s", exc)
+        return render_template("error.html", status=status, message=str(exc)), status
 
 
 def get_storage() -> Storage:
@@ -156,7 +254,7 @@ def iter_chunks(stream: BinaryIO, *, sha256: str | None = None) -> Iterator[byte
     finally:
         stream.close()
     if digest is not None and digest.hexdigest() != sha256:
-        raise Corrupt(f"文件校验失败（{sha256[:12]}…），请联系管理员从备份恢复。")
+        raise Corrupt(sha256)
 
 
 class VerifiedReader:
@@ -180,13 +278,17 @@ class VerifiedReader:
         elif not self._checked:
             self._checked = True
             if self._digest.hexdigest() != self._sha256:
-                raise Corrupt(
-                    f"文件校验失败（{self._sha256[:12]}…），请联系管理员从备份恢复。"
-                )
+                raise Corrupt(self._sha256)
         return chunk
 
     def close(self) -> None:
         self._stream.close()
+
+    def __enter__(self) -> VerifiedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def stream_download(

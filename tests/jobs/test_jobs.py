@@ -231,8 +231,10 @@ def queued_app(request, app, tmp_path):  # noqa: ANN001, ANN201
 
 def test_consumer_process_runs_queued_job(queued_app):
     app, start_worker = queued_app
-    assert jobs.queue(app).storage.__class__.__name__.lower().startswith(
-        app.config["JOBS_BACKEND"]
+    assert (
+        jobs.queue(app)
+        .storage.__class__.__name__.lower()
+        .startswith(app.config["JOBS_BACKEND"])
     )
     job_id = jobs.enqueue("test.count", steps=5)
     db.session.commit()

@@ -30,9 +30,7 @@ def _free_port() -> int:
 def test_run_script_serves_and_consumes(tmp_path: Path):
     port = _free_port()
     instance = tmp_path / "instance"
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("JUDGING_")
-    } | {
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUDGING_")} | {
         "JUDGING_INSTANCE_PATH": str(instance),
         "JUDGING_JOBS_IMPORTS": '["tests.jobs.tasks"]',
         "PORT": str(port),
