@@ -43,6 +43,11 @@ class DefaultConfig:
     LOGIN_LOCK_MINUTES = 15
     WTF_CSRF_TIME_LIMIT = None
     SITE_TITLE = "征文评审系统"
+    # "production" (JUDGING_ENV=production): needs an explicit SECRET_KEY,
+    # refuses the demo's accounts, secure cookies (judging/production.py).
+    ENV = "development"
+    # Proxies in front that set X-Forwarded-For/-Proto/-Host (nginx: 1).
+    TRUSTED_PROXIES = 0
     DEMO_PASSWORD = "demo-2026"
     MAIL_SERVER: str | None = None  # unset: messages are listed for copying
     MAIL_PORT = 25
