@@ -9,9 +9,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask, g, request
 
 from judging.config import REPO_ROOT, DefaultConfig, ensure_secret_key
+from judging.production import (
+    PRODUCTION_DEFAULTS,
+    apply_proxy_fix,
+    check_no_demo_accounts,
+    check_secret_key,
+    is_production,
+)
 
 log = logging.getLogger("judging")
 
@@ -29,10 +37,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(Path(__file__).parent / "static"),
     )
     app.config.from_object(DefaultConfig)
+    env = (config or {}).get("ENV") or os.environ.get("JUDGING_ENV", "")
+    if str(env).lower() == "production":
+        app.config.update(PRODUCTION_DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("JUDGING")
     if config:
         app.config.update(config)
+    check_secret_key(app, explicit=bool(app.config.get("SECRET_KEY")))
     instance_path.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         db_file = instance_path / "judging.sqlite3"
@@ -56,6 +68,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     login_manager.init_app(app)
+    from judging import jobs, storage
+    from judging.certificates import jobs as _certificate_tasks  # noqa: F401
+
+    jobs.init_app(app)
+    storage.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
 
@@ -67,6 +84,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     def _request_id() -> None:
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
 
+    apply_proxy_fix(app)
+    if is_production(app) and click.get_current_context(silent=True) is None:
+        # A web server, not a `flask` command (which must stay usable to fix it)
+        check_no_demo_accounts(app)
     return app
 
 

@@ -74,15 +74,35 @@ def register_commands(app: Flask) -> None:
         for c in rows:
             click.echo(f"{c.id}\t{c.code_prefix}\t{PHASE_LABELS[c.phase]}\t{c.title}")
 
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="并行线程数")
+    def worker(workers: int) -> None:
+        """Run the background job consumer (certificate batches, mail, OCR)."""
+        from judging.jobs import run_consumer
+
+        click.echo(f"后台任务进程已启动（{current_app.config['JOBS_BACKEND']}）。")
+        run_consumer(current_app._get_current_object(), workers=workers)
+
     @app.cli.command("demo")
     @click.option("--password", default=None, help="所有演示账号的密码")
-    def demo(password: str | None) -> None:
+    @click.option("--force", is_flag=True, help="数据库已有非演示数据时仍然添加")
+    def demo(password: str | None, force: bool) -> None:
         """Create demo data (idempotent): organiser, schools, judges, a competition."""
-        from judging.demo import build_demo
+        from judging.demo import DEMO_STAGES, build_demo, demo_state, set_demo_password
+        from judging.production import is_production
 
+        if is_production(current_app):
+            _fail(["生产模式（JUDGING_ENV=production）不允许添加演示数据。"])
         init_database()
-        from judging.demo import DEMO_STAGES
-
+        state = demo_state()
+        if state == "other" and not force:
+            _fail(
+                [
+                    "数据库中已有非演示数据，未添加演示账号（公开的演示密码会带来风险）。",
+                    "确需添加时请加 --force。",
+                ]
+            )
+        chosen = password
         password = password or current_app.config["DEMO_PASSWORD"]
         with click.progressbar(length=DEMO_STAGES, label="演示数据") as bar:
 
@@ -91,10 +111,19 @@ def register_commands(app: Flask) -> None:
                 bar.update(1)
 
             lines = build_demo(password=password, today=date.today(), progress=advance)
+        changed = None
+        if state == "demo" and chosen is not None:
+            changed = set_demo_password(chosen)
         db.session.commit()
         click.echo("演示数据已就绪。登录方式：")
         for line in lines:
             click.echo("  " + line)
+        if changed is not None:
+            click.echo(f"已将 {changed} 个已有演示账号的密码改为 {chosen}。")
+        elif state != "empty" and chosen is None:
+            click.echo("（已有演示账号的密码未更改；用 --password 可重新设置。）")
+        elif state == "other":
+            click.echo("注意：已有账号的密码未更改，上述密码只适用于新建的演示账号。")
 
     @app.cli.command("create-organiser")
     @click.argument("username")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from judging.accounts import service as accounts
 from judging.accounts.models import Role, User
@@ -60,6 +60,34 @@ def judges_csv() -> bytes:
 
 
 DEMO_STAGES = 5
+
+
+def demo_state() -> str:
+    """"empty" (no accounts), "demo" (only what the demo builds) or "other".
+
+    The demo's known password must never land in a database with real users:
+    an organiser other than the demo's ``admin``, or accounts without the
+    demo's competition, mean real data.
+    """
+    if db.session.scalar(select(func.count()).select_from(User)) == 0:
+        return "empty"
+    organisers = db.session.scalars(
+        select(User.username).where(User.role == Role.ORGANISER)
+    ).all()
+    built = db.session.scalar(
+        select(Competition.id).where(Competition.title == ESSAY_TITLE)
+    )
+    return "demo" if built is not None and set(organisers) <= {"admin"} else "other"
+
+
+def set_demo_password(password: str) -> int:
+    """Give every account of a demo database `password`; return how many."""
+    hashed = accounts.hash_password(password)
+    users = db.session.scalars(select(User)).all()
+    for user in users:
+        user.password_hash = hashed
+    db.session.flush()
+    return len(users)
 
 
 def build_demo(

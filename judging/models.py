@@ -6,6 +6,7 @@ from judging.assignment.models import Assignment, Conflict
 from judging.audit.models import AuditEvent
 from judging.certificates.models import Certificate
 from judging.competitions.models import AwardTier, Competition, Criterion, Extension
+from judging.jobs import Job
 from judging.originality.models import EntryText, SimilarPair
 from judging.results.models import AwardOverride, Result
 from judging.review.models import Review, Score
@@ -25,6 +26,7 @@ __all__ = [
     "EntryText",
     "Extension",
     "Finding",
+    "Job",
     "Judge",
     "LoginAttempt",
     "Result",

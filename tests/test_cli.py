@@ -21,11 +21,12 @@ def test_demo_creates_every_stage_and_is_idempotent(runner, app):
 
     first = runner.invoke(args=["demo", "--password", "demo-pass-1"])
     counts = _counts()
-    second = runner.invoke(args=["demo", "--password", "demo-pass-1"])
+    second = runner.invoke(args=["demo", "--password", "demo-pass-2"])
 
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
     assert "admin / demo-pass-1" in first.output
+    assert "已将 88 个已有演示账号的密码改为 demo-pass-2。" in second.output
     assert counts[:2] == (1 + 67 + 20, 3)
     assert _counts() == counts
     school01 = db.session.scalar(select(User).where(User.username == "school01"))
@@ -55,8 +56,28 @@ def test_demo_creates_every_stage_and_is_idempotent(runner, app):
     ):
         client = app.test_client()
         user = db.session.scalar(select(User).where(User.username == username))
-        login(client, user, password="demo-pass-1")
+        login(client, user, password="demo-pass-2")
         assert client.get("/").location == home
+
+
+def test_demo_refuses_a_database_with_real_users(runner, make_user):
+    make_user(Role.ORGANISER, username="zhang.organiser")
+
+    refused = runner.invoke(args=["demo"])
+
+    assert refused.exit_code == 1
+    assert "数据库中已有非演示数据，未添加演示账号" in refused.output
+    assert db.session.scalar(select(User).where(User.username == "admin")) is None
+
+
+def test_demo_refused_in_production(runner, app):
+    app.config["ENV"] = "production"
+
+    refused = runner.invoke(args=["demo"])
+
+    assert refused.exit_code == 1
+    assert "生产模式（JUDGING_ENV=production）不允许添加演示数据。" in refused.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
 
 
 def _counts() -> tuple[int, ...]:
