@@ -55,6 +55,7 @@ ROUTES: dict[str, set[str]] = {
     "anonymity.school_redacted": {SCHOOL},
     "originality.index": {ORG},
     "originality.check": {ORG},
+    "originality.progress": {ORG},
     "originality.pair": {ORG},
     "originality.settle": {ORG},
     "assignment.plan": {ORG},

@@ -4,6 +4,7 @@ earlier years, list and settle the pairs found."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -42,6 +43,9 @@ DECISIONS = (PairStatus.CLEARED, PairStatus.ASKED, PairStatus.EXCLUDED)
 MIN_REASON = 4  # characters: "重复" alone says nothing
 # Phases in which an entry may still be excluded (results not yet frozen).
 OPEN_PHASES = (Phase.OPEN, Phase.CLOSED, Phase.REVIEWING)
+
+
+Progress = Callable[..., None]  # (done, total, message)
 
 
 class OriginalityError(ValueError):
@@ -104,7 +108,9 @@ def _in_scope(competition: Competition):  # noqa: ANN202 (a SQL condition)
     )
 
 
-def _comparable(competition: Competition, now: datetime) -> list[tuple[int, EntryText]]:
+def _comparable(
+    competition: Competition, now: datetime, progress: Progress
+) -> list[tuple[int, EntryText]]:
     """(entry id, text) of every entry in scope; texts not read yet (entries of
     earlier years, checked for the first time) are read now."""
     unread = db.session.scalars(
@@ -112,8 +118,9 @@ def _comparable(competition: Competition, now: datetime) -> list[tuple[int, Entr
         .outerjoin(EntryText, EntryText.entry_id == Entry.id)
         .where(_in_scope(competition), EntryText.entry_id.is_(None))
     ).all()
-    for entry in unread:
+    for done, entry in enumerate(unread, 1):
         _text_of(entry, now)
+        progress(done, len(unread) + 1, "读取作品文字")
     rows = db.session.execute(
         select(Entry.id, EntryText)
         .join(EntryText, EntryText.entry_id == Entry.id)
@@ -128,8 +135,16 @@ class CheckResult:
     pairs: int
 
 
+def _no_progress(done: int, total: int, message: str = "") -> None:
+    return None
+
+
 def check_entries(
-    *, competition: Competition, entries: list[Entry], now: datetime
+    *,
+    competition: Competition,
+    entries: list[Entry],
+    now: datetime,
+    progress: Progress = _no_progress,
 ) -> CheckResult:
     """Compare ``entries`` (of ``competition``) with every other entry of it and
     of earlier competitions; keep the pairs at or above the competition's
@@ -137,7 +152,8 @@ def check_entries(
     longer reach the threshold (a file was replaced) are removed."""
     for entry in entries:
         _text_of(entry, now)
-    texts = dict(_comparable(competition, now))
+    texts = dict(_comparable(competition, now, progress))
+    progress(len(texts), len(texts) + 1, "比对")
     new = {e.id for e in entries if e.id in texts}
     found = similarity.find_similar(
         {key: _print_of(row) for key, row in texts.items()},
@@ -201,7 +217,9 @@ def check_entries(
     return CheckResult(checked=len(new), pairs=len(kept))
 
 
-def check_competition(*, competition: Competition, now: datetime) -> CheckResult:
+def check_competition(
+    *, competition: Competition, now: datetime, progress: Progress = _no_progress
+) -> CheckResult:
     """Check every submitted entry of the competition (after close, or again)."""
     entries = list(
         db.session.scalars(
@@ -211,7 +229,9 @@ def check_competition(*, competition: Competition, now: datetime) -> CheckResult
             )
         )
     )
-    return check_entries(competition=competition, entries=entries, now=now)
+    return check_entries(
+        competition=competition, entries=entries, now=now, progress=progress
+    )
 
 
 def forget_text(entry: Entry) -> None:

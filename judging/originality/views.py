@@ -3,7 +3,16 @@ settling a pair, and running the check again."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +21,7 @@ from judging.auth import organiser_required
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.originality import service
+from judging.originality import jobs, service
 from judging.originality.forms import SettleForm
 from judging.originality.models import SimilarPair
 from judging.web import perform
@@ -35,6 +44,7 @@ def index(competition_id: int):
         statuses=service.STATUS_LABELS,
         kinds=service.KIND_LABELS,
         form=ActionForm(),
+        job=jobs.latest_check(competition),
     )
 
 
@@ -44,12 +54,34 @@ def check(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    perform(
-        lambda: service.check_competition(competition=competition, now=utcnow()),
-        done=_("查重已完成。"),
-        refused=service.OriginalityError,
-    )
+    running = jobs.latest_check(competition)
+    if running is not None and running.active:
+        flash(_("查重正在进行，请等它完成。"), "error")
+    else:
+        jobs.start_check(actor=current_user, competition=competition)
+        db.session.commit()
+        flash(_("查重已在后台开始，完成后本页显示结果。"), "success")
     return redirect(url_for("originality.index", competition_id=competition.id))
+
+
+@bp.route("/competitions/<int:competition_id>/originality/progress")
+@organiser_required
+def progress(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    job = jobs.latest_check(competition)
+    done_url = url_for("originality.index", competition_id=competition.id)
+    if job is None:  # never checked from this page
+        response = jsonify(state="none", done=0, total=0, message="")
+    else:
+        response = jsonify(
+            state=job.state,
+            done=job.done,
+            total=job.total,
+            message=job.error if job.state == "failed" else job.message,
+            download_url=done_url if job.finished else None,
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _pair(pair_id: int) -> SimilarPair:

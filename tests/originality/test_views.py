@@ -84,5 +84,9 @@ def test_recheck_button_runs_the_check(
         follow_redirects=True,
     )
 
-    assert "查重已完成。" in answer.get_data(as_text=True)
+    # the job ran inline (JOBS_IMMEDIATE under TESTING) when the request committed
+    assert "查重已在后台开始，完成后本页显示结果。" in answer.get_data(as_text=True)
+    assert "上次查重：" in answer.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(type(pair))) == 1
+    status = client.get(f"{path}/progress").get_json()
+    assert (status["state"], status["download_url"]) == ("done", path)
