@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -197,6 +198,13 @@ def init_app(app: Flask) -> None:
         now = datetime.now(UTC).timestamp()
         session["seen"] = session["started"] = now
 
+    def _request_id() -> None:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+
+    # First of all hooks (before CSRF and the session check, which loads the
+    # user): an error raised in any of them is logged and shown with its id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _request_id)
+
     @app.url_defaults
     def _static_version(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values:
@@ -243,7 +251,10 @@ def init_app(app: Flask) -> None:
             if request.args.get("v") and response.status_code == 200:
                 # The URL changes with the content (see _asset_version).
                 response.headers["Cache-Control"] = ASSET_CACHE
-        elif current_user.is_authenticated:
+        elif session.get("_user_id"):
+            # Not current_user: after the request's commit that would load the
+            # user again, and a dropped connection would turn a done save into
+            # a 500.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 

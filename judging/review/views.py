@@ -96,7 +96,9 @@ def sheet(assignment_id: int):
         assignment = _own(assignment_id)
         form = rubric_form(assignment.entry.competition.criteria)()
         if form.validate_on_submit() and _save(assignment, form):
-            return redirect(url_for("review.sheet", assignment_id=assignment.id))
+            # Not assignment.id: commit() expired it, and reading it again would
+            # answer a stored save with a 500 if the connection died meanwhile.
+            return redirect(url_for("review.sheet", assignment_id=assignment_id))
         if form.comment.errors:
             flash(_("总体评语过长（最多 5000 字）。"), "error")
         values = request.form.to_dict()
@@ -141,7 +143,7 @@ def declare_conflict(assignment_id: int):
         refused=assignments.AssignmentError,
     ):
         return redirect(url_for("review.dashboard"))
-    return redirect(url_for("review.sheet", assignment_id=assignment.id))
+    return redirect(url_for("review.sheet", assignment_id=assignment_id))
 
 
 # --- organiser -----------------------------------------------------------------------
