@@ -19,19 +19,18 @@ import secrets
 import tempfile
 import threading
 import time
-import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from judging.certificates.render import CertificateData, render_certificates
+from judging.escaping import path_segment
 
 log = logging.getLogger("judging")
 
 KINDS = {"pdf": "application/pdf", "zip": "application/zip"}
 _JOB_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 #: A running job whose progress has not moved for this long died with its worker.
 STALE_SECONDS = 300
 #: Finished jobs and their files are removed after a day.
@@ -41,9 +40,9 @@ _WRITE_EVERY = 0.3  # seconds between progress writes
 
 def zip_member_name(item: CertificateData) -> str:
     """``<serial>-<title>.pdf`` with characters unsafe in file names removed."""
-    title = "".join(ch for ch in item.title if unicodedata.category(ch)[0] != "C")
-    title = _UNSAFE.sub("_", title).strip("._")[:60] or "证书"
-    return f"{item.serial}-{title}.pdf"
+    title = re.sub(r"[\s_]+", "_", path_segment(item.title, fallback=""))
+    title = title.strip("._")[:60] or "证书"
+    return path_segment(f"{item.serial}-{title}.pdf")
 
 
 def build_batch(

@@ -15,6 +15,7 @@ from judging.accounts.models import Role, School, User
 from judging.audit.service import record
 from judging.competitions.models import Competition, Extension, Phase
 from judging.documents.inspection import Document, DocumentRejected, inspect_document
+from judging.escaping import path_segment
 from judging.extensions import db
 from judging.i18n import N_
 from judging.submissions.files import load_file, save_file
@@ -481,7 +482,8 @@ def files_zip(competition: Competition) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for e in entries_of(competition):
-            name = f"{e.school.name}/{e.slot:02d}-{e.file_name}"
+            folder = path_segment(e.school.name, fallback="单位")
+            name = f"{folder}/{path_segment(f'{e.slot:02d}-{e.file_name}')}"
             zf.writestr(name, load_file(e.file))
     return out.getvalue()
 
