@@ -222,7 +222,6 @@ def _style(
     )
 
 
-
 class _NumberedCanvas(Canvas):
     """A canvas that writes "第 n 页 共 m 页" once the page count is known."""
 

@@ -135,9 +135,7 @@ def test_demo_essay_prints_hostile_strings_literally():
 
 
 def test_paragraph_text_leaves_no_markup_character():
-    assert paragraph_text('<a href="x">&\x07') == (
-        "&lt;a href=&quot;x&quot;&gt;&amp; "
-    )
+    assert paragraph_text('<a href="x">&\x07') == ("&lt;a href=&quot;x&quot;&gt;&amp; ")
 
 
 def test_files_zip_keeps_every_member_inside_its_unit_folder(
