@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,18 @@ def _fail(lines: list[str]) -> None:
         click.echo(line, err=True)
     db.session.rollback()
     sys.exit(1)
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file that only its owner may read (0600), like backups.
+
+    The mode is set before any byte is written, also when the file already
+    existed with a wider one: it holds one-time passwords.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(data)
 
 
 def init_database() -> None:
@@ -104,7 +117,9 @@ def register_commands(app: Flask) -> None:
             f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}。"
         )
         if credentials and result.credentials:
-            Path(credentials).write_bytes(service.credentials_xlsx(result.credentials))
+            write_private(
+                Path(credentials), service.credentials_xlsx(result.credentials)
+            )
             click.echo(f"新账号及初始密码已写入 {credentials}")
         elif result.credentials:
             click.echo("新账号（初始密码仅显示一次）：")
