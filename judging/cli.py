@@ -89,8 +89,14 @@ def register_commands(app: Flask) -> None:
         """Create an organiser account."""
         from judging.accounts.service import AccountError
         from judging.accounts.service import create_organiser as create
+        from judging.passwords import MIN_DISTINCT, minimum_length
 
         if password is None:
+            click.echo(
+                f"密码要求：至少 {minimum_length('organiser')} 位；不能是常见密码，"
+                "不能由用户名、系统名称或单位名称加数字构成，"
+                f"至少含 {MIN_DISTINCT} 个不同字符。"
+            )
             password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
         try:
             create(username=username, password=password)
