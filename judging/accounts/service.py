@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from judging.accounts.imports import (
@@ -69,6 +69,23 @@ def check_new_password(
 # --- login ---------------------------------------------------------------
 
 
+def _serialise_attempts(username: str) -> None:
+    """Let one login attempt per user name at a time count, check and record.
+
+    Counting the recent failures and adding this one are two statements: on
+    PostgreSQL, 16 parallel wrong passwords all counted the same 0..4 and 8 were
+    checked instead of 5. A transaction-scoped advisory lock on the name makes
+    the pair atomic (it is released by the commit that stores the failure). On
+    SQLite a POST's transaction already holds the database's write lock from its
+    first statement (see web._sqlite_begin), so attempts are serial there.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(7401, hashtext(:name))"),
+            {"name": username},
+        )
+
+
 def _recent_failures(*, username: str, address: str) -> tuple[int, int]:
     window = utcnow() - timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
     by_user = db.session.scalar(
@@ -96,6 +113,7 @@ def authenticate(*, username: str, password: str, address: str) -> User:
     account or an address with too many recent failures is locked for a while.
     """
     limit = current_app.config["LOGIN_MAX_FAILURES"]
+    _serialise_attempts(username)
     by_user, by_address = _recent_failures(username=username, address=address)
     if by_user >= limit or by_address >= limit * 4:
         minutes = current_app.config["LOGIN_LOCK_MINUTES"]
