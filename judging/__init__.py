@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, g, request
+from flask import Flask
 
 from judging.config import REPO_ROOT, DefaultConfig, ensure_secret_key
 from judging.production import (
@@ -79,10 +78,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from judging.cli import register_commands
 
     register_commands(app)
-
-    @app.before_request
-    def _request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
 
     apply_proxy_fix(app)
     if is_production(app) and click.get_current_context(silent=True) is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +14,18 @@ from sqlalchemy import inspect
 from judging.commands import fail as _fail
 from judging.commands import guard_commands
 from judging.extensions import db
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file that only its owner may read (0600), like backups.
+
+    The mode is set before any byte is written, also when the file already
+    existed with a wider one: it holds one-time passwords.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(data)
 
 
 def init_database() -> None:
@@ -132,8 +145,14 @@ def register_commands(app: Flask) -> None:
         """Create an organiser account."""
         from judging.accounts.service import AccountError
         from judging.accounts.service import create_organiser as create
+        from judging.passwords import MIN_DISTINCT, minimum_length
 
         if password is None:
+            click.echo(
+                f"密码要求：至少 {minimum_length('organiser')} 位；不能是常见密码，"
+                "不能由用户名、系统名称或单位名称加数字构成，"
+                f"至少含 {MIN_DISTINCT} 个不同字符。"
+            )
             password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
         try:
             create(username=username, password=password)
@@ -160,7 +179,9 @@ def register_commands(app: Flask) -> None:
             f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}。"
         )
         if credentials and result.credentials:
-            Path(credentials).write_bytes(service.credentials_xlsx(result.credentials))
+            write_private(
+                Path(credentials), service.credentials_xlsx(result.credentials)
+            )
             click.echo(f"新账号及初始密码已写入 {credentials}")
         elif result.credentials:
             click.echo("新账号（初始密码仅显示一次）：")

@@ -106,7 +106,10 @@ def build_demo(
     shared = (password, accounts.hash_password(password))
     if db.session.scalar(select(User).where(User.username == "admin")) is None:
         admin = accounts.create_organiser(
-            username="admin", password=password, display_name="产业工会管理员"
+            username="admin",
+            password=password,
+            display_name="产业工会管理员",
+            demo=True,
         )
     else:
         admin = db.session.scalar(select(User).where(User.username == "admin"))

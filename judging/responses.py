@@ -6,13 +6,18 @@ from io import BytesIO
 
 from flask import Response, send_file
 
+from judging.escaping import path_segment
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def download(data: bytes, filename: str, mimetype: str) -> Response:
     """Send bytes as a download (attachment, no-store) under a UTF-8 file name."""
     response = send_file(
-        BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename
+        BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=path_segment(filename, fallback="download"),
     )
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -24,23 +24,66 @@ class Table:
     rows: tuple[tuple[int, dict[str, str]], ...]  # (spreadsheet row number, cells)
 
 
-def decode_text(data: bytes) -> str:
-    """Decode a CSV saved by Excel: UTF-8 (with or without BOM) or GB18030/GBK.
+# Encodings a CSV is read in once the bytes prove it; anything else is refused.
+_GB = ("gb18030", "gbk", "gb2312")
+_BIG5 = ("big5", "cp950", "big5hkscs")
+_JAPANESE_KOREAN = ("shift_jis", "cp932", "euc_jp", "euc_jis_2004", "cp949", "euc_kr")
+_NAMES = {
+    **dict.fromkeys(_BIG5, "Big5（繁体中文）"),
+    "shift_jis": "Shift-JIS（日文）", "cp932": "Shift-JIS（日文）",
+    "euc_jp": "EUC-JP（日文）", "euc_jis_2004": "EUC-JP（日文）",
+    "cp949": "EUC-KR（韩文）", "euc_kr": "EUC-KR（韩文）",
+}  # fmt: skip
 
-    Excel in China saves "CSV" as GBK; GB18030 is its superset and decodes both.
+
+def decode_text(data: bytes) -> str:
+    """Decode a CSV only in an encoding the bytes prove: else refuse, naming it.
+
+    Accepted: UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's
+    "Unicode text"), and GB18030/GBK (what Excel in China saves as "CSV") when
+    charset-normalizer finds it the better reading than Big5. A Big5 file decodes
+    without error as GB18030 too, into other characters: a judge from 重慶大學
+    would become an unknown outside body and escape the conflict rule, so it is
+    refused, as is every other encoding.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise TableError(
+                "文件以 UTF-16 编码标记开头，但内容无法按 UTF-16 读取。"
+            ) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise TableError(
-            "文件编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV。"
-        ) from exc
+    from charset_normalizer import from_bytes
+
+    readings = {
+        m.encoding: m for m in from_bytes(data, cp_isolation=["gb18030", "big5"])
+    }
+    gb, big5 = readings.get("gb18030"), readings.get("big5")
+    best = from_bytes(data).best()
+    if gb is not None and (big5 is None or gb.chaos < big5.chaos):
+        # Japanese or Korean text also decodes as GB18030, into nonsense that
+        # charset-normalizer measures as more chaotic than the real reading.
+        other = best is not None and best.encoding in _JAPANESE_KOREAN
+        if not (other and best.chaos < gb.chaos):
+            try:
+                return data.decode("gb18030")
+            except UnicodeDecodeError:
+                pass
+    if big5 is not None:
+        found = big5.encoding
+    else:
+        found = best.encoding if best is not None else ""
+    name = _NAMES.get(found, found) or "无法识别"
+    raise TableError(
+        f"文件编码为 {name}，系统只接受 UTF-8、GB18030（GBK）或 UTF-16 编码的 CSV。"
+        "请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”后重新上传。"
+    )
 
 
 def _clean(value: object) -> str:

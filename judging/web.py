@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +33,7 @@ from judging.accounts.models import Role, User
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db, login_manager
 from judging.i18n import N_
+from judging.pending import KEPT_ENDPOINTS, keep_form
 
 log = logging.getLogger("judging")
 
@@ -39,6 +41,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 N_("征文评审系统")  # the default SITE_TITLE, shown through _(site_title)
 ASSET_CACHE = "public, max-age=31536000, immutable"  # versioned static files
 SEEN_RESOLUTION = 30  # seconds: the idle clock is kept to this precision
+_KEPT_MESSAGE = N_(
+    "登录已超时或页面已过期。您填写的内容已保留，重新登录后会自动恢复"
+    "（所选文件需要重新选择），请核对后再提交。"
+)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -197,6 +203,13 @@ def init_app(app: Flask) -> None:
         now = datetime.now(UTC).timestamp()
         session["seen"] = session["started"] = now
 
+    def _request_id() -> None:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+
+    # First of all hooks (before CSRF and the session check, which loads the
+    # user): an error raised in any of them is logged and shown with its id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _request_id)
+
     @app.url_defaults
     def _static_version(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values:
@@ -215,8 +228,13 @@ def init_app(app: Flask) -> None:
         started = session.get("started", 0)
         absolute = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
         if now - last > idle or now - started > absolute:
+            owner = str(current_user.id)
             logout_user()
             session.clear()
+            if request.method == "POST" and request.endpoint in KEPT_ENDPOINTS:
+                keep_form(owner)  # after clear(): the new session holds its key
+                flash(_(_KEPT_MESSAGE), "warning")
+                return redirect(url_for("accounts.login", next=request.path))
             flash(_("登录已超时，请重新登录。"), "warning")
             return redirect(url_for("accounts.login", next=request.full_path))
         if now - last > SEEN_RESOLUTION:  # no new cookie on every single request
@@ -243,7 +261,10 @@ def init_app(app: Flask) -> None:
             if request.args.get("v") and response.status_code == 200:
                 # The URL changes with the content (see _asset_version).
                 response.headers["Cache-Control"] = ASSET_CACHE
-        elif current_user.is_authenticated:
+        elif session.get("_user_id"):
+            # Not current_user: after the request's commit that would load the
+            # user again, and a dropped connection would turn a done save into
+            # a 500.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -295,6 +316,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc):  # noqa: ANN001, ANN202
         db.session.rollback()
+        if request.method == "POST" and request.endpoint in KEPT_ENDPOINTS:
+            # Mostly a session that expired with the browser: keep the input.
+            keep_form()
+            flash(_(_KEPT_MESSAGE), "warning")
+            if current_user.is_authenticated:
+                return redirect(request.path)
+            return redirect(url_for("accounts.login", next=request.path))
         return _error(400, _("页面已过期或表单无效，请返回刷新后重试。"))
 
     @app.errorhandler(400)

@@ -99,6 +99,21 @@ def test_import_schools_cli_writes_credentials(runner, tmp_path: Path):
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert len(rows) == 68
     assert rows[1][0] == "school01"
+    assert out.stat().st_mode & 0o777 == 0o600  # one-time passwords inside
+
+
+def test_credentials_file_made_private_even_if_it_existed(runner, tmp_path: Path):
+    out = tmp_path / "accounts.xlsx"
+    out.write_bytes(b"old")
+    out.chmod(0o644)
+
+    result = runner.invoke(
+        args=["import-schools", str(SCHOOLS_CSV), "--credentials", str(out)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert len(list(load_workbook(out).active.iter_rows())) == 68
 
 
 def test_import_judges_cli_bad_file_exits_nonzero(runner, tmp_path: Path):

@@ -33,6 +33,9 @@ PURE_MODULES = {
     "judging/review/imports.py",
     "judging/results/charts.py",
     "judging/results/simulation.py",
+    "judging/escaping.py",
+    "judging/numbers.py",
+    "judging/passwords.py",
 }
 # Every module of these packages is pure.
 PURE_PACKAGES = ("judging/documents/",)

@@ -17,9 +17,7 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("当前密码"), validators=[DataRequired()])
-    new = PasswordField(
-        _l("新密码"), validators=[DataRequired(), Length(min=8, max=128)]
-    )
+    new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(max=128)])
     confirm = PasswordField(
         _l("再次输入新密码"),
         validators=[

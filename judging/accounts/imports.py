@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from judging.numbers import NotANumber, parse_int
 from judging.tables import Table, split_list
 
 SCHOOL_COLUMNS = {
@@ -154,6 +155,46 @@ def resolve_school(affiliation: str, schools: Iterable[KnownSchool]) -> int | No
     return None
 
 
+def _edits(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of a and b, or limit + 1 once it is surely above."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, start=1):
+            previous, row[j] = (
+                row[j],
+                min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb)),
+            )
+        if min(row) > limit:
+            return limit + 1
+    return row[-1]
+
+
+def near_school(affiliation: str, schools: Iterable[KnownSchool]) -> KnownSchool | None:
+    """The listed school whose name the affiliation misspells, if any.
+
+    "重庆大雪" is one character off 重庆大学: taken as an outside body it would
+    escape the conflict rule, so the import asks instead. One wrong, missing or
+    extra character counts (two for names of eight characters or more); names of
+    fewer than four characters are too short to tell a typo from another unit.
+    """
+    text = affiliation.strip()
+    if len(text) < 4:
+        return None
+    limit = 2 if len(text) >= 8 else 1
+    best: tuple[int, KnownSchool] | None = None
+    for school in schools:
+        for name in (school.name, *school.aliases):
+            if len(name) < 4:
+                continue
+            distance = _edits(text, name, limit)
+            if distance <= limit and (best is None or distance < best[0]):
+                best = (distance, school)
+    return best[1] if best else None
+
+
 def validate_judges(
     table: Table, schools: list[KnownSchool]
 ) -> tuple[list[JudgeRow], list[RowError]]:
@@ -179,7 +220,16 @@ def validate_judges(
             )
         seen.setdefault(key, number)
         school_id = resolve_school(affiliation, schools)
-        if school_id is None and SCHOOLISH.search(affiliation):
+        near = near_school(affiliation, schools) if school_id is None else None
+        if near is not None:
+            errors.append(
+                RowError(
+                    number,
+                    f"工作单位“{affiliation}”不在单位名单中，是否为「{near.name}」？"
+                    "（请改用名单中的名称）",
+                )
+            )
+        elif school_id is None and SCHOOLISH.search(affiliation):
             errors.append(
                 RowError(
                     number,
@@ -188,14 +238,13 @@ def validate_judges(
                 )
             )
         capacity_text = cells.get("capacity", "")
-        capacity = None
-        if capacity_text:
-            if not capacity_text.isdigit() or int(capacity_text) < 1:
-                errors.append(
-                    RowError(number, f"评审上限应为正整数（{capacity_text}）")
-                )
-            else:
-                capacity = int(capacity_text)
+        try:
+            capacity = parse_int(capacity_text)
+        except NotANumber:
+            capacity = 0
+        if capacity is not None and capacity < 1:
+            errors.append(RowError(number, f"评审上限应为正整数（{capacity_text}）"))
+            capacity = None
         phone, email = cells.get("phone", ""), cells.get("email", "")
         errors.extend(_contact_errors(number, phone, email))
         rows.append(

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from judging import passwords
 from judging.accounts import service
 from judging.accounts.forms import (
     ActionForm,
@@ -98,7 +99,14 @@ def change_password():
             login_user(current_user._get_current_object())  # the new session version
             flash(_("密码已修改。"), "success")
             return redirect(url_for("accounts.home"))
-    return render_template("accounts/password.html", form=form)
+    rule = _(
+        "至少 %(n)d 位；不能是常见密码（如 password123、qwertyuiop），"
+        "不能由用户名、系统名称或单位名称加数字构成，至少含 %(k)d 个不同字符。"
+        "可用一句容易记住的话。",
+        n=passwords.minimum_length(current_user.role),
+        k=passwords.MIN_DISTINCT,
+    )
+    return render_template("accounts/password.html", form=form, rule=rule)
 
 
 # --- organiser: accounts, schools, judges ---------------------------------

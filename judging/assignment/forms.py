@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange
+
+from judging.fields import PlainIntegerField
 
 
 class PlanForm(FlaskForm):
@@ -14,10 +16,10 @@ class PlanForm(FlaskForm):
     class Meta:
         csrf = False
 
-    k = IntegerField(
+    k = PlainIntegerField(
         _l("每篇评审人数"), validators=[InputRequired(), NumberRange(min=1, max=15)]
     )
-    seed = IntegerField(
+    seed = PlainIntegerField(
         _l("随机种子"),
         validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)],
     )
@@ -26,8 +28,10 @@ class PlanForm(FlaskForm):
 class ApplyForm(FlaskForm):
     """The previewed k and seed, sent back to apply the very same plan."""
 
-    k = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=15)])
-    seed = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)])
+    k = PlainIntegerField(validators=[InputRequired(), NumberRange(min=1, max=15)])
+    seed = PlainIntegerField(
+        validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)]
+    )
 
 
 class ConflictForm(FlaskForm):

@@ -324,10 +324,9 @@ def school_pdf(competition_id: int):
 
 @bp.route("/verify/<serial>")
 def verify(serial: str):
+    # A GET that only reads: the hit is counted apart (see allow_lookup).
     if not service.allow_lookup(address=request.remote_addr or "", now=utcnow()):
-        db.session.commit()
         return render_template("certificates/verify_limited.html"), 429
-    db.session.commit()
     row = service.lookup(serial)
     status = 200 if row is not None else 404
     return render_template("certificates/verify.html", row=row), status

@@ -8,11 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,19 +21,20 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from judging.competitions.rules import CriterionSpec, Settings, TierSpec
+from judging.fields import PlainDecimalField, PlainIntegerField
 
 BLANK_ROWS = 2
 
 
 class CriterionRow(Form):
     name = StringField(_l("评分项"), validators=[Optional(), Length(max=80)])
-    max_points = IntegerField(_l("满分"), validators=[Optional()])
+    max_points = PlainIntegerField(_l("满分"), validators=[Optional()])
     guidance = StringField(_l("评分说明"), validators=[Optional(), Length(max=500)])
 
 
 class TierRow(Form):
     name = StringField(_l("奖项"), validators=[Optional(), Length(max=40)])
-    amount = DecimalField(_l("数量"), places=2, validators=[Optional()])
+    amount = PlainDecimalField(_l("数量"), places=2, validators=[Optional()])
     unit = SelectField(
         _l("单位"),
         choices=[SelectChoice("share", "%"), SelectChoice("count", _l("名"))],
@@ -59,10 +58,10 @@ class CompetitionForm(FlaskForm):
     closes_on = DateField(
         _l("截止日期（当天 24:00 截止）"), validators=[DataRequired()]
     )
-    min_entries = IntegerField(
+    min_entries = PlainIntegerField(
         _l("每校最少篇数"), default=1, validators=[NumberRange(min=0, max=100)]
     )
-    max_entries = IntegerField(
+    max_entries = PlainIntegerField(
         _l("每校最多篇数"), default=5, validators=[NumberRange(min=1, max=100)]
     )
     file_types = CheckboxList(
@@ -70,21 +69,21 @@ class CompetitionForm(FlaskForm):
         default=["pdf", "docx"],
         choices=[SelectChoice("pdf", "PDF"), SelectChoice("docx", "DOCX")],
     )
-    max_file_mb = IntegerField(
+    max_file_mb = PlainIntegerField(
         _l("文件大小上限（MB）"), default=20, validators=[NumberRange(min=1, max=100)]
     )
-    min_words = IntegerField(_l("字数下限"), validators=[Optional()])
-    max_words = IntegerField(_l("字数上限"), validators=[Optional()])
-    reviews_per_entry = IntegerField(
+    min_words = PlainIntegerField(_l("字数下限"), validators=[Optional()])
+    max_words = PlainIntegerField(_l("字数上限"), validators=[Optional()])
+    reviews_per_entry = PlainIntegerField(
         _l("每篇评审专家人数"), default=3, validators=[NumberRange(min=1, max=15)]
     )
-    disagreement_threshold = DecimalField(
+    disagreement_threshold = PlainDecimalField(
         _l("分歧阈值（总分差）"),
         default=Decimal("20"),
         places=1,
         validators=[NumberRange(min=0, max=1000)],
     )
-    similarity_percent = IntegerField(
+    similarity_percent = PlainIntegerField(
         _l("查重阈值（%）"),
         default=30,
         validators=[NumberRange(min=1, max=100)],

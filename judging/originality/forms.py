@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from judging.fields import PlainIntegerField
 from judging.originality.models import PairStatus
 
 
@@ -21,7 +22,7 @@ class SettleForm(FlaskForm):
         ],
         validators=[DataRequired(message=_l("请选择处理方式。"))],
     )
-    exclude_entry_id = IntegerField(_l("取消资格的作品"), validators=[Optional()])
+    exclude_entry_id = PlainIntegerField(_l("取消资格的作品"), validators=[Optional()])
     reason = TextAreaField(
         _l("理由"),
         validators=[

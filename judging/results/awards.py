@@ -43,6 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
+from judging.numbers import NotANumber, parse_decimal
 from judging.results.aggregate import Aggregation, EntryScore
 
 EntryId = Hashable
@@ -144,10 +145,13 @@ def parse_shares(text: str) -> tuple[Tier, ...]:
     parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
     if not parts or len(parts) > len(TIER_NAMES):
         raise AwardError(f"奖项比例须为 1 到 {len(TIER_NAMES)} 个百分数，如 10,20,30")
-    try:
-        shares = [float(p.rstrip("%")) for p in parts]
-    except ValueError as exc:
+    try:  # "1_0", "1e1", "nan" and a lone "%" are no percentages
+        values = [parse_decimal(p.rstrip("%％")) for p in parts]
+    except NotANumber as exc:
         raise AwardError(f"奖项比例无法识别：{text}") from exc
+    if None in values:
+        raise AwardError(f"奖项比例无法识别：{text}")
+    shares = [float(v) for v in values if v is not None]
     named = zip(TIER_NAMES, shares, strict=False)
     tiers = tuple(Tier(name=n, share=s) for n, s in named)
     _check_scheme(tiers)

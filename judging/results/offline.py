@@ -20,11 +20,13 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
+from judging.numbers import NotANumber, parse_decimal
 from judging.results.aggregate import METHOD_LABELS, Aggregation, Review, aggregate
 from judging.results.awards import AwardAllocation, allocate_awards, parse_shares
+from judging.tables import TableError, decode_text
 
 RANKING_COLUMNS = ("entry", "score", "low", "high", "rank", "tier", "tier_probability")
 
@@ -47,16 +49,11 @@ class OfflineRanking:
 
 
 def decode_csv(data: bytes) -> str:
-    """Decode CSV bytes: UTF-8 (BOM optional) first, else GB18030."""
+    """Decode CSV bytes in an encoding they prove (see ``tables.decode_text``)."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise ScoresFileError(
-                ["文件编码无法识别，请另存为 UTF-8 或 GB18030 编码的 CSV"]
-            ) from exc
+        return decode_text(data)
+    except TableError as exc:
+        raise ScoresFileError([str(exc)]) from exc
 
 
 def _rows(
@@ -83,11 +80,11 @@ def _rows(
 
 
 def _number(text: str) -> Decimal | None:
+    """A plain decimal number ("1_9" and "1e1" are not), or None."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        return parse_decimal(text, negative=True)
+    except NotANumber:
         return None
-    return value if value.is_finite() else None
 
 
 def read_rubric(data: bytes) -> dict[str, Decimal]:

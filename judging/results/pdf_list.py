@@ -33,6 +33,7 @@ from reportlab.platypus.flowables import CondPageBreak
 
 from judging.certificates.fonts import binary_streams, register_font
 from judging.certificates.textwrap_zh import wrap_names, wrap_zh
+from judging.escaping import paragraph_text as _escape
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
@@ -219,11 +220,6 @@ def _style(
         textColor=color or HexColor("#222222"),
         wordWrap="CJK",
     )
-
-
-def _escape(text: str) -> str:
-    """Paragraph text is mini-markup: escape what a title may contain."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class _NumberedCanvas(Canvas):

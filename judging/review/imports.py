@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from judging.accounts.imports import RowError
+from judging.numbers import parse_decimal
 from judging.tables import Table
 
 STEP = Decimal("0.5")
@@ -64,19 +65,11 @@ class PaperRow:
 def parse_points(text: str) -> Decimal | None:
     """A typed score as an exact Decimal; None when left empty.
 
-    Raises ValueError for anything that is not a finite number ("abc", "NaN",
-    "7,5"); binary floats never enter, so 0.1 + 0.2 is exactly 0.3.
+    Raises ValueError for anything that is not a plain decimal number ("abc",
+    "NaN", "7,5", "1_9", "1e1"); full-width digits are read as ASCII. Binary
+    floats never enter, so 0.1 + 0.2 is exactly 0.3.
     """
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError(text) from exc
-    if not value.is_finite():
-        raise ValueError(text)
-    return value
+    return parse_decimal(text, negative=True)  # -1 gets the range message
 
 
 def point_errors(

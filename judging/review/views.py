@@ -14,6 +14,7 @@ from judging.competitions.models import Competition
 from judging.competitions.rules import PHASE_LABELS
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.pending import keep_form, restore_form
 from judging.responses import xlsx_download
 from judging.review import service
 from judging.review.forms import PaperScoresForm, ReasonForm, RubricForm, rubric_form
@@ -89,25 +90,28 @@ def sheet(assignment_id: int):
 
     The page is drawn from service.judge_sheet (plain rows, no ORM objects) and
     its inputs are written out in the template from plain values: the stored
-    scores, or what the judge typed when a save was refused. This is the page
+    scores, or what the judge typed when a save was refused (kept across the
+    redirect, see judging.pending). This is the page
     judges open most; WTForms validates the POST.
     """
-    values = None
     if request.method == "POST":
         assignment = _own(assignment_id)
         form = rubric_form(assignment.entry.competition.criteria)()
-        if form.validate_on_submit() and _save(assignment, form):
-            return redirect(url_for("review.sheet", assignment_id=assignment.id))
-        if form.comment.errors:
-            flash(_("总体评语过长（最多 5000 字）。"), "error")
-        values = request.form.to_dict()
+        if not (form.validate_on_submit() and _save(assignment, form)):
+            if form.comment.errors:
+                flash(_("总体评语过长（最多 5000 字）。"), "error")
+            keep_form()  # redirect-after-post: the GET shows what was typed
+        # Not assignment.id: commit() expired it, and reading it again would
+        # answer a stored save with a 500 if the connection died meanwhile.
+        return redirect(url_for("review.sheet", assignment_id=assignment_id))
     view = service.judge_sheet(_judge(), assignment_id)
     if view is None:
         abort(404)
+    kept = restore_form()
     return render_template(
         "review/sheet.html",
         sheet=view,
-        values=view.values() if values is None else values,
+        values=view.values() if kept is None else kept.to_dict(),
         paragraphs=service.review_paragraphs(view.copy),
         states=service.STATE_LABELS,
     )
@@ -143,7 +147,7 @@ def declare_conflict(assignment_id: int):
         refused=assignments.AssignmentError,
     ):
         return redirect(url_for("review.dashboard"))
-    return redirect(url_for("review.sheet", assignment_id=assignment.id))
+    return redirect(url_for("review.sheet", assignment_id=assignment_id))
 
 
 # --- organiser -----------------------------------------------------------------------

@@ -70,6 +70,7 @@ def essay_pdf(title: str, body: list[str], *, header: str = "") -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
     from judging.certificates.fonts import register_font
+    from judging.escaping import paragraph_text
 
     font = register_font()
     out = io.BytesIO()
@@ -83,8 +84,8 @@ def essay_pdf(title: str, body: list[str], *, header: str = "") -> bytes:
     h = ParagraphStyle("h", fontName=font, fontSize=16, leading=24, alignment=1)
     p = ParagraphStyle("p", fontName=font, fontSize=11, leading=18, wordWrap="CJK",
                        firstLineIndent=22)
-    story = [Paragraph(title, h), Spacer(1, 12)]
-    story += [Paragraph(t, p) for t in body]
+    story = [Paragraph(paragraph_text(title), h), Spacer(1, 12)]
+    story += [Paragraph(paragraph_text(t), p) for t in body]
     doc.build(story, onFirstPage=page, onLaterPages=page)
     return out.getvalue()
 

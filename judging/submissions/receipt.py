@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from judging.certificates.fonts import register_font
+from judging.escaping import paragraph_text as esc
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,8 @@ def render_receipt(
     story = [
         Paragraph("作品报送回执", title),
         Spacer(1, 4 * mm),
-        Paragraph(f"竞赛：{competition}", body),
-        Paragraph(f"报送单位：{school}", body),
+        Paragraph(f"竞赛：{esc(competition)}", body),
+        Paragraph(f"报送单位：{esc(school)}", body),
         Paragraph(f"已报送作品：{len(lines)} 篇", body),
         Spacer(1, 4 * mm),
     ]
@@ -71,13 +72,13 @@ def render_receipt(
         data.append(
             [
                 Paragraph(str(line.slot), body),
-                Paragraph(f"{line.title}<br/>{line.authors}", body),
+                Paragraph(f"{esc(line.title)}<br/>{esc(line.authors)}", body),
                 Paragraph(
-                    f"{line.file_name}（{_size(line.size)}）<br/>"
-                    f"SHA-256: {line.sha256[:32]}<br/>{line.sha256[32:]}",
+                    f"{esc(line.file_name)}（{_size(line.size)}）<br/>"
+                    f"SHA-256: {esc(line.sha256[:32])}<br/>{esc(line.sha256[32:])}",
                     small,
                 ),
-                Paragraph(line.received, body),
+                Paragraph(esc(line.received), body),
             ]
         )
     table = Table(data, colWidths=[12 * mm, 70 * mm, 66 * mm, 26 * mm], repeatRows=1)
@@ -93,7 +94,7 @@ def render_receipt(
     story += [
         table,
         Spacer(1, 6 * mm),
-        Paragraph(f"打印时间：{printed}（北京时间）", body),
+        Paragraph(f"打印时间：{esc(printed)}（北京时间）", body),
         Paragraph(
             "本回执由征文评审系统生成，SHA-256 可用于核对所交文件是否一致。", small
         ),

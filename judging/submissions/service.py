@@ -18,6 +18,7 @@ from judging.accounts.models import Role, School, User
 from judging.audit.service import record
 from judging.competitions.models import Competition, Extension, Phase
 from judging.documents.inspection import Document, DocumentRejected, inspect_document
+from judging.escaping import path_segment
 from judging.extensions import db
 from judging.i18n import N_
 from judging.storage import CHUNK
@@ -487,7 +488,8 @@ def files_zip(competition: Competition, out: BinaryIO) -> None:
     its SHA-256), so the export's size is not bounded by memory."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for e in entries_of(competition):
-            name = f"{e.school.name}/{e.slot:02d}-{e.file_name}"
+            folder = path_segment(e.school.name, fallback="单位")
+            name = f"{folder}/{path_segment(f'{e.slot:02d}-{e.file_name}')}"
             with open_file(e.file) as source, zf.open(name, "w") as member:
                 shutil.copyfileobj(source, member, CHUNK)
 

@@ -18,6 +18,7 @@ from judging.competitions.rules import PHASE_LABELS, from_local
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.originality import service as originality
+from judging.pending import keep_form, restore_form
 from judging.responses import pdf_download, xlsx_download
 from judging.storage import stream_download
 from judging.submissions import service
@@ -54,6 +55,29 @@ def _upload(form: EntryForm) -> service.Upload | None:
     if not file or not getattr(file, "filename", ""):
         return None
     return service.Upload(data=file.read(), filename=file.filename)
+
+
+def _refused(form: EntryForm):  # noqa: ANN202
+    """Redirect-after-post for a refused entry form: keep the input, show it again.
+
+    The browser cannot be given the chosen file back, so the school is asked to
+    choose it again.
+    """
+    if form.file.data and getattr(form.file.data, "filename", ""):
+        flash(_("浏览器不允许保留所选文件，请重新选择作品文件后再提交。"), "warning")
+    keep_form()
+    return redirect(request.path)
+
+
+def _restored(form_class: type[EntryForm]) -> EntryForm | None:
+    """The form filled with the input kept by ``_refused``, its errors shown."""
+    kept = restore_form()
+    if kept is None:
+        return None
+    form = form_class(formdata=kept)
+    form.validate()
+    form.csrf_token.errors = []  # the page carries a fresh token
+    return form
 
 
 # --- school contact ---------------------------------------------------------------
@@ -99,8 +123,8 @@ def dashboard():
 def new_entry(competition_id: int):
     competition = _visible_competition(competition_id)
     form = NewEntryForm()
-    if form.validate_on_submit():
-        if perform(
+    if request.method == "POST":
+        if form.validate_on_submit() and perform(
             lambda: service.create_entry(
                 actor=current_user,
                 competition=competition,
@@ -112,6 +136,8 @@ def new_entry(competition_id: int):
             refused=service.SubmissionError,
         ):
             return redirect(url_for("submissions.dashboard"))
+        return _refused(form)
+    form = _restored(NewEntryForm) or form
     return render_template(
         "submissions/entry_form.html", form=form, competition=competition, entry=None
     )
@@ -142,19 +168,21 @@ def edit_entry(entry_id: int):
                 ],
             }
         )
-    elif form.validate_on_submit():
-        if perform(
-            lambda: service.update_entry(
-                actor=current_user,
-                entry=entry,
-                data=form.entry_input(),
-                upload=_upload(form),
-                now=utcnow(),
-            ),
-            done=_("作品已更新。"),
-            refused=service.SubmissionError,
-        ):
-            return redirect(url_for("submissions.dashboard"))
+        form = _restored(EntryForm) or form
+    elif form.validate_on_submit() and perform(
+        lambda: service.update_entry(
+            actor=current_user,
+            entry=entry,
+            data=form.entry_input(),
+            upload=_upload(form),
+            now=utcnow(),
+        ),
+        done=_("作品已更新。"),
+        refused=service.SubmissionError,
+    ):
+        return redirect(url_for("submissions.dashboard"))
+    else:
+        return _refused(form)
     return render_template(
         "submissions/entry_form.html",
         form=form,

@@ -98,7 +98,7 @@ def test_change_password_too_short_is_refused(client, make_user):
         },
     )
 
-    assert "密码不能全为数字" in response.get_data(as_text=True)
+    assert "密码至少 10 位。" in response.get_data(as_text=True)
 
 
 def test_reset_password_invalidates_sessions(app, make_user):

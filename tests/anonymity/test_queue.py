@@ -256,6 +256,7 @@ def test_entry_form_requires_file_on_create(school_client, make_competition):
         f"/school/competitions/{competition.id}/entries/new",
         data=entry_form(token),
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
 
     assert "请选择作品文件。" in response.get_data(as_text=True)

@@ -103,7 +103,7 @@ def test_build_reviewing_demo_assigns_three_judges_and_is_idempotent(app):
     from judging.demo import SCHOOLS_CSV, judges_csv
 
     # The demo's schools and judges, without build_demo's open competition (slow).
-    admin = accounts.create_organiser(username="admin", password="demo-pass-1")
+    admin = accounts.create_organiser(username="admin", password="assign-cli-pass-1")
     shared = ("demo-pass-1", accounts.hash_password("demo-pass-1"))
     accounts.import_schools(
         actor=admin, data=SCHOOLS_CSV.read_bytes(), filename="s.csv", shared=shared

@@ -171,3 +171,30 @@ def test_dashboard_shows_review_progress(client, make_user, make_competition):
 
     assert "进度竞赛" in html
     assert 'value="0" max="1"' in html  # one assignment, its review still a draft
+
+
+def test_settings_refuse_numbers_python_would_accept(client, make_user):
+    login(client, make_user(Role.ORGANISER))
+    token = csrf_token(client, "/competitions/new")
+    lenient = {
+        "max_entries": "1_0",
+        "disagreement_threshold": "1e1",
+        "criteria-0-max_points": "6_0",
+        "tiers-0-amount": "NaN",
+    }
+
+    response = client.post("/competitions/new", data=_form(token, **lenient))
+
+    html = response.get_data(as_text=True)
+    assert "请填写整数，只用数字 0–9。" in html
+    assert "请填写数字，只用数字 0–9 和小数点。" in html
+    assert db.session.scalar(select(func.count(Competition.id))) == 0
+
+
+def test_settings_read_full_width_digits(client, make_user):
+    login(client, make_user(Role.ORGANISER))
+    token = csrf_token(client, "/competitions/new")
+
+    client.post("/competitions/new", data=_form(token, max_entries="４"))
+
+    assert db.session.scalar(select(Competition.max_entries)) == 4

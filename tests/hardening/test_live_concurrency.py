@@ -125,6 +125,7 @@ class Browser:
         self.host, port = address.split(":")
         self.port = int(port)
         self.cookies: dict[str, str] = {}
+        self.location = ""  # the Location of the last answer
 
     def request(
         self, method: str, path: str, body: bytes = b"", content_type: str = ""
@@ -138,6 +139,7 @@ class Browser:
         try:
             conn.request(method, path, body=body or None, headers=headers)
             response = conn.getresponse()
+            self.location = response.getheader("Location") or ""
             text = response.read().decode("utf-8", "replace")
             for header in response.headers.get_all("Set-Cookie") or []:
                 cookie = SimpleCookie(header)
@@ -368,9 +370,13 @@ def _submit(browser: Browser, school: int, competition_id: int, title: str):  # 
     sent = time.time()
     status, html = browser.post_multipart(path, fields)
     answered = time.time()
-    assert status in (200, 302), html[-2000:]  # a refusal is the form again
-    message = "" if status == 302 else REFUSAL.search(html).group(1)
-    return Attempt(school, sent, answered, status, status == 302, message)
+    assert status == 302, html[-2000:]  # a refusal redirects to the form again
+    accepted = browser.location.endswith("/school")
+    if not accepted:
+        assert browser.location.endswith(path), browser.location
+        status, html = browser.request("GET", path)
+    message = "" if accepted else REFUSAL.search(html).group(1)
+    return Attempt(school, sent, answered, status, accepted, message)
 
 
 def test_parallel_submissions_keep_maximum_and_deadline(

@@ -244,3 +244,9 @@ def test_parse_shares_builds_named_tiers(
 def test_parse_shares_invalid_raises(text: str) -> None:
     with pytest.raises(AwardError):
         parse_shares(text)
+
+
+@pytest.mark.parametrize("text", ["1_0,20", "1e1", "nan,20", "inf", "%"])
+def test_parse_shares_refuses_lenient_numbers(text):
+    with pytest.raises(AwardError, match="奖项比例无法识别"):
+        parse_shares(text)

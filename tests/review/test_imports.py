@@ -47,7 +47,9 @@ def test_parse_points_accepts_numbers(text, value):
     assert parse_points(text) == value
 
 
-@pytest.mark.parametrize("text", ["abc", "NaN", "Infinity", "7,5", "十"])
+@pytest.mark.parametrize(
+    "text", ["abc", "NaN", "Infinity", "7,5", "十", "1_9", "1e1", "+5", "١٢"]
+)
 def test_parse_points_refuses_non_numbers(text):
     with pytest.raises(ValueError):
         parse_points(text)

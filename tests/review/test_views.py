@@ -334,3 +334,14 @@ def test_paper_scores_page_good_bad_and_gbk(app, reviewing):
         "结构清晰",
     )
     assert template.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_score_with_underscore_refused_not_stored_as_19(app, reviewing):
+    client = client_for(app, reviewing.judges[0])
+    assignment = reviewing.assignment(0, 0)
+
+    response = _post_sheet(client, reviewing, assignment, ["1_9", "２０"])
+
+    html = response.get_data(as_text=True)
+    assert "的分数“1_9”不是有效数字。" in html
+    assert db.session.scalar(select(func.count(Review.id))) == 0

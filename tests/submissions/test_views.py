@@ -81,6 +81,7 @@ def test_wrong_type_refused_and_nothing_stored(
         f"/school/competitions/{competition.id}/entries/new",
         data=entry_form(token, file=(png, "论文.pdf")),
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
 
     assert "仅接受 PDF 或 Word（.docx）文件" in response.get_data(as_text=True)
@@ -178,6 +179,7 @@ def test_edit_after_deadline_refused(school_client, make_competition):
         f"/school/entries/{entry.id}/edit",
         data=entry_form(token, title="偷偷改"),
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
 
     assert "已过截止时间" in response.get_data(as_text=True)
