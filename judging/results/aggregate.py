@@ -100,6 +100,10 @@ class CalibrationPrior:
     σ_v / max_total (wide: it only keeps the system well-posed).
     ``pseudo_judges`` ν lets the data refine σ_b and σ_s (empirical Bayes, the
     defaults counting as ν judges' worth of evidence); ``None`` keeps them fixed.
+    ``noise_pseudo_ratings`` κ gives every judge his own noise variance, shrunk
+    towards the pooled one as if the pooled value were κ extra ratings of his:
+    σ_j² = (κ·σ² + Σ_j w·r²) / (κ + dof_j). ``None`` (infinite shrinkage) is one
+    noise level for all judges.
     """
 
     severity_sd: float = 0.10
@@ -107,6 +111,7 @@ class CalibrationPrior:
     value_sd: float = 1.0
     min_scale: float = 0.2
     pseudo_judges: float | None = 0.5
+    noise_pseudo_ratings: float | None = 4.0
 
 
 @dataclass(frozen=True)
@@ -430,17 +435,20 @@ def _calibrated(
         )
     start = pooled**2 if not math.isnan(pooled) else (0.05 * max_total) ** 2
     sigma2 = max(start, floor)
+    judge_var = np.full(n_j, sigma2)
+    kappa = prior.noise_pseudo_ratings
     s = np.ones(n_j)
     w = np.ones(n_r)
     u = np.zeros(n_e)
     b = np.zeros(n_j)
     for _ in range(max_iter):
         u_old, s_old = u, s
+        var_r = judge_var[j]
         u, b, d_u, d_b = _solve_means(
-            e, j, y, w, s, sigma2, prec_u, prec_b, n_e, n_j, b_start=b
+            e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j, b_start=b
         )
         s, prec_scale = _solve_scales(
-            e, j, y, w, u, b, sigma2, prec_s, n_j, prior.min_scale
+            e, j, y, w, u, b, var_r, prec_s, n_j, prior.min_scale
         )
         if prior.pseudo_judges is not None:
             prec_b, prec_s = _update_prior(
@@ -452,16 +460,23 @@ def _calibrated(
                 max_total=max_total,
             )
         residual = y - s[j] * u[e] - b[j]
-        wt = w / sigma2
+        wt = w / var_r
         leverage = np.clip(wt * s[j] ** 2 / d_u[e] + wt / d_b[j], 0.0, 0.95)
         dof = float(np.sum(w)) - float(np.sum(leverage))
         sigma2 = max(float(np.sum(w * residual**2)) / max(dof, 1.0), floor)
-        std_resid = np.abs(residual) / np.sqrt(sigma2 * (1 - leverage))
+        if kappa is None:
+            judge_var = np.full(n_j, sigma2)
+        else:
+            ss_j = np.bincount(j, weights=w * residual**2, minlength=n_j)
+            dof_j = np.bincount(j, weights=np.maximum(w - leverage, 0), minlength=n_j)
+            judge_var = np.maximum((kappa * sigma2 + ss_j) / (kappa + dof_j), floor)
+        std_resid = np.abs(residual) / np.sqrt(judge_var[j] * (1 - leverage))
         w = np.minimum(1.0, HUBER_C / np.maximum(std_resid, 1e-12))
         change = max(float(np.max(np.abs(u - u_old))), float(np.max(np.abs(s - s_old))))
         if change < tol * max_total:
             break
-    u, b, solve = _solve_linear(e, j, y, w, s, sigma2, prec_u, prec_b, n_e, n_j)
+    var_r = judge_var[j]
+    u, b, solve = _solve_linear(e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j)
     var_u, var_b = _condition_on_components(data, u, b, s, solve)
     _calibration_warnings(data, w, prior=prior, warnings=warnings)
     return (
@@ -480,7 +495,7 @@ def _normal_equations(
     y: np.ndarray,
     w: np.ndarray,
     s: np.ndarray,
-    sigma2: float,
+    sigma2: np.ndarray,
     prec_u: float,
     prec_b: float,
     n_e: int,
@@ -501,7 +516,7 @@ def _solve_means(
     y: np.ndarray,
     w: np.ndarray,
     s: np.ndarray,
-    sigma2: float,
+    sigma2: np.ndarray,
     prec_u: float,
     prec_b: float,
     n_e: int,
@@ -536,7 +551,7 @@ def _solve_linear(
     y: np.ndarray,
     w: np.ndarray,
     s: np.ndarray,
-    sigma2: float,
+    sigma2: np.ndarray,
     prec_u: float,
     prec_b: float,
     n_e: int,
@@ -561,7 +576,7 @@ def _solve_scales(
     w: np.ndarray,
     u: np.ndarray,
     b: np.ndarray,
-    sigma2: float,
+    sigma2: np.ndarray,
     prec_s: float,
     n_j: int,
     min_scale: float,

@@ -4,7 +4,7 @@
 Usage: python scripts/bench/aggregate.py [--sizes 100,1000,10000] [--k 3]
 [--per-judge 30] [--repeat 3]
 
-Data: scenario (a) of judging/results/simulation.py; one judge per
+Data: design "base" of judging/results/simulation.py; one judge per
 ``per-judge`` reviews.
 Prints a Markdown table of the best of ``repeat`` wall-clock times.
 """
@@ -49,7 +49,7 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         judges = max(args.k + 1, size * args.k // args.per_judge)
         frame, _ = simulate_reviews(
-            scenario="a", seed=0, n_entries=size, n_judges=judges, k=args.k
+            scenario="base", seed=0, n_entries=size, n_judges=judges, k=args.k
         )
         mean_s = best_time(lambda f=frame: aggregate(f, method="mean"), args.repeat)
         calibrated_s = best_time(
