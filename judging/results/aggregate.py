@@ -461,7 +461,11 @@ def _calibrated(
             )
         residual = y - s[j] * u[e] - b[j]
         wt = w / var_r
-        leverage = np.clip(wt * s[j] ** 2 / d_u[e] + wt / d_b[j], 0.0, 0.95)
+        leverage = np.clip(
+            wt * (s[j] ** 2 / d_u[e] + 1 / d_b[j] + u[e] ** 2 / prec_scale[j]),
+            0.0,
+            0.95,
+        )
         dof = float(np.sum(w)) - float(np.sum(leverage))
         sigma2 = max(float(np.sum(w * residual**2)) / max(dof, 1.0), floor)
         if kappa is None:
@@ -475,7 +479,13 @@ def _calibrated(
         change = max(float(np.max(np.abs(u - u_old))), float(np.max(np.abs(s - s_old))))
         if change < tol * max_total:
             break
-    var_r = judge_var[j]
+    # The scales are estimates too: a rating's effective noise grows by
+    # u_i² · Var(s_j) (delta method), so the intervals carry that uncertainty.
+    # The noise variances are estimates with ν = κ + dof_j degrees of freedom:
+    # a Student-t has variance ν / (ν − 2) times the plug-in one.
+    nu = (kappa + dof_j) if kappa is not None else np.full(n_j, max(dof, 1.0))
+    inflate = np.where(nu > 4, nu / np.maximum(nu - 2, 1e-9), 2.0)
+    var_r = (judge_var * inflate)[j] + u[e] ** 2 / prec_scale[j]
     u, b, solve = _solve_linear(e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j)
     var_u, var_b = _condition_on_components(data, u, b, s, solve)
     _calibration_warnings(data, w, prior=prior, warnings=warnings)
