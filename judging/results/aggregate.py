@@ -42,7 +42,7 @@ deterministic: entries and judges are processed in sorted id order.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -76,6 +76,9 @@ HUBER_C = 2.0
 DOWNWEIGHT_REPORT = 0.5
 # Judges with fewer reviews than this are reported as prior-dominated.
 FEW_REVIEWS = 3
+# A judge whose totals' SD is below this share of the median judge's SD is
+# near-constant (uninformative about which entry is better).
+NEAR_CONSTANT = 0.15
 
 
 class AggregationError(ValueError):
@@ -172,6 +175,7 @@ class _Data:
     component_of_entry: np.ndarray
     component_of_judge: np.ndarray
     components: int
+    judge_labels: list[str]  # what warnings call each judge (name or id)
 
 
 def aggregate(
@@ -181,6 +185,7 @@ def aggregate(
     max_total: float = 100,
     confidence: float = 0.95,
     prior: CalibrationPrior | None = None,
+    judge_names: Mapping[JudgeId, str] | None = None,
 ) -> Aggregation:
     """Aggregate review totals into entry scores with ``confidence`` intervals.
 
@@ -188,18 +193,33 @@ def aggregate(
     iterable of ``Review``. Rule: every total lies in ``[0, max_total]`` and a
     judge reviews an entry at most once, else ``AggregationError``. ``method`` is
     one of the keys of ``METHODS``; see the module docstring for each method.
+    Warnings call a judge by ``judge_names[judge_id]`` when given (organiser
+    pages), else by the id.
+
+    SCORES STAY IN THE SCALE: a score (and each end of its interval) is clipped
+    to ``[0, max_total]``; since the interval is clipped the same way, a score
+    always lies inside its own interval. Clipping is monotone, so it never
+    reverses two entries (it can only tie entries beyond the scale's ends).
     """
     if method not in METHOD_LABELS:
         raise AggregationError(f"未知的汇总方法：{method}")
     if not 0 < confidence < 1:
         raise AggregationError("置信水平必须在 0 与 1 之间")
-    data = _prepare(reviews, max_total=float(max_total))
+    data = _prepare(reviews, max_total=float(max_total), judge_names=judge_names)
     z = float(norm.ppf(0.5 + confidence / 2))
     warnings: list[str] = []
     if data.components > 1:
         warnings.append(
             f"评委—作品关系分为 {data.components} 个互不相连的部分，"
             "不同部分的评委宽严无法直接比较；各部分评委的平均宽严均按 0 处理。"
+        )
+    constant = _near_constant(data)
+    for k in np.flatnonzero(constant):
+        mine = data.x[data.j == k]
+        warnings.append(
+            f"评委 {data.judge_labels[k]} 的 {len(mine)} 个总分几乎相同"
+            f"（{mine.min():g}–{mine.max():g} 分），无法区分作品优劣；"
+            "标准分与校准已不计其评分。请与该评委核实，必要时请其他评委补评。"
         )
     if method == "calibrated":
         result = _calibrated(
@@ -222,7 +242,7 @@ def aggregate(
     entries = tuple(
         EntryScore(
             entry_id=eid,
-            score=float(score[i]),
+            score=float(min(max(score[i], 0.0), top)),
             low=float(min(max(score[i] - z * sd[i], 0.0), top)),
             high=float(min(max(score[i] + z * sd[i], 0.0), top)),
             sd=float(sd[i]),
@@ -264,7 +284,12 @@ def _sorted_unique(values: Sequence[Hashable]) -> list[Hashable]:
         return sorted(unique, key=lambda v: (type(v).__name__, str(v)))
 
 
-def _prepare(reviews: pd.DataFrame | Iterable[Review], *, max_total: float) -> _Data:
+def _prepare(
+    reviews: pd.DataFrame | Iterable[Review],
+    *,
+    max_total: float,
+    judge_names: Mapping[JudgeId, str] | None = None,
+) -> _Data:
     if isinstance(reviews, pd.DataFrame):
         missing = {"entry_id", "judge_id", "total"} - set(reviews.columns)
         if missing:
@@ -292,8 +317,9 @@ def _prepare(reviews: pd.DataFrame | Iterable[Review], *, max_total: float) -> _
     if len(np.unique(pair)) != len(pair):
         values, counts = np.unique(pair, return_counts=True)
         first = int(values[counts > 1][0])
+        twice = judge_ids[first % len(judge_ids)]
         raise AggregationError(
-            f"评委 {judge_ids[first % len(judge_ids)]} 对作品 "
+            f"评委 {(judge_names or {}).get(twice, twice)} 对作品 "
             f"{entry_ids[first // len(judge_ids)]} 有多条评分"
         )
     order = np.lexsort((j, e))
@@ -317,6 +343,7 @@ def _prepare(reviews: pd.DataFrame | Iterable[Review], *, max_total: float) -> _
         component_of_entry=relabel[labels[:n_e]],
         component_of_judge=relabel[labels[n_e:]],
         components=len(first_seen),
+        judge_labels=[str((judge_names or {}).get(jid, jid)) for jid in judge_ids],
     )
 
 
@@ -336,12 +363,19 @@ def _simple(data: _Data, *, method: str, warnings: list[str]) -> Result:
     n_e, n_j = len(data.entry_ids), len(data.judge_ids)
     values = data.x
     scale = np.ones(n_j)
+    weight = np.ones_like(values)
     if method == "zscore":
-        values, scale = _standardise(data, warnings=warnings)
+        values, scale, weight = _standardise(data, warnings=warnings)
     frame = pd.DataFrame({"e": data.e, "x": values})
     groups = frame.groupby("e", sort=True)["x"]
     n = groups.size().to_numpy()
-    if method == "median":
+    if method == "zscore":
+        n = np.maximum(np.bincount(data.e, weights=weight, minlength=n_e), 0)
+        score = np.bincount(data.e, weights=weight * values, minlength=n_e) / (
+            np.maximum(n, 1e-12)
+        )
+        n = np.maximum(n, 1.0)
+    elif method == "median":
         score = groups.median().to_numpy()
     elif method == "trimmed":
         total = groups.sum().to_numpy()
@@ -351,7 +385,8 @@ def _simple(data: _Data, *, method: str, warnings: list[str]) -> Result:
         score = np.where(n >= TRIM_MIN_REVIEWS, trimmed, total / n)
     else:
         score = groups.mean().to_numpy()
-    pooled = _pooled_sd(values, data.e, n_e)
+    used = weight > 0
+    pooled = _pooled_sd(values[used], data.e[used], n_e)
     if math.isnan(pooled):
         warnings.append("没有任何作品有 2 份以上评分，无法估计区间，区间宽度记为 0。")
         pooled = 0.0
@@ -382,8 +417,15 @@ def _back_to_points(z: np.ndarray, data: _Data) -> np.ndarray:
     return float(np.mean(data.x)) + spread * z
 
 
-def _standardise(data: _Data, *, warnings: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per-judge z-scores; judges with < 2 reviews or no spread use overall stats."""
+def _standardise(
+    data: _Data, *, warnings: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-judge z-scores and a weight per review.
+
+    A judge with < 2 reviews uses the overall mean and SD. A near-constant
+    judge (see ``_near_constant``) is uninformative: his reviews get weight 0
+    and z = 0, so they neither help nor pull any entry.
+    """
     n_j = len(data.judge_ids)
     overall_mean = float(np.mean(data.x))
     overall_sd = float(np.std(data.x, ddof=1)) if len(data.x) > 1 else 0.0
@@ -391,17 +433,34 @@ def _standardise(data: _Data, *, warnings: list[str]) -> tuple[np.ndarray, np.nd
     means = np.bincount(data.j, weights=data.x, minlength=n_j) / n
     sq = np.bincount(data.j, weights=(data.x - means[data.j]) ** 2, minlength=n_j)
     sds = np.sqrt(sq / np.maximum(n - 1, 1))
-    fallback = (n < 2) | (sds <= 1e-12)
+    constant = _near_constant(data)
+    fallback = (n < 2) & ~constant
     if overall_sd <= 1e-12:
-        return np.zeros_like(data.x), np.ones(n_j)
+        return np.zeros_like(data.x), np.ones(n_j), np.ones_like(data.x)
     if fallback.any():
-        names = "、".join(str(data.judge_ids[k]) for k in np.flatnonzero(fallback))
-        warnings.append(
-            f"以下评委评分过少或全部相同，标准化时改用整体均值与标准差：{names}"
-        )
+        names = "、".join(data.judge_labels[k] for k in np.flatnonzero(fallback))
+        warnings.append(f"以下评委评分过少，标准化时改用整体均值与标准差：{names}")
     means = np.where(fallback, overall_mean, means)
-    sds = np.where(fallback, overall_sd, sds)
-    return (data.x - means[data.j]) / sds[data.j], sds / overall_sd
+    sds = np.where(fallback | constant, overall_sd, sds)
+    z = np.where(constant[data.j], 0.0, (data.x - means[data.j]) / sds[data.j])
+    weight = np.where(constant[data.j], 0.0, 1.0)
+    return z, sds / overall_sd, weight
+
+
+def _near_constant(data: _Data) -> np.ndarray:
+    """Judges (≥ 2 reviews) whose totals barely vary: SD below 15 % of the
+    median judge's SD, or no spread at all. Their totals cannot tell entries
+    apart, so they carry no information about which entry is better."""
+    n_j = len(data.judge_ids)
+    n = np.bincount(data.j, minlength=n_j)
+    means = np.bincount(data.j, weights=data.x, minlength=n_j) / np.maximum(n, 1)
+    sq = np.bincount(data.j, weights=(data.x - means[data.j]) ** 2, minlength=n_j)
+    sds = np.sqrt(sq / np.maximum(n - 1, 1))
+    several = n >= 2
+    if not several.any():
+        return np.zeros(n_j, dtype=bool)
+    typical = float(np.median(sds[several]))
+    return several & (sds <= max(NEAR_CONSTANT * typical, 1e-9))
 
 
 def _calibrated(
@@ -421,7 +480,7 @@ def _calibrated(
     final step inverts the dense judges × judges matrix for the intervals.
     """
     e, j = data.e, data.j
-    n_e, n_j, n_r = len(data.entry_ids), len(data.judge_ids), len(data.x)
+    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
     centre = float(np.mean(data.x))
     y = data.x - centre
     prec_b = 1.0 / (prior.severity_sd * max_total) ** 2
@@ -438,7 +497,9 @@ def _calibrated(
     judge_var = np.full(n_j, sigma2)
     kappa = prior.noise_pseudo_ratings
     s = np.ones(n_j)
-    w = np.ones(n_r)
+    # A near-constant judge says nothing about which entry is better.
+    informative = np.where(_near_constant(data)[j], 0.0, 1.0)
+    w = informative.copy()
     u = np.zeros(n_e)
     b = np.zeros(n_j)
     for _ in range(max_iter):
@@ -450,6 +511,11 @@ def _calibrated(
         s, prec_scale = _solve_scales(
             e, j, y, w, u, b, var_r, prec_s, n_j, prior.min_scale
         )
+        # Mean scale 1 fixes the s·u trade-off (else a proper prior on u
+        # lets u shrink while the scales grow).
+        stretch = float(np.mean(s))
+        s, u = s / stretch, u * stretch
+        prec_scale = prec_scale * stretch**2
         if prior.pseudo_judges is not None:
             prec_b, prec_s = _update_prior(
                 b=b,
@@ -459,6 +525,9 @@ def _calibrated(
                 prior=prior,
                 max_total=max_total,
             )
+        # Empirical Bayes spread of the entries' values: it levels groups
+        # of entries that are only weakly linked (fixed panels).
+        prec_u = 1.0 / max(float(np.mean(u**2 + 1 / d_u)), floor)
         residual = y - s[j] * u[e] - b[j]
         wt = w / var_r
         leverage = np.clip(
@@ -475,7 +544,7 @@ def _calibrated(
             dof_j = np.bincount(j, weights=np.maximum(w - leverage, 0), minlength=n_j)
             judge_var = np.maximum((kappa * sigma2 + ss_j) / (kappa + dof_j), floor)
         std_resid = np.abs(residual) / np.sqrt(judge_var[j] * (1 - leverage))
-        w = np.minimum(1.0, HUBER_C / np.maximum(std_resid, 1e-12))
+        w = informative * np.minimum(1.0, HUBER_C / np.maximum(std_resid, 1e-12))
         change = max(float(np.max(np.abs(u - u_old))), float(np.max(np.abs(s - s_old))))
         if change < tol * max_total:
             break
@@ -690,7 +759,7 @@ def _calibration_warnings(
     data: _Data, w: np.ndarray, *, prior: CalibrationPrior, warnings: list[str]
 ) -> None:
     n_judge = np.bincount(data.j, minlength=len(data.judge_ids))
-    few = [str(data.judge_ids[k]) for k in np.flatnonzero(n_judge < FEW_REVIEWS)]
+    few = [data.judge_labels[k] for k in np.flatnonzero(n_judge < FEW_REVIEWS)]
     if few:
         warnings.append(
             f"以下评委评阅不足 {FEW_REVIEWS} 篇，其宽严与尺度主要由先验决定"
@@ -698,6 +767,6 @@ def _calibration_warnings(
         )
     for r in np.flatnonzero(w < DOWNWEIGHT_REPORT):
         warnings.append(
-            f"评委 {data.judge_ids[data.j[r]]} 对作品 {data.entry_ids[data.e[r]]} "
+            f"评委 {data.judge_labels[data.j[r]]} 对作品 {data.entry_ids[data.e[r]]} "
             f"的评分 {data.x[r]:g} 与其他评分明显不符，已降低权重（{w[r]:.2f}）。"
         )
