@@ -79,6 +79,8 @@ FEW_REVIEWS = 3
 # A judge whose totals' SD is below this share of the median judge's SD is
 # near-constant (uninformative about which entry is better).
 NEAR_CONSTANT = 0.15
+# The per-judge noise prior never counts for more than this many ratings.
+MAX_PSEUDO_RATINGS = 1e6
 
 
 class AggregationError(ValueError):
@@ -103,10 +105,12 @@ class CalibrationPrior:
     σ_v / max_total (wide: it only keeps the system well-posed).
     ``pseudo_judges`` ν lets the data refine σ_b and σ_s (empirical Bayes, the
     defaults counting as ν judges' worth of evidence); ``None`` keeps them fixed.
-    ``noise_pseudo_ratings`` κ gives every judge his own noise variance, shrunk
+    ``noise_pseudo_ratings`` gives every judge his own noise variance, shrunk
     towards the pooled one as if the pooled value were κ extra ratings of his:
-    σ_j² = (κ·σ² + Σ_j w·r²) / (κ + dof_j). ``None`` (infinite shrinkage) is one
-    noise level for all judges.
+    σ_j² = (κ·σ² + Σ_j w·r²) / (κ + dof_j), where κ is learnt from how much the
+    judges' residual variances differ beyond sampling (empirical Bayes) but is
+    never below ``noise_pseudo_ratings`` (a few ratings' worth). ``None``
+    (infinite shrinkage) is one noise level for all judges, the older model.
     """
 
     severity_sd: float = 0.10
@@ -542,6 +546,7 @@ def _calibrated(
         else:
             ss_j = np.bincount(j, weights=w * residual**2, minlength=n_j)
             dof_j = np.bincount(j, weights=np.maximum(w - leverage, 0), minlength=n_j)
+            kappa = _noise_pseudo_ratings(ss_j, dof_j, sigma2, prior)
             judge_var = np.maximum((kappa * sigma2 + ss_j) / (kappa + dof_j), floor)
         std_resid = np.abs(residual) / np.sqrt(judge_var[j] * (1 - leverage))
         w = informative * np.minimum(1.0, HUBER_C / np.maximum(std_resid, 1e-12))
@@ -566,6 +571,30 @@ def _calibrated(
         s,
         math.sqrt(sigma2),
     )
+
+
+def _noise_pseudo_ratings(
+    ss_j: np.ndarray, dof_j: np.ndarray, sigma2: float, prior: CalibrationPrior
+) -> float:
+    """κ from the data: how much the judges' noise variances really differ.
+
+    By moments: the spread of the judges' raw variances ss_j / dof_j around the
+    pooled σ², minus what sampling alone gives (2σ⁴ / dof_j for normal noise),
+    is the prior variance τ² of σ_j²; a scaled inverse-χ² prior with κ
+    pseudo-ratings has variance ≈ 2σ⁴ / κ, so κ = 2σ⁴ / τ². Never below
+    ``prior.noise_pseudo_ratings`` (a few ratings' worth), and when the spread is
+    no more than sampling explains, κ is huge: one noise level for all.
+    """
+    floor = float(prior.noise_pseudo_ratings or 0.0)
+    enough = dof_j >= 3
+    if enough.sum() < 3:
+        return floor
+    raw = ss_j[enough] / dof_j[enough]
+    sampling = float(np.mean(2 * sigma2**2 / dof_j[enough]))
+    excess = float(np.mean((raw - sigma2) ** 2)) - sampling
+    if excess <= 0:
+        return MAX_PSEUDO_RATINGS
+    return float(min(max(2 * sigma2**2 / excess, floor), MAX_PSEUDO_RATINGS))
 
 
 def _normal_equations(
