@@ -88,6 +88,11 @@ FEW_REVIEWS = 3
 # A judge whose totals' SD is below this share of the median judge's SD is
 # near-constant (uninformative about which entry is better).
 NEAR_CONSTANT = 0.15
+# A judge this far (share of max_total, and 3 SDs) from the others is
+# reported as far harsher or more lenient.
+FAR_SEVERITY = 0.08
+# A judge who alone links groups of at least this many entries is a weak link.
+WEAK_LINK_ENTRIES = 5
 # The per-judge noise prior never counts for more than this many ratings.
 MAX_PSEUDO_RATINGS = 1e6
 
@@ -575,7 +580,15 @@ def _calibrated(
     var_r = (judge_var * inflate)[j] + u[e] ** 2 / prec_scale[j]
     u, b, solve = _solve_linear(e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j)
     var_u, var_b = _condition_on_components(data, u, b, s, solve)
-    _calibration_warnings(data, w, prior=prior, warnings=warnings)
+    _calibration_warnings(
+        data,
+        w,
+        informative=informative > 0,
+        severity=b,
+        severity_sd=np.sqrt(np.maximum(var_b, 0)),
+        max_total=max_total,
+        warnings=warnings,
+    )
     return (
         centre + u,
         np.sqrt(np.maximum(var_u, 0)),
@@ -799,7 +812,14 @@ def _condition_on_components(
 
 
 def _calibration_warnings(
-    data: _Data, w: np.ndarray, *, prior: CalibrationPrior, warnings: list[str]
+    data: _Data,
+    w: np.ndarray,
+    *,
+    informative: np.ndarray,
+    severity: np.ndarray,
+    severity_sd: np.ndarray,
+    max_total: float,
+    warnings: list[str],
 ) -> None:
     n_judge = np.bincount(data.j, minlength=len(data.judge_ids))
     few = [data.judge_labels[k] for k in np.flatnonzero(n_judge < FEW_REVIEWS)]
@@ -808,8 +828,119 @@ def _calibration_warnings(
             f"以下评委评阅不足 {FEW_REVIEWS} 篇，其宽严与尺度主要由先验决定"
             f"（向 0 与 1 收缩）：{'、'.join(few)}"
         )
-    for r in np.flatnonzero(w < DOWNWEIGHT_REPORT):
+    _severity_warnings(data, severity, severity_sd, max_total, warnings)
+    _weak_link_warnings(data, warnings)
+    for r in np.flatnonzero((w < DOWNWEIGHT_REPORT) & informative):
         warnings.append(
             f"评委 {data.judge_labels[data.j[r]]} 对作品 {data.entry_ids[data.e[r]]} "
             f"的评分 {data.x[r]:g} 与其他评分明显不符，已降低权重（{w[r]:.2f}）。"
+            "请核实是否误填或漏看。"
         )
+
+
+def _severity_warnings(
+    data: _Data,
+    severity: np.ndarray,
+    severity_sd: np.ndarray,
+    max_total: float,
+    warnings: list[str],
+) -> None:
+    """A judge far harsher or more lenient than the rest, and surely so.
+
+    Far: b_j more than 3 SDs from the mean of the other judges' severities
+    (leave-one-out, so the outlier does not hide itself) and at least
+    ``FAR_SEVERITY`` of the scale; surely: the 95 % interval of b_j excludes 0.
+    """
+    n = len(severity)
+    if n < 4:
+        return
+    total, squares = float(np.sum(severity)), float(np.sum(severity**2))
+    mean_others = (total - severity) / (n - 1)
+    var_others = (squares - severity**2 - (n - 1) * mean_others**2) / (n - 2)
+    gap = np.abs(severity - mean_others)
+    far = (gap > 3 * np.sqrt(np.maximum(var_others, 0))) & (
+        gap > FAR_SEVERITY * max_total
+    )
+    for k in np.flatnonzero(far & (np.abs(severity) > 1.96 * severity_sd)):
+        harsh = severity[k] < 0
+        warnings.append(
+            f"评委 {data.judge_labels[k]} 明显偏{'严' if harsh else '宽'}："
+            f"平均比一般评委{'低' if harsh else '高'} {abs(severity[k]):.1f} 分。"
+            "校准已扣除这一差异；若不合常理，请与该评委核实对评分标准的理解。"
+        )
+
+
+def _weak_link_warnings(data: _Data, warnings: list[str]) -> None:
+    """Judges who alone hold groups of entries together (cut vertices).
+
+    Removing such a judge splits the entries into parts of at least
+    ``WEAK_LINK_ENTRIES`` each, so those parts are compared only through him.
+    """
+    cut = _bridging_judges(data, WEAK_LINK_ENTRIES)
+    if cut:
+        names = "、".join(data.judge_labels[k] for k in cut)
+        warnings.append(
+            f"部分作品之间只靠个别评委相连（{names}）：去掉其中任何一位，"
+            "作品就分成互不相连的几组，组与组之间的宽严比较只依赖这几位评委，"
+            "把握较小。建议安排几位评委交叉评阅不同组的作品。"
+        )
+
+
+def _bridging_judges(data: _Data, min_side: int) -> list[int]:
+    """Judge indices that are cut vertices of the entry–judge graph, with at
+    least ``min_side`` entries on each side (iterative Tarjan, O(reviews))."""
+    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
+    n = n_e + n_j
+    a = np.concatenate([data.e, n_e + data.j])
+    bb = np.concatenate([n_e + data.j, data.e])
+    order = np.argsort(a, kind="stable")
+    nbr = bb[order].tolist()
+    start = np.searchsorted(a[order], np.arange(n + 1)).tolist()
+    disc = [-1] * n
+    low = [0] * n
+    entries_below = [0] * n
+    found: set[int] = set()
+    clock = 0
+    for root in range(n):
+        if disc[root] >= 0:
+            continue
+        component_entries = int(
+            np.sum(
+                data.component_of_entry
+                == (
+                    data.component_of_entry[root]
+                    if root < n_e
+                    else data.component_of_judge[root - n_e]
+                )
+            )
+        )
+        disc[root] = low[root] = clock
+        clock += 1
+        entries_below[root] = 1 if root < n_e else 0
+        stack = [(root, -1, start[root])]
+        while stack:
+            v, parent, pos = stack[-1]
+            if pos < start[v + 1]:
+                stack[-1] = (v, parent, pos + 1)
+                c = nbr[pos]
+                if disc[c] < 0:
+                    disc[c] = low[c] = clock
+                    clock += 1
+                    entries_below[c] = 1 if c < n_e else 0
+                    stack.append((c, v, start[c]))
+                elif c != parent:
+                    low[v] = min(low[v], disc[c])
+                continue
+            stack.pop()
+            if parent < 0:
+                continue
+            low[parent] = min(low[parent], low[v])
+            entries_below[parent] += entries_below[v]
+            if (
+                parent >= n_e
+                and low[v] >= disc[parent]
+                and entries_below[v] >= min_side
+                and component_entries - entries_below[v] >= min_side
+            ):
+                found.add(parent - n_e)
+    return sorted(found)

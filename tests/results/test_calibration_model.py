@@ -115,3 +115,46 @@ def test_score_clipped_into_scale_and_its_interval() -> None:
     assert top.high == 100.0
     assert top.low < top.score
     assert all(e.low <= e.score <= e.high <= 100 for e in result.entries)
+
+
+def test_weak_links_named_in_chained_panels_only() -> None:
+    panels = simulate(BY_NAME["panels"], 0)
+    base = simulate(BY_NAME["base"], 0)
+    names = {k: f"评委{k:02d}" for k in range(30)}
+
+    chained = aggregate(panels.reviews, method="calibrated", judge_names=names)
+    random = aggregate(base.reviews, method="calibrated", judge_names=names)
+
+    # Panel p is judges 2p, 2p+1, 2p+2: the even judges 2 … 26 link two panels.
+    expected = "、".join(f"评委{k:02d}" for k in range(2, 27, 2))
+    assert [w for w in chained.warnings if "只靠个别评委相连" in w] == [
+        f"部分作品之间只靠个别评委相连（{expected}）：去掉其中任何一位，"
+        "作品就分成互不相连的几组，组与组之间的宽严比较只依赖这几位评委，"
+        "把握较小。建议安排几位评委交叉评阅不同组的作品。"
+    ]
+    assert not any("只靠个别评委相连" in w for w in random.warnings)
+
+
+def test_far_harsher_judge_named_once() -> None:
+    sim = simulate(BY_NAME["base"], 1)
+    frame = sim.reviews.copy()
+    mine = frame.judge_id == 5
+    frame.loc[mine, "total"] = (frame.loc[mine, "total"] - 35).clip(lower=0)
+
+    plain = aggregate(sim.reviews, method="calibrated")
+    harsh = aggregate(frame, method="calibrated", judge_names={5: "李评委"})
+
+    assert not any("明显偏" in w for w in plain.warnings)
+    flagged = [w for w in harsh.warnings if "明显偏" in w]
+    assert len(flagged) == 1
+    assert flagged[0].startswith("评委 李评委 明显偏严：平均比一般评委低 ")
+
+
+@pytest.mark.parametrize("name", ["base", "identical", "noise"])
+def test_no_careless_flags_in_clean_competitions(name: str) -> None:
+    for seed in range(3):
+        sim = simulate(BY_NAME[name], seed)
+
+        result = aggregate(sim.reviews, method="calibrated")
+
+        assert [w for w in result.warnings if "降低权重" in w] == []
