@@ -58,7 +58,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.linalg import lapack
+from scipy.linalg import blas, lapack
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import cg
 from scipy.stats import norm
@@ -676,8 +676,16 @@ def _solve_means(
 class _Solve:
     d_u: np.ndarray  # diagonal precision of u
     coupling: sparse.csr_matrix  # B: entries × judges
-    s_inv: np.ndarray  # inverse Schur complement = Cov(b)
+    s_inv: np.ndarray  # inverse Schur complement = Cov(b); UPPER triangle only
     s: np.ndarray
+
+    def cov_b_times(self, vector: np.ndarray) -> np.ndarray:
+        """Cov(b) @ vector from the upper triangle (BLAS symv)."""
+        return blas.dsymv(1.0, self.s_inv, vector, lower=0)
+
+    def cov_b(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Cov(b)[a, b] elementwise, reading the upper triangle."""
+        return self.s_inv[np.minimum(a, b), np.maximum(a, b)]
 
 
 def _solve_linear(
@@ -697,11 +705,14 @@ def _solve_linear(
         e, j, y, w, s, sigma2, prec_u, prec_b, n_e, n_j
     )
     scaled = sparse.diags(1.0 / d_u) @ coupling
-    schur = np.diag(d_b) - (coupling.T @ scaled).toarray()
-    s_inv = _spd_inverse(schur)
-    b = s_inv @ (rhs_b - scaled.T @ rhs_u)
+    # One dense judges × judges array, factorised and inverted in place.
+    schur = (coupling.T @ scaled).toarray()
+    np.negative(schur, out=schur)
+    schur[np.diag_indices(n_j)] += d_b
+    solve = _Solve(d_u=d_u, coupling=coupling, s_inv=_spd_inverse(schur), s=s)
+    b = solve.cov_b_times(rhs_b - scaled.T @ rhs_u)
     u = (rhs_u - coupling @ b) / d_u
-    return u, b, _Solve(d_u=d_u, coupling=coupling, s_inv=s_inv, s=s)
+    return u, b, solve
 
 
 def _solve_scales(
@@ -751,13 +762,19 @@ def _update_prior(
 
 
 def _spd_inverse(matrix: np.ndarray) -> np.ndarray:
-    """Inverse of a symmetric positive definite matrix through its Cholesky."""
-    factor, info = lapack.dpotrf(matrix, lower=False)
+    """Inverse of a symmetric positive definite matrix through its Cholesky.
+
+    Overwrites ``matrix``; only the upper triangle of the result is valid.
+    The transpose of a C-ordered symmetric array is the same matrix in Fortran
+    order, so LAPACK works on it in place (no copy of n² doubles).
+    """
+    fortran = matrix.T
+    factor, info = lapack.dpotrf(fortran, lower=False, overwrite_a=True)
     if info != 0:
         inverse = np.linalg.inv(matrix)
         return (inverse + inverse.T) / 2
-    upper, _ = lapack.dpotri(factor, lower=False)
-    return np.triu(upper) + np.triu(upper, 1).T
+    upper, _ = lapack.dpotri(factor, lower=False, overwrite_c=True)
+    return upper
 
 
 def _diag_cov_u(solve: _Solve) -> np.ndarray:
@@ -777,7 +794,7 @@ def _diag_cov_u(solve: _Solve) -> np.ndarray:
     idx_b = starts[rows[idx_a]] + offsets
     extra = np.bincount(
         rows[idx_a],
-        weights=vals[idx_a] * vals[idx_b] * solve.s_inv[cols[idx_a], cols[idx_b]],
+        weights=vals[idx_a] * vals[idx_b] * solve.cov_b(cols[idx_a], cols[idx_b]),
         minlength=len(solve.d_u),
     )
     return 1.0 / solve.d_u + extra
@@ -797,7 +814,7 @@ def _condition_on_components(
     for comp in range(data.components):
         members = data.component_of_judge == comp
         g = members / members.sum()
-        t = solve.s_inv @ g  # Cov(b, m)
+        t = solve.cov_b_times(g)  # Cov(b, m)
         var_m = float(g @ t)
         if var_m <= 0:
             continue
