@@ -2,7 +2,7 @@
 """Simulate essay competitions with known truth; compare aggregation methods.
 
 Usage: python scripts/simulate.py [--seeds 10] [--designs base,panels,...]
-[--reliability] [--smoke]
+[--reliability] [--extra 0.1,0.2] [--smoke]
 
 The designs and the truth are described in judging/results/simulation.py
 (300 essays, 30 judges, k = 3 unless the design says otherwise). Methods: the
@@ -15,7 +15,11 @@ their true tier, scheme 10/20/30 %), Spearman ρ, coverage of the 95 % interval,
 and the calibration of tier probabilities: Brier score and the largest gap
 between mean probability and hit rate over the deciles holding ≥ 5 % of
 entries (pooled over seeds; a smaller decile's hit rate is mostly sampling
-noise). ``--reliability`` also prints the decile tables.
+noise). ``--reliability`` also prints the decile tables. ``--extra`` prints
+instead what extra reviews buy: tier accuracy after a budget of extra reviews
+(a share of the entries, two rounds) chosen by
+``judging.results.awards.plan_extra_reviews``, or sent to random entries,
+next to the calibrated model and the oracle with k reviews only.
 Prints Markdown.
 """
 
@@ -27,10 +31,12 @@ from dataclasses import replace
 import numpy as np
 
 from judging.results.aggregate import EntryScore, aggregate
-from judging.results.awards import tier_probabilities
+from judging.results.awards import plan_extra_reviews, tier_probabilities
 from judging.results.simulation import (
     DESIGNS,
     Design,
+    Simulated,
+    add_reviews,
     brier,
     coverage,
     oracle,
@@ -164,6 +170,73 @@ def run(*, designs: list[Design], seeds: int, reliability: bool) -> str:
     return "\n".join(lines)
 
 
+def _calibrated(sim: Simulated) -> tuple[list[EntryScore], np.ndarray]:
+    entries = list(aggregate(sim.reviews, method="calibrated").entries)
+    return entries, np.array([e.score for e in entries])
+
+
+def extra_reviews(
+    design: Design,
+    sim: Simulated,
+    share: float,
+    *,
+    rounds: int,
+    chosen: bool,
+    seed: int,
+) -> tuple[float, float]:
+    """Tier accuracy after ``share`` × N extra reviews in ``rounds``, and the
+    gain ``plan_extra_reviews`` expected (entries moved to the right tier, as a
+    share of N). ``chosen=False`` sends the same number to random entries."""
+    n = len(sim.truth)
+    sizes = list(np.bincount(tier_of_rank(n)))
+    rng = np.random.default_rng(seed + 7919)
+    expected = 0.0
+    for r in range(rounds):
+        budget = round(share * n / rounds)
+        entries, _ = _calibrated(sim)
+        if chosen:
+            plan = plan_extra_reviews(entries, sizes=sizes, budget=budget)
+            targets = [int(p.entry_id) for p in plan]  # type: ignore[call-overload]
+            expected += sum(p.gain for p in plan) / n
+        else:
+            targets = [int(i) for i in rng.choice(n, budget, replace=False)]
+        sim = add_reviews(design, sim, sorted(targets), seed=seed * 100 + r)
+    _, score = _calibrated(sim)
+    return tier_accuracy(score, sim.truth), expected
+
+
+def run_extra(*, designs: list[Design], seeds: int, shares: list[float]) -> str:
+    """Markdown: tier accuracy with k reviews, with extra reviews chosen by
+    ``plan_extra_reviews`` (2 rounds) or sent at random, and the oracle at k."""
+    head = ["情形", "校准 k=3", "神谕 k=3"]
+    for share in shares:
+        pct = f"{share:.0%}"
+        head += [f"+{pct} 按建议", f"+{pct} 随机", f"+{pct} 预计增益"]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for design in designs:
+        cells: list[list[float]] = [[] for _ in head[1:]]
+        for seed in range(seeds):
+            sim = simulate(design, seed)
+            cells[0].append(tier_accuracy(_calibrated(sim)[1], sim.truth))
+            cells[1].append(tier_accuracy(oracle(sim)[0], sim.truth))
+            for index, share in enumerate(shares):
+                acc, expected = extra_reviews(
+                    design, sim, share, rounds=2, chosen=True, seed=seed
+                )
+                rand, _ = extra_reviews(
+                    design, sim, share, rounds=2, chosen=False, seed=seed
+                )
+                cells[2 + 3 * index].append(acc)
+                cells[3 + 3 * index].append(rand)
+                cells[4 + 3 * index].append(expected)
+        lines.append(
+            f"| {design.title} | "
+            + " | ".join(f"{np.mean(c):.3f}" for c in cells)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
@@ -171,6 +244,11 @@ def main() -> None:
         "--designs", default=",".join(d.name for d in DESIGNS), help="names, comma"
     )
     parser.add_argument("--reliability", action="store_true")
+    parser.add_argument(
+        "--extra",
+        default="",
+        help="extra-review budgets as shares, e.g. 0.1,0.2: the gain table instead",
+    )
     parser.add_argument(
         "--smoke", action="store_true", help="smallest run: two small designs, 1 seed"
     )
@@ -183,6 +261,11 @@ def main() -> None:
             replace(by_name["panels"], n_entries=60, n_judges=10),
         ]
         args.seeds = 1
+    if args.extra or args.smoke:
+        shares = [float(v) for v in (args.extra or "0.2").split(",")]
+        print(run_extra(designs=designs, seeds=args.seeds, shares=shares))
+        if not args.smoke:
+            return
     print(run(designs=designs, seeds=args.seeds, reliability=args.reliability))
 
 

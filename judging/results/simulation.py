@@ -115,24 +115,10 @@ def simulate(design: Design, seed: int) -> Simulated:
         entry_track = rng.integers(0, design.tracks, n_e)
         quality = quality + 5.0 * (entry_track - (design.tracks - 1) / 2)
     pairs = _assign(design, rng, entry_track)
-    e = pairs[:, 0]
-    j = pairs[:, 1]
-    raw = (
-        scale[j] * (quality[e] - 70)
-        + 70
-        + severity[j]
-        + noise[j] * rng.normal(0, 1, len(e))
-    )
-    if design.careless:
-        careless = rng.random(len(e)) < design.careless
-        raw = np.where(careless, rng.integers(30, 101, len(e)), raw)
-    raw = np.where(informative[j], raw, MAX_TOTAL)
-    totals = np.clip(np.round(raw), 0, MAX_TOTAL)
-    frame = pd.DataFrame({"entry_id": e, "judge_id": j, "total": totals})
     pool = informative
     truth = 70 + severity[pool].mean() + scale[pool].mean() * (quality - 70)
-    return Simulated(
-        reviews=frame,
+    sim = Simulated(
+        reviews=pd.DataFrame(columns=["entry_id", "judge_id", "total"]),
         quality=quality,
         truth=truth,
         severity=severity,
@@ -140,6 +126,49 @@ def simulate(design: Design, seed: int) -> Simulated:
         noise=noise,
         informative=informative,
     )
+    return replace(sim, reviews=_rate(design, sim, pairs[:, 0], pairs[:, 1], rng))
+
+
+def _rate(
+    design: Design,
+    sim: Simulated,
+    e: np.ndarray,
+    j: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Reviews of entries ``e`` by judges ``j`` under the design's judge model."""
+    raw = (
+        sim.scale[j] * (sim.quality[e] - 70)
+        + 70
+        + sim.severity[j]
+        + sim.noise[j] * rng.normal(0, 1, len(e))
+    )
+    if design.careless:
+        careless = rng.random(len(e)) < design.careless
+        raw = np.where(careless, rng.integers(30, 101, len(e)), raw)
+    raw = np.where(sim.informative[j], raw, MAX_TOTAL)
+    totals = np.clip(np.round(raw), 0, MAX_TOTAL)
+    return pd.DataFrame({"entry_id": e, "judge_id": j, "total": totals})
+
+
+def add_reviews(
+    design: Design, sim: Simulated, entries: list[int], seed: int
+) -> Simulated:
+    """One more review for each of ``entries``, by the least-loaded judge who
+    has not reviewed it yet (random among equals)."""
+    rng = np.random.default_rng(seed)
+    frame = sim.reviews
+    load = np.bincount(frame["judge_id"], minlength=len(sim.severity)).astype(float)
+    seen = frame.groupby("entry_id")["judge_id"].agg(set).to_dict()
+    chosen = []
+    for i in entries:
+        tie = rng.random(len(load))
+        order = np.lexsort((tie, load))
+        judge = next(int(k) for k in order if k not in seen.get(i, set()))
+        load[judge] += 1
+        chosen.append(judge)
+    extra = _rate(design, sim, np.array(entries, dtype=np.int64), np.array(chosen), rng)
+    return replace(sim, reviews=pd.concat([frame, extra], ignore_index=True))
 
 
 def _assign(design: Design, rng: np.random.Generator, track: np.ndarray) -> np.ndarray:
