@@ -1,100 +1,272 @@
 #!/usr/bin/env python3
-"""Simulate judging with known true quality and judges; compare aggregation methods.
+"""Simulate essay competitions with known truth; compare aggregation methods.
 
-Usage: python scripts/simulate.py [--entries 200] [--judges 20] [--k 3] [--seeds 20]
+Usage: python scripts/simulate.py [--seeds 10] [--designs base,panels,...]
+[--reliability] [--extra 0.1,0.2] [--smoke]
 
-Each scenario draws true quality v_i ~ N(70, 10²) and scores
-x_ij = clip(round(s_j · (v_i − 70) + 70 + b_j + ε), 0, 100), ε ~ N(0, 4²):
+The designs and the truth are described in judging/results/simulation.py
+(300 essays, 30 judges, k = 3 unless the design says otherwise). Methods: the
+plain mean, the median, the per-judge z-score, a scaled least-squares baseline
+(no priors, every judge weighs the same), ``calibrated`` (the default), and an
+oracle that knows each judge's true severity, scale and noise.
 
-- a: judges differ (b_j ~ N(0, 8²), log s_j ~ N(0, 0.25²)), random assignment;
-- b: identical judges (b_j = 0, s_j = 1), random assignment;
-- c: judges differ as in (a) and see systematically different essays: the
-  harsher the judge, the better the essays it is given (two judges matched to
-  the essay's quality, one at random, so the graph stays connected).
-
-Metrics (mean over seeds): Spearman ρ with true quality, RMSE of rank, and the
-share of the true top 10% found in the estimated top 10%. Prints Markdown.
+Metrics (mean over seeds): award-tier accuracy (share of entries placed in
+their true tier, scheme 10/20/30 %), Spearman ρ, coverage of the 95 % interval,
+and the calibration of tier probabilities: Brier score and the largest gap
+between mean probability and hit rate over the deciles holding ≥ 5 % of
+entries (pooled over seeds; a smaller decile's hit rate is mostly sampling
+noise). ``--reliability`` also prints the decile tables. ``--extra`` prints
+instead what extra reviews buy: tier accuracy after a budget of extra reviews
+(a share of the entries, two rounds) chosen by
+``judging.results.awards.plan_extra_reviews``, or sent to random entries,
+next to the calibrated model and the oracle with k reviews only.
+Prints Markdown.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 import numpy as np
-from scipy.stats import spearmanr
 
-from judging.results.aggregate import METHODS, aggregate
-from judging.results.simulation import simulate_reviews
+from judging.results.aggregate import EntryScore, aggregate
+from judging.results.awards import plan_extra_reviews, tier_probabilities
+from judging.results.simulation import (
+    DESIGNS,
+    Design,
+    Simulated,
+    add_reviews,
+    brier,
+    coverage,
+    oracle,
+    reliability_table,
+    scaled_least_squares,
+    simulate,
+    spearman,
+    tier_accuracy,
+    tier_of_rank,
+    tiers,
+)
 
-SCENARIOS = {
-    "a": "评委宽严/尺度不同，随机分配",
-    "b": "评委完全一致，随机分配",
-    "c": "严格评委分到更好的作品",
-}
+METHODS = (
+    ("mean", "均值"),
+    ("median", "中位数"),
+    ("zscore", "标准分"),
+    ("scaled_ls", "尺度最小二乘"),
+    ("calibrated", "校准（默认）"),
+    ("oracle", "神谕（已知评委参数）"),
+)
+DRAWS = 400
 
 
-def score_metrics(
-    scores: np.ndarray, quality: np.ndarray
-) -> tuple[float, float, float]:
-    """Spearman ρ, RMSE of rank, share of the true top 10% in the estimated top 10%."""
-    rho = float(spearmanr(scores, quality).statistic)
-    est_rank = np.argsort(np.argsort(-scores, kind="stable"))
-    true_rank = np.argsort(np.argsort(-quality, kind="stable"))
-    rmse = float(np.sqrt(np.mean((est_rank - true_rank) ** 2)))
-    top = max(1, round(len(quality) * 0.1))
-    hit = len(
-        set(np.argsort(-scores, kind="stable")[:top]) & set(true_rank.argsort()[:top])
+def _estimates(method: str, sim: object) -> tuple[np.ndarray, np.ndarray | None]:
+    """Scores and SDs (None when the method has no interval) in entry order."""
+    if method == "scaled_ls":
+        return scaled_least_squares(sim.reviews), None  # type: ignore[attr-defined]
+    if method == "oracle":
+        return oracle(sim)  # type: ignore[arg-type]
+    result = aggregate(sim.reviews, method=method)  # type: ignore[attr-defined]
+    return (
+        np.array([e.score for e in result.entries]),
+        np.array([e.sd for e in result.entries]),
     )
-    return rho, rmse, hit / top
 
 
-def run(*, n_entries: int, n_judges: int, k: int, seeds: int) -> str:
-    """Markdown table of the mean metrics per scenario and method."""
+def evaluate(design: Design, seeds: int, first_seed: int = 0) -> dict[str, dict]:
+    """Per method: lists of metrics over seeds and pooled (probability, hit)."""
+    out: dict[str, dict] = {
+        m: {"acc": [], "rho": [], "cover": [], "brier": [], "p": [], "hit": []}
+        for m, _ in METHODS
+    }
+    for seed in range(first_seed, first_seed + seeds):
+        sim = simulate(design, seed)
+        true_tier = tiers(sim.truth)
+        n = len(sim.truth)
+        sizes = list(np.bincount(tier_of_rank(n)))
+        for method, _ in METHODS:
+            score, sd = _estimates(method, sim)
+            stats = out[method]
+            stats["acc"].append(tier_accuracy(score, sim.truth))
+            stats["rho"].append(spearman(score, sim.truth))
+            if sd is None:
+                continue
+            stats["cover"].append(
+                coverage(score - 1.96 * sd, score + 1.96 * sd, sim.truth)
+            )
+            allocated = tiers(score)
+            entries = [
+                EntryScore(i, float(score[i]), 0.0, 0.0, float(sd[i]), 0, 0)
+                for i in range(n)
+            ]
+            prob = tier_probabilities(
+                entries, sizes=sizes, allocated=list(allocated), draws=DRAWS, seed=seed
+            )
+            p = np.array([prob[i] for i in range(n)])
+            hit = allocated == true_tier
+            stats["brier"].append(brier(p, hit))
+            stats["p"].append(p)
+            stats["hit"].append(hit)
+    return out
+
+
+def _max_gap(p: np.ndarray, hit: np.ndarray) -> float:
+    rows = reliability_table(p, hit)
+    big = [abs(mean - rate) for _, mean, rate, count in rows if count >= 0.05 * len(p)]
+    return max(big) if big else float("nan")
+
+
+def run(*, designs: list[Design], seeds: int, reliability: bool) -> str:
+    """Markdown tables: the summary of tier accuracy, then every metric."""
+    results = {d.name: evaluate(d, seeds) for d in designs}
+    head = " | ".join(label for _, label in METHODS)
     lines = [
-        f"{n_entries} 篇作品、{n_judges} 位评委、每篇 {k} 位评委，"
-        f"{seeds} 个随机种子的平均",
+        f"奖项等级准确率（10/20/30 %），{seeds} 个随机种子的平均：",
         "",
-        "| 情形 | 方法 | Spearman ρ | 名次 RMSE | 前 10% 命中率 |",
-        "| --- | --- | ---: | ---: | ---: |",
+        f"| 情形 | {head} |",
+        "| --- |" + " ---: |" * len(METHODS),
     ]
-    for scenario, title in SCENARIOS.items():
-        totals: dict[str, list[tuple[float, float, float]]] = {
-            m: [] for m, _ in METHODS
-        }
-        for seed in range(seeds):
-            frame, quality = simulate_reviews(
-                scenario=scenario,
-                seed=seed,
-                n_entries=n_entries,
-                n_judges=n_judges,
-                k=k,
-            )
-            for method, _ in METHODS:
-                result = aggregate(frame, method=method)
-                scores = np.array([e.score for e in result.entries])
-                totals[method].append(score_metrics(scores, quality))
+    for design in designs:
+        cells = " | ".join(
+            f"{np.mean(results[design.name][m]['acc']):.3f}" for m, _ in METHODS
+        )
+        lines.append(f"| {design.title} | {cells} |")
+    lines += [
+        "",
+        "| 情形 | 方法 | 等级准确率 | Spearman ρ | 95% 区间覆盖率 | Brier "
+        "| 最大分位偏差 |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    tables = []
+    for design in designs:
         for method, label in METHODS:
-            rho, rmse, top = np.mean(totals[method], axis=0)
+            stats = results[design.name][method]
+            if stats["cover"]:
+                p, hit = np.concatenate(stats["p"]), np.concatenate(stats["hit"])
+                extra = (
+                    f"{np.mean(stats['cover']):.3f} | {np.mean(stats['brier']):.3f} | "
+                    f"{_max_gap(p, hit):.3f}"
+                )
+                if reliability and method in ("calibrated", "oracle"):
+                    tables.append((design, label, reliability_table(p, hit)))
+            else:
+                extra = "— | — | —"
             lines.append(
-                f"| ({scenario}) {title} | {label} `{method}` | {rho:.3f} | "
-                f"{rmse:.1f} | {top:.2f} |"
+                f"| {design.title} | {label} | {np.mean(stats['acc']):.3f} | "
+                f"{np.mean(stats['rho']):.3f} | {extra} |"
             )
+    for design, label, rows in tables:
+        lines += [
+            "",
+            f"{design.title} — {label}：",
+            "",
+            "| 概率区间 | 平均概率 | 实际命中率 | 作品数 |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {low:.1f}–{low + 0.1:.1f} | {mean:.3f} | {rate:.3f} | {count} |"
+            for low, mean, rate, count in rows
+        ]
+    return "\n".join(lines)
+
+
+def _calibrated(sim: Simulated) -> tuple[list[EntryScore], np.ndarray]:
+    entries = list(aggregate(sim.reviews, method="calibrated").entries)
+    return entries, np.array([e.score for e in entries])
+
+
+def extra_reviews(
+    design: Design,
+    sim: Simulated,
+    share: float,
+    *,
+    rounds: int,
+    chosen: bool,
+    seed: int,
+) -> tuple[float, float]:
+    """Tier accuracy after ``share`` × N extra reviews in ``rounds``, and the
+    gain ``plan_extra_reviews`` expected (entries moved to the right tier, as a
+    share of N). ``chosen=False`` sends the same number to random entries."""
+    n = len(sim.truth)
+    sizes = list(np.bincount(tier_of_rank(n)))
+    rng = np.random.default_rng(seed + 7919)
+    expected = 0.0
+    for r in range(rounds):
+        budget = round(share * n / rounds)
+        entries, _ = _calibrated(sim)
+        if chosen:
+            plan = plan_extra_reviews(entries, sizes=sizes, budget=budget)
+            targets = [int(p.entry_id) for p in plan]  # type: ignore[call-overload]
+            expected += sum(p.gain for p in plan) / n
+        else:
+            targets = [int(i) for i in rng.choice(n, budget, replace=False)]
+        sim = add_reviews(design, sim, sorted(targets), seed=seed * 100 + r)
+    _, score = _calibrated(sim)
+    return tier_accuracy(score, sim.truth), expected
+
+
+def run_extra(*, designs: list[Design], seeds: int, shares: list[float]) -> str:
+    """Markdown: tier accuracy with k reviews, with extra reviews chosen by
+    ``plan_extra_reviews`` (2 rounds) or sent at random, and the oracle at k."""
+    head = ["情形", "校准 k=3", "神谕 k=3"]
+    for share in shares:
+        pct = f"{share:.0%}"
+        head += [f"+{pct} 按建议", f"+{pct} 随机", f"+{pct} 预计增益"]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for design in designs:
+        cells: list[list[float]] = [[] for _ in head[1:]]
+        for seed in range(seeds):
+            sim = simulate(design, seed)
+            cells[0].append(tier_accuracy(_calibrated(sim)[1], sim.truth))
+            cells[1].append(tier_accuracy(oracle(sim)[0], sim.truth))
+            for index, share in enumerate(shares):
+                acc, expected = extra_reviews(
+                    design, sim, share, rounds=2, chosen=True, seed=seed
+                )
+                rand, _ = extra_reviews(
+                    design, sim, share, rounds=2, chosen=False, seed=seed
+                )
+                cells[2 + 3 * index].append(acc)
+                cells[3 + 3 * index].append(rand)
+                cells[4 + 3 * index].append(expected)
+        lines.append(
+            f"| {design.title} | "
+            + " | ".join(f"{np.mean(c):.3f}" for c in cells)
+            + " |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=200)
-    parser.add_argument("--judges", type=int, default=20)
-    parser.add_argument("--k", type=int, default=3)
-    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument(
-        "--smoke", action="store_true", help="smallest run: 40 entries, 1 seed"
+        "--designs", default=",".join(d.name for d in DESIGNS), help="names, comma"
+    )
+    parser.add_argument("--reliability", action="store_true")
+    parser.add_argument(
+        "--extra",
+        default="",
+        help="extra-review budgets as shares, e.g. 0.1,0.2: the gain table instead",
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="smallest run: two small designs, 1 seed"
     )
     args = parser.parse_args()
+    by_name = {d.name: d for d in DESIGNS}
+    designs = [by_name[name] for name in args.designs.split(",")]
     if args.smoke:
-        args.entries, args.judges, args.seeds = 40, 8, 1
-    print(run(n_entries=args.entries, n_judges=args.judges, k=args.k, seeds=args.seeds))
+        designs = [
+            replace(by_name["base"], n_entries=60, n_judges=10),
+            replace(by_name["panels"], n_entries=60, n_judges=10),
+        ]
+        args.seeds = 1
+    if args.extra or args.smoke:
+        shares = [float(v) for v in (args.extra or "0.2").split(",")]
+        print(run_extra(designs=designs, seeds=args.seeds, shares=shares))
+        if not args.smoke:
+            return
+    print(run(designs=designs, seeds=args.seeds, reliability=args.reliability))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+from scipy import special
 
 from judging.numbers import NotANumber, parse_decimal
 from judging.results.aggregate import Aggregation, EntryScore
@@ -474,3 +475,66 @@ def suggest_reviews(
         )
         for _, a in scored[:limit]
     )
+
+
+@dataclass(frozen=True)
+class ExtraReview:
+    """An entry chosen for one more review, with why and what it should buy.
+
+    ``distance`` is the gap to the nearest tier cut in posterior SDs; ``gain``
+    the expected drop in the chance that the entry is in the wrong tier.
+    """
+
+    entry_id: EntryId
+    distance: float
+    gain: float
+
+
+def plan_extra_reviews(
+    entries: Sequence[EntryScore], *, sizes: Sequence[int], budget: int
+) -> tuple[ExtraReview, ...]:
+    """The ``budget`` entries whose tier one more review is most likely to fix.
+
+    Cuts sit midway between the last entry of a tier and the first of the next
+    (by score; ``sizes`` are the tier sizes from the top). An entry's distance
+    is d = |score − nearest cut| / sd. The posterior says its side of the cut is
+    right with probability Φ(d). One more review (as informative as its others)
+    shrinks sd to sd' = sd·√(n / (n + 1)); before it arrives the new score is
+    N(score, sd² − sd'²) (preposterior), so the expected chance of ending on the
+    right side is E[Φ(|d'|)] with d' the new distance in sd' units. The gain is
+    that minus Φ(d): the expected number of entries moved into their right tier.
+    Entries are chosen nearest first (ties by entry id). Send them in rounds:
+    re-aggregate after each round and plan again, since the cuts move.
+    """
+    n = len(entries)
+    if n == 0 or budget <= 0:
+        return ()
+    score = np.array([e.score for e in entries])
+    sd = np.maximum(np.array([e.sd for e in entries]), 1e-12)
+    reviews = np.maximum(np.array([e.n_reviews for e in entries]), 1)
+    ordered = np.sort(score)[::-1]
+    bounds = [int(b) for b in np.cumsum(list(sizes)) if 0 < b < n]
+    if not bounds:
+        return ()
+    cuts = np.array([(ordered[b - 1] + ordered[b]) / 2 for b in bounds])
+    distance = np.min(np.abs(score[:, None] - cuts[None, :]), axis=1) / sd
+    after = sd * np.sqrt(reviews / (reviews + 1))
+    spread = np.sqrt(np.maximum(sd**2 - after**2, 0))
+    nodes, weights = np.polynomial.hermite_e.hermegauss(40)
+    weights = weights / weights.sum()
+    new = np.abs(distance[:, None] * sd[:, None] + spread[:, None] * nodes[None, :])
+    later = _normal_cdf(new / after[:, None]) @ weights
+    gain = np.maximum(later - _normal_cdf(distance), 0.0)
+    order = sorted(range(n), key=lambda i: (distance[i], _id_key(entries[i].entry_id)))
+    return tuple(
+        ExtraReview(
+            entry_id=entries[i].entry_id,
+            distance=float(distance[i]),
+            gain=float(gain[i]),
+        )
+        for i in order[:budget]
+    )
+
+
+def _normal_cdf(x: np.ndarray) -> np.ndarray:
+    return special.ndtr(x)

@@ -197,6 +197,18 @@ def _inputs(
     return items, entries, reviews
 
 
+def _judge_names(reviews: list[Review]) -> dict[int, str]:
+    """Judge id → name for the organiser's warnings (a shared name gets its id)."""
+    judges = {r.assignment.judge_id: r.assignment.judge.name for r in reviews}
+    counts: dict[str, int] = {}
+    for name in judges.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {
+        k: name if counts[name] == 1 else f"{name}（#{k}）"
+        for k, name in judges.items()
+    }
+
+
 def scheme_of(competition: Competition) -> tuple[awards.Tier, ...]:
     """The competition's award tiers as the pure `Tier` (share OR count)."""
     return tuple(
@@ -252,14 +264,16 @@ def live_table(competition: Competition, *, method: str) -> ResultsTable:
     """
     if method not in METHOD_LABELS:
         raise ResultsError(f"未知的汇总方法：{method}")
-    items, entries, _reviews = _inputs(competition)
+    items, entries, reviews = _inputs(competition)
     scored = {i.entry_id for i in items}
     unscored = tuple(e for k, e in entries.items() if k not in scored)
     if not items:
         return ResultsTable(competition, method, False, (), unscored=unscored)
     max_total = float(competition.max_total)
+    names = _judge_names(reviews)
     results = {
-        m: agg.aggregate(items, method=m, max_total=max_total) for m in METHOD_LABELS
+        m: agg.aggregate(items, method=m, max_total=max_total, judge_names=names)
+        for m in METHOD_LABELS
     }
     chosen = results[method]
     by_code = {e.id: entry_key(e) for e in entries.values()}

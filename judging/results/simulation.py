@@ -1,53 +1,337 @@
-"""Simulated essay competitions with known true quality, for comparing methods.
+"""Simulated essay competitions with known truth, and the yardsticks to score methods.
 
-Pure: no Flask, no database. Used by ``scripts/simulate.py`` and the
-aggregation benchmark. Each scenario draws true quality v_i ~ N(70, 10²) and
-scores x_ij = clip(round(s_j · (v_i − 70) + 70 + b_j + ε), 0, 100),
-ε ~ N(0, 4²):
+Pure: no Flask, no database. Used by ``scripts/simulate.py``, the aggregation
+benchmark and the statistical tests.
 
-- a: judges differ (b_j ~ N(0, 8²), log s_j ~ N(0, 0.25²)), random assignment;
-- b: identical judges (b_j = 0, s_j = 1), random assignment;
-- c: judges differ as in (a) and see systematically different essays: the
-  harsher the judge, the better the essays it is given (two judges matched to
-  the essay's quality, one at random, so the graph stays connected).
+Every design draws true quality v_i ~ N(70, 10²) and judges with a severity
+b_j ~ N(0, σ_b²), a scale s_j = exp(N(0, σ_log s²)) and a noise level
+σ_j = 4 · exp(N(0, σ_log n²)) (× s_j when ``noise_scales``: a judge who
+stretches the scale stretches his noise with it). A review is
+
+    x_ij = clip(round(s_j · (v_i − 70) + 70 + b_j + σ_j · ε), 0, 100),
+
+except that a ``careless`` share of reviews is replaced by a uniform integer in
+[30, 100], and a ``full_marks`` judge gives 100 to everything. Assignment is
+balanced and random (least-loaded judges first), or
+
+- ``tracks`` > 0: essays and judges belong to topic tracks whose essays differ
+  in mean quality (−5, 0, +5 …); k − 1 judges come from the essay's own track
+  and one from anywhere, so tracks are linked but judges specialise;
+- ``panels``: fixed panels of k judges each take a block of essays; panel p is
+  made of judges (k−1)·p … (k−1)·p + k − 1, so consecutive panels share exactly
+  one judge (a chain: barely connected).
+
+The "truth" an aggregation can recover is the score of the average judge of the
+pool, t_i = 70 + mean(b) + mean(s) · (v_i − 70): a method only knows judges
+relative to each other. Rankings and award tiers are the same for v and t.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, replace
+
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
+
+MAX_TOTAL = 100.0
+TIER_SHARES = (0.10, 0.20, 0.30)  # the default award scheme, top first
+
+
+@dataclass(frozen=True)
+class Design:
+    """How a simulated competition is drawn (see the module docstring)."""
+
+    name: str
+    title: str
+    n_entries: int = 300
+    n_judges: int = 30
+    k: int = 3
+    severity_sd: float = 8.0
+    log_scale_sd: float = 0.25
+    noise_sd: float = 4.0
+    log_noise_sd: float = 0.0
+    noise_scales: bool = True
+    careless: float = 0.0
+    tracks: int = 0
+    panels: bool = False
+    full_marks: bool = False
+    identical: bool = False
+
+
+DESIGNS: tuple[Design, ...] = (
+    Design("base", "评委宽严、尺度、噪声各不相同"),
+    Design("identical", "评委完全一致", identical=True),
+    Design("severity", "评委宽严差异很大", severity_sd=14.0),
+    Design("scales", "评委尺度差异很大", log_scale_sd=0.45),
+    Design("noise", "评委各自噪声不同", log_noise_sd=0.5),
+    Design("careless", "5% 评分随意", careless=0.05, log_noise_sd=0.3),
+    Design("tracks", "分赛道，评委专攻一个赛道", tracks=3, log_noise_sd=0.3),
+    Design("panels", "固定 3 人评审组，相邻组共用 1 位评委", panels=True),
+    Design("fullmarks", "有一位评委全部给满分", full_marks=True, log_noise_sd=0.3),
+    Design(
+        "large",
+        "10,000 篇作品、500 位评委",
+        n_entries=10_000,
+        n_judges=500,
+        log_noise_sd=0.3,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """One simulated competition: reviews, and the truth behind them."""
+
+    reviews: pd.DataFrame  # entry_id, judge_id, total
+    quality: np.ndarray  # v_i
+    truth: np.ndarray  # t_i, the average judge's score (see module docstring)
+    severity: np.ndarray  # b_j
+    scale: np.ndarray  # s_j
+    noise: np.ndarray  # σ_j in points (already × s_j when noise scales)
+    informative: np.ndarray  # False for a judge who gives everything full marks
+
+
+def simulate(design: Design, seed: int) -> Simulated:
+    """Draw one competition of ``design`` with ``seed`` (deterministic)."""
+    rng = np.random.default_rng(seed)
+    n_e, n_j = design.n_entries, design.n_judges
+    quality = rng.normal(70, 10, n_e)
+    if design.identical:
+        severity, scale = np.zeros(n_j), np.ones(n_j)
+        noise = np.full(n_j, design.noise_sd)
+    else:
+        severity = rng.normal(0, design.severity_sd, n_j)
+        scale = np.exp(rng.normal(0, design.log_scale_sd, n_j))
+        noise = design.noise_sd * np.exp(rng.normal(0, design.log_noise_sd, n_j))
+        if design.noise_scales:
+            noise = noise * scale
+    informative = np.ones(n_j, dtype=bool)
+    if design.full_marks:
+        informative[0] = False
+    entry_track = np.zeros(n_e, dtype=int)
+    if design.tracks:
+        entry_track = rng.integers(0, design.tracks, n_e)
+        quality = quality + 5.0 * (entry_track - (design.tracks - 1) / 2)
+    pairs = _assign(design, rng, entry_track)
+    pool = informative
+    truth = 70 + severity[pool].mean() + scale[pool].mean() * (quality - 70)
+    sim = Simulated(
+        reviews=pd.DataFrame(columns=["entry_id", "judge_id", "total"]),
+        quality=quality,
+        truth=truth,
+        severity=severity,
+        scale=scale,
+        noise=noise,
+        informative=informative,
+    )
+    return replace(sim, reviews=_rate(design, sim, pairs[:, 0], pairs[:, 1], rng))
+
+
+def _rate(
+    design: Design,
+    sim: Simulated,
+    e: np.ndarray,
+    j: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Reviews of entries ``e`` by judges ``j`` under the design's judge model."""
+    raw = (
+        sim.scale[j] * (sim.quality[e] - 70)
+        + 70
+        + sim.severity[j]
+        + sim.noise[j] * rng.normal(0, 1, len(e))
+    )
+    if design.careless:
+        careless = rng.random(len(e)) < design.careless
+        raw = np.where(careless, rng.integers(30, 101, len(e)), raw)
+    raw = np.where(sim.informative[j], raw, MAX_TOTAL)
+    totals = np.clip(np.round(raw), 0, MAX_TOTAL)
+    return pd.DataFrame({"entry_id": e, "judge_id": j, "total": totals})
+
+
+def add_reviews(
+    design: Design, sim: Simulated, entries: list[int], seed: int
+) -> Simulated:
+    """One more review for each of ``entries``, by the least-loaded judge who
+    has not reviewed it yet (random among equals)."""
+    rng = np.random.default_rng(seed)
+    frame = sim.reviews
+    load = np.bincount(frame["judge_id"], minlength=len(sim.severity)).astype(float)
+    seen = frame.groupby("entry_id")["judge_id"].agg(set).to_dict()
+    chosen = []
+    for i in entries:
+        tie = rng.random(len(load))
+        order = np.lexsort((tie, load))
+        judge = next(int(k) for k in order if k not in seen.get(i, set()))
+        load[judge] += 1
+        chosen.append(judge)
+    extra = _rate(design, sim, np.array(entries, dtype=np.int64), np.array(chosen), rng)
+    return replace(sim, reviews=pd.concat([frame, extra], ignore_index=True))
+
+
+def _assign(design: Design, rng: np.random.Generator, track: np.ndarray) -> np.ndarray:
+    """(entry, judge) pairs: k distinct judges per entry."""
+    n_e, n_j, k = design.n_entries, design.n_judges, design.k
+    if design.panels:
+        step = k - 1
+        n_panels = max(1, (n_j - 1) // step)
+        block = np.array_split(rng.permutation(n_e), n_panels)
+        rows = [
+            (int(i), (step * p + m) % n_j)
+            for p, members in enumerate(block)
+            for i in members
+            for m in range(k)
+        ]
+        return np.array(rows, dtype=np.int64)
+    judge_track = np.arange(n_j) % max(design.tracks, 1)
+    load = np.zeros(n_j)
+    rows = []
+    for i in rng.permutation(n_e):
+        tie = rng.random(n_j)
+        if design.tracks:
+            own = np.flatnonzero(judge_track == track[i])
+            order = own[np.lexsort((tie[own], load[own]))]
+            chosen = list(order[: k - 1])
+            rest = np.setdiff1d(np.arange(n_j), chosen)
+            chosen.append(rest[np.lexsort((tie[rest], load[rest]))][0])
+        else:
+            chosen = list(np.lexsort((tie, load))[:k])
+        for jj in chosen:
+            load[jj] += 1
+            rows.append((int(i), int(jj)))
+    return np.array(rows, dtype=np.int64)
 
 
 def simulate_reviews(
     *, scenario: str, seed: int, n_entries: int, n_judges: int, k: int
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Generated reviews (entry_id, judge_id, total) and the true quality."""
-    rng = np.random.default_rng(seed)
-    quality = rng.normal(70, 10, n_entries)
-    if scenario == "b":
-        severity, scale = np.zeros(n_judges), np.ones(n_judges)
-    else:
-        severity = rng.normal(0, 8, n_judges)
-        scale = np.exp(rng.normal(0, 0.25, n_judges))
-    load = np.zeros(n_judges)
+    """Reviews and true quality of the design called ``scenario`` at a given size."""
+    design = next(d for d in DESIGNS if d.name == scenario)
+    sim = simulate(replace(design, n_entries=n_entries, n_judges=n_judges, k=k), seed)
+    return sim.reviews, sim.quality
+
+
+# -- baselines that are not offered to organisers ------------------------------
+
+
+def scaled_least_squares(reviews: pd.DataFrame, *, iterations: int = 100) -> np.ndarray:
+    """x_ij = a_j + s_j · v_i by plain alternating least squares (no priors).
+
+    Returns v per entry in sorted entry order; mean a = 0 and mean s = 1 fix
+    the level. A baseline: every judge weighs the same, noise is ignored.
+    """
+    e, j, x, n_e, n_j = _codes(reviews)
+    n_entry = np.bincount(e, minlength=n_e)
+    v = np.bincount(e, weights=x, minlength=n_e) / n_entry
+    a, s = np.zeros(n_j), np.ones(n_j)
+    n_judge = np.bincount(j, minlength=n_j)
+    for _ in range(iterations):
+        ve = v[e]
+        mv = np.bincount(j, weights=ve, minlength=n_j) / n_judge
+        mx = np.bincount(j, weights=x, minlength=n_j) / n_judge
+        cov = np.bincount(j, weights=(ve - mv[j]) * (x - mx[j]), minlength=n_j)
+        var = np.bincount(j, weights=(ve - mv[j]) ** 2, minlength=n_j)
+        s = np.where(var > 1e-9, cov / np.maximum(var, 1e-9), 1.0)
+        s = np.maximum(s, 0.05)
+        a = mx - s * mv
+        shift, stretch = a.mean(), s.mean()
+        a, s = a - shift, s / stretch
+        sj = s[j]
+        v_new = np.bincount(e, weights=sj * (x - a[j]), minlength=n_e) / np.bincount(
+            e, weights=sj**2, minlength=n_e
+        )
+        if np.max(np.abs(v_new - v)) < 1e-8:
+            v = v_new
+            break
+        v = v_new
+    return v
+
+
+def oracle(sim: Simulated) -> tuple[np.ndarray, np.ndarray]:
+    """Scores and SDs of a method that knows every judge's b_j, s_j and σ_j.
+
+    Precision-weighted mean of (x − 70 − b_j) / s_j per entry, put on the scale
+    of ``sim.truth``; the careless share and the full-marks judge are not known
+    to it (the full-marks judge is dropped since his ratings carry no signal).
+    """
+    e, j, x, n_e, _ = _codes(sim.reviews)
+    keep = sim.informative[j]
+    e, j, x = e[keep], j[keep], x[keep]
+    est = (x - 70 - sim.severity[j]) / sim.scale[j]
+    weight = (sim.scale[j] / sim.noise[j]) ** 2
+    total = np.bincount(e, weights=weight, minlength=n_e)
+    v = np.bincount(e, weights=weight * est, minlength=n_e) / np.maximum(total, 1e-12)
+    pool = sim.informative
+    factor = sim.scale[pool].mean()
+    score = 70 + sim.severity[pool].mean() + factor * v
+    return score, factor / np.sqrt(np.maximum(total, 1e-12))
+
+
+Codes = tuple[np.ndarray, np.ndarray, np.ndarray, int, int]
+
+
+def _codes(reviews: pd.DataFrame) -> Codes:
+    e_codes, e_values = pd.factorize(reviews["entry_id"], sort=True)
+    j_codes, j_values = pd.factorize(reviews["judge_id"], sort=True)
+    x = reviews["total"].to_numpy(dtype=float)
+    return e_codes, j_codes, x, len(e_values), len(j_values)
+
+
+# -- yardsticks -----------------------------------------------------------------
+
+
+def tier_of_rank(n: int, shares: tuple[float, ...] = TIER_SHARES) -> np.ndarray:
+    """Tier index (0 = best, len(shares) = not awarded) of ranks 0 … n−1."""
+    bounds = np.cumsum([int(math.floor(share * n + 0.5)) for share in shares])
+    return np.searchsorted(bounds, np.arange(n), side="right")
+
+
+def tiers(values: np.ndarray, shares: tuple[float, ...] = TIER_SHARES) -> np.ndarray:
+    """Tier index of every value when ranked highest first (ties by position)."""
+    order = np.argsort(-values, kind="stable")
+    result = np.empty(len(values), dtype=int)
+    result[order] = tier_of_rank(len(values), shares)
+    return result
+
+
+def tier_accuracy(scores: np.ndarray, truth: np.ndarray) -> float:
+    """Share of entries placed in their true tier (scheme 10/20/30 %)."""
+    return float(np.mean(tiers(scores) == tiers(truth)))
+
+
+def spearman(scores: np.ndarray, truth: np.ndarray) -> float:
+    """Spearman's ρ between scores and the truth."""
+    return float(spearmanr(scores, truth).statistic)
+
+
+def coverage(low: np.ndarray, high: np.ndarray, truth: np.ndarray) -> float:
+    """Share of entries whose interval contains the truth."""
+    return float(np.mean((low <= truth) & (truth <= high)))
+
+
+def brier(probability: np.ndarray, hit: np.ndarray) -> float:
+    """Mean squared gap between tier probability and whether the tier is right."""
+    return float(np.mean((probability - hit.astype(float)) ** 2))
+
+
+def reliability_table(
+    probability: np.ndarray, hit: np.ndarray, bins: int = 10
+) -> list[tuple[float, float, float, int]]:
+    """Per decile of probability: (low, mean probability, hit rate, count)."""
+    edges = np.linspace(0, 1, bins + 1)
+    index = np.clip(np.searchsorted(edges, probability, side="right") - 1, 0, bins - 1)
     rows = []
-    # Judges ordered from most lenient to harshest, for scenario c.
-    by_harshness = np.argsort(-severity, kind="stable")
-    percentile = np.argsort(np.argsort(quality)) / max(n_entries - 1, 1)
-    for i in rng.permutation(n_entries):
-        if scenario == "c":
-            centre = percentile[i] * (n_judges - 1)
-            distance = np.abs(np.arange(n_judges) - centre)
-            matched = list(by_harshness[np.argsort(distance, kind="stable")[: k - 1]])
-            others = [jj for jj in range(n_judges) if jj not in matched]
-            chosen = matched + [int(rng.choice(others))]
-        else:
-            # Least-loaded judges first, random among equals: balanced loads.
-            order = np.lexsort((rng.random(n_judges), load))
-            chosen = [int(jj) for jj in order[:k]]
-        for jj in chosen:
-            load[jj] += 1
-            raw = scale[jj] * (quality[i] - 70) + 70 + severity[jj] + rng.normal(0, 4)
-            rows.append((int(i), int(jj), float(np.clip(np.round(raw), 0, 100))))
-    frame = pd.DataFrame(rows, columns=["entry_id", "judge_id", "total"])
-    return frame, quality
+    for b in range(bins):
+        members = index == b
+        if members.any():
+            rows.append(
+                (
+                    float(edges[b]),
+                    float(probability[members].mean()),
+                    float(hit[members].mean()),
+                    int(members.sum()),
+                )
+            )
+    return rows

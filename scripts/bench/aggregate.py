@@ -2,9 +2,13 @@
 """Time the calibrated aggregation (and the mean, for scale) at several sizes.
 
 Usage: python scripts/bench/aggregate.py [--sizes 100,1000,10000] [--k 3]
-[--per-judge 30] [--repeat 3]
+[--per-judge 30] [--repeat 3] [--large] [--smoke]
 
-Data: scenario (a) of judging/results/simulation.py; one judge per
+``--large`` runs the target size once: 100,000 entries × 5,000 judges (k = 3,
+60 reviews per judge). The last column is the process's peak resident memory
+after that size (it only grows, so run sizes in increasing order).
+
+Data: design "base" of judging/results/simulation.py; one judge per
 ``per-judge`` reviews.
 Prints a Markdown table of the best of ``repeat`` wall-clock times.
 """
@@ -12,6 +16,7 @@ Prints a Markdown table of the best of ``repeat`` wall-clock times.
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 
 from judging.results.aggregate import aggregate
@@ -29,6 +34,11 @@ def best_time(function: object, repeat: int) -> float:
     return min(times)
 
 
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux: KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000")
@@ -38,18 +48,24 @@ def main() -> None:
     parser.add_argument(
         "--smoke", action="store_true", help="smallest size once: --sizes 100"
     )
+    parser.add_argument(
+        "--large", action="store_true", help="100,000 entries × 5,000 judges, once"
+    )
     args = parser.parse_args()
     if args.smoke:
         args.sizes, args.repeat = "100", 1
+    if args.large:
+        args.sizes, args.per_judge, args.repeat = "100000", 60, 1
     print(
-        "| 作品数 | 评委数 | 评分数 | 均值 (s) | 校准 (s) | 奖项+归属概率 1000 次 (s) |"
+        "| 作品数 | 评委数 | 评分数 | 均值 (s) | 校准 (s) | 奖项+归属概率 1000 次 (s) "
+        "| 峰值内存 (MB) |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     scheme = parse_shares("10,20,30")
     for size in (int(s) for s in args.sizes.split(",")):
         judges = max(args.k + 1, size * args.k // args.per_judge)
         frame, _ = simulate_reviews(
-            scenario="a", seed=0, n_entries=size, n_judges=judges, k=args.k
+            scenario="base", seed=0, n_entries=size, n_judges=judges, k=args.k
         )
         mean_s = best_time(lambda f=frame: aggregate(f, method="mean"), args.repeat)
         calibrated_s = best_time(
@@ -62,7 +78,7 @@ def main() -> None:
         )
         print(
             f"| {size:,} | {judges:,} | {len(frame):,} | {mean_s:.3f} | "
-            f"{calibrated_s:.3f} | {awards_s:.3f} |"
+            f"{calibrated_s:.3f} | {awards_s:.3f} | {peak_mb():.0f} |"
         )
 
 

@@ -13,6 +13,7 @@ from judging.results.awards import (
     allocate_awards,
     parse_shares,
     plan_counts,
+    plan_extra_reviews,
     rank_entries,
     round_half_up,
 )
@@ -250,3 +251,23 @@ def test_parse_shares_invalid_raises(text: str) -> None:
 def test_parse_shares_refuses_lenient_numbers(text):
     with pytest.raises(AwardError, match="奖项比例无法识别"):
         parse_shares(text)
+
+
+def test_plan_extra_reviews_nearest_cut_first_with_gain() -> None:
+    def entry(eid: str, score: float, n: int = 3) -> EntryScore:
+        return EntryScore(eid, score, score - 2, score + 2, 1.0, n, 0)
+
+    entries = [entry("A", 90), entry("B", 80.5), entry("C", 79.5), entry("D", 60)]
+
+    plan = plan_extra_reviews(entries, sizes=[2], budget=3)
+
+    # The one cut sits at 80, midway between B and C.
+    assert [(p.entry_id, p.distance) for p in plan] == [
+        ("B", 0.5),
+        ("C", 0.5),
+        ("A", 10.0),
+    ]
+    assert plan[0].gain == pytest.approx(plan[1].gain)
+    assert 0.01 < plan[0].gain < 0.2
+    assert plan[2].gain == pytest.approx(0.0, abs=1e-9)
+    assert plan_extra_reviews(entries, sizes=[4], budget=3) == ()

@@ -322,3 +322,24 @@ def test_demo_builds_published_competition_once(app, make_user):
     )
     assert len(results.all()) == len(service.submitted_entries(first)) > 0
     assert service.missing_reviews(first) == 0
+
+
+def test_live_table_warnings_name_the_judge(build_scored):
+    # Judge C gives 70 to every entry he reviews: uninformative, named.
+    totals = [
+        [65, 81, 70],
+        [56, 69, 70],
+        [44, 60, 70],
+        [70, 81, 70],
+        [62, 69, 70],
+        [50, 60, 70],
+    ]
+    s = build_scored(totals)
+
+    table = service.live_table(s.competition, method="zscore")
+
+    name = s.judges[2].name
+    assert [w for w in table.warnings if "几乎相同" in w] == [
+        f"评委 {name} 的 6 个总分几乎相同（70–70 分），无法区分作品优劣；"
+        "标准分与校准已不计其评分。请与该评委核实，必要时请其他评委补评。"
+    ]

@@ -1,0 +1,160 @@
+"""Statistical properties of the calibrated model on simulated competitions.
+
+Table tests on fixed seeds of judging/results/simulation.py: each asserts a
+number the model must reach, and fails with the older one-noise model or
+without the fix named in the test.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from judging.results.aggregate import CalibrationPrior, Review, aggregate
+from judging.results.simulation import DESIGNS, coverage, simulate, tier_accuracy
+
+BY_NAME = {d.name: d for d in DESIGNS}
+
+
+def scores(result: object) -> np.ndarray:
+    return np.array([e.score for e in result.entries])  # type: ignore[attr-defined]
+
+
+def accuracy(name: str, seed: int, method: str, **prior: object) -> float:
+    sim = simulate(BY_NAME[name], seed)
+    result = aggregate(
+        sim.reviews,
+        method=method,
+        prior=CalibrationPrior(**prior),  # type: ignore[arg-type]
+    )
+    return tier_accuracy(scores(result), sim.truth)
+
+
+def test_infinite_shrinkage_is_one_noise_level() -> None:
+    sim = simulate(BY_NAME["noise"], 0)
+
+    none = aggregate(
+        sim.reviews,
+        method="calibrated",
+        prior=CalibrationPrior(noise_pseudo_ratings=None),
+    )
+    huge = aggregate(
+        sim.reviews,
+        method="calibrated",
+        prior=CalibrationPrior(noise_pseudo_ratings=1e9),
+    )
+
+    assert scores(none) == pytest.approx(scores(huge), abs=1e-3)
+    assert [e.sd for e in none.entries] == pytest.approx(
+        [e.sd for e in huge.entries], rel=1e-3
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_per_judge_noise_beats_one_noise_level(seed: int) -> None:
+    own = accuracy("noise", seed, "calibrated")
+    shared = accuracy("noise", seed, "calibrated", noise_pseudo_ratings=None)
+
+    assert own >= shared + 0.02
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_calibrated_at_least_zscore_when_judges_differ_in_noise(seed: int) -> None:
+    assert accuracy("noise", seed, "calibrated") >= accuracy("noise", seed, "zscore")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_interval_coverage_near_nominal(seed: int) -> None:
+    sim = simulate(BY_NAME["base"], seed)
+
+    result = aggregate(sim.reviews, method="calibrated")
+
+    low = np.array([e.low for e in result.entries])
+    high = np.array([e.high for e in result.entries])
+    assert 0.92 <= coverage(low, high, sim.truth) <= 0.975
+
+
+def test_full_marks_judge_is_uninformative_in_zscore() -> None:
+    sim = simulate(BY_NAME["fullmarks"], 0)
+    frame = sim.reviews
+    without = frame[frame.judge_id != 0]
+
+    # A wide max_total keeps clipping out of the comparison.
+    with_him = aggregate(
+        frame, method="zscore", max_total=1000, judge_names={0: "王评委"}
+    )
+    alone = aggregate(without, method="zscore", max_total=1000)
+
+    # Without him the scores are the same up to the map back to points.
+    assert np.corrcoef(scores(with_him), scores(alone))[0, 1] == pytest.approx(
+        1.0, abs=1e-12
+    )
+    assert any(
+        w.startswith("评委 王评委 的") and "几乎相同" in w for w in with_him.warnings
+    )
+
+
+def review(entry: str, judge: str, total: float) -> Review:
+    return Review(entry_id=entry, judge_id=judge, total=Decimal(str(total)))
+
+
+def test_score_clipped_into_scale_and_its_interval() -> None:
+    # J1 is about 10 points harsher than J2 on ten shared entries; TOP has only
+    # J1's 96, so the model's value for TOP is about 106 on a 100-point scale.
+    jitter = [3, -2, 1, -3, 2, 0, -1, 3, -2, 1]
+    rows = [review(f"E{i}", "J1", 40 + 4 * i) for i in range(10)]
+    rows += [review(f"E{i}", "J2", 50 + 4 * i + jitter[i]) for i in range(10)]
+    rows.append(review("TOP", "J1", 96))
+
+    result = aggregate(rows, method="calibrated")
+
+    top = result.entry("TOP")
+    assert top.score == 100.0
+    assert top.high == 100.0
+    assert top.low < top.score
+    assert all(e.low <= e.score <= e.high <= 100 for e in result.entries)
+
+
+def test_weak_links_named_in_chained_panels_only() -> None:
+    panels = simulate(BY_NAME["panels"], 0)
+    base = simulate(BY_NAME["base"], 0)
+    names = {k: f"评委{k:02d}" for k in range(30)}
+
+    chained = aggregate(panels.reviews, method="calibrated", judge_names=names)
+    random = aggregate(base.reviews, method="calibrated", judge_names=names)
+
+    # Panel p is judges 2p, 2p+1, 2p+2: the even judges 2 … 26 link two panels.
+    expected = "、".join(f"评委{k:02d}" for k in range(2, 27, 2))
+    assert [w for w in chained.warnings if "只靠个别评委相连" in w] == [
+        f"部分作品之间只靠个别评委相连（{expected}）：去掉其中任何一位，"
+        "作品就分成互不相连的几组，组与组之间的宽严比较只依赖这几位评委，"
+        "把握较小。建议安排几位评委交叉评阅不同组的作品。"
+    ]
+    assert not any("只靠个别评委相连" in w for w in random.warnings)
+
+
+def test_far_harsher_judge_named_once() -> None:
+    sim = simulate(BY_NAME["base"], 1)
+    frame = sim.reviews.copy()
+    mine = frame.judge_id == 5
+    frame.loc[mine, "total"] = (frame.loc[mine, "total"] - 35).clip(lower=0)
+
+    plain = aggregate(sim.reviews, method="calibrated")
+    harsh = aggregate(frame, method="calibrated", judge_names={5: "李评委"})
+
+    assert not any("明显偏" in w for w in plain.warnings)
+    flagged = [w for w in harsh.warnings if "明显偏" in w]
+    assert len(flagged) == 1
+    assert flagged[0].startswith("评委 李评委 明显偏严：平均比一般评委低 ")
+
+
+@pytest.mark.parametrize("name", ["base", "identical", "noise"])
+def test_no_careless_flags_in_clean_competitions(name: str) -> None:
+    for seed in range(3):
+        sim = simulate(BY_NAME[name], seed)
+
+        result = aggregate(sim.reviews, method="calibrated")
+
+        assert [w for w in result.warnings if "降低权重" in w] == []
