@@ -482,11 +482,15 @@ def allow_lookup(*, address: str, now: datetime) -> bool:
     a few lookups go uncounted, which the limit can afford.
     """
     key = address[:64]
-    count = db.session.scalar(
-        select(func.count(VerifyHit.id)).where(
-            VerifyHit.address == key, VerifyHit.at >= now - VERIFY_WINDOW
+    # Counted on a connection of its own too: a fresh snapshot that sees every
+    # hit recorded so far, whatever the caller's transaction has read before.
+    with db.engine.connect() as conn:
+        count = conn.scalar(
+            select(func.count(VerifyHit.id)).where(
+                VerifyHit.address == key, VerifyHit.at >= now - VERIFY_WINDOW
+            )
         )
-    )
+        conn.rollback()
     if (count or 0) >= VERIFY_LIMIT:
         return False
     _record_hit(key, now)
