@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 
 from judging.extensions import db
+from judging.numbers import NotANumber, parse_int
 
 
 def _fail(lines: list[str]) -> None:
@@ -19,6 +20,26 @@ def _fail(lines: list[str]) -> None:
         click.echo(line, err=True)
     db.session.rollback()
     sys.exit(1)
+
+
+class PlainInt(click.ParamType):
+    """A whole number as plain digits: click's ``int`` takes "1_9" as 19."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201
+        if isinstance(value, int):
+            return value
+        try:
+            number = parse_int(str(value))
+        except NotANumber:
+            number = None
+        if number is None:
+            self.fail(f"“{value}”不是整数（只用数字 0–9）。", param, ctx)
+        return number
+
+
+PLAIN_INT = PlainInt()
 
 
 def write_private(path: Path, data: bytes) -> None:

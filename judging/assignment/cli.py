@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 import click
 from flask import Flask, current_app, url_for
 
+from judging.cli import PLAIN_INT
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
@@ -50,9 +51,11 @@ def register(app: Flask) -> None:
     """Add the assignment commands to the app's CLI."""
 
     @app.cli.command("assign")
-    @click.argument("competition_id", type=int)
-    @click.option("--seed", type=int, default=None, help="随机种子（默认随机）")
-    @click.option("--k", type=int, default=None, help="每篇评审人数（默认按竞赛设置）")
+    @click.argument("competition_id", type=PLAIN_INT)
+    @click.option("--seed", type=PLAIN_INT, default=None, help="随机种子（默认随机）")
+    @click.option(
+        "--k", type=PLAIN_INT, default=None, help="每篇评审人数（默认按竞赛设置）"
+    )
     @click.option("--dry-run", is_flag=True, help="只预览方案，不写入")
     def assign(
         competition_id: int, seed: int | None, k: int | None, dry_run: bool
@@ -102,7 +105,7 @@ def register(app: Flask) -> None:
         click.echo(f"已写入分配（随机种子 {seed}）。")
 
     @app.cli.command("remind")
-    @click.argument("competition_id", type=int)
+    @click.argument("competition_id", type=PLAIN_INT)
     def remind(competition_id: int) -> None:
         """E-mail judges with unfinished reviews, or print the messages to send."""
         from judging.assignment import notify

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from judging.cli import PLAIN_INT
 from judging.extensions import db
 
 
@@ -21,7 +22,7 @@ def register(app: Flask) -> None:
     """Register `certificates`."""
 
     @app.cli.command("certificates")
-    @click.argument("competition_id", type=int)
+    @click.argument("competition_id", type=PLAIN_INT)
     @click.option(
         "--out",
         type=click.Path(dir_okay=False),

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from judging.cli import PLAIN_INT
 from judging.extensions import db
 from judging.results.aggregate import METHOD_LABELS
 
@@ -42,7 +43,7 @@ def register(app: Flask) -> None:
     """Register `results` and `rank-scores`."""
 
     @app.cli.command("results")
-    @click.argument("competition_id", type=int)
+    @click.argument("competition_id", type=PLAIN_INT)
     @click.option(
         "--method",
         type=METHOD_CHOICE,
