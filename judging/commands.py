@@ -16,10 +16,31 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from judging.competitions.models import Competition
 from judging.extensions import db
+from judging.numbers import NotANumber, parse_int
 
 log = logging.getLogger(__name__)
 
 COMPETITION_HELP = "竞赛：编号（见 competitions 命令）、代码前缀（如 ZW2026）或标题开头"
+
+
+class PlainInt(click.ParamType):
+    """A whole number as plain digits: click's ``int`` takes "1_9" as 19."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201
+        if isinstance(value, int):
+            return value
+        try:
+            number = parse_int(str(value))
+        except NotANumber:
+            number = None
+        if number is None:
+            self.fail(f"“{value}”不是整数（只用数字 0–9）。", param, ctx)
+        return number
+
+
+PLAIN_INT = PlainInt()
 
 
 def fail(lines: str | Sequence[str]) -> NoReturn:

@@ -155,3 +155,10 @@ def test_init_db_is_repeatable(runner):
     assert runner.invoke(args=["init-db"]).exit_code == 0
     assert runner.invoke(args=["init-db"]).exit_code == 0
     assert db.session.scalar(select(func.count(School.id))) == 0
+
+
+def test_numbers_on_the_command_line_are_plain_digits(runner):
+    result = runner.invoke(args=["assign", "1", "--k", "1_5", "--dry-run"])
+
+    assert result.exit_code == 2
+    assert "“1_5”不是整数（只用数字 0–9）。" in result.output

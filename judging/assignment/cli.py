@@ -7,7 +7,12 @@ from collections.abc import Iterable, Sequence
 import click
 from flask import Flask, current_app, url_for
 
-from judging.commands import competition_argument, fail, find_competition
+from judging.commands import (
+    PLAIN_INT,
+    competition_argument,
+    fail,
+    find_competition,
+)
 from judging.dbtypes import utcnow
 from judging.extensions import db
 
@@ -42,9 +47,12 @@ def register(app: Flask) -> None:
 
     @app.cli.command("assign")
     @competition_argument
-    @click.option("--seed", type=int, default=None, help="随机种子（默认随机）")
+    @click.option("--seed", type=PLAIN_INT, default=None, help="随机种子（默认随机）")
     @click.option(
-        "--k", type=int, default=None, help="每篇评审人数，至少 1（默认按竞赛设置）"
+        "--k",
+        type=PLAIN_INT,
+        default=None,
+        help="每篇评审人数，至少 1（默认按竞赛设置）",
     )
     @click.option("--dry-run", is_flag=True, help="只预览方案，不写入")
     def assign(

@@ -7,7 +7,11 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from judging.commands import competition_argument, fail, find_competition
+from judging.commands import (
+    competition_argument,
+    fail,
+    find_competition,
+)
 from judging.extensions import db
 
 

@@ -9,7 +9,11 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from judging.commands import competition_argument, fail, find_competition
+from judging.commands import (
+    competition_argument,
+    fail,
+    find_competition,
+)
 from judging.results.aggregate import METHOD_LABELS
 
 METHOD_CHOICE = click.Choice(list(METHOD_LABELS))
