@@ -24,6 +24,7 @@ from judging.review.demo import add_reviews
 from judging.submissions.demo import seed_entries
 
 SCHOOLS_CSV = Path(__file__).parent / "data" / "schools-chongqing.csv"
+IDENTITIES_CSV = Path(__file__).parent / "data" / "schools-chongqing-identities.csv"
 ESSAY_TITLE = "“理论强基促发展 我为产改作贡献”主题征文"
 
 # (name, title, affiliation, expertise): some from listed schools, some outside.
@@ -88,6 +89,13 @@ def build_demo(
         filename=SCHOOLS_CSV.name,
         shared=shared,
     )
+    identities = accounts.import_schools(  # English names, abbreviations, domains
+        actor=admin,
+        data=IDENTITIES_CSV.read_bytes(),
+        filename=IDENTITIES_CSV.name,
+        shared=shared,
+    )
+    schools.errors.extend(identities.errors)
     judges = accounts.import_judges(
         actor=admin, data=judges_csv(), filename="judges.csv", shared=shared
     )

@@ -28,6 +28,7 @@ ROUTES: dict[str, set[str]] = {
     "accounts.reset_password": {ORG},
     "accounts.set_enabled": {ORG},
     "accounts.schools": {ORG},
+    "accounts.edit_school": {ORG},
     "accounts.judges": {ORG},
     "accounts.import_people": {ORG},
     "accounts.credentials": {ORG},

@@ -43,7 +43,13 @@ class AnonymityError(ValueError):
 
 def identity(school: School) -> SchoolIdentity:
     return SchoolIdentity(
-        name=school.name, short_name=school.short_name, aliases=tuple(school.alias_list)
+        name=school.name,
+        short_name=school.short_name,
+        aliases=tuple(school.alias_list),
+        english_names=tuple(school.english_name_list),
+        abbreviations=tuple(school.abbreviation_list),
+        domains=tuple(school.domain_list),
+        institutes=tuple(school.institute_list),
     )
 
 
