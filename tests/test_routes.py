@@ -54,6 +54,7 @@ ROUTES: dict[str, set[str]] = {
     "anonymity.request_redaction": {ORG},
     "anonymity.upload_redacted": {ORG},
     "anonymity.school_redacted": {SCHOOL},
+    "anonymity.check_file": {SCHOOL},
     "assignment.plan": {ORG},
     "assignment.apply": {ORG},
     "assignment.conflicts": {ORG},
