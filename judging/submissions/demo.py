@@ -139,8 +139,13 @@ def essay_docx(title: str, body: list[str], *, author: str = "") -> bytes:
 
 @dataclass(frozen=True)
 class DemoEssay:
+    """A submitted demo essay; `clean` is the same file without its leak, as
+    the organiser's redaction or the school's re-submission would make it."""
+
     entry: Entry
     leaky: bool
+    clean: bytes = b""
+    filename: str = ""
 
 
 def seed_entries(
@@ -179,12 +184,13 @@ def seed_entries(
                 data = essay_pdf(
                     title, body, header=f"{school.name}  {authors[0]}" if leaky else ""
                 )
+                clean = essay_pdf(title, body) if leaky else data
                 name = f"{title}.pdf"
             else:
-                data = essay_docx(title, body, author=authors[0] if leaky else "")
-                if leaky:
-                    body.insert(0, f"（作者单位：{school.name}）")
-                    data = essay_docx(title, body)
+                data = essay_docx(title, body)
+                clean = data
+                if leaky:  # the leak is in the file only, never in the form
+                    data = essay_docx(title, [f"（作者单位：{school.name}）", *body])
                 name = f"{title}.docx"
             entry = service.create_entry(
                 actor=user,
@@ -203,5 +209,5 @@ def seed_entries(
                 upload=service.Upload(data=data, filename=name),
                 now=now,
             )
-            made.append(DemoEssay(entry, leaky))
+            made.append(DemoEssay(entry, leaky, clean, name))
     return made
