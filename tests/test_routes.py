@@ -53,6 +53,7 @@ ROUTES: dict[str, set[str]] = {
     "anonymity.harmless": {ORG},
     "anonymity.request_redaction": {ORG},
     "anonymity.upload_redacted": {ORG},
+    "anonymity.redact_fields": {ORG},
     "anonymity.school_redacted": {SCHOOL},
     "anonymity.check_file": {SCHOOL},
     "assignment.plan": {ORG},
@@ -113,10 +114,12 @@ ROUTES: dict[str, set[str]] = {
 def _url_for_rule(rule) -> str:  # noqa: ANN001
     values = {}
     for arg in rule.arguments:
-        values[arg] = {"filename": "app.css", "code": "zh", "kind": "schools",
-         "which": "original"}.get(
-            arg, 1
-        )
+        values[arg] = {
+            "filename": "app.css",
+            "code": "zh",
+            "kind": "schools",
+            "which": "original",
+        }.get(arg, 1)
     path = rule.rule
     for name, value in values.items():
         path = re.sub(rf"<(?:[^:<>]+:)?{name}(?:\([^)]*\))?>", str(value), path)

@@ -334,12 +334,13 @@ def is_own_override(finding: Finding) -> bool:
 
 def needs_redaction(finding: Finding, school: School) -> bool:
     """An own-school name that is certainly the school (its full name, a
-    distinctive alias, English name, abbreviation or domain), in text of the
-    file a judge reads: no note can make that harmless, only redaction."""
+    distinctive alias, English name, abbreviation or domain), in the file's text
+    or an entry field a judge reads: no note can make that harmless, only
+    redaction (of the file, or of the field by the organiser)."""
     if not (
         finding.severity == "high"
         and finding.kind == "school"
-        and finding.location in FILE_TEXT_LOCATIONS
+        and finding.location in FILE_TEXT_LOCATIONS | set(FIELD_LOCATIONS)
     ):
         return False
     term = finding.term.strip()
@@ -410,6 +411,46 @@ def request_redaction(*, actor: User, entry: Entry, until: datetime, note: str) 
         until=until.isoformat(),
         note=note.strip(),
     )
+
+
+@dataclass(frozen=True)
+class RedactedFields:
+    """The organiser's wording of the judge-facing fields (e.g. 某高校 for the
+    school's name)."""
+
+    title: str
+    abstract: str
+    keywords: str
+
+
+def redact_fields(*, actor: User, entry: Entry, fields: RedactedFields) -> int:
+    """The organiser rewrites an entry's title, abstract or keywords before
+    review (the school can no longer edit them after the deadline); the fields
+    are scanned again. Returns the number of field findings."""
+    _require_organiser(actor)
+    if entry.competition.phase not in (Phase.OPEN, Phase.CLOSED):
+        raise AnonymityError("评审已经开始，不能再修改作品信息。")
+    title = fields.title.strip()
+    if not title:
+        raise AnonymityError("作品题目不能为空。")
+    if len(title) > 300 or len(fields.abstract) > 3000 or len(fields.keywords) > 300:
+        raise AnonymityError("内容过长：题目最多 300 字，摘要 3000 字，关键词 300 字。")
+    before = {attr: getattr(entry, attr) for attr, _ in JUDGE_FIELDS}
+    entry.title = title
+    entry.abstract = fields.abstract.strip()
+    entry.keywords = fields.keywords.strip()
+    changed = sorted(a for a, _ in JUDGE_FIELDS if getattr(entry, a) != before[a])
+    count = scan_entry_fields(entry)
+    record(
+        actor_id=actor.id,
+        action="entry.fields_redacted",
+        obj=entry,
+        competition_id=entry.competition_id,
+        changed=changed,
+        before={a: before[a][:300] for a in changed},
+        findings=count,
+    )
+    return count
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,13 @@ from judging.competitions.models import Competition
 from judging.competitions.rules import from_local
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.submissions.forms import CheckForm, FileForm, NoteForm, RedactionForm
+from judging.submissions.forms import (
+    CheckForm,
+    FieldsRedactionForm,
+    FileForm,
+    NoteForm,
+    RedactionForm,
+)
 from judging.submissions.models import Entry
 from judging.web import perform
 
@@ -107,6 +113,30 @@ def _replace(entry: Entry, form: FileForm) -> None:
             _("新文件已检查，发现 %(n)d 处可能的身份信息。", n=count),
             "success" if count == 0 else "warning",
         )
+
+
+@bp.route("/entries/<int:entry_id>/redacted-fields", methods=["POST"])
+@organiser_required
+def redact_fields(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    form = FieldsRedactionForm()
+    if not form.validate_on_submit():
+        flash(_("作品题目不能为空。"), "error")
+    else:
+        perform(
+            lambda: service.redact_fields(
+                actor=current_user,
+                entry=entry,
+                fields=service.RedactedFields(
+                    title=form.title.data or "",
+                    abstract=form.abstract.data or "",
+                    keywords=form.keywords.data or "",
+                ),
+            ),
+            done=_("作品信息已修改并重新检查。"),
+            refused=service.AnonymityError,
+        )
+    return redirect(url_for("anonymity.queue", competition_id=entry.competition_id))
 
 
 @bp.route("/entries/<int:entry_id>/redacted", methods=["POST"])

@@ -121,3 +121,11 @@ class CheckForm(FlaskForm):
         _l("作者与指导教师姓名（用逗号分隔）"),
         validators=[Optional(), Length(max=400)],
     )
+
+
+class FieldsRedactionForm(FlaskForm):
+    """The organiser's redaction of what a judge reads of the entry form."""
+
+    title = StringField(_l("作品题目"), validators=[DataRequired(), Length(max=300)])
+    abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
+    keywords = StringField(_l("关键词"), validators=[Optional(), Length(max=300)])

@@ -225,3 +225,49 @@ def test_full_school_name_in_body_only_settled_by_redaction(
 
     assert "不能标记无碍" in response.get_data(as_text=True)
     assert db.session.get(Finding, finding.id).status == FindingStatus.OPEN
+
+
+def test_title_leak_after_deadline_settled_by_organiser_rewording(
+    app, school_client, make_user, make_competition
+):
+    from judging.competitions import service as competitions
+    from judging.competitions.models import Phase
+
+    competition = make_competition()
+    _post_entry(school_client, competition, title="重庆大学学子视角下的劳动教育")
+    organiser = make_user(Role.ORGANISER)
+    competitions.advance_phase(
+        actor=organiser, competition=competition, target=Phase.CLOSED
+    )
+    db.session.commit()
+    admin = app.test_client()
+    login(admin, organiser)
+    entry = db.session.scalar(select(Entry))
+    finding = _own_finding("school", "title", "重庆大学")
+    token = csrf_token(admin, f"/competitions/{competition.id}/anonymity")
+
+    waved = admin.post(
+        f"/findings/{finding.id}/harmless",
+        data={"csrf_token": token, "note": "题目中的校名是研究对象，已与学校确认"},
+        follow_redirects=True,
+    )
+    reworded = admin.post(
+        f"/entries/{entry.id}/redacted-fields",
+        data={
+            "csrf_token": token,
+            "title": "某高校学子视角下的劳动教育",
+            "abstract": entry.abstract,
+            "keywords": entry.keywords,
+        },
+        follow_redirects=True,
+    )
+
+    assert "不能标记无碍" in waved.get_data(as_text=True)
+    assert "作品信息已修改并重新检查。" in reworded.get_data(as_text=True)
+    entry = db.session.get(Entry, entry.id)
+    assert (entry.title, _findings(entry.id)) == ("某高校学子视角下的劳动教育", set())
+    assert service.blocked_entries(competition) == []
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "entry.fields_redacted")
+    )
+    assert json.loads(event.detail)["changed"] == ["title"]

@@ -311,6 +311,11 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
         "anonymity.upload_redacted": {"file": (io.BytesIO(docx), "r.docx")},
         "anonymity.school_redacted": {"file": (io.BytesIO(docx), "r.docx")},
         "anonymity.check_file": {"file": (io.BytesIO(docx), "r.docx")},
+        "anonymity.redact_fields": {
+            "title": "某高校论文",
+            "abstract": "",
+            "keywords": "",
+        },
         "accounts.edit_school": {"short_name": "甲大", "english_names": "Jia Univ"},
         "assignment.apply": {"k": "1", "seed": "7"},
         "assignment.add_conflict": {
