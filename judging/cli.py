@@ -199,21 +199,15 @@ def register_commands(app: Flask) -> None:
         import json
 
         from judging.accounts.imports import resolve_school
+        from judging.accounts.models import School
         from judging.accounts.service import known_schools
-        from judging.anonymity.service import all_identities
+        from judging.anonymity.service import all_identities, identity
         from judging.documents.inspection import DocumentRejected, inspect_document
         from judging.documents.scan import SchoolIdentity, scan_document
 
-        schools = known_schools()
-        school_id = resolve_school(school, schools)
-        own = next(
-            (
-                SchoolIdentity(s.name, s.short_name, s.aliases)
-                for s in schools
-                if s.id == school_id
-            ),
-            SchoolIdentity(school),
-        )
+        school_id = resolve_school(school, known_schools())
+        listed = db.session.get(School, school_id) if school_id else None
+        own = identity(listed) if listed else SchoolIdentity(school)
         try:
             doc = inspect_document(Path(file).read_bytes(), max_bytes=200 * 2**20)
         except DocumentRejected as exc:

@@ -19,11 +19,13 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import default_settings
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.originality.demo import plant_this_year
 from judging.results.demo import build_published
 from judging.review.demo import add_reviews
 from judging.submissions.demo import seed_entries
 
 SCHOOLS_CSV = Path(__file__).parent / "data" / "schools-chongqing.csv"
+IDENTITIES_CSV = Path(__file__).parent / "data" / "schools-chongqing-identities.csv"
 ESSAY_TITLE = "“理论强基促发展 我为产改作贡献”主题征文"
 
 # (name, title, affiliation, expertise): some from listed schools, some outside.
@@ -119,6 +121,13 @@ def build_demo(
         filename=SCHOOLS_CSV.name,
         shared=shared,
     )
+    identities = accounts.import_schools(  # English names, abbreviations, domains
+        actor=admin,
+        data=IDENTITIES_CSV.read_bytes(),
+        filename=IDENTITIES_CSV.name,
+        shared=shared,
+    )
+    schools.errors.extend(identities.errors)
     judges = accounts.import_judges(
         actor=admin, data=judges_csv(), filename="judges.csv", shared=shared
     )
@@ -147,7 +156,7 @@ def build_demo(
         )
         competitions.advance_phase(actor=admin, competition=essay, target=Phase.OPEN)
         db.session.flush()
-        seed_entries(competition=essay, schools=24, now=utcnow(), seed=2026)
+        seed_entries(competition=essay, schools=24, now=utcnow(), seed=2027)
     db.session.flush()
     step("征集中的征文与报送作品")
     reviewing = build_reviewing(admin=admin, today=today)
@@ -157,6 +166,11 @@ def build_demo(
     published = build_published(admin=admin, today=today)
     issue(competition=published)
     db.session.flush()
+    essay = db.session.scalar(
+        select(Competition).where(Competition.title == ESSAY_TITLE)
+    )
+    plant_this_year(competition=essay, first_school=24, now=utcnow())
+    db.session.flush()
     step("已公布的上年征文与证书")
     school_count = schools.created + schools.unchanged + schools.updated
     return [
@@ -165,6 +179,6 @@ def build_demo(
         "（school01 = 重庆大学）",
         f"评审专家: judge01 … judge{len(DEMO_JUDGES):02d} / {password}",
         f"角色: {Role.ORGANISER}, {Role.SCHOOL}, {Role.JUDGE}",
-        "竞赛: 本年征文（征集中，24 校已报送）、专题调研（评审中）、"
+        "竞赛: 本年征文（征集中，27 校已报送，含两对查重结果）、专题调研（评审中）、"
         "上年征文（已公布，含证书）",
     ]

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian machine (Python 3.11): a virtualenv with the pinned
 # packages, and with --test also Debian's chromium (browser tests) and wrk (benchmarks).
+# --corpus also installs LibreOffice Writer, needed only to regenerate the
+# anonymity red-team corpus (tests/fixtures/src/make_anonymity_corpus.py); the
+# generated files are committed, so tests never need it.
 # Safe to run again: it only installs what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
+want_corpus=0
 [ "${1:-}" = "--test" ] && want_test=1
+[ "${1:-}" = "--corpus" ] && want_test=1 && want_corpus=1
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@";
@@ -42,4 +47,7 @@ fi
 
 if [ $want_test = 1 ]; then
   apt_install chromium wrk
+fi
+if [ $want_corpus = 1 ]; then
+  apt_install libreoffice-writer-nogui
 fi

@@ -11,6 +11,7 @@ from judging.accounts.models import Judge, Role, School, User
 from judging.certificates.models import Certificate
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db
+from judging.originality.models import SimilarPair
 from judging.review.models import Review, ReviewStatus
 from judging.submissions.models import Entry
 from tests.conftest import SCHOOLS_CSV
@@ -49,6 +50,16 @@ def test_demo_creates_every_stage_and_is_idempotent(runner, app):
         > 50
     )
     assert db.session.scalar(select(func.count(Certificate.id))) > 5
+    # 查重: one essay sent by two universities, one sent again a year on
+    pairs = db.session.scalars(select(SimilarPair).order_by(SimilarPair.id)).all()
+    kinds = [
+        (p.kind, p.entry_a.competition.phase, p.entry_b.competition.phase)
+        for p in pairs
+    ]
+    assert kinds == [
+        ("same_text", Phase.OPEN, Phase.OPEN),
+        ("near_copy", Phase.PUBLISHED, Phase.OPEN),
+    ]
     for username, home in (
         ("admin", "/competitions"),
         ("school01", "/school"),

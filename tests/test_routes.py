@@ -28,6 +28,7 @@ ROUTES: dict[str, set[str]] = {
     "accounts.reset_password": {ORG},
     "accounts.set_enabled": {ORG},
     "accounts.schools": {ORG},
+    "accounts.edit_school": {ORG},
     "accounts.judges": {ORG},
     "accounts.import_people": {ORG},
     "accounts.credentials": {ORG},
@@ -52,12 +53,14 @@ ROUTES: dict[str, set[str]] = {
     "anonymity.harmless": {ORG},
     "anonymity.request_redaction": {ORG},
     "anonymity.upload_redacted": {ORG},
+    "anonymity.redact_fields": {ORG},
     "anonymity.school_redacted": {SCHOOL},
     "originality.index": {ORG},
     "originality.check": {ORG},
     "originality.progress": {ORG},
     "originality.pair": {ORG},
     "originality.settle": {ORG},
+    "anonymity.check_file": {SCHOOL},
     "assignment.plan": {ORG},
     "assignment.apply": {ORG},
     "assignment.conflicts": {ORG},
@@ -116,10 +119,12 @@ ROUTES: dict[str, set[str]] = {
 def _url_for_rule(rule) -> str:  # noqa: ANN001
     values = {}
     for arg in rule.arguments:
-        values[arg] = {"filename": "app.css", "code": "zh", "kind": "schools",
-         "which": "original"}.get(
-            arg, 1
-        )
+        values[arg] = {
+            "filename": "app.css",
+            "code": "zh",
+            "kind": "schools",
+            "which": "original",
+        }.get(arg, 1)
     path = rule.rule
     for name, value in values.items():
         path = re.sub(rf"<(?:[^:<>]+:)?{name}(?:\([^)]*\))?>", str(value), path)

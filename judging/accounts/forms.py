@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FieldList, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import FieldList, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -39,3 +39,14 @@ class ActionForm(FlaskForm):
 
 class CredentialsForm(FlaskForm):
     rows = FieldList(StringField(), max_entries=20_000)
+
+
+class SchoolNamesForm(FlaskForm):
+    """Name forms of a school for the anonymity scanner; one item per line."""
+
+    short_name = StringField(_l("简称"), validators=[Optional(), Length(max=40)])
+    aliases = TextAreaField(_l("别名"), validators=[Length(max=2000)])
+    english_names = TextAreaField(_l("英文名称"), validators=[Length(max=2000)])
+    abbreviations = TextAreaField(_l("英文缩写"), validators=[Length(max=1000)])
+    domains = TextAreaField(_l("网站与邮箱域名"), validators=[Length(max=2000)])
+    institutes = TextAreaField(_l("二级学院"), validators=[Length(max=8000)])

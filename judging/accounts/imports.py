@@ -18,6 +18,14 @@ SCHOOL_COLUMNS = {
     "高校名称": "name",
     "short_name": "short_name", "简称": "short_name",
     "aliases": "aliases", "别名": "aliases", "曾用名": "aliases",
+    "english_name": "english_names", "english_names": "english_names",
+    "英文名": "english_names", "英文名称": "english_names",
+    "abbreviation": "abbreviations", "abbreviations": "abbreviations",
+    "英文缩写": "abbreviations", "缩写": "abbreviations",
+    "domain": "domains", "domains": "domains", "域名": "domains",
+    "网站域名": "domains", "邮箱域名": "domains",
+    "institutes": "institutes", "institute": "institutes", "二级学院": "institutes",
+    "院系": "institutes",
     "kind": "kind", "类型": "kind", "类别": "kind", "办学层次": "kind",
     "contact_name": "contact_name", "联系人": "contact_name", "联络员": "contact_name",
     "phone": "phone", "contact_phone": "phone", "电话": "phone", "联系电话": "phone",
@@ -60,6 +68,44 @@ class SchoolRow:
     contact_name: str
     phone: str
     email: str
+    english_names: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    institutes: tuple[str, ...] = ()
+    columns: frozenset[str] = frozenset()  # the columns the file has
+
+
+DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+ABBREVIATION = re.compile(r"^[A-Za-z][A-Za-z0-9&.\-]{1,19}$")
+
+
+def clean_domain(value: str) -> str:
+    """ "http://www.CQU.edu.cn/" → "cqu.edu.cn"; "" when it is no domain."""
+    text = value.strip().lower()
+    text = re.sub(r"^[a-z]+://", "", text).split("/", 1)[0].split("@")[-1]
+    text = text.removeprefix("www.").strip(".")
+    return text if DOMAIN.match(text) else ""
+
+
+def identity_errors(
+    row: int,
+    *,
+    english_names: Iterable[str],
+    abbreviations: Iterable[str],
+    domains: Iterable[str],
+) -> list[RowError]:
+    """Problems in a school's extra name forms (shared by import and edit form)."""
+    errors = []
+    for name in english_names:
+        if not name.isascii() or len(name) > 120:
+            errors.append(RowError(row, f"英文名称应为英文且不超过 120 字符（{name}）"))
+    for abbr in abbreviations:
+        if not ABBREVIATION.match(abbr):
+            errors.append(RowError(row, f"英文缩写格式不正确（{abbr}）"))
+    for domain in domains:
+        if not clean_domain(domain):
+            errors.append(RowError(row, f"域名格式不正确（{domain}），例如 cqu.edu.cn"))
+    return errors
 
 
 @dataclass(frozen=True)
@@ -99,6 +145,8 @@ def validate_schools(table: Table) -> tuple[list[SchoolRow], list[RowError]]:
     errors: list[RowError] = []
     seen_names: dict[str, int] = {}
     seen_short: dict[str, int] = {}
+    seen_domains: dict[str, int] = {}
+    columns = frozenset(table.header) - {""}
     for number, cells in table.rows:
         name = cells.get("name", "")
         short = cells.get("short_name", "")
@@ -120,6 +168,31 @@ def validate_schools(table: Table) -> tuple[list[SchoolRow], list[RowError]]:
             seen_short.setdefault(short, number)
         phone, email = cells.get("phone", ""), cells.get("email", "")
         errors.extend(_contact_errors(number, phone, email))
+        english_cell = cells.get("english_names", "")
+        english = tuple(
+            n.strip() for n in re.split(r"[|;；]", english_cell) if n.strip()
+        )
+        abbreviations = tuple(split_list(cells.get("abbreviations", "")))
+        raw_domains = tuple(  # not split_list: "/" belongs to a web address
+            d for d in re.split(r"[|;；,，、\s]+", cells.get("domains", "")) if d
+        )
+        errors.extend(
+            identity_errors(
+                number,
+                english_names=english,
+                abbreviations=abbreviations,
+                domains=raw_domains,
+            )
+        )
+        domains = tuple(dict.fromkeys(d for d in map(clean_domain, raw_domains) if d))
+        for domain in domains:
+            if domain in seen_domains:
+                errors.append(
+                    RowError(
+                        number, f"域名“{domain}”与第 {seen_domains[domain]} 行重复"
+                    )
+                )
+            seen_domains.setdefault(domain, number)
         rows.append(
             SchoolRow(
                 row=number,
@@ -130,6 +203,11 @@ def validate_schools(table: Table) -> tuple[list[SchoolRow], list[RowError]]:
                 contact_name=cells.get("contact_name", ""),
                 phone=phone,
                 email=email,
+                english_names=english,
+                abbreviations=abbreviations,
+                domains=domains,
+                institutes=tuple(split_list(cells.get("institutes", ""))),
+                columns=columns,
             )
         )
     return rows, errors

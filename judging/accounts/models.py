@@ -25,6 +25,11 @@ class School(db.Model):
     short_name: Mapped[str] = mapped_column(String(40), default="")
     aliases: Mapped[str] = mapped_column(String(400), default="")
     kind: Mapped[str] = mapped_column(String(40), default="")
+    # more name forms for the anonymity scanner, "|"-separated like aliases
+    english_names: Mapped[str] = mapped_column(String(400), default="")
+    abbreviations: Mapped[str] = mapped_column(String(200), default="")
+    domains: Mapped[str] = mapped_column(String(400), default="")
+    institutes: Mapped[str] = mapped_column(Text, default="")
     contact_name: Mapped[str] = mapped_column(String(80), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     contact_email: Mapped[str] = mapped_column(String(120), default="")
@@ -35,6 +40,22 @@ class School(db.Model):
     @property
     def alias_list(self) -> list[str]:
         return [a for a in self.aliases.split("|") if a]
+
+    @property
+    def english_name_list(self) -> list[str]:
+        return [a for a in self.english_names.split("|") if a]
+
+    @property
+    def abbreviation_list(self) -> list[str]:
+        return [a for a in self.abbreviations.split("|") if a]
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [a for a in self.domains.split("|") if a]
+
+    @property
+    def institute_list(self) -> list[str]:
+        return [a for a in self.institutes.split("|") if a]
 
 
 class User(UserMixin, db.Model):

@@ -17,6 +17,8 @@ from judging.accounts.imports import (
     SCHOOL_COLUMNS,
     KnownSchool,
     RowError,
+    clean_domain,
+    identity_errors,
     validate_judges,
     validate_schools,
 )
@@ -262,6 +264,9 @@ def _apply(obj: object, values: dict[str, object]) -> bool:
     return changed
 
 
+IMPORT_COLUMN = {"contact_phone": "phone", "contact_email": "email"}
+
+
 def import_schools(
     *,
     actor: User | None,
@@ -295,6 +300,12 @@ def import_schools(
                 result.errors.append(
                     RowError(row.row, f"简称“{row.short_name}”已被“{school.name}”使用")
                 )
+        for school in existing.values():
+            taken = set(row.domains) & set(school.domain_list)
+            if taken and school.name != row.name:
+                result.errors.append(
+                    RowError(row.row, f"域名“{min(taken)}”已被“{school.name}”使用")
+                )
     if result.errors:
         return result
     for row in rows:
@@ -305,6 +316,17 @@ def import_schools(
             "contact_name": row.contact_name,
             "contact_phone": row.phone,
             "contact_email": row.email,
+            "english_names": "|".join(row.english_names),
+            "abbreviations": "|".join(row.abbreviations),
+            "domains": "|".join(row.domains),
+            "institutes": "|".join(row.institutes),
+        }
+        # a column the file does not have leaves that field alone, so a file
+        # of English names and domains only completes the schools already there
+        values = {
+            key: value
+            for key, value in values.items()
+            if IMPORT_COLUMN.get(key, key) in row.columns
         }
         school = existing.get(row.name)
         if school is None:
@@ -336,6 +358,69 @@ def import_schools(
             result.unchanged += 1
     db.session.flush()
     return result
+
+
+@dataclass(frozen=True)
+class SchoolNames:
+    """The name forms of a school the organiser edits (one item per line)."""
+
+    short_name: str = ""
+    aliases: tuple[str, ...] = ()
+    english_names: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    institutes: tuple[str, ...] = ()
+
+
+def update_school_names(*, actor: User, school: School, names: SchoolNames) -> bool:
+    """Change the forms the anonymity scanner knows a school by.
+
+    Refused with every problem at once; returns whether anything changed. Scans
+    already made keep their findings; new uploads and edits use the new forms.
+    """
+    if actor.role != Role.ORGANISER:
+        raise AccountError("只有主办方可以修改高校信息。")
+    errors = [
+        e.message
+        for e in identity_errors(
+            0,
+            english_names=names.english_names,
+            abbreviations=names.abbreviations,
+            domains=names.domains,
+        )
+    ]
+    short = names.short_name.strip()
+    domains = tuple(dict.fromkeys(d for d in map(clean_domain, names.domains) if d))
+    for other in db.session.scalars(select(School).where(School.id != school.id)):
+        if short and other.short_name == short:
+            errors.append(f"简称“{short}”已被“{other.name}”使用")
+        for domain in sorted(set(domains) & set(other.domain_list)):
+            errors.append(f"域名“{domain}”已被“{other.name}”使用")
+    values = {
+        "short_name": short,
+        "aliases": "|".join(names.aliases),
+        "english_names": "|".join(names.english_names),
+        "abbreviations": "|".join(names.abbreviations),
+        "domains": "|".join(domains),
+        "institutes": "|".join(names.institutes),
+    }
+    for key, limit in (("short_name", 40), ("aliases", 400), ("english_names", 400),
+                       ("abbreviations", 200), ("domains", 400)):  # fmt: skip
+        if len(values[key]) > limit:
+            errors.append(f"内容过长（{key} 最多 {limit} 字符）")
+    if errors:
+        raise AccountError("；".join(errors) + "。")
+    before = {key: getattr(school, key) for key in values}
+    if not _apply(school, values):
+        return False
+    record(
+        actor_id=actor.id,
+        action="school.update",
+        obj=school,
+        changed=sorted(k for k in values if before[k] != values[k]),
+    )
+    db.session.flush()
+    return True
 
 
 def known_schools() -> list[KnownSchool]:

@@ -16,6 +16,7 @@ from judging.accounts.forms import (
     ImportForm,
     LoginForm,
     PasswordForm,
+    SchoolNamesForm,
 )
 from judging.accounts.models import Judge, Role, School, User
 from judging.auth import organiser_required
@@ -174,6 +175,46 @@ def schools():
         .order_by(School.id)
     ).all()
     return render_template("accounts/schools.html", rows=rows)
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    items = (i.strip() for i in text.replace("|", "\n").splitlines())
+    return tuple(dict.fromkeys(i for i in items if i))
+
+
+@bp.route("/admin/schools/<int:school_id>/edit", methods=["GET", "POST"])
+@organiser_required
+def edit_school(school_id: int):
+    school = db.get_or_404(School, school_id)
+    form = SchoolNamesForm()
+    if request.method == "GET":
+        form.short_name.data = school.short_name
+        form.aliases.data = "\n".join(school.alias_list)
+        form.english_names.data = "\n".join(school.english_name_list)
+        form.abbreviations.data = "\n".join(school.abbreviation_list)
+        form.domains.data = "\n".join(school.domain_list)
+        form.institutes.data = "\n".join(school.institute_list)
+    elif form.validate_on_submit():
+        names = service.SchoolNames(
+            short_name=form.short_name.data or "",
+            aliases=_lines(form.aliases.data or ""),
+            english_names=_lines(form.english_names.data or ""),
+            abbreviations=_lines(form.abbreviations.data or ""),
+            domains=_lines(form.domains.data or ""),
+            institutes=_lines(form.institutes.data or ""),
+        )
+        try:
+            changed = service.update_school_names(
+                actor=current_user, school=school, names=names
+            )
+        except service.AccountError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("已保存。") if changed else _("没有改动。"), "success")
+            return redirect(url_for("accounts.schools"))
+    return render_template("accounts/school_edit.html", school=school, form=form)
 
 
 @bp.route("/admin/judges")

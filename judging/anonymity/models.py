@@ -23,6 +23,7 @@ class Finding(db.Model):
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     location: Mapped[str] = mapped_column(String(20))
+    term: Mapped[str] = mapped_column(String(200), default="")  # what matched
     evidence: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), default=FindingStatus.OPEN)

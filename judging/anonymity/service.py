@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,11 @@ from judging.dbtypes import utcnow
 from judging.documents.inspection import DocumentRejected, inspect_document
 from judging.documents.review_copy import make_review_copy
 from judging.documents.scan import Finding as ScanFinding
-from judging.documents.scan import SchoolIdentity, scan_document
+from judging.documents.scan import (
+    SchoolIdentity,
+    is_distinctive_alias,
+    scan_document,
+)
 from judging.extensions import db
 from judging.i18n import N_
 from judging.submissions.files import load_file, save_file
@@ -30,9 +35,25 @@ KIND_LABELS = {
     "no_text": N_("无可提取文字（需人工检查）"),
 }  # fmt: skip
 LOCATION_LABELS = {
+    "title": N_("题目"), "abstract": N_("摘要"), "keywords": N_("关键词"),
+    "field": N_("报送信息"),
     "body": N_("正文"), "header_footer": N_("页眉页脚"), "footnote": N_("脚注/尾注"),
     "comment": N_("批注"), "tracked_change": N_("修订记录"), "metadata": N_("文件属性"),
+    "image": N_("图片"),
 }  # fmt: skip
+# Every entry field a judge is shown (templates/review/*), scanned when saved:
+# (Entry attribute, finding location). A new judge-facing field goes here.
+JUDGE_FIELDS = (("title", "title"), ("abstract", "abstract"), ("keywords", "keywords"))
+FIELD_LOCATIONS = tuple(location for _, location in JUDGE_FIELDS)
+# Text of the file a judge reads: a distinctive own-school name found there can
+# only be settled by redaction (README, 匿名性检查).
+FILE_TEXT_LOCATIONS = frozenset({"body", "header_footer", "footnote", "image"})
+OWN_KINDS = frozenset({"school", "person"})
+TRIVIAL_NOTES = frozenset(
+    "无碍 无 没问题 没有问题 不影响 可以 同意 通过 确认 ok okay yes 是 好 已核实 "
+    "已阅 误报 正常".split()
+)
+MIN_OVERRIDE_CHARS = 10
 SEVERITY_LABELS = {"high": N_("严重"), "low": N_("提示"), "manual": N_("需人工检查")}
 REVIEW_COPY_LIMIT = 200 * 1024 * 1024
 
@@ -43,7 +64,13 @@ class AnonymityError(ValueError):
 
 def identity(school: School) -> SchoolIdentity:
     return SchoolIdentity(
-        name=school.name, short_name=school.short_name, aliases=tuple(school.alias_list)
+        name=school.name,
+        short_name=school.short_name,
+        aliases=tuple(school.alias_list),
+        english_names=tuple(school.english_name_list),
+        abbreviations=tuple(school.abbreviation_list),
+        domains=tuple(school.domain_list),
+        institutes=tuple(school.institute_list),
     )
 
 
@@ -97,19 +124,119 @@ def process_entry(
         )
     except DocumentRejected as exc:
         raise AnonymityError(str(exc)) from exc
-    db.session.execute(delete(Finding).where(Finding.entry_id == entry.id))
+    db.session.execute(
+        delete(Finding).where(
+            Finding.entry_id == entry.id, Finding.location.not_in(FIELD_LOCATIONS)
+        )
+    )
+    _store(entry, findings)
+    return len(findings)
+
+
+def _store(entry: Entry, findings: list[ScanFinding]) -> None:
     for f in findings:
         db.session.add(
             Finding(
                 entry_id=entry.id,
                 kind=f.kind,
                 location=f.location,
+                term=f.term[:200],
                 evidence=f.evidence[:2000],
                 severity=f.severity,
             )
         )
     db.session.flush()
+
+
+def entry_people(entry: Entry) -> list[str]:
+    return entry.author_names + ([entry.advisor] if entry.advisor else [])
+
+
+def field_texts(obj: object) -> list[tuple[str, str, str]]:
+    """The judge-facing fields of an entry (or of anything with those
+    attributes) as scanner segments."""
+    return [(loc, getattr(obj, attr, "") or "", "") for attr, loc in JUDGE_FIELDS]
+
+
+def scan_entry_fields(
+    entry: Entry, *, others: list[SchoolIdentity] | None = None
+) -> int:
+    """Scan the title, abstract and keywords as saved, replacing earlier field
+    findings (the file's findings stay). Returns the number of findings."""
+    findings = scan_document(
+        field_texts(entry),
+        school=identity(entry.school),
+        people=entry_people(entry),
+        other_schools=others if others is not None else all_identities(),
+    )
+    db.session.execute(
+        delete(Finding).where(
+            Finding.entry_id == entry.id, Finding.location.in_(FIELD_LOCATIONS)
+        )
+    )
+    _store(entry, findings)
     return len(findings)
+
+
+def own_findings(entries: list[Entry]) -> dict[int, list[Finding]]:
+    """Open findings of a school's own entries, for its pre-flight notices."""
+    ids = [e.id for e in entries]
+    out: dict[int, list[Finding]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rank = {loc: i for i, loc in enumerate((*FIELD_LOCATIONS, *LOCATION_LABELS))}
+    for f in db.session.scalars(
+        select(Finding)
+        .where(Finding.entry_id.in_(ids), Finding.status == FindingStatus.OPEN)
+        .order_by(Finding.id)
+    ):
+        out[f.entry_id].append(f)
+    for items in out.values():
+        items.sort(key=lambda f: (f.severity == "low", rank.get(f.location, 99)))
+    return out
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """What a school gives to check a file without submitting it."""
+
+    data: bytes
+    filename: str
+    title: str = ""
+    abstract: str = ""
+    keywords: str = ""
+    people: tuple[str, ...] = ()
+
+
+def check_without_submitting(
+    *, actor: User, competition: Competition, upload: CheckInput
+) -> list[ScanFinding]:
+    """Scan a school's draft exactly as a submission would be (file checks,
+    review copy, fields); nothing is stored. Findings in document order."""
+    from judging.submissions.service import SubmissionError, check_document
+
+    if actor.role != Role.SCHOOL or actor.school_id is None:
+        raise AnonymityError("只有高校联络员可以检查文件。")
+    if competition.phase == Phase.DRAFT:
+        raise AnonymityError("该竞赛尚未开放。")
+    try:
+        doc = check_document(competition, Redacted(upload.data, upload.filename))
+        copy = make_review_copy(upload.data, kind=doc.kind)
+    except (SubmissionError, DocumentRejected) as exc:
+        raise AnonymityError(str(exc)) from exc
+    school = identity(db.session.get(School, actor.school_id))
+    others = all_identities()
+    people = [p for p in upload.people if p.strip()]
+    try:
+        in_file = scan_file(
+            copy, kind=doc.kind, school=school, people=people, others=others
+        )
+    except DocumentRejected as exc:
+        raise AnonymityError(str(exc)) from exc
+    in_fields = scan_document(
+        field_texts(upload), school=school, people=people, other_schools=others
+    )
+    return in_fields + in_file
 
 
 def open_high_findings(entry_id: int) -> int:
@@ -200,21 +327,73 @@ def _require_organiser(actor: User) -> None:
         raise AnonymityError("只有主办方可以处理匿名性问题。")
 
 
+def is_own_override(finding: Finding) -> bool:
+    """A high finding about the entry's own school or its people."""
+    return finding.severity == "high" and finding.kind in OWN_KINDS
+
+
+def needs_redaction(finding: Finding, school: School) -> bool:
+    """An own-school name that is certainly the school (its full name, a
+    distinctive alias, English name, abbreviation or domain), in the file's text
+    or an entry field a judge reads: no note can make that harmless, only
+    redaction (of the file, or of the field by the organiser)."""
+    if not (
+        finding.severity == "high"
+        and finding.kind == "school"
+        and finding.location in FILE_TEXT_LOCATIONS | set(FIELD_LOCATIONS)
+    ):
+        return False
+    term = finding.term.strip()
+    if not term:  # recorded before terms were kept: the evidence decides nothing
+        return True
+    short = {school.short_name, *school.alias_list} - {school.name, ""}
+    return not (term in short and not is_distinctive_alias(term))
+
+
+def _substantive(note: str) -> bool:
+    letters = re.sub(r"[\W_]+", "", note.lower())
+    return len(letters) >= MIN_OVERRIDE_CHARS and letters not in TRIVIAL_NOTES
+
+
 def mark_harmless(*, actor: User, finding: Finding, note: str) -> None:
-    """The organiser judged a finding harmless (e.g. the school is the topic)."""
+    """The organiser judged a finding harmless (e.g. a namesake in the references).
+
+    On a high finding about the entry's own school or people the reason must say
+    something (at least ten letters, not a bare "无碍"); the audit record then
+    carries the evidence. A certain own-school name in the file's text is
+    refused: it is settled only by redaction.
+    """
     _require_organiser(actor)
-    if not note.strip():
+    note = note.strip()
+    if not note:
         raise AnonymityError("请说明为何该问题无碍匿名。")
-    finding.status = FindingStatus.HARMLESS
-    finding.note = note.strip()
-    finding.settled_at = utcnow()
     entry = db.session.get(Entry, finding.entry_id)
+    override = is_own_override(finding)
+    if override and needs_redaction(finding, entry.school):
+        raise AnonymityError(
+            "评审稿正文中出现本校名称，不能标记无碍：请上传处理后的评审稿，"
+            "或请学校重新提交。"
+        )
+    if override and not _substantive(note):
+        raise AnonymityError(
+            "该问题涉及本校或作者本人，请写明具体理由"
+            f"（至少 {MIN_OVERRIDE_CHARS} 个字），"
+            "例如“参考文献中的同名作者，非本文作者”。"
+        )
+    finding.status = FindingStatus.HARMLESS
+    finding.note = note
+    finding.settled_at = utcnow()
     record(
         actor_id=actor.id,
         action="finding.harmless",
         obj=finding,
         competition_id=entry.competition_id,
-        note=note.strip(),
+        note=note,
+        own_override=override,
+        kind=finding.kind,
+        location=finding.location,
+        term=finding.term,
+        evidence=finding.evidence[:500],
     )
 
 
@@ -232,6 +411,46 @@ def request_redaction(*, actor: User, entry: Entry, until: datetime, note: str) 
         until=until.isoformat(),
         note=note.strip(),
     )
+
+
+@dataclass(frozen=True)
+class RedactedFields:
+    """The organiser's wording of the judge-facing fields (e.g. 某高校 for the
+    school's name)."""
+
+    title: str
+    abstract: str
+    keywords: str
+
+
+def redact_fields(*, actor: User, entry: Entry, fields: RedactedFields) -> int:
+    """The organiser rewrites an entry's title, abstract or keywords before
+    review (the school can no longer edit them after the deadline); the fields
+    are scanned again. Returns the number of field findings."""
+    _require_organiser(actor)
+    if entry.competition.phase not in (Phase.OPEN, Phase.CLOSED):
+        raise AnonymityError("评审已经开始，不能再修改作品信息。")
+    title = fields.title.strip()
+    if not title:
+        raise AnonymityError("作品题目不能为空。")
+    if len(title) > 300 or len(fields.abstract) > 3000 or len(fields.keywords) > 300:
+        raise AnonymityError("内容过长：题目最多 300 字，摘要 3000 字，关键词 300 字。")
+    before = {attr: getattr(entry, attr) for attr, _ in JUDGE_FIELDS}
+    entry.title = title
+    entry.abstract = fields.abstract.strip()
+    entry.keywords = fields.keywords.strip()
+    changed = sorted(a for a, _ in JUDGE_FIELDS if getattr(entry, a) != before[a])
+    count = scan_entry_fields(entry)
+    record(
+        actor_id=actor.id,
+        action="entry.fields_redacted",
+        obj=entry,
+        competition_id=entry.competition_id,
+        changed=changed,
+        before={a: before[a][:300] for a in changed},
+        findings=count,
+    )
+    return count
 
 
 @dataclass(frozen=True)
@@ -283,9 +502,12 @@ def replace_review_copy(
     return count
 
 
-def queue(competition: Competition) -> list[tuple[Entry, list[Finding]]]:
-    """Entries with findings, the most serious first."""
-    rows = db.session.execute(
+def queue(
+    competition: Competition, *, overrides_only: bool = False
+) -> list[tuple[Entry, list[Finding]]]:
+    """Entries with findings, the most serious first. `overrides_only`: just the
+    high findings about an entry's own school or people marked harmless."""
+    query = (
         select(Finding, Entry)
         .join(Entry, Entry.id == Finding.entry_id)
         .where(
@@ -293,7 +515,14 @@ def queue(competition: Competition) -> list[tuple[Entry, list[Finding]]]:
             Entry.status == EntryStatus.SUBMITTED,
         )
         .order_by(Entry.id, Finding.id)
-    ).all()
+    )
+    if overrides_only:
+        query = query.where(
+            Finding.status == FindingStatus.HARMLESS,
+            Finding.severity == "high",
+            Finding.kind.in_(OWN_KINDS),
+        )
+    rows = db.session.execute(query).all()
     grouped: dict[int, tuple[Entry, list[Finding]]] = {}
     for finding, entry in rows:
         grouped.setdefault(entry.id, (entry, []))[1].append(finding)

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import re
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +23,13 @@ from judging.competitions.models import Competition
 from judging.competitions.rules import from_local
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.submissions.forms import FileForm, NoteForm, RedactionForm
+from judging.submissions.forms import (
+    CheckForm,
+    FieldsRedactionForm,
+    FileForm,
+    NoteForm,
+    RedactionForm,
+)
 from judging.submissions.models import Entry
 from judging.web import perform
 
@@ -24,13 +40,16 @@ bp = Blueprint("anonymity", __name__)
 @organiser_required
 def queue(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
+    overrides = request.args.get("show") == "overrides"
     return render_template(
         "anonymity/queue.html",
         c=competition,
-        items=service.queue(competition),
+        overrides=overrides,
+        items=service.queue(competition, overrides_only=overrides),
         kinds=service.KIND_LABELS,
         locations=service.LOCATION_LABELS,
         severities=service.SEVERITY_LABELS,
+        redaction_only=service.needs_redaction,
         note_form=NoteForm(),
         redaction_form=RedactionForm(),
         file_form=FileForm(),
@@ -46,9 +65,13 @@ def harmless(finding_id: int):
     if not form.validate_on_submit():
         flash(_("请说明为何该问题无碍匿名。"), "error")
     else:
-        service.mark_harmless(actor=current_user, finding=finding, note=form.note.data)
-        db.session.commit()
-        flash(_("已标记为无碍。"), "success")
+        perform(
+            lambda: service.mark_harmless(
+                actor=current_user, finding=finding, note=form.note.data
+            ),
+            done=_("已标记为无碍。"),
+            refused=service.AnonymityError,
+        )
     return redirect(url_for("anonymity.queue", competition_id=entry.competition_id))
 
 
@@ -92,6 +115,30 @@ def _replace(entry: Entry, form: FileForm) -> None:
         )
 
 
+@bp.route("/entries/<int:entry_id>/redacted-fields", methods=["POST"])
+@organiser_required
+def redact_fields(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    form = FieldsRedactionForm()
+    if not form.validate_on_submit():
+        flash(_("作品题目不能为空。"), "error")
+    else:
+        perform(
+            lambda: service.redact_fields(
+                actor=current_user,
+                entry=entry,
+                fields=service.RedactedFields(
+                    title=form.title.data or "",
+                    abstract=form.abstract.data or "",
+                    keywords=form.keywords.data or "",
+                ),
+            ),
+            done=_("作品信息已修改并重新检查。"),
+            refused=service.AnonymityError,
+        )
+    return redirect(url_for("anonymity.queue", competition_id=entry.competition_id))
+
+
 @bp.route("/entries/<int:entry_id>/redacted", methods=["POST"])
 @organiser_required
 def upload_redacted(entry_id: int):
@@ -115,3 +162,37 @@ def school_redacted(entry_id: int):
         _replace(entry, form)
         return redirect(url_for("submissions.dashboard"))
     return render_template("anonymity/school_redacted.html", entry=entry, form=form)
+
+
+@bp.route("/school/competitions/<int:competition_id>/check", methods=["GET", "POST"])
+@school_required
+def check_file(competition_id: int):
+    """A school checks a draft for identity leaks without submitting it."""
+    competition = db.session.get(Competition, competition_id)
+    if competition is None or competition.phase == "draft":
+        abort(404)
+    form = CheckForm()
+    results = None
+    if form.validate_on_submit():
+        upload = service.CheckInput(
+            data=form.file.data.read(),
+            filename=form.file.data.filename or "",
+            title=form.title.data or "",
+            abstract=form.abstract.data or "",
+            keywords=form.keywords.data or "",
+            people=tuple(re.split(r"[,，、;；\s]+", form.people.data or "")),
+        )
+        try:
+            results = service.check_without_submitting(
+                actor=current_user, competition=competition, upload=upload
+            )
+        except service.AnonymityError as exc:
+            flash(str(exc), "error")
+        db.session.rollback()  # a check writes nothing
+    return render_template(
+        "anonymity/check.html",
+        c=competition,
+        form=form,
+        results=results,
+        locations=service.LOCATION_LABELS,
+    )

@@ -7,8 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from judging.accounts.models import User
-from judging.anonymity.models import Finding, FindingStatus
-from judging.anonymity.service import mark_harmless
+from judging.anonymity.demo import settle_leaks
 from judging.assignment.service import apply_plan
 from judging.competitions import service as competitions
 from judging.competitions.models import Competition, Phase
@@ -16,11 +15,9 @@ from judging.competitions.rules import default_settings
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.submissions.demo import seed_entries
-from judging.submissions.models import Entry
 
 REVIEWING_TITLE = "2026 年“产改调研”专题征文"
 DEMO_SEED = 2026
-HARMLESS_NOTE = "演示数据：已人工核对，无碍匿名。"
 
 
 def build_reviewing(*, admin: User, today: date) -> Competition:
@@ -28,8 +25,9 @@ def build_reviewing(*, admin: User, today: date) -> Competition:
 
     About 40 essays from 13 schools are submitted inside a past window through
     the real services, the submissions are closed (codes, review copies), the
-    leak findings are settled as harmless, a k=3 plan is applied, and the
-    competition moves to reviewing.
+    leaky essays are redacted by the organiser or re-submitted by their school
+    (never waved through), a k=3 plan is applied, and the competition moves to
+    reviewing.
     """
     existing = db.session.scalar(
         select(Competition).where(Competition.title == REVIEWING_TITLE)
@@ -52,7 +50,7 @@ def build_reviewing(*, admin: User, today: date) -> Competition:
     )
     competitions.advance_phase(actor=admin, competition=competition, target=Phase.OPEN)
     db.session.flush()
-    seed_entries(
+    essays = seed_entries(
         competition=competition,
         schools=13,
         now=competition.opens_at + timedelta(days=3),
@@ -61,16 +59,7 @@ def build_reviewing(*, admin: User, today: date) -> Competition:
     competitions.advance_phase(
         actor=admin, competition=competition, target=Phase.CLOSED
     )
-    findings = db.session.scalars(
-        select(Finding)
-        .join(Entry, Entry.id == Finding.entry_id)
-        .where(
-            Entry.competition_id == competition.id,
-            Finding.status == FindingStatus.OPEN,
-        )
-    ).all()
-    for finding in findings:
-        mark_harmless(actor=admin, finding=finding, note=HARMLESS_NOTE)
+    settle_leaks(admin=admin, competition=competition, essays=essays)
     db.session.flush()
     apply_plan(actor=admin, competition=competition, k=3, seed=DEMO_SEED, now=utcnow())
     competitions.advance_phase(

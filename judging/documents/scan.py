@@ -13,10 +13,22 @@ would look for, with the evidence in context, and leaves the decision to a human
 - ``manual``: the file has no extractable text (a scan), nothing can be checked
   automatically.
 
-Matching is done on a normalised copy of each segment: NFKC (full-width Latin,
-Kangxi radicals and compatibility ideographs that PDF extraction produces become
-ordinary characters) and, for Chinese terms, with all whitespace removed, so
-"重庆\\n大学" split over two PDF lines still matches "重庆大学".
+Matching is done on a normalised copy of each segment and of each term
+(``judging.documents.normalise``): NFKC, radical code points mapped to their
+ideographs, traditional characters simplified (OpenCC), and, for Chinese terms,
+whitespace, zero-width characters and light punctuation removed, so "重庆\\n大学",
+"重·庆·大·学" and "重慶大學" all match 重庆大学. Evidence is always quoted from
+the original text.
+
+Besides its Chinese names a school has English names ("Chongqing University",
+matched case-insensitively across line breaks), abbreviations ("CQU", matched
+case-sensitively as a whole word), institutes (matched like aliases) and
+domains: an e-mail or web address under ``cqu.edu.cn`` (any subdomain, with or
+without ``http://``/``www.``) is a mention of 重庆大学. Authors' and advisors'
+Chinese names also match as pinyin in the usual Latin forms: "Zhang Xiaoming",
+"Xiaoming Zhang", "ZHANG Xiaoming", "Zhang Xiao-ming", "Xiao Ming Zhang",
+"X. Zhang", "X.M. Zhang", "Zhang X.M." (compound surnames such as 欧阳 and
+every reading of a polyphonic surname such as 曾/单/解 included).
 
 The short-alias rule (why "重大部署" is not 重庆大学)
 ------------------------------------------------------
@@ -32,10 +44,17 @@ either *distinctive* or *short*:
    "重工商", "重庆二师" …). A short alias matches only with positive evidence
    that a school is meant:
    a. it is followed by a school-context word (学院, 学子, 师生, 校友, 校区,
-      校园, 校长, 附属, 学报, 图书馆, 官网, 团委, 研究生院, 毕业生 …), or by at
-      most eight Chinese characters and then 学院 ("重大经济与管理学院");
+      校园, 校长, 附属, 学报, 图书馆, 官网, 团委, 研究生院, 毕业生 …), by a
+      word for its people or its study (本科生, 硕士生, 博士生, 在校生, 教师,
+      老师, 教授, 同学, 学长, 学姐, 教职工 …), or by at most eight Chinese
+      characters and then 学院 ("重大经济与管理学院"); not 学生 alone
+      ("防范重大学生安全事故");
    b. it is preceded by a school-context phrase (我校, 本校, 母校, 就读于,
-      毕业于, 考入, 任教于 …; not 来自: "来自重大项目");
+      毕业于, 考入, 任教于 …; not 来自: "来自重大项目"), also with brackets
+      or punctuation between ("我校（重大）", "本校——重大");
+   d. it sits in a study-period phrase: 在/于 + alias + 读书/求学/学习/就读/
+      读研/读博/任教/工作 + 期间/时/的/那/阶段/生活 ("在重大求学期间"), or
+      在 + alias + 的 + 四年/三年/大学时光 ("在重大的四年");
    c. it stands alone — no Chinese character directly before or after it — in
       a header/footer, a comment or a metadata value ("重大 本科生论文",
       ``Company: 重大``), where running prose does not occur.
@@ -47,7 +66,8 @@ either *distinctive* or *short*:
 
 So "重大部署", "注重师资", "重交通", "注重医疗", "四川美食", "注重人文素养" and
 "重开大会" pass silently, while "重大学子", "毕业于重师", "重大计算机学院" and a
-footer reading "重大" are flagged. The full name "重庆大学" is also not matched
+footer reading "重大", "我校（重大）", "重大本科生" and "在重大读书期间" are
+flagged. The full name "重庆大学" is also not matched
 in "重庆大学城" (a district, not the school). The rule errs towards silence for
 bare short aliases in prose; full names, which leak far more often, never need
 context.
@@ -59,27 +79,37 @@ another school of the same length (重庆科技学院 is an alias of 重庆科�
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from pypinyin import Style, pinyin
+
+from judging.documents.normalise import Normalised, fold, normalise
 
 __all__ = [
     "Finding",
     "SchoolIdentity",
     "is_distinctive_alias",
+    "pinyin_forms",
     "scan_document",
 ]
 
 CONTEXT_CHARS = 15
 LOCATION_ORDER = (
+    "title",
+    "abstract",
+    "keywords",
+    "field",
     "body",
     "header_footer",
     "footnote",
     "comment",
     "tracked_change",
+    "image",
     "metadata",
 )
-STANDALONE_LOCATIONS = frozenset({"header_footer", "comment", "metadata"})
+STANDALONE_LOCATIONS = frozenset({"header_footer", "comment", "metadata", "keywords"})
 
 SCHOOL_SUFFIXES = ("大学", "学院", "学校", "职院", "高专", "医专", "幼专", "院", "校")
 CONTEXT_AFTER = (
@@ -93,7 +123,10 @@ CONTEXT_AFTER = (
     "校园",
     "校长",
     "校训",
+    "校庆",
     "附属",
+    "附中",
+    "附小",
     "附一院",
     "附二院",
     "图书馆",
@@ -102,6 +135,25 @@ CONTEXT_AFTER = (
     "研究生院",
     "毕业生",
     "教务处",
+    # its people and its study
+    "本科生",
+    "硕士生",
+    "博士生",
+    "研究生",
+    "在校生",
+    "在读",
+    "教师",
+    "老师",
+    "教授",
+    "教职工",
+    "同学",
+    "学长",
+    "学姐",
+    "学弟",
+    "学妹",
+    "学生会",
+    "学工部",
+    "校团委",
 )
 CONTEXT_BEFORE = (
     "我校",
@@ -115,6 +167,15 @@ CONTEXT_BEFORE = (
     "就职于",
     "供职于",
     "入读",
+    "就读",
+)
+_STUDY_PERIOD = re.compile(
+    r"(?:读书|求学|学习|就读|读研|读博|念书|深造|任教|工作)"
+    r"(?:期间|时|的|那|阶段|生活|岁月)"
+    r"|的(?:[一二三四五六七八两]年|大学时光|求学|日子)"
+)
+_PUNCT_BETWEEN = re.compile(
+    r"[\s()\[\]{}<>（）【】〔〕〈〉《》「」『』\-—–,，、:：;；]+$"  # noqa: RUF001
 )
 # Characters that, placed before an alias's first character, make an ordinary
 # word (注+重 = 注重). Keyed by the alias's first character.
@@ -128,7 +189,6 @@ WORD_BEFORE: dict[str, str] = {
 _GAP_TO_COLLEGE = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:学院|研究生院)")
 
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 
 EMAIL_RE = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
@@ -147,19 +207,38 @@ PERSONAL_URL_RE = re.compile(
     r"|/personal|/teacher|/staff/|/users?/",
     re.I,
 )
+_ADDRESS_TAIL = r"(?:[/:?#][^\s<>\"'()\u3000-\u303f\uff08\uff09]*)?"
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 令狐 长孙 宇文 司徒 夏侯 "
+    "轩辕 端木 南宫 独孤 百里 呼延 闻人 西门 万俟 澹台 公冶 申屠 太史 钟离".split()
+)
 
 
 @dataclass(frozen=True)
 class SchoolIdentity:
-    """A school as the scanner knows it: the CSV's name, short_name, aliases."""
+    """A school as the scanner knows it.
+
+    ``name``, ``short_name``, ``aliases`` and ``institutes`` are matched as
+    Chinese terms (rules of the module doc), ``english_names`` and
+    ``abbreviations`` as Latin words, ``domains`` as mail and web hosts.
+    """
 
     name: str
     short_name: str = ""
     aliases: tuple[str, ...] = ()
+    english_names: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    institutes: tuple[str, ...] = ()
 
     def terms(self) -> tuple[str, ...]:
-        """Full name first, then short name and aliases, without blanks/repeats."""
-        raw = (self.name, self.short_name, *self.aliases)
+        """Full name first, then short name, aliases and institutes."""
+        raw = (self.name, self.short_name, *self.aliases, *self.institutes)
+        return tuple(dict.fromkeys(t.strip() for t in raw if t and t.strip()))
+
+    def all_names(self) -> tuple[str, ...]:
+        """Every name form a reader could recognise the school by."""
+        raw = (*self.terms(), *self.english_names, *self.abbreviations, *self.domains)
         return tuple(dict.fromkeys(t.strip() for t in raw if t and t.strip()))
 
 
@@ -168,11 +247,12 @@ class Finding:
     """One suspected leak.
 
     ``kind``: school, person, email, phone, url, other_school or no_text.
-    ``location``: body, header_footer, footnote, comment, tracked_change,
-    metadata. ``source``: page, package part or metadata key. ``term``: what
-    matched (the configured name, or the address/number itself). ``evidence``:
-    the match with about fifteen characters of context on each side.
-    ``severity``: high, low or manual.
+    ``location``: title, abstract, keywords, field (entry form), body,
+    header_footer, footnote, comment, tracked_change, image, metadata.
+    ``source``: page, package part or metadata key. ``term``: what matched (the
+    configured name, or the address/number itself). ``evidence``: the match
+    with about fifteen characters of context on each side, quoted from the
+    original text. ``severity``: high, low or manual.
     """
 
     kind: str
@@ -196,34 +276,12 @@ class _View:
     """A segment normalised for matching, with offsets back into the original."""
 
     original: str
-    norm: str
-    norm_map: tuple[int, ...]
-    compact: str
-    compact_map: tuple[int, ...]
+    norm: Normalised  # Latin matching: whitespace kept
+    compact: Normalised  # Chinese matching: whitespace and light punctuation gone
 
 
 def _view(text: str) -> _View:
-    if unicodedata.is_normalized("NFKC", text):
-        norm = text
-        norm_map: Sequence[int] = range(len(text))
-    else:
-        chars: list[str] = []
-        index: list[int] = []
-        for i, ch in enumerate(text):
-            n = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
-            chars.append(n)
-            index.extend([i] * len(n))
-        norm = "".join(chars)
-        norm_map = index
-    keep = [i for i, ch in enumerate(norm) if not ch.isspace() and ch not in _INVISIBLE]
-    compact = "".join(norm[i] for i in keep)
-    return _View(
-        original=text,
-        norm=norm,
-        norm_map=tuple(norm_map),
-        compact=compact,
-        compact_map=tuple(norm_map[i] for i in keep),
-    )
+    return _View(text, normalise(text), normalise(text, compact=True))
 
 
 def _evidence(original: str, start: int, end: int) -> str:
@@ -240,9 +298,11 @@ class _Term:
     text: str
     kind: str
     severity: str
-    rank: int  # own school 1, other schools 0: wins ties between equal spans
+    rank: int  # person 3 (as pinyin 2), own school 1, other schools 0: wins ties
     short: bool
     is_full_name: bool
+    pattern: re.Pattern[str] | None = field(default=None, compare=False)
+    address: bool = False  # a domain: the finding names the address found
 
 
 @dataclass(frozen=True)
@@ -250,6 +310,61 @@ class _Hit:
     start: int  # offsets in the original text
     end: int
     term: _Term
+    found: str = ""  # the matched text itself, when it is the better term
+
+
+def _latin_pattern(text: str, *, case_sensitive: bool = False) -> re.Pattern[str]:
+    words = fold(text, compact=False).split()
+    joined = r"[\s\-]*".join(map(re.escape, words))
+    return re.compile(
+        rf"(?<![A-Za-z0-9]){joined}(?![A-Za-z0-9])",
+        0 if case_sensitive else re.IGNORECASE,
+    )
+
+
+@lru_cache(maxsize=512)
+def _domain_pattern(domains: tuple[str, ...]) -> re.Pattern[str]:
+    hosts = "|".join(re.escape(d.lower().strip(".")) for d in domains)
+    return re.compile(
+        r"(?<![\w.@%+-])(?:https?://)?(?:[\w.%+-]+@)?(?:[A-Za-z0-9-]+\.)*"
+        rf"(?:{hosts})(?![A-Za-z0-9-])(?!\.[A-Za-z0-9]){_ADDRESS_TAIL}",
+        re.IGNORECASE,
+    )
+
+
+def _identity_terms(
+    identity: SchoolIdentity, kind: str, severity: str, rank: int, skip: set[str]
+) -> list[_Term]:
+    terms: list[_Term] = []
+    for t in identity.terms():
+        if t in skip:
+            continue
+        skip.add(t)
+        strong = t == identity.name or is_distinctive_alias(t)
+        terms.append(_Term(t, kind, severity, rank, not strong, t == identity.name))
+    latin = [(n, False) for n in identity.english_names] + [
+        (a, True) for a in identity.abbreviations
+    ]
+    for t, case_sensitive in latin:
+        t = t.strip()
+        if not t or t in skip or _HAN_RE.search(t):
+            continue
+        skip.add(t)
+        terms.append(
+            _Term(
+                t, kind, severity, rank, False, True,
+                _latin_pattern(t, case_sensitive=case_sensitive),
+            )
+        )  # fmt: skip
+    domains = tuple(d.strip() for d in identity.domains if d.strip())
+    if domains:
+        terms.append(
+            _Term(
+                "|".join(domains), kind, severity, rank, False, True,
+                _domain_pattern(domains), address=True,
+            )
+        )  # fmt: skip
+    return terms
 
 
 def _school_terms(
@@ -258,45 +373,85 @@ def _school_terms(
     terms: list[_Term] = []
     own: set[str] = set()
     if school is not None:
-        for t in school.terms():
-            own.add(t)
-            terms.append(
-                _Term(
-                    t, "school", "high", 1, not _is_strong(t, school), t == school.name
-                )
-            )
+        terms += _identity_terms(school, "school", "high", 1, own)
     for other in others:
         if school is not None and other.name == school.name:
             continue
-        for t in other.terms():
-            if t in own:
-                continue
-            terms.append(
-                _Term(
-                    t,
-                    "other_school",
-                    "low",
-                    0,
-                    not _is_strong(t, other),
-                    t == other.name,
-                )
-            )
+        terms += _identity_terms(other, "other_school", "low", 0, set(own))
     return terms
 
 
-def _is_strong(term: str, school: SchoolIdentity) -> bool:
-    return term == school.name or is_distinctive_alias(term)
+def _split_name(name: str) -> tuple[str, str]:
+    if len(name) >= 3 and name[:2] in COMPOUND_SURNAMES:
+        return name[:2], name[2:]
+    return name[:1], name[1:]
+
+
+def _syllables(text: str, *, heteronym: bool) -> list[list[str]]:
+    out = []
+    for readings in pinyin(text, style=Style.NORMAL, heteronym=heteronym):
+        forms: list[str] = []
+        for r in readings:
+            r = r.lower().replace("ü", "v")
+            forms += [r, r.replace("v", "u"), r.replace("v", "yu")]
+        out.append(list(dict.fromkeys(forms)))
+    return out
+
+
+def pinyin_forms(name: str) -> re.Pattern[str] | None:
+    """A pattern for a Chinese name written in Latin letters (module doc), or
+    None when the name is not a two-to-four-character Chinese name."""
+    name = "".join(name.split())
+    if not (2 <= len(name) <= 4) or not all(_HAN_RE.match(c) for c in name):
+        return None
+    surname, given = _split_name(name)
+    sur_forms = ["".join(p) for p in _product(_syllables(surname, heteronym=True))][:6]
+    given_syll = [forms[0] for forms in _syllables(given, heteronym=False)]
+    if not given_syll or not all(given_syll):
+        return None
+    sep = r"[\s\-‐]*"
+    given_full = sep.join(map(re.escape, given_syll))
+    caps = [f"(?-i:{s[0].upper()})" for s in given_syll]
+    initials = caps[0] + r"\.?" + "".join(rf"(?:\s*-?\s*{c}\.?)?" for c in caps[1:])
+    sur = "(?:" + "|".join(re.escape(s) for s in sur_forms) + ")"
+    forms = [
+        rf"{sur}(?:\s*,\s*|\s+){given_full}",  # Zhang Xiaoming, ZHANG Xiao-ming
+        rf"{given_full}\s+{sur}",  # Xiaoming Zhang
+        rf"{initials}\s+{sur}",  # X. Zhang, X.M. Zhang
+        rf"{sur}\s*,?\s+{initials}",  # Zhang X.M., Zhang, X.
+    ]
+    body = "|".join(f"(?:{f})" for f in forms)
+    # initials must be capitals; everything else is case-insensitive
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def _product(lists: list[list[str]]) -> list[list[str]]:
+    result: list[list[str]] = [[]]
+    for options in lists:
+        result = [r + [o] for r in result for o in options[:3]]
+    return result
 
 
 def _find_cjk(view: _View, term: _Term, location: str) -> Iterable[_Hit]:
-    needle = unicodedata.normalize("NFKC", "".join(term.text.split()))
-    hay = view.compact
+    needle = fold(term.text)
+    hay = view.compact.text
+    if not needle:
+        return
     pos = hay.find(needle)
     while pos >= 0:
         end = pos + len(needle)
         if _accept(hay, pos, end, term, location, view):
-            yield _Hit(view.compact_map[pos], view.compact_map[end - 1] + 1, term)
+            start_o, end_o = view.compact.span(pos, end)
+            yield _Hit(start_o, end_o, term)
         pos = hay.find(needle, pos + 1)
+
+
+def _context_before(hay: str, pos: int) -> bool:
+    window = hay[max(0, pos - 8) : pos]
+    if window.endswith(CONTEXT_BEFORE):
+        return True  # "毕业于重大": the phrase owns the character before
+    stripped = _PUNCT_BETWEEN.sub("", window)
+    return stripped != window and stripped.endswith(CONTEXT_BEFORE)
 
 
 def _accept(
@@ -308,8 +463,8 @@ def _accept(
         return not (term.kind in {"school", "other_school"} and after == "城")
     if term.kind == "person":
         return True
-    if hay[max(0, pos - 4) : pos].endswith(CONTEXT_BEFORE):
-        return True  # "毕业于重大": the phrase owns the character before
+    if _context_before(hay, pos):
+        return True
     if before and before in WORD_BEFORE.get(term.text[0], ""):
         return False
     if not term.short:
@@ -317,9 +472,10 @@ def _accept(
     tail = hay[end : end + 12]
     if tail.startswith(CONTEXT_AFTER) or _GAP_TO_COLLEGE.match(tail):
         return True
+    if before in ("在", "于") and _STUDY_PERIOD.match(tail):
+        return True
     if location in STANDALONE_LOCATIONS:
-        start_o = view.compact_map[pos]
-        end_o = view.compact_map[end - 1] + 1
+        start_o, end_o = view.compact.span(pos, end)
         left = view.original[start_o - 1 : start_o] if start_o else ""
         right = view.original[end_o : end_o + 1]
         return not _HAN_RE.match(left) and not _HAN_RE.match(right)
@@ -327,13 +483,10 @@ def _accept(
 
 
 def _find_latin(view: _View, term: _Term) -> Iterable[_Hit]:
-    words = unicodedata.normalize("NFKC", term.text).split()
-    pattern = re.compile(
-        r"(?<![A-Za-z0-9])" + r"\s*".join(map(re.escape, words)) + r"(?![A-Za-z0-9])",
-        re.IGNORECASE,
-    )
-    for m in pattern.finditer(view.norm):
-        yield _Hit(view.norm_map[m.start()], view.norm_map[m.end() - 1] + 1, term)
+    pattern = term.pattern or _latin_pattern(term.text)
+    for m in pattern.finditer(view.norm.text):
+        start, end = view.norm.span(m.start(), m.end())
+        yield _Hit(start, end, term, m.group(0) if term.address else "")
 
 
 def _resolve_overlaps(hits: list[_Hit]) -> list[_Hit]:
@@ -347,6 +500,18 @@ def _resolve_overlaps(hits: list[_Hit]) -> list[_Hit]:
 
 
 # ----------------------------------------------------------------- entry point
+
+
+def _people_terms(people: Sequence[str]) -> list[_Term]:
+    terms: list[_Term] = []
+    for name in dict.fromkeys(p.strip() for p in people):
+        if len(name) < 2:
+            continue
+        terms.append(_Term(name, "person", "high", 3, False, True))
+        pattern = pinyin_forms(name)
+        if pattern is not None:  # loses ties to a Latin name given as such
+            terms.append(_Term(name, "person", "high", 2, False, True, pattern))
+    return terms
 
 
 def scan_document(
@@ -369,12 +534,7 @@ def scan_document(
     position; identical findings are reported once.
     """
     segments, has_text = _segments_of(document)
-    terms = _school_terms(school, other_schools)
-    terms += [
-        _Term(name.strip(), "person", "high", 2, False, True)
-        for name in dict.fromkeys(people)
-        if len(name.strip()) >= 2
-    ]
+    terms = _school_terms(school, other_schools) + _people_terms(people)
     findings: list[Finding] = []
     if not has_text:
         findings.append(
@@ -391,7 +551,7 @@ def scan_document(
         view = _view(text)
         hits: list[_Hit] = []
         for term in terms:
-            if _HAN_RE.search(term.text):
+            if term.pattern is None and _HAN_RE.search(term.text):
                 hits.extend(_find_cjk(view, term, location))
             else:
                 hits.extend(_find_latin(view, term))
@@ -403,7 +563,7 @@ def scan_document(
                     location=location,
                     evidence=_evidence(view.original, hit.start, hit.end),
                     severity=hit.term.severity,
-                    term=hit.term.text,
+                    term=hit.found or hit.term.text,
                     source=source,
                 ),
             )
@@ -420,9 +580,10 @@ def scan_document(
 
 def _contacts(view: _View, location: str, source: str) -> list[tuple[int, Finding]]:
     found: list[tuple[int, Finding]] = []
+    norm = view.norm
 
     def add(kind: str, m: re.Match[str]) -> None:
-        start, end = view.norm_map[m.start()], view.norm_map[m.end() - 1] + 1
+        start, end = norm.span(m.start(), m.end())
         found.append(
             (
                 start,
@@ -437,13 +598,13 @@ def _contacts(view: _View, location: str, source: str) -> list[tuple[int, Findin
             )
         )
 
-    emails = list(EMAIL_RE.finditer(view.norm))
+    emails = list(EMAIL_RE.finditer(norm.text))
     for m in emails:
         add("email", m)
     for regex in (MOBILE_RE, LANDLINE_RE):
-        for m in regex.finditer(view.norm):
+        for m in regex.finditer(norm.text):
             add("phone", m)
-    for m in URL_RE.finditer(view.norm):
+    for m in URL_RE.finditer(norm.text):
         inside_email = any(e.start() <= m.start() < e.end() for e in emails)
         if not inside_email and PERSONAL_URL_RE.search(m.group(0)):
             add("url", m)

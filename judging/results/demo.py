@@ -10,13 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 
 from judging.accounts.models import Judge, User
-from judging.anonymity.models import Finding, FindingStatus
-from judging.anonymity.service import mark_harmless
+from judging.anonymity.demo import settle_leaks
 from judging.assignment.models import Assignment, AssignmentStatus
 from judging.competitions import service as competitions
 from judging.competitions.models import Competition, Criterion, Phase
 from judging.competitions.rules import default_settings
 from judging.extensions import db
+from judging.originality.demo import plant_last_year
 from judging.results import service
 from judging.review.models import Review, ReviewStatus, Score
 from judging.submissions.demo import seed_entries
@@ -125,17 +125,14 @@ def build_published(*, admin: User, today: date) -> Competition:
     )
     competitions.advance_phase(actor=admin, competition=c, target=Phase.OPEN)
     db.session.flush()
-    seed_entries(
+    essays = seed_entries(
         competition=c, schools=14, now=datetime(2025, 10, 15, 2, tzinfo=UTC), seed=2025
     )
+    plant_last_year(
+        competition=c, school_index=14, now=datetime(2025, 10, 16, 2, tzinfo=UTC)
+    )
     competitions.advance_phase(actor=admin, competition=c, target=Phase.CLOSED)
-    findings = db.session.scalars(
-        select(Finding)
-        .join(Entry, Entry.id == Finding.entry_id)
-        .where(Entry.competition_id == c.id, Finding.status == FindingStatus.OPEN)
-    ).all()
-    for finding in findings:
-        mark_harmless(actor=admin, finding=finding, note="演示数据：已人工核查。")
+    settle_leaks(admin=admin, competition=c, essays=essays)
     entries = list(
         db.session.scalars(
             select(Entry)

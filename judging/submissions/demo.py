@@ -48,10 +48,41 @@ SENTENCES = (
     "最后，本文从制度、组织和文化三个层面提出了对策建议。",
 )
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
-GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰",
-         "娟", "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "建华", "晓东")
-DEPARTMENTS = ("马克思主义学院", "经济管理学院", "教育学院", "工会", "人事处",
-               "公共管理学院", "机械工程学院")
+GIVEN = (
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "晓东",
+)
+DEPARTMENTS = (
+    "马克思主义学院",
+    "经济管理学院",
+    "教育学院",
+    "工会",
+    "人事处",
+    "公共管理学院",
+    "机械工程学院",
+)
 
 
 def person(rng: random.Random) -> str:
@@ -59,8 +90,9 @@ def person(rng: random.Random) -> str:
 
 
 def essay_text(rng: random.Random, *, paragraphs: int = 8) -> list[str]:
-    return ["".join(rng.choices(SENTENCES, k=rng.randint(4, 7)))
-            for _ in range(paragraphs)]
+    return [
+        "".join(rng.choices(SENTENCES, k=rng.randint(4, 7))) for _ in range(paragraphs)
+    ]
 
 
 def essay_pdf(title: str, body: list[str], *, header: str = "") -> bytes:
@@ -82,8 +114,9 @@ def essay_pdf(title: str, body: list[str], *, header: str = "") -> bytes:
 
     doc = SimpleDocTemplate(out, pagesize=A4, title=title, author="")
     h = ParagraphStyle("h", fontName=font, fontSize=16, leading=24, alignment=1)
-    p = ParagraphStyle("p", fontName=font, fontSize=11, leading=18, wordWrap="CJK",
-                       firstLineIndent=22)
+    p = ParagraphStyle(
+        "p", fontName=font, fontSize=11, leading=18, wordWrap="CJK", firstLineIndent=22
+    )
     story = [Paragraph(paragraph_text(title), h), Spacer(1, 12)]
     story += [Paragraph(paragraph_text(t), p) for t in body]
     doc.build(story, onFirstPage=page, onLaterPages=page)
@@ -107,12 +140,21 @@ def essay_docx(title: str, body: list[str], *, author: str = "") -> bytes:
 
 @dataclass(frozen=True)
 class DemoEssay:
+    """A submitted demo essay; `clean` is the same file without its leak, as
+    the organiser's redaction or the school's re-submission would make it."""
+
     entry: Entry
     leaky: bool
+    clean: bytes = b""
+    filename: str = ""
 
 
 def seed_entries(
-    *, competition: Competition, schools: int, now: datetime, seed: int,
+    *,
+    competition: Competition,
+    schools: int,
+    now: datetime,
+    seed: int,
     leak_every: int = 7,
 ) -> list[DemoEssay]:
     """Submit 1-5 generated essays for each of the first `schools` schools.
@@ -124,8 +166,10 @@ def seed_entries(
     rng = random.Random(seed)
     made: list[DemoEssay] = []
     contacts = db.session.execute(
-        select(User, School).join(School, School.id == User.school_id)
-        .order_by(School.id).limit(schools)
+        select(User, School)
+        .join(School, School.id == User.school_id)
+        .order_by(School.id)
+        .limit(schools)
     ).all()
     n = 0
     for user, school in contacts:
@@ -138,25 +182,33 @@ def seed_entries(
             body = essay_text(rng)
             leaky = n % leak_every == 0
             if n % 2:
-                data = essay_pdf(title, body, header=f"{school.name}  {authors[0]}"
-                                 if leaky else "")
+                data = essay_pdf(
+                    title, body, header=f"{school.name}  {authors[0]}" if leaky else ""
+                )
+                clean = essay_pdf(title, body) if leaky else data
                 name = f"{title}.pdf"
             else:
-                data = essay_docx(title, body, author=authors[0] if leaky else "")
-                if leaky:
-                    body.insert(0, f"（作者单位：{school.name}）")
-                    data = essay_docx(title, body)
+                data = essay_docx(title, body)
+                clean = data
+                if leaky:  # the leak is in the file only, never in the form
+                    data = essay_docx(title, [f"（作者单位：{school.name}）", *body])
                 name = f"{title}.docx"
             entry = service.create_entry(
-                actor=user, competition=competition,
+                actor=user,
+                competition=competition,
                 data=service.EntryInput(
-                    title=title, category=rng.choice(("理论研究", "调研报告")),
-                    authors=tuple(service.AuthorInput(
-                        name=a, department=rng.choice(DEPARTMENTS)) for a in authors),
+                    title=title,
+                    category=rng.choice(("理论研究", "调研报告")),
+                    authors=tuple(
+                        service.AuthorInput(name=a, department=rng.choice(DEPARTMENTS))
+                        for a in authors
+                    ),
                     advisor=person(rng) if rng.random() < 0.3 else "",
-                    abstract=body[0][:120], keywords="产业工人；技能形成",
+                    abstract=body[0][:120],
+                    keywords="产业工人；技能形成",
                 ),
-                upload=service.Upload(data=data, filename=name), now=now,
+                upload=service.Upload(data=data, filename=name),
+                now=now,
             )
-            made.append(DemoEssay(entry, leaky))
+            made.append(DemoEssay(entry, leaky, clean, name))
     return made

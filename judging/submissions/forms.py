@@ -106,3 +106,26 @@ class RedactionForm(FlaskForm):
         validators=[DataRequired()],
     )
     note = StringField(_l("给学校的说明"), validators=[Optional(), Length(max=500)])
+
+
+class CheckForm(FlaskForm):
+    """A draft to check for identity leaks without submitting it."""
+
+    file = FileField(
+        _l("文件（PDF 或 DOCX）"), validators=[FileRequired(_l("请选择文件。"))]
+    )
+    title = StringField(_l("作品题目"), validators=[Optional(), Length(max=300)])
+    abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
+    keywords = StringField(_l("关键词"), validators=[Optional(), Length(max=300)])
+    people = StringField(
+        _l("作者与指导教师姓名（用逗号分隔）"),
+        validators=[Optional(), Length(max=400)],
+    )
+
+
+class FieldsRedactionForm(FlaskForm):
+    """The organiser's redaction of what a judge reads of the entry form."""
+
+    title = StringField(_l("作品题目"), validators=[DataRequired(), Length(max=300)])
+    abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
+    keywords = StringField(_l("关键词"), validators=[Optional(), Length(max=300)])

@@ -246,6 +246,7 @@ def create_entry(
     except IntegrityError as exc:
         raise SubmissionError("报送冲突：名额刚被占用，请刷新页面后重试。") from exc
     _check_anonymity(entry)
+    _check_fields(entry)
     record(
         actor_id=actor.id,
         action="entry.create",
@@ -265,6 +266,14 @@ def _check_anonymity(entry: Entry) -> None:
         process_entry(entry)
     except AnonymityError as exc:
         raise SubmissionError(str(exc)) from exc
+
+
+def _check_fields(entry: Entry) -> None:
+    """Scan what a judge is shown of the entry form (title, abstract, keywords)
+    with the file's rules, so the school sees leaks there before the deadline."""
+    from judging.anonymity.service import scan_entry_fields
+
+    scan_entry_fields(entry)
 
 
 def can_replace_after_close(entry: Entry, now: datetime) -> bool:
@@ -300,6 +309,7 @@ def update_entry(
         db.session.flush()
         db.session.refresh(entry)
         _check_anonymity(entry)
+    _check_fields(entry)
     entry.updated_at = now
     record(
         actor_id=actor.id,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from judging.accounts.forms import ActionForm
 from judging.accounts.models import School
+from judging.anonymity import service as anonymity
 from judging.anonymity.models import Finding
 from judging.auth import organiser_required, school_required
 from judging.competitions.models import Competition, Phase
@@ -93,6 +94,7 @@ def dashboard():
         .order_by(Competition.closes_at.desc())
     ).all()
     cards = []
+    shown: list[Entry] = []
     for c in competitions:
         deadline = service.school_deadline(c, current_user.school_id)
         cards.append(
@@ -104,6 +106,13 @@ def dashboard():
                 "entries": service.active_entries(c.id, current_user.school_id),
             }
         )
+        # pre-flight: what the scanner found, until the deadline (or while the
+        # organiser has reopened the entry for redaction)
+        shown += [
+            e
+            for e in cards[-1]["entries"]
+            if cards[-1]["open"] or service.can_replace_after_close(e, now)
+        ]
     return render_template(
         "submissions/dashboard.html",
         cards=cards,
@@ -113,6 +122,8 @@ def dashboard():
         labels=PHASE_LABELS,
         form=ActionForm(),
         now=now,
+        findings=anonymity.own_findings(shown),
+        locations=anonymity.LOCATION_LABELS,
     )
 
 

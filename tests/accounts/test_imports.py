@@ -283,3 +283,59 @@ def test_web_import_then_download_credentials(client, make_user):
         load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True)
     )
     assert rows[1][:5] == (users[0].username, "pw", "高校联络员", "张三", "重庆大学")
+
+
+IDENTITIES_CSV = SCHOOLS_CSV.parent / "schools-chongqing-identities.csv"
+
+
+def test_import_identities_file_completes_existing_schools(app):
+    service.import_schools(
+        actor=None, data=SCHOOLS_CSV.read_bytes(), filename="schools.csv"
+    )
+    db.session.commit()
+
+    result = service.import_schools(
+        actor=None, data=IDENTITIES_CSV.read_bytes(), filename="identities.csv"
+    )
+    db.session.commit()
+
+    assert (result.created, result.updated, result.errors) == (0, 16, [])
+    cqu = db.session.scalar(select(School).where(School.name == "重庆大学"))
+    assert (
+        cqu.short_name,
+        cqu.english_name_list,
+        cqu.abbreviation_list,
+        cqu.domain_list,
+    ) == ("重大", ["Chongqing University"], ["CQU"], ["cqu.edu.cn"])
+    assert db.session.scalar(select(func.count(School.id))) == 67
+
+
+def test_import_identity_columns_cleaned_and_checked(app):
+    good = (
+        "名称,英文名称,英文缩写,域名,二级学院\n"
+        "重庆大学,Chongqing University,CQU,http://www.CQU.edu.cn/,"
+        "重庆大学经济与管理学院|重庆大学法学院\n"
+    )
+    result = service.import_schools(actor=None, data=good.encode(), filename="s.csv")
+    db.session.commit()
+    cqu = db.session.scalar(select(School).where(School.name == "重庆大学"))
+    assert (result.errors, cqu.domain_list, cqu.institute_list) == (
+        [],
+        ["cqu.edu.cn"],
+        ["重庆大学经济与管理学院", "重庆大学法学院"],
+    )
+
+    bad = (
+        "名称,英文名称,英文缩写,域名\n"
+        "西南大学,西南大学,S W U,swu\n"
+        "西南政法大学,,,cqu.edu.cn\n"
+    )
+    refused = service.import_schools(actor=None, data=bad.encode(), filename="s.csv")
+
+    assert [str(e) for e in refused.errors] == [
+        "第 2 行：英文名称应为英文且不超过 120 字符（西南大学）",
+        "第 2 行：英文缩写格式不正确（S W U）",
+        "第 2 行：域名格式不正确（swu），例如 cqu.edu.cn",
+        "第 3 行：域名“cqu.edu.cn”已被“重庆大学”使用",
+    ]
+    assert db.session.scalar(select(func.count(School.id))) == 1

@@ -298,3 +298,163 @@ def test_scan_document_clean_file_no_findings(name: str) -> None:
 def test_scan_document_scanned_pdf_needs_manual_check() -> None:
     found = scan_fixture("scanned.pdf", "重庆大学", ("张晓明",))
     assert found == {("no_text", "body", "", "manual")}
+
+
+# ------------------------------------------------- what a reader sees (issue 10)
+
+CQU = SchoolIdentity(
+    name="重庆大学",
+    short_name="重大",
+    english_names=("Chongqing University",),
+    abbreviations=("CQU",),
+    domains=("cqu.edu.cn",),
+    institutes=("重庆大学经济与管理学院",),
+)
+CQUPT = SchoolIdentity(
+    name="重庆邮电大学",
+    short_name="重邮",
+    english_names=("Chongqing University of Posts and Telecommunications",),
+    abbreviations=("CQUPT",),
+    domains=("cqupt.edu.cn",),
+)
+
+
+def scan_rich(text: str, location: str = "body", people: tuple[str, ...] = ()):
+    findings = scan_document(
+        [(location, text)], school=CQU, people=people, other_schools=[CQU, CQUPT]
+    )
+    return [(f.kind, f.term, f.severity) for f in findings]
+
+
+NEW_TRUE_POSITIVES = [
+    ("重庆大学", "我校（重大）近年来推进改革", [("school", "重大")]),
+    ("重庆大学", "本校——重大的做法", [("school", "重大")]),
+    ("重庆大学", "重大本科生的调查问卷", [("school", "重大")]),
+    ("重庆大学", "受访的重大教师认为", [("school", "重大")]),
+    ("重庆大学", "笔者在重大求学期间", [("school", "重大")]),
+    ("重庆大学", "在重大的四年里", [("school", "重大")]),
+    ("重庆师范大学", "重师同学普遍认为", [("school", "重师")]),
+    ("重庆大学", "重慶大學", [("school", "重庆大学")]),
+    ("重庆大学", "重·庆·大·学", [("school", "重庆大学")]),
+    ("长江师范学院", "⻓江师范学院", [("school", "长江师范学院")]),
+    ("西南大学", "⻄南大学", [("school", "西南大学")]),
+]
+
+
+@pytest.mark.parametrize(("own", "text", "expected"), NEW_TRUE_POSITIVES)
+def test_scan_document_self_reference_and_normalisation_found(
+    own: str, text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert scan_text(text, own=own) == expected
+
+
+NEW_TRAPS = [
+    ("重庆大学", "在重庆，大学生就业压力较大。"),
+    ("重庆大学", "这是一项重大教学改革。"),
+    ("重庆大学", "在重大的历史关头"),
+    ("重庆大学", "重大同时也意味着责任"),
+]
+
+
+@pytest.mark.parametrize(("own", "text"), NEW_TRAPS)
+def test_scan_document_new_contexts_keep_traps_silent(own: str, text: str) -> None:
+    assert scan_text(text, own=own) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Chongqing\nUniversity, China", [("school", "Chongqing University", "high")]),
+        ("CHONGQING UNIVERSITY", [("school", "Chongqing University", "high")]),
+        ("a CQU project", [("school", "CQU", "high")]),
+        ("the cqu sample", []),  # abbreviations are matched case-sensitively
+        (
+            "Chongqing University of Posts and Telecommunications",
+            [
+                (
+                    "other_school",
+                    "Chongqing University of Posts and Telecommunications",
+                    "low",
+                )
+            ],
+        ),
+        ("CQUPT", [("other_school", "CQUPT", "low")]),
+        (
+            "见 http://www.cqu.edu.cn/news",
+            [
+                ("school", "http://www.cqu.edu.cn/news", "high"),
+                ("url", "http://www.cqu.edu.cn/news", "high"),
+            ],
+        ),
+        ("见 me.cqu.edu.cn 主页", [("school", "me.cqu.edu.cn", "high")]),
+        ("见 cqu.edu.cn", [("school", "cqu.edu.cn", "high")]),
+        ("见 notcqu.edu.cn", []),
+        (
+            "见 www.cqupt.edu.cn",
+            [
+                ("other_school", "www.cqupt.edu.cn", "low"),
+                ("url", "www.cqupt.edu.cn", "high"),
+            ],
+        ),
+        (
+            "联系 li@cqu.edu.cn",
+            [("school", "li@cqu.edu.cn", "high"), ("email", "li@cqu.edu.cn", "high")],
+        ),
+        ("重庆大学经济与管理学院", [("school", "重庆大学经济与管理学院", "high")]),
+    ],
+)
+def test_scan_document_english_names_abbreviations_domains(
+    text: str, expected: list[tuple[str, str, str]]
+) -> None:
+    assert scan_rich(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zhang Xiaoming",
+        "Xiaoming Zhang",
+        "ZHANG Xiaoming",
+        "ZHANG XIAOMING",
+        "Zhang Xiao-ming",
+        "Zhang, Xiaoming",
+        "Xiao Ming Zhang",
+        "X. Zhang",
+        "X.M. Zhang",
+        "X.-M. Zhang",
+        "Zhang X.M.",
+        "Zhang, X.",
+    ],
+)
+def test_scan_document_author_in_pinyin_found(text: str) -> None:
+    assert scan_rich(f"by {text} (2024)", people=("张晓明",)) == [
+        ("person", "张晓明", "high")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Zhang Xiaomingo", "Zhang Wei", "W. Zhang", "x. zhang", "Zhangxiao Ming Li"],
+)
+def test_scan_document_other_latin_names_not_author(text: str) -> None:
+    assert scan_rich(f"see {text} (2024)", people=("张晓明",)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("欧阳修远", "Ouyang Xiuyuan"),  # compound surname
+        ("曾国强", "Zeng Guoqiang"),  # polyphonic surname, the surname reading
+        ("吕兰", "Lyu Lan"),
+        ("吕兰", "Lv Lan"),
+    ],
+)
+def test_scan_document_pinyin_surnames(name: str, text: str) -> None:
+    assert scan_rich(text, people=(name,)) == [("person", name, "high")]
+
+
+def test_scan_document_evidence_quotes_original_text() -> None:
+    findings = scan_document(
+        [("body", "作者单位：重 慶\n大·學，二〇二四年")], school=CQU, other_schools=[]
+    )
+    assert [f.evidence for f in findings] == ["作者单位：重 慶 大·學，二〇二四年"]

@@ -237,6 +237,7 @@ def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]
         "conflict_id": w.conflict,
         "certificate_id": w.certificates["a"],
         "user_id": w.users["spare"],
+        "school_id": w.schools["a"],
     }
     if arg in ids:
         return {"own": ids[arg], "missing": MISSING}
@@ -311,6 +312,13 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
         "anonymity.request_redaction": {"until": until, "note": "请删去校名。"},
         "anonymity.upload_redacted": {"file": (io.BytesIO(docx), "r.docx")},
         "anonymity.school_redacted": {"file": (io.BytesIO(docx), "r.docx")},
+        "anonymity.check_file": {"file": (io.BytesIO(docx), "r.docx")},
+        "anonymity.redact_fields": {
+            "title": "某高校论文",
+            "abstract": "",
+            "keywords": "",
+        },
+        "accounts.edit_school": {"short_name": "甲大", "english_names": "Jia Univ"},
         "assignment.apply": {"k": "1", "seed": "7"},
         "assignment.add_conflict": {
             "judge_id": _judge(w, "judge-c"),

@@ -151,6 +151,7 @@ def submit(
     data: bytes | None = None,
     filename: str = "论文.docx",
     advisor: str = "",
+    abstract: str = "本文研究产业工人队伍建设改革。",
 ) -> Entry:
     """An entry through the submission service (original file, checks, audit)."""
     return submissions.create_entry(
@@ -161,7 +162,7 @@ def submit(
             category="理论研究",
             authors=(submissions.AuthorInput(name=author, department="工会"),),
             advisor=advisor,
-            abstract="本文研究产业工人队伍建设改革。",
+            abstract=abstract,
             keywords="产业工人",
         ),
         upload=submissions.Upload(
@@ -183,7 +184,11 @@ def settle_findings(organiser: User, competition: Competition) -> list[Finding]:
         )
     ).all()
     for finding in found:
-        mark_harmless(actor=organiser, finding=finding, note="测试：无碍匿名。")
+        mark_harmless(
+            actor=organiser,
+            finding=finding,
+            note="测试数据：已逐条核实，该处不暴露作者或学校身份。",
+        )
     return list(found)
 
 
@@ -240,8 +245,8 @@ def build_world() -> World:
     # Published: both schools awarded, certificates issued, a seal, a job.
     two_tiers = (TierSpec("一等奖", count=1), TierSpec("二等奖", count=1))
     pub = make_competition(org, "已公布征文", prefix="GB", tiers=two_tiers)
-    a_pub = submit(contact_a, pub, title="甲校已公布论文", author="张一")
-    b_pub = submit(contact_b, pub, title="乙校已公布论文", author="李二")
+    a_pub = submit(contact_a, pub, title="甲方已公布论文", author="张一")
+    b_pub = submit(contact_b, pub, title="乙方已公布论文", author="李二")
     competitions.advance_phase(actor=org, competition=pub, target=Phase.CLOSED)
     settle_findings(org, pub)
     pa, pb = assign(a_pub, judge_a), assign(b_pub, judge_b)
@@ -265,11 +270,12 @@ def build_world() -> World:
     a_rev = submit(
         contact_a,
         rev,
-        title="甲校评审中论文",
+        title="甲方评审中论文",
         author="王三",
-        data=essay_docx("甲校评审中论文", BODY, author="王三"),
+        data=essay_docx("甲方评审中论文", BODY, author="王三"),
+        abstract="与乙测试大学的同类研究相比，本文研究产业工人队伍建设改革。",
     )
-    b_rev = submit(contact_b, rev, title="乙校评审中论文", author="赵四")
+    b_rev = submit(contact_b, rev, title="乙方评审中论文", author="赵四")
     competitions.advance_phase(actor=org, competition=rev, target=Phase.CLOSED)
     # The two essays share their body: a 查重 pair for the organiser to settle.
     originality.check_competition(competition=rev, now=utcnow())
