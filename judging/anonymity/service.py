@@ -6,21 +6,21 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
-from judging.accounts.models import Role, School, User
+from judging.accounts.models import Role, User
+from judging.anonymity import pipeline
 from judging.anonymity.models import Finding, FindingStatus
+from judging.anonymity.pipeline import all_identities
 from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import guard, on_enter
 from judging.dbtypes import utcnow
-from judging.documents.inspection import DocumentRejected, inspect_document
-from judging.documents.review_copy import make_review_copy
-from judging.documents.scan import Finding as ScanFinding
-from judging.documents.scan import SchoolIdentity, scan_document
+from judging.documents.inspection import DocumentRejected, accept_document
+from judging.documents.scan import SchoolIdentity
 from judging.extensions import db
 from judging.i18n import N_
-from judging.submissions.files import load_file, save_file
+from judging.submissions.files import save_file
 from judging.submissions.models import Entry, EntryStatus
 
 KIND_LABELS = {
@@ -34,35 +34,10 @@ LOCATION_LABELS = {
     "comment": N_("批注"), "tracked_change": N_("修订记录"), "metadata": N_("文件属性"),
 }  # fmt: skip
 SEVERITY_LABELS = {"high": N_("严重"), "low": N_("提示"), "manual": N_("需人工检查")}
-REVIEW_COPY_LIMIT = 200 * 1024 * 1024
 
 
 class AnonymityError(ValueError):
     """A refused anonymity action; the message is for the user."""
-
-
-def identity(school: School) -> SchoolIdentity:
-    return SchoolIdentity(
-        name=school.name, short_name=school.short_name, aliases=tuple(school.alias_list)
-    )
-
-
-def all_identities() -> list[SchoolIdentity]:
-    return [identity(s) for s in db.session.scalars(select(School).order_by(School.id))]
-
-
-def scan_file(
-    data: bytes,
-    *,
-    kind: str,
-    school: SchoolIdentity | None,
-    people: list[str],
-    others: list[SchoolIdentity],
-) -> list[ScanFinding]:
-    document = inspect_document(
-        data, max_bytes=REVIEW_COPY_LIMIT, allowed=frozenset({kind})
-    )
-    return scan_document(document, school=school, people=people, other_schools=others)
 
 
 def process_entry(
@@ -71,45 +46,11 @@ def process_entry(
     others: list[SchoolIdentity] | None = None,
     source: tuple[bytes, str] | None = None,
 ) -> int:
-    """Build the entry's review copy and record what identity leaks remain in it.
-
-    The copy is what judges get: metadata, comments, tracked changes and embedded
-    files are removed (strip.py), then the copy itself is scanned, so findings
-    describe exactly what a judge would see. `source` (bytes, kind) is an
-    organiser's redacted version to use instead of the original file, which is
-    kept unchanged. Returns the number of findings.
-    """
-    data, kind = source or (load_file(entry.file), entry.file.kind)
+    """``pipeline.process_entry`` with its refusal as an ``AnonymityError``."""
     try:
-        copy = make_review_copy(data, kind=kind)
+        return pipeline.process_entry(entry, others=others, source=source)
     except DocumentRejected as exc:
         raise AnonymityError(str(exc)) from exc
-    stored = save_file(copy, kind=kind)
-    entry.review_file_id = stored.id
-    people = entry.author_names + ([entry.advisor] if entry.advisor else [])
-    try:
-        findings = scan_file(
-            copy,
-            kind=kind,
-            school=identity(entry.school),
-            people=people,
-            others=others if others is not None else all_identities(),
-        )
-    except DocumentRejected as exc:
-        raise AnonymityError(str(exc)) from exc
-    db.session.execute(delete(Finding).where(Finding.entry_id == entry.id))
-    for f in findings:
-        db.session.add(
-            Finding(
-                entry_id=entry.id,
-                kind=f.kind,
-                location=f.location,
-                evidence=f.evidence[:2000],
-                severity=f.severity,
-            )
-        )
-    db.session.flush()
-    return len(findings)
 
 
 def open_high_findings(entry_id: int) -> int:
@@ -246,8 +187,6 @@ def replace_review_copy(
     """A redacted file from the organiser (any time before review) or from the
     school while its entry is reopened; it is checked and scanned like the original.
     """
-    from judging.submissions.service import SubmissionError, check_document
-
     by_school = actor.role == Role.SCHOOL and actor.school_id == entry.school_id
     if by_school:
         if entry.reopened_until is None or now >= entry.reopened_until:
@@ -256,9 +195,16 @@ def replace_review_copy(
         _require_organiser(actor)
     if entry.competition.phase not in (Phase.OPEN, Phase.CLOSED):
         raise AnonymityError("评审已经开始，不能再更换评审稿。")
+    competition = entry.competition
     try:
-        doc = check_document(entry.competition, Redacted(upload.data, upload.filename))
-    except SubmissionError as exc:
+        doc = accept_document(
+            upload.data,
+            max_bytes=competition.max_file_mb * 1024 * 1024,
+            allowed=competition.accepted_types,
+            min_words=competition.min_words or 0,
+            max_words=competition.max_words or 0,
+        )
+    except DocumentRejected as exc:
         raise AnonymityError(str(exc)) from exc
     stored = save_file(upload.data, kind=doc.kind)
     if by_school:  # the school's new file replaces its original

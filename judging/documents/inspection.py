@@ -29,6 +29,7 @@ __all__ = [
     "Document",
     "DocumentRejected",
     "Segment",
+    "accept_document",
     "count_words",
     "inspect_document",
     "open_docx_package",
@@ -213,6 +214,33 @@ def inspect_document(
         raise DocumentRejected(MSG_BOMB) from exc
     except Exception as exc:  # any parser failure is a damaged file to the school
         raise DocumentRejected(MSG_DAMAGED) from exc
+
+
+def accept_document(
+    data: bytes,
+    *,
+    max_bytes: int,
+    allowed: frozenset[str] = DEFAULT_ALLOWED,
+    min_words: int = 0,
+    max_words: int = 0,
+) -> Document:
+    """``inspect_document`` plus the competition's word limits (0: no limit).
+
+    Competition rule: an essay outside the call's 字数 range is refused at upload
+    with the count we found, so the school can fix it before the deadline. A file
+    without text (a scan) has no count and is not refused for it.
+    """
+    doc = inspect_document(data, max_bytes=max_bytes, allowed=allowed)
+    words = doc.word_count
+    if doc.has_text and min_words and words < min_words:
+        raise DocumentRejected(
+            f"作品字数约 {words} 字，少于本竞赛要求的 {min_words} 字。"
+        )
+    if doc.has_text and max_words and words > max_words:
+        raise DocumentRejected(
+            f"作品字数约 {words} 字，超过本竞赛上限 {max_words} 字。"
+        )
+    return doc
 
 
 def _type_message(allowed: frozenset[str]) -> str:

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from judging.accounts.models import Role, School, User
+from judging.anonymity.pipeline import process_entry
 from judging.audit.service import record
 from judging.competitions.models import Competition, Extension, Phase
-from judging.documents.inspection import Document, DocumentRejected, inspect_document
+from judging.documents.inspection import Document, DocumentRejected, accept_document
 from judging.extensions import db
 from judging.i18n import N_
 from judging.submissions.files import load_file, save_file
@@ -124,23 +125,15 @@ def unprintable(data: EntryInput) -> list[str]:
 def check_document(competition: Competition, upload: Upload) -> Document:
     """Inspect an upload against the competition's type, size and word limits."""
     try:
-        doc = inspect_document(
+        return accept_document(
             upload.data,
             max_bytes=competition.max_file_mb * 1024 * 1024,
             allowed=competition.accepted_types,
+            min_words=competition.min_words or 0,
+            max_words=competition.max_words or 0,
         )
     except DocumentRejected as exc:
         raise SubmissionError(str(exc)) from exc
-    words = doc.word_count
-    if doc.has_text and competition.min_words and words < competition.min_words:
-        raise SubmissionError(
-            f"作品字数约 {words} 字，少于本竞赛要求的 {competition.min_words} 字。"
-        )
-    if doc.has_text and competition.max_words and words > competition.max_words:
-        raise SubmissionError(
-            f"作品字数约 {words} 字，超过本竞赛上限 {competition.max_words} 字。"
-        )
-    return doc
 
 
 def _safe_name(filename: str, kind: str) -> str:
@@ -254,11 +247,9 @@ def create_entry(
 
 def _check_anonymity(entry: Entry) -> None:
     """Build the review copy and scan it now, so problems show before the deadline."""
-    from judging.anonymity.service import AnonymityError, process_entry
-
     try:
         process_entry(entry)
-    except AnonymityError as exc:
+    except DocumentRejected as exc:
         raise SubmissionError(str(exc)) from exc
 
 
