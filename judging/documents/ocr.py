@@ -14,8 +14,11 @@ English, and the words it is sure of become text segments at location
   ``MIN_SCANNED_CHARS`` characters, or got them with a mean confidence below
   ``MIN_CONFIDENCE``, is *unread*;
 - any other picture is unread when OCR found at least ``MIN_UNSURE_CHARS``
-  characters it was not sure of (a photo of a poster, a blurred stamp) — a photo
-  without writing yields nothing, or a few stray symbols, and is fine;
+  Chinese characters it was not sure of (confidence between ``NOISE_CONFIDENCE``
+  and ``MIN_CONFIDENCE``: a blurred stamp, a photo of a poster). Unsure Latin
+  letters and near-zero Chinese guesses do not count: Tesseract makes them up
+  from the texture of any photo, and a photo without writing must not wait for
+  a human;
 - a picture that could not be decoded or recognised at all is unread.
 
 Unread pictures become ``manual`` findings in the anonymity queue.
@@ -45,7 +48,8 @@ __all__ = [
 LANGUAGES = "chi_sim+eng"
 MIN_CONFIDENCE = 60.0  # Tesseract's word confidence, 0–100
 MIN_SCANNED_CHARS = 20
-MIN_UNSURE_CHARS = 6
+MIN_UNSURE_CHARS = 3
+NOISE_CONFIDENCE = 10.0
 TIMEOUT_SECONDS = 120
 MAX_SIDE = 5000  # pixels; larger scans are scaled down first
 MIN_SIDE_FOR_UPSCALE = 600  # small pictures are doubled: Tesseract wants ~20 px glyphs
@@ -123,9 +127,12 @@ def _recognise_one(picture: Picture, *, program: str, timeout: float) -> OcrResu
     except Exception:  # noqa: BLE001 - Pillow refuses it: nobody can read it
         return unread("图片无法解码，未能识别其中文字。")
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    # A page is laid out in columns and paragraphs (segmentation mode 3); a
+    # figure holds scattered labels, which mode 3 misses (11: sparse text).
+    psm = "3" if picture.scanned_page else "11"
     try:
         done = subprocess.run(
-            [program, "stdin", "stdout", "-l", LANGUAGES, "--psm", "3", "tsv"],
+            [program, "stdin", "stdout", "-l", LANGUAGES, "--psm", psm, "tsv"],
             input=png,
             capture_output=True,
             timeout=timeout,
@@ -138,9 +145,9 @@ def _recognise_one(picture: Picture, *, program: str, timeout: float) -> OcrResu
     if done.returncode != 0:
         return unread("图片文字识别失败。")
     sure, weights = _read_tsv(done.stdout.decode("utf-8", "replace"))
-    total = sum(n for n, _ in weights)
-    confidence = sum(n * c for n, c in weights) / total if total else 0.0
-    unsure = sum(n for n, c in weights if c < MIN_CONFIDENCE)
+    total = sum(n for n, _, _ in weights)
+    confidence = sum(n * c for n, _, c in weights) / total if total else 0.0
+    unsure = sum(h for _, h, c in weights if NOISE_CONFIDENCE <= c < MIN_CONFIDENCE)
     text = "\n".join(sure)
     if picture.scanned_page:
         if total < MIN_SCANNED_CHARS or confidence < MIN_CONFIDENCE:
@@ -174,14 +181,15 @@ def _prepare(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _read_tsv(tsv: str) -> tuple[list[str], list[tuple[int, float]]]:
-    """Lines of confident words, and (letters, confidence) of every word.
+def _read_tsv(tsv: str) -> tuple[list[str], list[tuple[int, int, float]]]:
+    """Lines of confident words, and (letters, Chinese characters, confidence)
+    of every word.
 
     Words of one line are joined without a space between Chinese characters and
     with one otherwise, as the text was written.
     """
     lines: dict[tuple[str, ...], list[str]] = {}
-    weights: list[tuple[int, float]] = []
+    weights: list[tuple[int, int, float]] = []
     for row in tsv.splitlines()[1:]:
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] != "5":
@@ -194,7 +202,7 @@ def _read_tsv(tsv: str) -> tuple[list[str], list[tuple[int, float]]]:
         letters = len(_LETTER.findall(word))
         if not word or letters == 0:
             continue
-        weights.append((letters, conf))
+        weights.append((letters, len(_HAN.findall(word)), conf))
         key = tuple(cols[1:5])  # page, block, paragraph, line
         words = lines.setdefault(key, [])
         if conf >= MIN_CONFIDENCE:
