@@ -773,6 +773,10 @@ def _inspect_pdf(data: bytes, *, max_pages: int) -> Document:
                 segments.append(
                     Segment(location="comment", text=contents, source=f"page {number}")
                 )
+    if markup := _pdf_markup(reader.pages):
+        segments.append(
+            Segment(location="markup", text="\n".join(markup), source="pages")
+        )
     body_pages, running = _split_running_lines(page_texts)
     for number, text in enumerate(body_pages, start=1):
         if text.strip():
@@ -805,6 +809,80 @@ def _inspect_pdf(data: bytes, *, max_pages: int) -> Document:
         word_count=count_words(body),
         has_text=bool("".join(page_texts).strip()),
     )
+
+
+_MARKED_TEXT = re.compile(rb"/(?:ActualText|Alt|E|T|Lang|Title|Contents)\b")
+
+
+# Read elsewhere (annotations: comment and metadata; XMP: metadata) or a link
+# back up the page tree.
+_NOT_MARKUP_KEYS = frozenset({"/Parent", "/Annots", "/Metadata", "/P"})
+
+
+def _pdf_markup(pages: Iterable[object]) -> list[str]:
+    """Every string a page carries outside its shown text, sorted, once each.
+
+    Strings anywhere in the objects a page uses (resources, fonts, forms,
+    images, property lists), and those of the property lists written inline in
+    the content streams (``/Span <</ActualText (…)>> BDC``, alternate
+    descriptions): text a reader may be shown or copy but that text extraction
+    does not return.
+    """
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        ContentStream,
+        DictionaryObject,
+        IndirectObject,
+        StreamObject,
+        TextStringObject,
+    )
+
+    values: set[str] = set()
+    seen: set[int] = set()
+    streams: list[object] = []
+
+    def add(value: object) -> None:
+        text = _pdf_str(value)
+        if carries_text(text):
+            values.add(text)
+
+    def walk(obj: object, depth: int) -> None:
+        if depth > 60:
+            return
+        if isinstance(obj, IndirectObject):
+            if obj.idnum in seen:
+                return
+            seen.add(obj.idnum)
+            obj = obj.get_object()
+        if isinstance(obj, (TextStringObject, ByteStringObject)):
+            add(obj)
+        elif isinstance(obj, DictionaryObject):
+            if isinstance(obj, StreamObject) and obj.get("/Subtype") == "/Form":
+                streams.append(obj)
+            for key, value in obj.items():
+                if key not in _NOT_MARKUP_KEYS:
+                    walk(value, depth + 1)
+        elif isinstance(obj, ArrayObject):
+            for value in obj:
+                walk(value, depth + 1)
+
+    for page in pages:
+        walk(page, 0)  # type: ignore[arg-type]
+        contents = page.get_contents()  # type: ignore[attr-defined]
+        if contents is not None:
+            streams.append(contents)
+    for stream in streams:
+        data = stream.get_data()  # type: ignore[attr-defined]
+        if not _MARKED_TEXT.search(data):
+            continue
+        for operands, operator in ContentStream(stream, None).operations:
+            if operator in (b"BDC", b"DP"):
+                for operand in operands:
+                    if isinstance(operand, DictionaryObject):
+                        for value in operand.values():
+                            walk(value, 0)
+    return sorted(values)
 
 
 _TEXT_OP = re.compile(rb"T[jJ](?![A-Za-z0-9])")

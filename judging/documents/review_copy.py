@@ -342,19 +342,29 @@ def _strip_docx(data: bytes) -> bytes:
             for rid, (rtype, target) in rels[source].items()
             if target not in dropped_images
         }
+    renames: dict[str, dict[str, str]] = {}
+    for source, table in rels.items():
+        # Relationship ids are free text in the original; the copy numbers them.
+        renames[source] = {old: f"rId{i}" for i, old in enumerate(sorted(table), 1)}
+        rels[source] = {renames[source][old]: table[old] for old in table}
+    roots: dict[str, etree._Element] = {}
     for name, rtype in sorted(kept.items()):
         if rtype == "image":
             continue
         root = parse_xml(pkg.read(name))
-        keep_ids = set(rels.get(name, {}))
         if rtype == "settings":
             _clean_settings(root)
-        _clean_word_part(root, keep_ids)
+        _clean_word_part(root, renames.get(name, {}))
+        roots[name] = root
+    _drop_unreferenced(pkg.main_part, roots, rels, out_parts)
+    for name, root in roots.items():
         out_parts[name] = _serialise(root)
     out_parts["_rels/.rels"] = _rels_xml(
         {"rId1": ("officeDocument", pkg.main_part)}, ""
     )
     for source, table in rels.items():
+        if not table:
+            continue
         folder, _, file = source.rpartition("/")
         out_parts[f"{folder}/_rels/{file}.rels"] = _rels_xml(table, folder)
     types = {n: pkg.content_types[n] for n in out_parts if n in pkg.content_types}
@@ -369,6 +379,45 @@ def _strip_docx(data: bytes) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, out_parts[name])
     return buf.getvalue()
+
+
+# Relationships that a part's XML names by r:id; the others are implicit.
+REFERENCED_RELS = frozenset({"header", "footer", "image"})
+
+
+def _drop_unreferenced(
+    main: str,
+    roots: dict[str, etree._Element],
+    rels: dict[str, dict[str, tuple[str, str]]],
+    pictures: dict[str, bytes],
+) -> None:
+    """Forget relationships whose element the cleaning removed (an OLE
+    object's preview, a dropped drawing), then parts nobody points at."""
+    for source, table in rels.items():
+        root = roots.get(source)
+        used = (
+            {
+                v
+                for el in root.iter()
+                for k, v in el.attrib.items()
+                if k.startswith(f"{{{R_NS}}}")
+            }
+            if root is not None
+            else set()
+        )
+        for rid in [r for r, (t, _) in table.items() if t in REFERENCED_RELS]:
+            if rid not in used:
+                del table[rid]
+    while True:
+        live = {target for s in rels if s in roots for _, target in rels[s].values()}
+        live.add(main)
+        gone = [n for n in list(roots) + list(pictures) if n not in live]
+        if not gone:
+            return
+        for name in gone:
+            roots.pop(name, None)
+            pictures.pop(name, None)
+            rels.pop(name, None)
 
 
 def _reachable_parts(
@@ -512,7 +561,7 @@ def _clean_settings(root: etree._Element) -> None:
             root.remove(child)
 
 
-def _clean_word_part(root: etree._Element, keep_ids: set[str]) -> None:
+def _clean_word_part(root: etree._Element, renames: dict[str, str]) -> None:
     """Accept tracked changes, freeze fields, unwrap links and controls, empty
     alt text, and drop anything pointing at a relationship the copy lacks."""
     _freeze_fields(root)
@@ -532,7 +581,9 @@ def _clean_word_part(root: etree._Element, keep_ids: set[str]) -> None:
             continue  # already removed with an ancestor
         _scrub_attributes(el)
         for attr, value in list(el.attrib.items()):
-            if attr.startswith(f"{{{R_NS}}}") and value not in keep_ids:
+            if attr.startswith(f"{{{R_NS}}}") and value in renames:
+                el.set(attr, renames[value])
+            elif attr.startswith(f"{{{R_NS}}}"):
                 holder = _graphic_holder(el)
                 if holder is not None:
                     _remove(holder)
