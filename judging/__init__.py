@@ -56,6 +56,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     login_manager.init_app(app)
+    from judging import jobs, storage
+    from judging.certificates import jobs as _certificate_tasks  # noqa: F401
+
+    jobs.init_app(app)
+    storage.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
 

@@ -3,9 +3,9 @@
 A backup is a consistent copy taken while the app keeps running: SQLite through
 its online backup API (one snapshot, writers are not stopped), PostgreSQL through
 ``pg_dump`` inside an exported snapshot (the row counts in the manifest come from
-the very same snapshot). Uploaded files are copied *after* the database snapshot:
-a file is written to disk before the row that names it commits and is never
-deleted, so every file the snapshot refers to is already on disk.
+the very same snapshot). Uploaded files (from the local folder or S3) are copied
+*after* the database snapshot: a file is stored before the row that names it
+commits and is never deleted, so every file the snapshot refers to is there.
 
 The archive (``judging-backup-<UTC time>.tar.gz``) holds ``manifest.json`` (format,
 created_at, database kind, rows per table, sha256 of every member), the database
@@ -38,6 +38,7 @@ from sqlalchemy.engine import URL
 
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.storage import Storage, get_storage
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -45,6 +46,7 @@ SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.dump"
 UPLOADS = "uploads"
 CHUNK = 1024 * 1024
+JOB_FILES = "jobs/"
 
 
 class BackupError(RuntimeError):
@@ -127,7 +129,7 @@ def create_backup(
         else:
             raise BackupError(f"不支持备份该数据库：{dialect}。")
         files = {member: sha256_file(work / member)}
-        uploads = _upload_files()
+        uploads = _fetch_uploads(work)
         for name, path in uploads.items():
             files[name] = sha256_file(path)
         manifest = Manifest(
@@ -158,16 +160,21 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes, now: datetime) -> N
     tar.addfile(info, io.BytesIO(data))
 
 
-def _upload_files() -> dict[str, Path]:
-    """Every stored upload (``<sha[:2]>/<sha>``), skipping half-written temp files."""
-    root = Path(current_app.config["UPLOAD_FOLDER"])
+def _fetch_uploads(work: Path) -> dict[str, Path]:
+    """Copy every stored file (``<sha[:2]>/<sha>``, from the local folder or S3)
+    into ``work/uploads``, streamed. Results of background jobs (``jobs/``) are
+    left out: they expire within a day and can be made again."""
+    storage = get_storage()
     found: dict[str, Path] = {}
-    if not root.is_dir():
-        return found
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if path.is_file() and not path.name.startswith("."):
-            found[f"{UPLOADS}/{rel.as_posix()}"] = path
+    for key in storage.keys():
+        if key.startswith(JOB_FILES):
+            continue
+        name = f"{UPLOADS}/{key}"
+        target = work / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with storage.open(key) as source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, CHUNK)
+        found[name] = target
     return found
 
 
@@ -425,18 +432,26 @@ def _restore_postgres(path: Path) -> None:
 
 
 def _restore_uploads(work: Path, manifest: Manifest) -> None:
-    """Put every archived upload back (write, then rename; same name = same hash)."""
-    root = Path(current_app.config["UPLOAD_FOLDER"])
+    """Put every archived upload back into the configured storage (the local
+    folder writes a temporary name and renames; S3 shows an object only once
+    it is complete). A file already there with the right content is kept."""
+    storage = get_storage()
     for name, sha in manifest.files.items():
         if not name.startswith(UPLOADS + "/"):
             continue
-        dest = root / name[len(UPLOADS) + 1 :]
-        if dest.exists() and sha256_file(dest) == sha:
+        key = name[len(UPLOADS) + 1 :]
+        if storage.exists(key) and _stored_sha256(storage, key) == sha:
             continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        partial = dest.with_name(".restore-" + dest.name)
-        shutil.copyfile(work / name, partial)
-        os.replace(partial, dest)
+        with (work / name).open("rb") as source:
+            storage.put(key, source)
+
+
+def _stored_sha256(storage: Storage, key: str) -> str:
+    digest = hashlib.sha256()
+    with storage.open(key) as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _live_counts(names: set[str]) -> dict[str, int]:

@@ -47,6 +47,15 @@ def register_commands(app: Flask) -> None:
         init_database()
         click.echo("数据库已是最新结构。")
 
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="并行线程数")
+    def worker(workers: int) -> None:
+        """Run the background job consumer (certificate batches, mail, OCR)."""
+        from judging.jobs import run_consumer
+
+        click.echo(f"后台任务进程已启动（{current_app.config['JOBS_BACKEND']}）。")
+        run_consumer(current_app._get_current_object(), workers=workers)
+
     @app.cli.command("demo")
     @click.option("--password", default=None, help="所有演示账号的密码")
     def demo(password: str | None) -> None:

@@ -16,6 +16,16 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI: str | None = None  # default: instance/judging.sqlite3
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     UPLOAD_FOLDER: str | None = None  # default: instance/uploads
+    # Files (judging/storage.py): "local" (UPLOAD_FOLDER) or "s3" (an
+    # S3-compatible server shared by several hosts: MinIO, Ceph, a cloud OSS).
+    STORAGE_BACKEND = "local"
+    S3_BUCKET: str | None = None
+    S3_PREFIX = ""
+    S3_ENDPOINT_URL: str | None = None  # e.g. http://minio.intranet:9000
+    S3_REGION = "us-east-1"
+    S3_ACCESS_KEY: str | None = None
+    S3_SECRET_KEY: str | None = None
+    S3_ADDRESSING_STYLE = "path"
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     PASSWORD_HASH_METHOD = "scrypt:32768:8:1"
     BABEL_DEFAULT_LOCALE = "zh"
@@ -43,9 +53,21 @@ class DefaultConfig:
     # Host (and path prefix) printed in certificate QR codes, e.g.
     # "https://zhengwen.example.edu.cn"; None: the host of the request.
     PUBLIC_BASE_URL: str | None = None
-    # Background certificate batches (progress JSON and finished files);
-    # None: instance/jobs. Shared by the workers of one machine.
-    JOBS_FOLDER: str | None = None
+    # Background jobs (judging/jobs.py). "sqlite": an embedded queue file
+    # (JOBS_SQLITE_PATH, default instance/queue.sqlite3) for one machine;
+    # "redis": JOBS_REDIS_URL, shared by several hosts.
+    JOBS_BACKEND = "sqlite"
+    JOBS_SQLITE_PATH: str | None = None
+    JOBS_REDIS_URL = "redis://127.0.0.1:6379/0"
+    JOBS_QUEUE_NAME = "judging"  # one per site sharing a Redis
+    # Run jobs inline when their transaction commits (None: on under TESTING).
+    JOBS_IMMEDIATE: bool | None = None
+    JOBS_HEARTBEAT_SECONDS = 10.0
+    JOBS_STALE_SECONDS = 60.0  # no heartbeat for this long: the worker died
+    JOBS_REAP_SECONDS = 15.0  # how often a consumer looks for such jobs
+    JOBS_MAX_ATTEMPTS = 3
+    JOBS_IMPORTS: tuple[str, ...] = ()  # extra modules whose tasks register
+    JOBS_KEEP_HOURS = 24  # finished jobs and their files are then removed
 
 
 def ensure_secret_key(instance_path: Path) -> str:

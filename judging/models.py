@@ -6,6 +6,7 @@ from judging.assignment.models import Assignment, Conflict
 from judging.audit.models import AuditEvent
 from judging.certificates.models import Certificate
 from judging.competitions.models import AwardTier, Competition, Criterion, Extension
+from judging.jobs import Job
 from judging.results.models import AwardOverride, Result
 from judging.review.models import Review, Score
 from judging.submissions.models import Author, Entry, StoredFile
@@ -23,6 +24,7 @@ __all__ = [
     "Entry",
     "Extension",
     "Finding",
+    "Job",
     "Judge",
     "LoginAttempt",
     "Result",

@@ -27,9 +27,10 @@ from judging.backup import (
     restore_backup,
 )
 from judging.extensions import db
+from judging.storage import open_storage
 from judging.submissions.files import save_file
 from judging.submissions.models import StoredFile
-from tests.conftest import _config
+from tests.conftest import _config, s3_config
 from tests.pgtools import scratch_postgres_database
 
 
@@ -243,3 +244,28 @@ def test_backup_and_restore_commands(
     assert refused.exit_code == 1
     assert "目标数据库已有数据；确认要覆盖时请加 --force。" in refused.output
     assert db.session.scalar(select(func.count(User.id))) == users
+
+
+def test_backup_and_restore_cover_object_storage(
+    app, make_user, make_competition, fresh, use_s3, s3_server, tmp_path
+):
+    """Files kept in S3 are in the archive, and come back into S3 (another
+    bucket here, as after losing the first one); job results are left out."""
+    _seed(make_user, make_competition, files=3)
+    use_s3.put("jobs/abc/batch.pdf", io.BytesIO(b"%PDF- a job's result"))
+    expected = set(db.session.scalars(select(StoredFile.sha256)))
+
+    archive, manifest = create_backup(out_dir=tmp_path / "backups")
+    fresh.config.update(s3_config(s3_server, "judging-restored"))
+    target = open_storage(fresh.config)
+    target.client.create_bucket(Bucket="judging-restored")
+    fresh.extensions["judging_storage"] = target
+    with fresh.app_context():
+        restore_backup(archive=archive)
+    restored = {key.rsplit("/", 1)[1]: key for key in target.keys()}
+
+    assert manifest.upload_count == 3
+    assert set(restored) == expected
+    assert {
+        hashlib.sha256(target.open(key).read()).hexdigest() for key in restored.values()
+    } == expected

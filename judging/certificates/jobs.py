@@ -1,195 +1,89 @@
-"""Certificate batches: the PDF or ZIP itself, and background jobs with progress.
+"""Certificate batches as background jobs: hundreds of pages, with progress.
 
-A batch of hundreds of pages takes a while. The organiser starts a job; a thread
-renders it, writing its progress to ``<jobs>/<id>.json`` and the finished file
-next to it. Any worker on the machine can read those files, so the page that
-polls the progress may be answered by a different gunicorn worker than the one
-rendering. No database is touched in the thread: the pages are prepared (and
-checked) by the request that starts the job.
+The request that starts a batch checks that it can be printed, then queues the
+task; a worker on any host renders it into a temporary file, stores that in the
+file storage under the job's own key, and the job's row says where it is. A
+retried job writes the same key again, so running it twice is harmless.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import logging
-import os
-import re
-import secrets
 import tempfile
-import threading
-import time
-import unicodedata
-import zipfile
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from datetime import timedelta
 
-from judging.certificates.render import CertificateData, render_certificates
+from flask import current_app
 
-log = logging.getLogger("judging")
+from judging import jobs, storage
+from judging.accounts.models import User
+from judging.audit.service import record
+from judging.certificates import service
+from judging.competitions.models import Competition
+from judging.extensions import db
 
-KINDS = {"pdf": "application/pdf", "zip": "application/zip"}
-_JOB_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
-#: A running job whose progress has not moved for this long died with its worker.
-STALE_SECONDS = 300
-#: Finished jobs and their files are removed after a day.
-KEEP_SECONDS = 24 * 3600
-_WRITE_EVERY = 0.3  # seconds between progress writes
+TASK = "certificates.batch"
+KINDS = service.KINDS
 
 
-def zip_member_name(item: CertificateData) -> str:
-    """``<serial>-<title>.pdf`` with characters unsafe in file names removed."""
-    title = "".join(ch for ch in item.title if unicodedata.category(ch)[0] != "C")
-    title = _UNSAFE.sub("_", title).strip("._")[:60] or "证书"
-    return f"{item.serial}-{title}.pdf"
+def start_batch(*, actor: User, competition: Competition, kind: str) -> str:
+    """Check that `competition`'s certificates can be printed, queue the batch,
+    audit it and return the job id (the caller commits, then the job runs).
 
-
-def build_batch(
-    items: list[CertificateData],
-    *,
-    kind: str,
-    progress: Callable[[int, int], None] | None = None,
-) -> bytes:
-    """All pages as one PDF for printing (``pdf``) or one PDF per entry (``zip``).
-
-    ``progress(done, total)`` is called after every page or file.
+    Raises service.CertificateError (shown to the organiser) when they cannot.
     """
-    if kind == "pdf":
-        return render_certificates(items, progress=progress)
-    if kind != "zip":
+    if kind not in KINDS:
         raise ValueError(f"unknown batch kind {kind!r}")
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for done, item in enumerate(items, start=1):
-            archive.writestr(zip_member_name(item), render_certificates([item]))
-            if progress is not None:
-                progress(done, len(items))
-    return out.getvalue()
+    rows = service.issued(competition, include_revoked=False)
+    service.printable_items(competition, rows, prefix=service.verify_prefix())
+    _prune()
+    job_id = jobs.enqueue(
+        TASK,
+        owner_id=actor.id,
+        competition_id=competition.id,
+        kind=kind,
+        filename=f"荣誉证书-{competition.title}.{kind}",
+        prefix=service.verify_prefix(),
+    )
+    record(
+        actor_id=actor.id,
+        action="certificates.batch",
+        obj=competition,
+        competition_id=competition.id,
+        job=job_id,
+        kind=kind,
+        pages=len(rows),
+    )
+    return job_id
 
 
-@dataclass(frozen=True)
-class Job:
-    """What ``<id>.json`` holds: who started it, for what, and how far it is."""
-
-    id: str
-    owner_id: int
-    competition_id: int
-    kind: str
-    filename: str
-    state: str  # running / done / failed
-    done: int
-    total: int
-    message: str
-    updated_at: float
-
-    @property
-    def finished(self) -> bool:
-        return self.state == "done"
+def _prune() -> None:
+    """Finished batches are kept JOBS_KEEP_HOURS, then removed with their files."""
+    keep = timedelta(hours=current_app.config["JOBS_KEEP_HOURS"])
+    jobs.prune_finished(older_than=keep)
 
 
-def _write_json(directory: Path, job: Job) -> None:
-    """Replace the status file atomically: a reader never sees half of it."""
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".job-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(asdict(job), out, ensure_ascii=False)
-    os.replace(tmp, directory / f"{job.id}.json")
-
-
-def result_path(directory: Path, job: Job) -> Path:
-    return directory / f"{job.id}.{job.kind}"
-
-
-def _prune(directory: Path, now: float) -> None:
-    for path in directory.iterdir():
-        try:
-            if now - path.stat().st_mtime > KEEP_SECONDS:
-                path.unlink()
-        except OSError:  # another worker pruned it first
-            continue
-
-
-def start_job(
+@jobs.task(TASK)
+def render_batch(
+    progress: jobs.Progress,
     *,
-    directory: Path,
-    owner_id: int,
     competition_id: int,
     kind: str,
     filename: str,
-    items: list[CertificateData],
-) -> Job:
-    """Start rendering `items` in a background thread and return the new job."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown batch kind {kind!r}")
-    directory.mkdir(parents=True, exist_ok=True)
-    _prune(directory, time.time())
-    job = Job(
-        id=secrets.token_urlsafe(16),
-        owner_id=owner_id,
-        competition_id=competition_id,
-        kind=kind,
-        filename=filename,
-        state="running",
-        done=0,
-        total=len(items),
-        message="",
-        updated_at=time.time(),
-    )
-    _write_json(directory, job)
-    thread = threading.Thread(
-        target=_run, args=(directory, job, items), name=f"certificates-{job.id}"
-    )
-    thread.daemon = True
-    thread.start()
-    return job
-
-
-def _run(directory: Path, job: Job, items: list[CertificateData]) -> None:
-    last = 0.0
-
-    def progress(done: int, total: int) -> None:
-        nonlocal last
-        now = time.time()
-        if now - last >= _WRITE_EVERY:
-            last = now
-            _write_json(directory, _replace(job, done=done, updated_at=now))
-
+    prefix: str,
+) -> dict:
+    """Render the batch (as checked when it was queued) into the file storage."""
+    competition = db.session.get(Competition, competition_id)
+    if competition is None:
+        raise jobs.JobError("该征文活动已不存在。")
+    rows = service.issued(competition, include_revoked=False)
     try:
-        data = build_batch(items, kind=job.kind, progress=progress)
-        part = directory / f"{job.id}.part"
-        part.write_bytes(data)
-        os.replace(part, result_path(directory, job))
-    except Exception:  # the thread must always leave a final state behind
-        log.exception("certificate job %s failed", job.id)
-        _write_json(
-            directory,
-            _replace(job, state="failed", message="生成失败，请重试。"),
-        )
-        return
-    _write_json(directory, _replace(job, state="done", done=job.total))
-
-
-def _replace(job: Job, **changes: object) -> Job:
-    values = asdict(job) | {"updated_at": time.time()} | changes
-    return Job(**values)  # type: ignore[arg-type]
-
-
-def read_job(directory: Path, job_id: str) -> Job | None:
-    """The job's current state, or None for an unknown or malformed id.
-
-    A job still "running" whose file has not changed for STALE_SECONDS is
-    reported as failed: its worker was restarted or killed.
-    """
-    if not _JOB_ID.fullmatch(job_id):
-        return None
-    try:
-        values = json.loads((directory / f"{job_id}.json").read_text("utf-8"))
-        job = Job(**values)
-    except (OSError, ValueError, TypeError):
-        return None
-    if job.state == "running" and time.time() - job.updated_at > STALE_SECONDS:
-        return _replace(job, state="failed", message="生成任务已中断，请重新生成。")
-    if job.state == "done" and not result_path(directory, job).exists():
-        return _replace(job, state="failed", message="文件已过期，请重新生成。")
-    return job
+        items = service.printable_items(competition, rows, prefix=prefix)
+    except service.CertificateError as exc:
+        raise jobs.JobError(str(exc)) from exc
+    db.session.rollback()  # nothing to write: don't hold the database meanwhile
+    progress.update(0, len(items))
+    key = f"jobs/{progress.job_id}/batch.{kind}"
+    with tempfile.TemporaryFile() as out:
+        service.write_batch(items, kind=kind, out=out, progress=progress.update)
+        out.seek(0)
+        storage.get_storage().put(key, out)
+    return {"file": key, "files": [key], "filename": filename, "kind": kind}

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
+import unicodedata
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import BinaryIO
 
 from flask import current_app, url_for
 from PIL import Image, UnidentifiedImageError
@@ -15,9 +19,8 @@ from sqlalchemy import delete, func, select
 from judging.accounts.models import Role, School, User
 from judging.audit.service import record
 from judging.certificates.fonts import missing_glyphs
-from judging.certificates.jobs import build_batch
 from judging.certificates.models import Certificate, VerifyHit
-from judging.certificates.render import CertificateData
+from judging.certificates.render import CertificateData, render_certificates
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db
 from judging.i18n import N_
@@ -443,6 +446,38 @@ def printable_items(
     ]
 
 
+KINDS = {"pdf": "application/pdf", "zip": "application/zip"}
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def zip_member_name(item: CertificateData) -> str:
+    """``<serial>-<title>.pdf`` with characters unsafe in file names removed."""
+    title = "".join(ch for ch in item.title if unicodedata.category(ch)[0] != "C")
+    title = _UNSAFE.sub("_", title).strip("._")[:60] or "证书"
+    return f"{item.serial}-{title}.pdf"
+
+
+def write_batch(
+    items: list[CertificateData],
+    *,
+    kind: str,
+    out: BinaryIO,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """All pages as one PDF for printing (``pdf``) or one PDF per entry (``zip``),
+    written to `out`; ``progress(done, total)`` after every page or file."""
+    if kind == "pdf":
+        render_certificates(items, out=out, progress=progress)
+        return
+    if kind != "zip":
+        raise ValueError(f"unknown batch kind {kind!r}")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for done, item in enumerate(items, start=1):
+            archive.writestr(zip_member_name(item), render_certificates([item]))
+            if progress is not None:
+                progress(done, len(items))
+
+
 def batch_file(
     items: list[CertificateData],
     *,
@@ -450,7 +485,9 @@ def batch_file(
     progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """One PDF of every page (kind "pdf") or a ZIP of one PDF per entry ("zip")."""
-    return build_batch(items, kind=kind, progress=progress)
+    out = io.BytesIO()
+    write_batch(items, kind=kind, out=out, progress=progress)
+    return out.getvalue()
 
 
 def school_rows(competition: Competition, school: School) -> list[Awarded]:

@@ -3,23 +3,21 @@ own certificates; and the public verification page."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from judging import jobs as queue
+from judging import storage
 from judging.accounts.forms import ActionForm
 from judging.accounts.models import School
 from judging.auth import organiser_required, school_required
@@ -43,11 +41,6 @@ bp = Blueprint("certificates", __name__)
 
 #: Above this many pages the direct download gives way to a background job.
 DIRECT_LIMIT = 100
-
-
-def _jobs_dir() -> Path:
-    folder = current_app.config.get("JOBS_FOLDER")
-    return Path(folder) if folder else Path(current_app.instance_path) / "jobs"
 
 
 def _to_index(competition: Competition):  # noqa: ANN202
@@ -233,34 +226,27 @@ def start_job(competition_id: int):
     form = JobForm()
     if not form.validate_on_submit():
         abort(400)
-    rows = service.issued(competition, include_revoked=False)
     try:
-        items = service.printable_items(
-            competition, rows, prefix=service.verify_prefix()
+        job_id = jobs.start_batch(
+            actor=current_user, competition=competition, kind=form.kind.data
         )
     except service.CertificateError as exc:
         flash(str(exc), "error")
         return _to_index(competition)
-    job = jobs.start_job(
-        directory=_jobs_dir(),
-        owner_id=current_user.id,
-        competition_id=competition.id,
-        kind=form.kind.data,
-        filename=_batch_name(competition, form.kind.data),
-        items=items,
-    )
+    db.session.commit()
     return redirect(
-        url_for("certificates.job_page", competition_id=competition.id, job_id=job.id)
+        url_for("certificates.job_page", competition_id=competition.id, job_id=job_id)
     )
 
 
-def _own_job(competition_id: int, job_id: str) -> jobs.Job:
-    """The organiser's own job for this competition, or 404 like a missing one."""
-    job = jobs.read_job(_jobs_dir(), job_id)
+def _own_job(competition_id: int, job_id: str) -> queue.JobStatus:
+    """The organiser's own batch for this competition, or 404 like a missing one."""
+    job = queue.job_status(job_id)
     if (
         job is None
+        or job.name != jobs.TASK
         or job.owner_id != current_user.id
-        or job.competition_id != competition_id
+        or job.params.get("competition_id") != competition_id
     ):
         abort(404)
     return job
@@ -271,7 +257,13 @@ def _own_job(competition_id: int, job_id: str) -> jobs.Job:
 def job_page(competition_id: int, job_id: str):
     job = _own_job(competition_id, job_id)
     competition = db.get_or_404(Competition, competition_id)
-    return render_template("certificates/job.html", c=competition, job=job)
+    return render_template(
+        "certificates/job.html", c=competition, job=job, filename=_job_filename(job)
+    )
+
+
+def _job_filename(job: queue.JobStatus) -> str:
+    return job.params.get("filename", "")
 
 
 @bp.route("/competitions/<int:competition_id>/certificates/jobs/<job_id>")
@@ -283,7 +275,7 @@ def job_status(competition_id: int, job_id: str):
         state=job.state,
         done=job.done,
         total=job.total,
-        message=job.message,
+        message=job.error if job.state == "failed" else job.message,
         download_url=url if job.finished else None,
     )
     response.headers["Cache-Control"] = "no-store"
@@ -294,16 +286,15 @@ def job_status(competition_id: int, job_id: str):
 @organiser_required
 def job_file(competition_id: int, job_id: str):
     job = _own_job(competition_id, job_id)
-    if not job.finished:
+    if not job.finished or not job.result:
         abort(404)
-    response = send_file(
-        jobs.result_path(_jobs_dir(), job),
-        mimetype=jobs.KINDS[job.kind],
-        as_attachment=True,
-        download_name=job.filename,
+    try:
+        stream = storage.get_storage().open(job.result["file"])
+    except (OSError, storage.StorageError):
+        abort(404)  # removed after JOBS_KEEP_HOURS
+    return storage.stream_download(
+        stream, filename=_job_filename(job), mimetype=jobs.KINDS[job.params["kind"]]
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 # --- school -------------------------------------------------------------------------

@@ -14,11 +14,12 @@ from judging.competitions.models import Competition
 from judging.competitions.rules import PHASE_LABELS
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.responses import download, xlsx_download
+from judging.responses import xlsx_download
 from judging.review import service
 from judging.review.forms import PaperScoresForm, ReasonForm, RubricForm, rubric_form
 from judging.review.models import Review
-from judging.submissions.files import load_file
+from judging.storage import stream_download
+from judging.submissions.files import open_file
 from judging.submissions.models import Entry
 from judging.web import perform
 
@@ -119,7 +120,8 @@ def copy(assignment_id: int):
     stored = entry.review_file
     if stored is None:
         abort(404)
-    return download(load_file(stored), f"{entry.code}.{stored.kind}", MIME[stored.kind])
+    name = f"{entry.code}.{stored.kind}"
+    return stream_download(open_file(stored), filename=name, mimetype=MIME[stored.kind])
 
 
 @bp.route("/judge/assignments/<int:assignment_id>/conflict", methods=["POST"])

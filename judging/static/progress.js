@@ -17,7 +17,8 @@
     bar.max = Math.max(status.total, 1);
     bar.value = status.done;
     label.textContent = `${status.done}/${status.total}`;
-    running.hidden = status.state !== "running";
+    const active = status.state === "queued" || status.state === "running";
+    running.hidden = !active;
     done.hidden = status.state !== "done";
     failed.hidden = status.state !== "failed";
     if (status.state === "done" && status.download_url) {
@@ -39,7 +40,7 @@
       }
       const status = await response.json();
       show(status);
-      if (status.state !== "running") {
+      if (status.state !== "queued" && status.state !== "running") {
         return;
       }
     } catch (error) {

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +20,8 @@ from judging.competitions.models import Competition, Extension, Phase
 from judging.documents.inspection import Document, DocumentRejected, accept_document
 from judging.extensions import db
 from judging.i18n import N_
-from judging.submissions.files import load_file, save_file
+from judging.storage import CHUNK
+from judging.submissions.files import open_file, save_file
 from judging.submissions.models import CATEGORIES, Author, Entry, EntryStatus
 from judging.tables import safe_cell
 
@@ -467,14 +470,15 @@ def overview_xlsx(competition: Competition) -> bytes:
     return out.getvalue()
 
 
-def files_zip(competition: Competition) -> bytes:
-    """All original files, one folder per school, for the organiser's archive."""
-    out = io.BytesIO()
+def files_zip(competition: Competition, out: BinaryIO) -> None:
+    """All original files, one folder per school, for the organiser's archive,
+    written to `out` one stored file at a time (streamed, each checked against
+    its SHA-256), so the export's size is not bounded by memory."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for e in entries_of(competition):
             name = f"{e.school.name}/{e.slot:02d}-{e.file_name}"
-            zf.writestr(name, load_file(e.file))
-    return out.getvalue()
+            with open_file(e.file) as source, zf.open(name, "w") as member:
+                shutil.copyfileobj(source, member, CHUNK)
 
 
 def receipt_pdf(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,9 +17,10 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import PHASE_LABELS, from_local
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.responses import download, pdf_download, xlsx_download
+from judging.responses import pdf_download, xlsx_download
+from judging.storage import stream_download
 from judging.submissions import service
-from judging.submissions.files import load_file
+from judging.submissions.files import open_file
 from judging.submissions.forms import EntryForm, ExtensionForm, NewEntryForm
 from judging.submissions.models import Entry, EntryStatus
 from judging.web import perform
@@ -174,7 +177,9 @@ def withdraw(entry_id: int):
 @school_required
 def own_file(entry_id: int):
     entry = _own_entry(entry_id)
-    return download(load_file(entry.file), entry.file_name, MIME[entry.file.kind])
+    return stream_download(
+        open_file(entry.file), filename=entry.file_name, mimetype=MIME[entry.file.kind]
+    )
 
 
 @bp.route("/school/competitions/<int:competition_id>/receipt.pdf")
@@ -227,10 +232,11 @@ def overview_xlsx(competition_id: int):
 @organiser_required
 def files_zip(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
-    return download(
-        service.files_zip(competition),
-        f"{competition.title}-作品.zip",
-        "application/zip",
+    out = tempfile.TemporaryFile()  # closed by the response when sent
+    service.files_zip(competition, out)
+    out.seek(0)
+    return stream_download(
+        out, filename=f"{competition.title}-作品.zip", mimetype="application/zip"
     )
 
 
@@ -287,4 +293,4 @@ def entry_file(entry_id: int, which: str):
         if which == "original"
         else (f"{entry.code or entry.id}-评审稿.{stored.kind}")
     )
-    return download(load_file(stored), name, MIME[stored.kind])
+    return stream_download(open_file(stored), filename=name, mimetype=MIME[stored.kind])

@@ -24,14 +24,6 @@ def seal_png(mode: str = "RGBA") -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def _jobs_folder(request, tmp_path):  # noqa: ANN001, ANN202
-    """Batch jobs write under the test's own directory, not instance/jobs."""
-    if "app" in request.fixturenames:
-        app = request.getfixturevalue("app")
-        app.config["JOBS_FOLDER"] = str(tmp_path / "jobs")
-
-
 @pytest.fixture()
 def make_entry(app):
     counter = iter(range(1, 10_000))

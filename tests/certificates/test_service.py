@@ -15,7 +15,6 @@ from sqlalchemy import select
 from judging.accounts.models import Role
 from judging.audit.models import AuditEvent
 from judging.certificates import service
-from judging.certificates.jobs import zip_member_name
 from judging.certificates.models import Certificate
 from judging.competitions.models import Phase
 from judging.dbtypes import utcnow
@@ -188,7 +187,7 @@ def test_zip_member_name_sanitised(finalised, make_user):
     )
     item = replace(items[0], title="论/“工会”: a\\b?\n研究 *<x>|")
 
-    assert zip_member_name(item) == f"{item.serial}-论_“工会”_a_b_研究_x.pdf"
+    assert service.zip_member_name(item) == f"{item.serial}-论_“工会”_a_b_研究_x.pdf"
 
 
 def test_missing_glyphs_refuse_batch_with_characters(finalised, make_user, make_entry):

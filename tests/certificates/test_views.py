@@ -312,8 +312,9 @@ def test_job_reports_progress_then_serves_file(app, make_user, finalised):
     assert status["download_url"] == f"{status_url}/file"
     assert len(zipfile.ZipFile(io.BytesIO(file.data)).namelist()) == 3
     assert file.headers["Content-Disposition"].startswith("attachment")
-    jobs_dir = Path(app.config["JOBS_FOLDER"])
-    assert sorted(p.suffix for p in jobs_dir.iterdir()) == [".json", ".zip"]
+    job_id = status_url.rsplit("/", 1)[1]
+    jobs_dir = Path(app.config["UPLOAD_FOLDER"]) / "jobs" / job_id
+    assert [p.name for p in jobs_dir.iterdir()] == ["batch.zip"]
 
 
 def test_job_of_another_organiser_is_404(app, make_user, finalised):

@@ -249,7 +249,6 @@ def _scored_competition(make_user, make_school, make_competition):  # noqa: ANN0
 def test_organiser_reads_results_and_prints_certificates(
     app, live_server, browser, page, make_user, make_school, make_competition, tmp_path
 ):
-    app.config["JOBS_FOLDER"] = str(tmp_path / "jobs")
     organiser, competition = _scored_competition(
         make_user, make_school, make_competition
     )

@@ -245,7 +245,6 @@ def leaks(texts: list[str]) -> set[str]:
 
 @pytest.fixture()
 def reviewing(app, tmp_path):  # noqa: ANN001, ANN201
-    app.config["JOBS_FOLDER"] = str(tmp_path / "jobs")
     organiser = make_user("organiser", Role.ORGANISER)
     school = School(name=SCHOOL, short_name=SHORT, aliases=ALIAS)
     db.session.add(school)

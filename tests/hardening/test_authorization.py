@@ -135,12 +135,12 @@ def _open_clients(app: Flask, world: World) -> dict[str, RequestClient]:
 def setting(_schema: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """One world for the module: denials write nothing, so it stays valid."""
     folder = tmp_path_factory.mktemp("authz")
-    config = _config(_schema, folder) | {"JOBS_FOLDER": str(folder / "jobs")}
+    config = _config(_schema, folder)
     app = create_app(config)
     app.test_client_class = RequestClient
     with app.app_context():
         _truncate()
-        world = build_world(jobs_dir=folder / "jobs")
+        world = build_world()
         clients = _open_clients(app, world)
         tokens = {
             name: csrf_token(
@@ -501,9 +501,8 @@ def _posts(app: Flask) -> list:
 def fresh(setting) -> Iterator[Setting]:
     """A new world: the allowed POSTs below change it for real."""
     s = setting
-    folder = s.folders[0].parent
     _truncate()
-    world = build_world(jobs_dir=folder / "jobs")
+    world = build_world()
     s.world = world
     s.clients = _open_clients(s.app, world)
     s.tokens = {

@@ -11,11 +11,9 @@ where one exists, so the rows look exactly like production rows.
 from __future__ import annotations
 
 import io
-import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -33,6 +31,7 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import DEFAULT_RUBRIC, Settings, TierSpec
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.jobs import job_status
 from judging.results import service as results
 from judging.results.demo import add_review
 from judging.review.service import save_review
@@ -198,7 +197,7 @@ def _points(competition: Competition, share: float) -> dict[int, Decimal | None]
     }
 
 
-def build_world(*, jobs_dir: Path) -> World:
+def build_world() -> World:
     """Build the world and commit it (about a second on SQLite)."""
     w = World()
     org = make_user("organiser", Role.ORGANISER)
@@ -321,32 +320,22 @@ def build_world(*, jobs_dir: Path) -> World:
     }
     w.serial = by_entry[a_pub.id].serial
     w.jobs = {
-        "own": _finished_job(jobs_dir, pub, org.id),
-        "other": _finished_job(jobs_dir, pub, org_off.id),
+        "own": _finished_job(pub, org.id),
+        "other": _finished_job(pub, org_off.id),
     }
     return w
 
 
-def _finished_job(directory: Path, competition: Competition, owner_id: int) -> str:
-    rows = certificates.issued(competition, include_revoked=False)
-    items = certificates.printable_items(
-        competition, rows, prefix="http://localhost/verify/"
+def _finished_job(competition: Competition, owner_id: int) -> str:
+    """A batch run to the end (jobs run inline in tests, at the commit)."""
+    job_id = jobs.start_batch(
+        actor=db.session.get(User, owner_id), competition=competition, kind="pdf"
     )
-    job = jobs.start_job(
-        directory=directory,
-        owner_id=owner_id,
-        competition_id=competition.id,
-        kind="pdf",
-        filename="证书.pdf",
-        items=items,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        state = jobs.read_job(directory, job.id)
-        if state is not None and state.finished:
-            return job.id
-        time.sleep(0.05)
-    raise RuntimeError("certificate job did not finish")
+    db.session.commit()
+    status = job_status(job_id)
+    if status is None or not status.finished:
+        raise RuntimeError(f"certificate job did not finish: {status}")
+    return job_id
 
 
 def deactivate(user_ids: list[int]) -> None:

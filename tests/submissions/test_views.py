@@ -353,3 +353,24 @@ def test_refused_upload_leaves_no_file_on_disk(app, school_client, make_competit
 
     assert "达到每校 1 篇的上限" in response.get_data(as_text=True)
     assert sorted(Path(app.config["UPLOAD_FOLDER"]).rglob("*")) == before
+
+
+def test_files_download_and_zip_from_either_storage(
+    app, any_storage, school_client, make_user, make_competition
+):
+    competition = make_competition()
+    _post_entry(school_client, competition)
+    entry = db.session.scalar(select(Entry))
+    admin = app.test_client()
+    login(admin, make_user(Role.ORGANISER))
+
+    own = school_client.get(f"/school/entries/{entry.id}/file")
+    archive = admin.get(f"/competitions/{competition.id}/files.zip")
+
+    assert own.data == fixture_bytes("clean.pdf")
+    assert own.headers["Cache-Control"] == "no-store"
+    member = zipfile.ZipFile(io.BytesIO(archive.data)).read("重庆大学/01-论文.pdf")
+    assert member == fixture_bytes("clean.pdf")
+    assert sorted(any_storage.keys()) == sorted(
+        f"{s[:2]}/{s}" for s in db.session.scalars(select(StoredFile.sha256))
+    )
