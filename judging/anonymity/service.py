@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from judging.accounts.models import Role, User
 from judging.anonymity import pipeline
@@ -21,17 +21,19 @@ from judging.documents.scan import SchoolIdentity
 from judging.extensions import db
 from judging.i18n import N_
 from judging.submissions.files import save_file
-from judging.submissions.models import Entry, EntryStatus
+from judging.submissions.models import CheckState, Entry, EntryStatus
 
 KIND_LABELS = {
     "school": N_("本校名称"), "person": N_("作者或指导教师姓名"),
     "email": N_("电子邮箱"),
     "phone": N_("电话号码"), "url": N_("个人网址"), "other_school": N_("提及其他高校"),
     "no_text": N_("无可提取文字（需人工检查）"),
+    "unread_image": N_("图片文字无法可靠识别（需人工检查）"),
 }  # fmt: skip
 LOCATION_LABELS = {
     "body": N_("正文"), "header_footer": N_("页眉页脚"), "footnote": N_("脚注/尾注"),
     "comment": N_("批注"), "tracked_change": N_("修订记录"), "metadata": N_("文件属性"),
+    "markup": N_("格式信息（样式名、链接等）"), "image": N_("图片中的文字"),
 }  # fmt: skip
 SEVERITY_LABELS = {"high": N_("严重"), "low": N_("提示"), "manual": N_("需人工检查")}
 
@@ -67,7 +69,8 @@ def open_high_findings(entry_id: int) -> int:
 
 
 def blocked_entries(competition: Competition) -> list[Entry]:
-    """Entries that may not go to judges: unresolved high or manual findings."""
+    """Entries that may not go to judges: unresolved high or manual findings, or
+    a check still running (检查中: OCR has not read the pictures yet)."""
     blocked = select(Finding.entry_id).where(
         Finding.status == FindingStatus.OPEN, Finding.severity.in_(("high", "manual"))
     )
@@ -77,7 +80,7 @@ def blocked_entries(competition: Competition) -> list[Entry]:
             .where(
                 Entry.competition_id == competition.id,
                 Entry.status == EntryStatus.SUBMITTED,
-                Entry.id.in_(blocked),
+                or_(Entry.id.in_(blocked), Entry.check_state == CheckState.PENDING),
             )
             .order_by(Entry.code)
         )
@@ -129,11 +132,25 @@ def close_submissions(competition: Competition, actor: User) -> None:
 @guard(Phase.REVIEWING)
 def _anonymity_settled(competition: Competition) -> list[str]:
     blocked = blocked_entries(competition)
-    if not blocked:
-        return []
-    codes = "、".join(e.code or str(e.id) for e in blocked[:10])
-    more = f" 等 {len(blocked)} 篇" if len(blocked) > 10 else ""
-    return [f"作品 {codes}{more} 仍有未处理的匿名性问题，处理后才能分配给评审专家。"]
+    checking = [e for e in blocked if e.check_state == CheckState.PENDING]
+    problems = [e for e in blocked if e.check_state != CheckState.PENDING]
+    errors = []
+    if checking:
+        errors.append(
+            f"作品 {_codes(checking)} 仍在检查中（正在识别图片中的文字），"
+            "完成后才能进入评审。"
+        )
+    if problems:
+        errors.append(
+            f"作品 {_codes(problems)} 仍有未处理的匿名性问题，"
+            "处理后才能分配给评审专家。"
+        )
+    return errors
+
+
+def _codes(entries: list[Entry]) -> str:
+    codes = "、".join(e.code or str(e.id) for e in entries[:10])
+    return codes + (f" 等 {len(entries)} 篇" if len(entries) > 10 else "")
 
 
 def _require_organiser(actor: User) -> None:
