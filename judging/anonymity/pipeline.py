@@ -25,6 +25,7 @@ from judging.documents.inspection import (
     DocumentRejected,
     Picture,
     extract_pictures,
+    has_pictures,
     inspect_document,
 )
 from judging.documents.ocr import OcrResult, OcrUnavailable, ocr_segments, recognise
@@ -97,7 +98,7 @@ def process_entry(
     )
     db.session.execute(delete(Finding).where(Finding.entry_id == entry.id))
     _add_findings(entry.id, findings)
-    if extract_pictures(copy, kind=kind):
+    if has_pictures(copy, kind=kind):
         entry.check_state = CheckState.PENDING
         db.session.flush()
         jobs.enqueue(OCR_TASK, entry_id=entry.id, review_file_id=stored.id)

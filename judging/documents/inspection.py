@@ -34,6 +34,7 @@ __all__ = [
     "carries_text",
     "count_words",
     "extract_pictures",
+    "has_pictures",
     "inspect_document",
     "open_docx_package",
     "parse_xml",
@@ -680,6 +681,39 @@ def extract_pictures(data: bytes, *, kind: str) -> tuple[Picture, ...]:
     except Exception as exc:
         raise DocumentRejected(MSG_DAMAGED) from exc
     raise ValueError(f"unknown document kind {kind!r}")
+
+
+def has_pictures(data: bytes, *, kind: str) -> bool:
+    """Whether an accepted file shows any picture, without decoding one.
+
+    Cheap enough for the upload request: it decides whether OCR must run.
+    """
+    try:
+        if kind == "docx":
+            pkg = open_docx_package(data)
+            return any(ct.startswith("image/") for ct in pkg.content_types.values())
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        return any(_draws_image(page.get("/Resources"), 0) for page in reader.pages)
+    except DocumentRejected:
+        raise
+    except Exception as exc:
+        raise DocumentRejected(MSG_DAMAGED) from exc
+
+
+def _draws_image(resources: object, depth: int) -> bool:
+    resources = resources.get_object() if resources is not None else None
+    xobjects = resources.get("/XObject") if hasattr(resources, "get") else None
+    xobjects = xobjects.get_object() if xobjects is not None else {}
+    for ref in xobjects.values():
+        obj = ref.get_object()
+        if obj.get("/Subtype") == "/Image":
+            return True
+        if obj.get("/Subtype") == "/Form" and depth < MAX_FORM_DEPTH:
+            if _draws_image(obj.get("/Resources"), depth + 1):
+                return True
+    return False
 
 
 def _docx_pictures(data: bytes) -> tuple[Picture, ...]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageFilter
 
-from judging.documents.inspection import Picture, extract_pictures
+from judging.documents.inspection import Picture, extract_pictures, has_pictures
 from judging.documents.ocr import (
     OcrUnavailable,
     ocr_segments,
@@ -134,3 +134,18 @@ def test_ocr_segments_are_scanned_at_location_image() -> None:
         ("person", "image", "李华", "page 1 image 1"),
         ("school", "image", "重庆工商大学", "page 1 image 1"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "expected"),
+    [
+        ("clean.pdf", "pdf", False),
+        ("scanned.pdf", "pdf", True),
+        ("ocr/figure-chromium.pdf", "pdf", True),
+        ("clean.docx", "docx", False),
+        ("ocr/figure-python-docx.docx", "docx", True),
+    ],
+)
+def test_has_pictures_without_decoding(name: str, kind: str, expected: bool) -> None:
+    data = (OCR.parent / name).read_bytes()
+    assert has_pictures(data, kind=kind) == expected
