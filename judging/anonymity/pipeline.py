@@ -22,6 +22,7 @@ from judging import jobs
 from judging.accounts.models import School
 from judging.anonymity.models import Finding, FindingStatus
 from judging.documents.inspection import (
+    LOCATIONS,
     DocumentRejected,
     Picture,
     extract_pictures,
@@ -96,7 +97,12 @@ def process_entry(
         people=people,
         others=others if others is not None else all_identities(),
     )
-    db.session.execute(delete(Finding).where(Finding.entry_id == entry.id))
+    # Findings about the file only: those on the entry's form fields stay.
+    db.session.execute(
+        delete(Finding).where(
+            Finding.entry_id == entry.id, Finding.location.in_(LOCATIONS)
+        )
+    )
     _add_findings(entry.id, findings)
     if has_pictures(copy, kind=kind):
         entry.check_state = CheckState.PENDING
