@@ -46,6 +46,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 
 from lxml import etree
 
@@ -621,6 +623,17 @@ def _graphic_holder(el: etree._Element) -> etree._Element | None:
     return holder
 
 
+@dataclass
+class _Field:
+    """One complex field while its runs are walked."""
+
+    nested: bool
+    instr: str = ""
+    markup: list = dc_field(default_factory=list)  # fldChar, instrText elements
+    hidden: list = dc_field(default_factory=list)  # shown inside the instruction
+    result: bool = False  # the separate mark has been passed
+
+
 def _freeze_fields(root: etree._Element) -> None:
     """Replace every field by its cached result, except live page numbers.
 
@@ -629,8 +642,8 @@ def _freeze_fields(root: etree._Element) -> None:
     shown inside an instruction, such as a nested field's result) is removed;
     result runs stay as plain text. ``w:fldSimple`` is unwrapped the same way.
     """
-    stack: list[dict] = []
-    finished: list[dict] = []
+    stack: list[_Field] = []
+    finished: list[_Field] = []
     for run in list(root.iter(f"{W}r")):
         for child in list(run):
             if child.tag == f"{W}rPr":
@@ -638,46 +651,34 @@ def _freeze_fields(root: etree._Element) -> None:
             if child.tag == f"{W}fldChar":
                 kind = child.get(f"{W}fldCharType")
                 if kind == "begin":
-                    stack.append(
-                        {
-                            "instr": "",
-                            "markup": [child],
-                            "hidden": [],
-                            "result": False,
-                            "nested": bool(stack),
-                        }
-                    )
-                    continue
-                if not stack:
-                    _remove(child)
-                    continue
-                stack[-1]["markup"].append(child)
-                if kind == "separate":
-                    stack[-1]["result"] = True
-                elif kind == "end":
-                    finished.append(stack.pop())
-                continue
-            if child.tag == f"{W}instrText":
+                    stack.append(_Field(nested=bool(stack), markup=[child]))
+                elif not stack:
+                    _remove(child)  # a separate or end mark without its begin
+                else:
+                    stack[-1].markup.append(child)
+                    if kind == "separate":
+                        stack[-1].result = True
+                    elif kind == "end":
+                        finished.append(stack.pop())
+            elif child.tag == f"{W}instrText":
                 if stack:
-                    stack[-1]["instr"] += child.text or ""
-                    stack[-1]["markup"].append(child)
+                    stack[-1].instr += child.text or ""
+                    stack[-1].markup.append(child)
                 else:
                     _remove(child)
-                continue
-            in_instruction = next((f for f in stack if not f["result"]), None)
-            if in_instruction is not None:
-                in_instruction["hidden"].append(child)
+            else:
+                outer = next((f for f in stack if not f.result), None)
+                if outer is not None:
+                    outer.hidden.append(child)
     finished.extend(stack)  # unbalanced fields: never live
     for field in finished:
-        live = not field["nested"] and LIVE_FIELD.match(field["instr"])
-        if live and field["result"]:
+        if field.result and not field.nested and LIVE_FIELD.match(field.instr):
             continue
-        for el in field["markup"] + field["hidden"]:
+        for el in field.markup + field.hidden:
             _remove(el)
     for simple in list(root.iter(f"{W}fldSimple")):
-        if LIVE_FIELD.match(simple.get(f"{W}instr", "")):
-            continue
-        _unwrap(simple)
+        if not LIVE_FIELD.match(simple.get(f"{W}instr", "")):
+            _unwrap(simple)
     for run in list(root.iter(f"{W}r")):
         if all(c.tag == f"{W}rPr" for c in run) and run.getparent() is not None:
             _remove(run)
