@@ -25,6 +25,7 @@ from judging.documents.inspection import (
     LOCATIONS,
     DocumentRejected,
     Picture,
+    count_words,
     extract_pictures,
     has_pictures,
     inspect_document,
@@ -211,6 +212,10 @@ def read_pictures(
         )
     )
     _add_findings(entry_id, findings)
+    pairs = zip(results, pictures, strict=True)
+    scanned = "\n".join(r.text for r, p in pairs if p.scanned_page)
+    if entry.word_count == 0 and scanned:  # a scan: its 字数 is what OCR read
+        entry.word_count = count_words(scanned)
     entry.check_state = CheckState.DONE
     db.session.flush()
     return {"pictures": len(pictures), "findings": len(findings)}

@@ -81,7 +81,13 @@ def test_scanned_essay_gets_what_ocr_found_not_manual(ctbu_client, make_competit
     assert [(k, loc, sev) for k, loc, sev, _ in findings()] == [
         ("school", "image", "high")
     ]
-    assert findings()[0][3].startswith("第 1 页图片 1：")
+    entry = db.session.scalar(select(Entry))
+    db.session.refresh(entry)
+    # the page holds 84 characters (punctuation not counted); OCR may miss some
+    assert (findings()[0][3].startswith("第 1 页图片 1："), entry.word_count > 70) == (
+        True,
+        True,
+    )
 
 
 def test_blurred_scan_is_manual_only_where_ocr_is_unsure(
