@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian machine (Python 3.11): a virtualenv with the pinned
-# packages, and with --test also Debian's chromium (browser tests) and wrk (benchmarks).
+# packages, Tesseract with its Simplified Chinese data (the anonymity check reads
+# text in pictures), and with --test also Debian's chromium (browser tests, PDFs
+# for the OCR tests) and wrk (benchmarks).
 # --corpus also installs LibreOffice Writer, needed only to regenerate the
 # anonymity red-team corpus (tests/fixtures/src/make_anonymity_corpus.py); the
 # generated files are committed, so tests never need it.
@@ -45,6 +47,7 @@ if [ "$current" != "$digest[test]" ] && \
   echo "$digest$extras" > "$stamp"
 fi
 
+apt_install tesseract-ocr tesseract-ocr-chi-sim
 if [ $want_test = 1 ]; then
   apt_install chromium wrk
 fi

@@ -41,7 +41,10 @@ PURE_MODULES = {
 PURE_PACKAGES = ("judging/documents/",)
 # lower layers must not import these
 HIGHER = {
-    "models": ("service", "views", "forms", "cli"),
+    "models": ("service", "pipeline", "views", "forms", "cli"),
+    # the documents pipeline sits between models and services: both the
+    # submissions and the anonymity service call it, so it may import neither
+    "pipeline": ("service", "views", "forms", "cli"),
     "service": ("views", "forms", "cli"),
 }
 
@@ -110,3 +113,43 @@ def test_no_legacy_query_api():
         if ".query." in text or ".query(" in text:
             offenders.append(str(path.relative_to(PACKAGE)))
     assert offenders == []
+
+
+def _service_graph() -> dict[str, set[str]]:
+    """Which capability's service imports which other capability's service
+    (lazy imports inside functions included)."""
+    graph: dict[str, set[str]] = {}
+    for path in _modules():
+        if path.name != "service.py":
+            continue
+        own = path.parent.relative_to(PACKAGE.parent).as_posix().replace("/", ".")
+        graph[own] = {
+            name.rsplit(".", 1)[0]
+            for name in _imports(path)
+            if name.endswith(".service") and name.rsplit(".", 1)[0] != own
+        }
+    return graph
+
+
+def test_submissions_and_anonymity_services_do_not_import_each_other():
+    graph = _service_graph()
+    assert (
+        "judging.anonymity" in graph["judging.submissions"],
+        "judging.submissions" in graph["judging.anonymity"],
+    ) == (False, False)
+
+
+def test_services_import_each_other_in_no_cycle():
+    graph = _service_graph()
+    cycles = []
+
+    def visit(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == path[0]:
+                cycles.append(" -> ".join([*path, nxt]))
+            elif nxt not in path and nxt > path[0]:
+                visit(nxt, [*path, nxt])
+
+    for start in sorted(graph):
+        visit(start, [start])
+    assert cycles == []

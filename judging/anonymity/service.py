@@ -7,44 +7,47 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, or_, select
 
 from judging.accounts.models import Role, School, User
+from judging.anonymity import pipeline
 from judging.anonymity.models import Finding, FindingStatus
+from judging.anonymity.pipeline import (
+    FIELD_LOCATIONS,
+    JUDGE_FIELDS,
+    all_identities,
+    field_texts,
+    identity,
+    scan_entry_fields,
+    scan_file,
+)
 from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import guard, on_enter
 from judging.dbtypes import utcnow
-from judging.documents.inspection import DocumentRejected, inspect_document
+from judging.documents.inspection import DocumentRejected, accept_document
 from judging.documents.review_copy import make_review_copy
 from judging.documents.scan import Finding as ScanFinding
-from judging.documents.scan import (
-    SchoolIdentity,
-    is_distinctive_alias,
-    scan_document,
-)
+from judging.documents.scan import SchoolIdentity, is_distinctive_alias, scan_document
 from judging.extensions import db
 from judging.i18n import N_
-from judging.submissions.files import load_file, save_file
-from judging.submissions.models import Entry, EntryStatus
+from judging.submissions.files import save_file
+from judging.submissions.models import CheckState, Entry, EntryStatus
 
 KIND_LABELS = {
     "school": N_("本校名称"), "person": N_("作者或指导教师姓名"),
     "email": N_("电子邮箱"),
     "phone": N_("电话号码"), "url": N_("个人网址"), "other_school": N_("提及其他高校"),
     "no_text": N_("无可提取文字（需人工检查）"),
+    "unread_image": N_("图片文字无法可靠识别（需人工检查）"),
 }  # fmt: skip
 LOCATION_LABELS = {
     "title": N_("题目"), "abstract": N_("摘要"), "keywords": N_("关键词"),
     "field": N_("报送信息"),
     "body": N_("正文"), "header_footer": N_("页眉页脚"), "footnote": N_("脚注/尾注"),
     "comment": N_("批注"), "tracked_change": N_("修订记录"), "metadata": N_("文件属性"),
-    "image": N_("图片"),
+    "markup": N_("格式信息（样式名、链接等）"), "image": N_("图片中的文字"),
 }  # fmt: skip
-# Every entry field a judge is shown (templates/review/*), scanned when saved:
-# (Entry attribute, finding location). A new judge-facing field goes here.
-JUDGE_FIELDS = (("title", "title"), ("abstract", "abstract"), ("keywords", "keywords"))
-FIELD_LOCATIONS = tuple(location for _, location in JUDGE_FIELDS)
 # Text of the file a judge reads: a distinctive own-school name found there can
 # only be settled by redaction (README, 匿名性检查).
 FILE_TEXT_LOCATIONS = frozenset({"body", "header_footer", "footnote", "image"})
@@ -55,41 +58,10 @@ TRIVIAL_NOTES = frozenset(
 )
 MIN_OVERRIDE_CHARS = 10
 SEVERITY_LABELS = {"high": N_("严重"), "low": N_("提示"), "manual": N_("需人工检查")}
-REVIEW_COPY_LIMIT = 200 * 1024 * 1024
 
 
 class AnonymityError(ValueError):
     """A refused anonymity action; the message is for the user."""
-
-
-def identity(school: School) -> SchoolIdentity:
-    return SchoolIdentity(
-        name=school.name,
-        short_name=school.short_name,
-        aliases=tuple(school.alias_list),
-        english_names=tuple(school.english_name_list),
-        abbreviations=tuple(school.abbreviation_list),
-        domains=tuple(school.domain_list),
-        institutes=tuple(school.institute_list),
-    )
-
-
-def all_identities() -> list[SchoolIdentity]:
-    return [identity(s) for s in db.session.scalars(select(School).order_by(School.id))]
-
-
-def scan_file(
-    data: bytes,
-    *,
-    kind: str,
-    school: SchoolIdentity | None,
-    people: list[str],
-    others: list[SchoolIdentity],
-) -> list[ScanFinding]:
-    document = inspect_document(
-        data, max_bytes=REVIEW_COPY_LIMIT, allowed=frozenset({kind})
-    )
-    return scan_document(document, school=school, people=people, other_schools=others)
 
 
 def process_entry(
@@ -98,84 +70,11 @@ def process_entry(
     others: list[SchoolIdentity] | None = None,
     source: tuple[bytes, str] | None = None,
 ) -> int:
-    """Build the entry's review copy and record what identity leaks remain in it.
-
-    The copy is what judges get: metadata, comments, tracked changes and embedded
-    files are removed (strip.py), then the copy itself is scanned, so findings
-    describe exactly what a judge would see. `source` (bytes, kind) is an
-    organiser's redacted version to use instead of the original file, which is
-    kept unchanged. Returns the number of findings.
-    """
-    data, kind = source or (load_file(entry.file), entry.file.kind)
+    """``pipeline.process_entry`` with its refusal as an ``AnonymityError``."""
     try:
-        copy = make_review_copy(data, kind=kind)
+        return pipeline.process_entry(entry, others=others, source=source)
     except DocumentRejected as exc:
         raise AnonymityError(str(exc)) from exc
-    stored = save_file(copy, kind=kind)
-    entry.review_file_id = stored.id
-    people = entry.author_names + ([entry.advisor] if entry.advisor else [])
-    try:
-        findings = scan_file(
-            copy,
-            kind=kind,
-            school=identity(entry.school),
-            people=people,
-            others=others if others is not None else all_identities(),
-        )
-    except DocumentRejected as exc:
-        raise AnonymityError(str(exc)) from exc
-    db.session.execute(
-        delete(Finding).where(
-            Finding.entry_id == entry.id, Finding.location.not_in(FIELD_LOCATIONS)
-        )
-    )
-    _store(entry, findings)
-    return len(findings)
-
-
-def _store(entry: Entry, findings: list[ScanFinding]) -> None:
-    for f in findings:
-        db.session.add(
-            Finding(
-                entry_id=entry.id,
-                kind=f.kind,
-                location=f.location,
-                term=f.term[:200],
-                evidence=f.evidence[:2000],
-                severity=f.severity,
-            )
-        )
-    db.session.flush()
-
-
-def entry_people(entry: Entry) -> list[str]:
-    return entry.author_names + ([entry.advisor] if entry.advisor else [])
-
-
-def field_texts(obj: object) -> list[tuple[str, str, str]]:
-    """The judge-facing fields of an entry (or of anything with those
-    attributes) as scanner segments."""
-    return [(loc, getattr(obj, attr, "") or "", "") for attr, loc in JUDGE_FIELDS]
-
-
-def scan_entry_fields(
-    entry: Entry, *, others: list[SchoolIdentity] | None = None
-) -> int:
-    """Scan the title, abstract and keywords as saved, replacing earlier field
-    findings (the file's findings stay). Returns the number of findings."""
-    findings = scan_document(
-        field_texts(entry),
-        school=identity(entry.school),
-        people=entry_people(entry),
-        other_schools=others if others is not None else all_identities(),
-    )
-    db.session.execute(
-        delete(Finding).where(
-            Finding.entry_id == entry.id, Finding.location.in_(FIELD_LOCATIONS)
-        )
-    )
-    _store(entry, findings)
-    return len(findings)
 
 
 def own_findings(entries: list[Entry]) -> dict[int, list[Finding]]:
@@ -208,23 +107,32 @@ class CheckInput:
     people: tuple[str, ...] = ()
 
 
+def _accept(competition: Competition, data: bytes):  # noqa: ANN202 (a Document)
+    """The file checks of a submission: type, size, word limits."""
+    return accept_document(
+        data,
+        max_bytes=competition.max_file_mb * 1024 * 1024,
+        allowed=competition.accepted_types,
+        min_words=competition.min_words or 0,
+        max_words=competition.max_words or 0,
+    )
+
+
 def check_without_submitting(
     *, actor: User, competition: Competition, upload: CheckInput
 ) -> list[ScanFinding]:
     """Scan a school's draft exactly as a submission would be (file checks,
     review copy, fields); nothing is stored. Findings in document order."""
-    from judging.submissions.service import SubmissionError, check_document
-
     if actor.role != Role.SCHOOL or actor.school_id is None:
         raise AnonymityError("只有高校联络员可以检查文件。")
     if competition.phase == Phase.DRAFT:
         raise AnonymityError("该竞赛尚未开放。")
     try:
-        doc = check_document(competition, Redacted(upload.data, upload.filename))
+        doc = _accept(competition, upload.data)
         copy = make_review_copy(upload.data, kind=doc.kind)
-    except (SubmissionError, DocumentRejected) as exc:
+    except DocumentRejected as exc:
         raise AnonymityError(str(exc)) from exc
-    school = identity(db.session.get(School, actor.school_id))
+    school = identity(actor.school)
     others = all_identities()
     people = [p for p in upload.people if p.strip()]
     try:
@@ -253,7 +161,8 @@ def open_high_findings(entry_id: int) -> int:
 
 
 def blocked_entries(competition: Competition) -> list[Entry]:
-    """Entries that may not go to judges: unresolved high or manual findings."""
+    """Entries that may not go to judges: unresolved high or manual findings, or
+    a check still running (检查中: OCR has not read the pictures yet)."""
     blocked = select(Finding.entry_id).where(
         Finding.status == FindingStatus.OPEN, Finding.severity.in_(("high", "manual"))
     )
@@ -263,7 +172,7 @@ def blocked_entries(competition: Competition) -> list[Entry]:
             .where(
                 Entry.competition_id == competition.id,
                 Entry.status == EntryStatus.SUBMITTED,
-                Entry.id.in_(blocked),
+                or_(Entry.id.in_(blocked), Entry.check_state == CheckState.PENDING),
             )
             .order_by(Entry.code)
         )
@@ -315,11 +224,25 @@ def close_submissions(competition: Competition, actor: User) -> None:
 @guard(Phase.REVIEWING)
 def _anonymity_settled(competition: Competition) -> list[str]:
     blocked = blocked_entries(competition)
-    if not blocked:
-        return []
-    codes = "、".join(e.code or str(e.id) for e in blocked[:10])
-    more = f" 等 {len(blocked)} 篇" if len(blocked) > 10 else ""
-    return [f"作品 {codes}{more} 仍有未处理的匿名性问题，处理后才能分配给评审专家。"]
+    checking = [e for e in blocked if e.check_state == CheckState.PENDING]
+    problems = [e for e in blocked if e.check_state != CheckState.PENDING]
+    errors = []
+    if checking:
+        errors.append(
+            f"作品 {_codes(checking)} 仍在检查中（正在识别图片中的文字），"
+            "完成后才能进入评审。"
+        )
+    if problems:
+        errors.append(
+            f"作品 {_codes(problems)} 仍有未处理的匿名性问题，"
+            "处理后才能分配给评审专家。"
+        )
+    return errors
+
+
+def _codes(entries: list[Entry]) -> str:
+    codes = "、".join(e.code or str(e.id) for e in entries[:10])
+    return codes + (f" 等 {len(entries)} 篇" if len(entries) > 10 else "")
 
 
 def _require_organiser(actor: User) -> None:
@@ -465,8 +388,6 @@ def replace_review_copy(
     """A redacted file from the organiser (any time before review) or from the
     school while its entry is reopened; it is checked and scanned like the original.
     """
-    from judging.submissions.service import SubmissionError, check_document
-
     by_school = actor.role == Role.SCHOOL and actor.school_id == entry.school_id
     if by_school:
         if entry.reopened_until is None or now >= entry.reopened_until:
@@ -476,8 +397,8 @@ def replace_review_copy(
     if entry.competition.phase not in (Phase.OPEN, Phase.CLOSED):
         raise AnonymityError("评审已经开始，不能再更换评审稿。")
     try:
-        doc = check_document(entry.competition, Redacted(upload.data, upload.filename))
-    except SubmissionError as exc:
+        doc = _accept(entry.competition, upload.data)
+    except DocumentRejected as exc:
         raise AnonymityError(str(exc)) from exc
     stored = save_file(upload.data, kind=doc.kind)
     if by_school:  # the school's new file replaces its original

@@ -28,8 +28,13 @@ __all__ = [
     "DocxPackage",
     "Document",
     "DocumentRejected",
+    "Picture",
     "Segment",
+    "accept_document",
+    "carries_text",
     "count_words",
+    "extract_pictures",
+    "has_pictures",
     "inspect_document",
     "open_docx_package",
     "parse_xml",
@@ -42,6 +47,8 @@ LOCATIONS = (
     "comment",
     "tracked_change",
     "metadata",
+    "markup",
+    "image",
 )
 
 DEFAULT_ALLOWED = frozenset({"pdf", "docx"})
@@ -119,6 +126,22 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """A picture inside a document, for OCR.
+
+    ``source`` names it (``"word/media/image1.png"``, ``"page 3 image 1"``);
+    ``page`` is its page for PDF (``None`` for DOCX); ``scanned_page`` says the
+    page has no text of its own, so the picture *is* the page; ``data`` is the
+    encoded image (PNG, JPEG …), empty when it could not be decoded.
+    """
+
+    source: str
+    data: bytes
+    page: int | None = None
+    scanned_page: bool = False
+
+
+@dataclass(frozen=True)
 class Document:
     """What we know about an accepted file.
 
@@ -137,7 +160,13 @@ class Document:
     has_text: bool = False
 
     def text(self, location: str) -> str:
-        """All text found at ``location``, segments separated by newlines."""
+        """All text found at ``location``, segments separated by newlines.
+
+        ``markup`` is text that no reader sees on the page but that a file
+        carries: style and numbering names, font names, attribute values, the
+        targets of links. It is read so that nothing in a review copy goes
+        unscanned (see ``review_copy``).
+        """
         if location == "metadata":
             return "\n".join(f"{k}: {v}" for k, v in self.metadata)
         return "\n".join(s.text for s in self.segments if s.location == location)
@@ -213,6 +242,33 @@ def inspect_document(
         raise DocumentRejected(MSG_BOMB) from exc
     except Exception as exc:  # any parser failure is a damaged file to the school
         raise DocumentRejected(MSG_DAMAGED) from exc
+
+
+def accept_document(
+    data: bytes,
+    *,
+    max_bytes: int,
+    allowed: frozenset[str] = DEFAULT_ALLOWED,
+    min_words: int = 0,
+    max_words: int = 0,
+) -> Document:
+    """``inspect_document`` plus the competition's word limits (0: no limit).
+
+    Competition rule: an essay outside the call's 字数 range is refused at upload
+    with the count we found, so the school can fix it before the deadline. A file
+    without text (a scan) has no count and is not refused for it.
+    """
+    doc = inspect_document(data, max_bytes=max_bytes, allowed=allowed)
+    words = doc.word_count
+    if doc.has_text and min_words and words < min_words:
+        raise DocumentRejected(
+            f"作品字数约 {words} 字，少于本竞赛要求的 {min_words} 字。"
+        )
+    if doc.has_text and max_words and words > max_words:
+        raise DocumentRejected(
+            f"作品字数约 {words} 字，超过本竞赛上限 {max_words} 字。"
+        )
+    return doc
 
 
 def _type_message(allowed: frozenset[str]) -> str:
@@ -441,6 +497,14 @@ def _inspect_docx(data: bytes) -> Document:
                 and (author := el.get(f"{W}author"))
             ):
                 metadata.append(("tracked_change_author", author))
+    for part in sorted(pkg.content_types):
+        if not _has_markup(part, pkg.content_types[part]):
+            continue
+        root = part_roots.get(part)
+        if root is None:
+            root = parse_xml(pkg.read(part))
+        add("markup", part, _markup_values(root))
+    add("markup", "links", _external_targets(pkg))
     for part in pkg.parts_of("people+xml"):
         for el in parse_xml(pkg.read(part)).iter():
             for key, value in el.attrib.items():
@@ -450,7 +514,7 @@ def _inspect_docx(data: bytes) -> Document:
     metadata.extend(_docprops(pkg))
     metadata = list(dict.fromkeys(metadata))  # keep order, drop duplicates
     body = "\n".join(s.text for s in segments if s.location == "body")
-    any_text = any(s.text.strip() for s in segments)
+    any_text = any(s.text.strip() for s in segments if s.location != "markup")
     if not any_text and not has_media:
         raise DocumentRejected(MSG_EMPTY)
     return Document(
@@ -510,6 +574,61 @@ def _tracked_change_texts(root: etree._Element) -> Iterator[str]:
             yield "".join(parts)
 
 
+# The kinds of XML part a review copy may keep (``review_copy.KEEP_RELS``): all
+# their text is read, the paragraphs as such and everything else as markup.
+COPY_PART_TYPES = (
+    ".document.main+xml",
+    ".header+xml",
+    ".footer+xml",
+    ".footnotes+xml",
+    ".endnotes+xml",
+    ".styles+xml",
+    ".numbering+xml",
+    ".settings+xml",
+    ".theme+xml",
+)
+# Read as metadata already (tracked-change and comment authorship).
+_AUTHORSHIP = frozenset({f"{W}author", f"{W}initials", f"{W}date"})
+
+
+def _has_markup(part: str, content_type: str) -> bool:
+    return content_type.endswith(COPY_PART_TYPES)
+
+
+def carries_text(value: str) -> bool:
+    """Whether a value could say something to a reader: it has a letter."""
+    return any(ch.isalpha() for ch in value)
+
+
+def _markup_values(root: etree._Element) -> list[str]:
+    """Every attribute value and every text node not read as paragraph text,
+    once each, sorted (so the segment is the same for the same package)."""
+    values: set[str] = set()
+    read = {f"{W}t", f"{W}delText"}
+    for el in root.iter():
+        if not isinstance(el.tag, str):  # comments, processing instructions
+            texts = [el.text or "", el.tail or ""]
+        else:
+            texts = [v for k, v in el.attrib.items() if k not in _AUTHORSHIP]
+            texts.append(el.tail or "")
+            if el.tag not in read or _nearest_paragraph(el) is None:
+                texts.append(el.text or "")
+        values.update(t.strip() for t in texts if carries_text(t))
+    return sorted(values)
+
+
+def _external_targets(pkg: DocxPackage) -> list[str]:
+    """Targets of external relationships (hyperlinks, linked templates …)."""
+    targets: set[str] = set()
+    for name in sorted(pkg.zf.namelist()):
+        if not name.endswith(".rels"):
+            continue
+        for rel in parse_xml(pkg.read(name)).iter(f"{{{REL_NS}}}Relationship"):
+            if rel.get("TargetMode", "") == "External" and rel.get("Target"):
+                targets.add(rel.get("Target", ""))
+    return sorted(targets)
+
+
 def _has_drawing(root: etree._Element) -> bool:
     tags = {f"{W}drawing", f"{W}pict", f"{W}object"}
     return any(el.tag in tags for el in root.iter())
@@ -536,6 +655,116 @@ def _docprops(pkg: DocxPackage) -> Iterator[tuple[str, str]]:
             value = "".join(prop.itertext()).strip()
             if name or value:
                 yield f"custom:{name}", value
+
+
+# ---------------------------------------------------------------------- pictures
+
+MAX_PICTURES = 300
+MIN_PICTURE_SIDE = 8  # pixels; a rule or a bullet, not text
+
+
+def extract_pictures(data: bytes, *, kind: str) -> tuple[Picture, ...]:
+    """The pictures of an accepted file, for OCR (at most ``MAX_PICTURES``).
+
+    DOCX: every image part of the package. PDF: every image drawn on a page,
+    page by page (form XObjects included), marked ``scanned_page`` when the page
+    has no text layer. A picture that cannot be decoded comes with empty
+    ``data``, so the caller can say that it was not read.
+    """
+    try:
+        if kind == "docx":
+            return _docx_pictures(data)
+        if kind == "pdf":
+            return _pdf_pictures(data)
+    except DocumentRejected:
+        raise
+    except Exception as exc:
+        raise DocumentRejected(MSG_DAMAGED) from exc
+    raise ValueError(f"unknown document kind {kind!r}")
+
+
+def has_pictures(data: bytes, *, kind: str) -> bool:
+    """Whether an accepted file shows any picture, without decoding one.
+
+    Cheap enough for the upload request: it decides whether OCR must run.
+    """
+    try:
+        if kind == "docx":
+            pkg = open_docx_package(data)
+            return any(ct.startswith("image/") for ct in pkg.content_types.values())
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        return any(_draws_image(page.get("/Resources"), 0) for page in reader.pages)
+    except DocumentRejected:
+        raise
+    except Exception as exc:
+        raise DocumentRejected(MSG_DAMAGED) from exc
+
+
+def _draws_image(resources: object, depth: int) -> bool:
+    resources = resources.get_object() if resources is not None else None
+    xobjects = resources.get("/XObject") if hasattr(resources, "get") else None
+    xobjects = xobjects.get_object() if xobjects is not None else {}
+    for ref in xobjects.values():
+        obj = ref.get_object()
+        if obj.get("/Subtype") == "/Image":
+            return True
+        if obj.get("/Subtype") == "/Form" and depth < MAX_FORM_DEPTH:
+            if _draws_image(obj.get("/Resources"), depth + 1):
+                return True
+    return False
+
+
+def _docx_pictures(data: bytes) -> tuple[Picture, ...]:
+    pkg = open_docx_package(data)
+    out = []
+    for name in sorted(pkg.content_types):
+        if pkg.content_types[name].startswith("image/"):
+            raw = pkg.read(name, limit=MAX_MEMBER_BYTES)
+            out.append(Picture(source=name, data=_decodable(raw)))
+    return tuple(out[:MAX_PICTURES])
+
+
+def _decodable(raw: bytes) -> bytes:
+    """``raw`` if Pillow can open it and it is big enough to hold text."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(raw)) as img:
+            if min(img.size) < MIN_PICTURE_SIDE:
+                return b""
+            img.verify()
+    except Exception:  # noqa: BLE001 - an undecodable picture is reported empty
+        return b""
+    return raw
+
+
+def _pdf_pictures(data: bytes) -> tuple[Picture, ...]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    out: list[Picture] = []
+    for number, page in enumerate(reader.pages, start=1):
+        scanned = not (page.extract_text() or "").strip()
+        try:
+            images = list(page.images)
+        except Exception:  # noqa: BLE001 - a page whose images pypdf cannot list
+            out.append(Picture(f"page {number}", b"", number, scanned))
+            continue
+        for index, image in enumerate(images, start=1):
+            try:
+                raw = image.data
+            except Exception:  # noqa: BLE001
+                raw = b""
+            out.append(
+                Picture(
+                    f"page {number} image {index}", _decodable(raw), number, scanned
+                )
+            )
+        if len(out) >= MAX_PICTURES:
+            break
+    return tuple(out[:MAX_PICTURES])
 
 
 # --------------------------------------------------------------------------- PDF
@@ -578,6 +807,10 @@ def _inspect_pdf(data: bytes, *, max_pages: int) -> Document:
                 segments.append(
                     Segment(location="comment", text=contents, source=f"page {number}")
                 )
+    if markup := _pdf_markup(reader.pages):
+        segments.append(
+            Segment(location="markup", text="\n".join(markup), source="pages")
+        )
     body_pages, running = _split_running_lines(page_texts)
     for number, text in enumerate(body_pages, start=1):
         if text.strip():
@@ -610,6 +843,80 @@ def _inspect_pdf(data: bytes, *, max_pages: int) -> Document:
         word_count=count_words(body),
         has_text=bool("".join(page_texts).strip()),
     )
+
+
+_MARKED_TEXT = re.compile(rb"/(?:ActualText|Alt|E|T|Lang|Title|Contents)\b")
+
+
+# Read elsewhere (annotations: comment and metadata; XMP: metadata) or a link
+# back up the page tree.
+_NOT_MARKUP_KEYS = frozenset({"/Parent", "/Annots", "/Metadata", "/P"})
+
+
+def _pdf_markup(pages: Iterable[object]) -> list[str]:
+    """Every string a page carries outside its shown text, sorted, once each.
+
+    Strings anywhere in the objects a page uses (resources, fonts, forms,
+    images, property lists), and those of the property lists written inline in
+    the content streams (``/Span <</ActualText (…)>> BDC``, alternate
+    descriptions): text a reader may be shown or copy but that text extraction
+    does not return.
+    """
+    from pypdf.generic import (
+        ArrayObject,
+        ByteStringObject,
+        ContentStream,
+        DictionaryObject,
+        IndirectObject,
+        StreamObject,
+        TextStringObject,
+    )
+
+    values: set[str] = set()
+    seen: set[int] = set()
+    streams: list[object] = []
+
+    def add(value: object) -> None:
+        text = _pdf_str(value)
+        if carries_text(text):
+            values.add(text)
+
+    def walk(obj: object, depth: int) -> None:
+        if depth > 60:
+            return
+        if isinstance(obj, IndirectObject):
+            if obj.idnum in seen:
+                return
+            seen.add(obj.idnum)
+            obj = obj.get_object()
+        if isinstance(obj, (TextStringObject, ByteStringObject)):
+            add(obj)
+        elif isinstance(obj, DictionaryObject):
+            if isinstance(obj, StreamObject) and obj.get("/Subtype") == "/Form":
+                streams.append(obj)
+            for key, value in obj.items():
+                if key not in _NOT_MARKUP_KEYS:
+                    walk(value, depth + 1)
+        elif isinstance(obj, ArrayObject):
+            for value in obj:
+                walk(value, depth + 1)
+
+    for page in pages:
+        walk(page, 0)  # type: ignore[arg-type]
+        contents = page.get_contents()  # type: ignore[attr-defined]
+        if contents is not None:
+            streams.append(contents)
+    for stream in streams:
+        data = stream.get_data()  # type: ignore[attr-defined]
+        if not _MARKED_TEXT.search(data):
+            continue
+        for operands, operator in ContentStream(stream, None).operations:
+            if operator in (b"BDC", b"DP"):
+                for operand in operands:
+                    if isinstance(operand, DictionaryObject):
+                        for value in operand.values():
+                            walk(value, 0)
+    return sorted(values)
 
 
 _TEXT_OP = re.compile(rb"T[jJ](?![A-Za-z0-9])")

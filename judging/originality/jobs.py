@@ -64,18 +64,28 @@ def run_check(
     competition = db.session.get(Competition, competition_id)
     if competition is None:
         raise jobs.JobError("该竞赛已不存在。")
-    if entry_ids:
-        entries = list(db.session.scalars(select(Entry).where(Entry.id.in_(entry_ids))))
-        entries = [e for e in entries if e.competition_id == competition.id]
-        result = service.check_entries(
-            competition=competition,
-            entries=entries,
-            now=utcnow(),
-            progress=progress.update,
-        )
+    if entry_ids:  # new files: their texts are read again
+        found = db.session.scalars(select(Entry).where(Entry.id.in_(entry_ids)))
+        entries = [e for e in found if e.competition_id == competition.id]
+        for entry in entries:
+            service.forget_text(entry)
     else:
-        result = service.check_competition(
-            competition=competition, now=utcnow(), progress=progress.update
-        )
+        entries = service.submitted_entries(competition)
+    # Texts one at a time, each committed; then the comparison, which only
+    # reads, and the pairs, written in one short transaction.
+    service.read_texts(
+        competition=competition,
+        entries=entries,
+        now=utcnow(),
+        progress=progress.update,
+        after_each=db.session.commit,
+    )
+    result = service.check_entries(
+        competition=competition,
+        entries=entries,
+        now=utcnow(),
+        progress=progress.update,
+        read=False,
+    )
     db.session.commit()
     return {"checked": result.checked, "pairs": result.pairs}

@@ -108,19 +108,34 @@ def _in_scope(competition: Competition):  # noqa: ANN202 (a SQL condition)
     )
 
 
-def _comparable(
-    competition: Competition, now: datetime, progress: Progress
-) -> list[tuple[int, EntryText]]:
-    """(entry id, text) of every entry in scope; texts not read yet (entries of
-    earlier years, checked for the first time) are read now."""
+def read_texts(
+    *,
+    competition: Competition,
+    entries: list[Entry],
+    now: datetime,
+    progress: Progress | None = None,
+    after_each: Callable[[], None] | None = None,
+) -> None:
+    """Read the texts of ``entries`` and of every entry in scope not read yet
+    (entries of earlier years, checked for the first time). ``after_each`` runs
+    after every text: a job commits there, so that it never holds the database's
+    write lock while it reads and fingerprints files."""
     unread = db.session.scalars(
         select(Entry)
         .outerjoin(EntryText, EntryText.entry_id == Entry.id)
         .where(_in_scope(competition), EntryText.entry_id.is_(None))
     ).all()
-    for done, entry in enumerate(unread, 1):
+    todo = list({e.id: e for e in [*entries, *unread]}.values())
+    for done, entry in enumerate(todo, 1):
         _text_of(entry, now)
-        progress(done, len(unread) + 1, "读取作品文字")
+        if after_each is not None:
+            after_each()
+        if progress is not None:
+            progress(done, len(todo) + 1, "读取作品文字")
+
+
+def _comparable(competition: Competition) -> list[tuple[int, EntryText]]:
+    """(entry id, text) of every entry in scope whose text has been read."""
     rows = db.session.execute(
         select(Entry.id, EntryText)
         .join(EntryText, EntryText.entry_id == Entry.id)
@@ -145,14 +160,16 @@ def check_entries(
     entries: list[Entry],
     now: datetime,
     progress: Progress = _no_progress,
+    read: bool = True,
 ) -> CheckResult:
     """Compare ``entries`` (of ``competition``) with every other entry of it and
     of earlier competitions; keep the pairs at or above the competition's
     threshold. Pairs already settled keep their decision; open pairs that no
-    longer reach the threshold (a file was replaced) are removed."""
-    for entry in entries:
-        _text_of(entry, now)
-    texts = dict(_comparable(competition, now, progress))
+    longer reach the threshold (a file was replaced) are removed. The texts are
+    read first (:func:`read_texts`) unless ``read`` is False (already done)."""
+    if read:
+        read_texts(competition=competition, entries=entries, now=now, progress=progress)
+    texts = dict(_comparable(competition))
     progress(len(texts), len(texts) + 1, "比对")
     new = {e.id for e in entries if e.id in texts}
     found = similarity.find_similar(
@@ -217,11 +234,8 @@ def check_entries(
     return CheckResult(checked=len(new), pairs=len(kept))
 
 
-def check_competition(
-    *, competition: Competition, now: datetime, progress: Progress = _no_progress
-) -> CheckResult:
-    """Check every submitted entry of the competition (after close, or again)."""
-    entries = list(
+def submitted_entries(competition: Competition) -> list[Entry]:
+    return list(
         db.session.scalars(
             select(Entry).where(
                 Entry.competition_id == competition.id,
@@ -229,8 +243,17 @@ def check_competition(
             )
         )
     )
+
+
+def check_competition(
+    *, competition: Competition, now: datetime, progress: Progress = _no_progress
+) -> CheckResult:
+    """Check every submitted entry of the competition (after close, or again)."""
     return check_entries(
-        competition=competition, entries=entries, now=now, progress=progress
+        competition=competition,
+        entries=submitted_entries(competition),
+        now=now,
+        progress=progress,
     )
 
 

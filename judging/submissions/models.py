@@ -20,6 +20,15 @@ class EntryStatus(StrEnum):
 CATEGORIES = ("理论研究", "调研报告")
 
 
+class CheckState(StrEnum):
+    """Where the anonymity check of an entry's file stands: the text is
+    scanned at upload; pictures are read by OCR afterwards, in the background
+    (检查中 until then)."""
+
+    DONE = "done"
+    PENDING = "pending"
+
+
 def split_keywords(text: str) -> list[str]:
     """Keywords as typed, separated by ; or ；, without empty ones."""
     return [k for k in text.replace("；", ";").split(";") if k.strip()]
@@ -52,6 +61,9 @@ class Entry(db.Model):
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
     file_name: Mapped[str] = mapped_column(String(255))
     review_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    check_state: Mapped[str] = mapped_column(
+        String(16), default=CheckState.DONE, server_default=CheckState.DONE
+    )
     word_count: Mapped[int] = mapped_column(default=0)
     reopened_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Role, School, User
+from judging.anonymity.pipeline import process_entry, scan_entry_fields
 from judging.audit.service import record
 from judging.competitions.models import Competition, Extension, Phase
-from judging.documents.inspection import Document, DocumentRejected, inspect_document
+from judging.documents.inspection import Document, DocumentRejected, accept_document
 from judging.escaping import path_segment
 from judging.extensions import db
 from judging.i18n import N_
@@ -129,23 +130,15 @@ def unprintable(data: EntryInput) -> list[str]:
 def check_document(competition: Competition, upload: Upload) -> Document:
     """Inspect an upload against the competition's type, size and word limits."""
     try:
-        doc = inspect_document(
+        return accept_document(
             upload.data,
             max_bytes=competition.max_file_mb * 1024 * 1024,
             allowed=competition.accepted_types,
+            min_words=competition.min_words or 0,
+            max_words=competition.max_words or 0,
         )
     except DocumentRejected as exc:
         raise SubmissionError(str(exc)) from exc
-    words = doc.word_count
-    if doc.has_text and competition.min_words and words < competition.min_words:
-        raise SubmissionError(
-            f"作品字数约 {words} 字，少于本竞赛要求的 {competition.min_words} 字。"
-        )
-    if doc.has_text and competition.max_words and words > competition.max_words:
-        raise SubmissionError(
-            f"作品字数约 {words} 字，超过本竞赛上限 {competition.max_words} 字。"
-        )
-    return doc
 
 
 def _safe_name(filename: str, kind: str) -> str:
@@ -260,19 +253,15 @@ def create_entry(
 
 def _check_anonymity(entry: Entry) -> None:
     """Build the review copy and scan it now, so problems show before the deadline."""
-    from judging.anonymity.service import AnonymityError, process_entry
-
     try:
         process_entry(entry)
-    except AnonymityError as exc:
+    except DocumentRejected as exc:
         raise SubmissionError(str(exc)) from exc
 
 
 def _check_fields(entry: Entry) -> None:
     """Scan what a judge is shown of the entry form (title, abstract, keywords)
     with the file's rules, so the school sees leaks there before the deadline."""
-    from judging.anonymity.service import scan_entry_fields
-
     scan_entry_fields(entry)
 
 

@@ -652,8 +652,7 @@ def docx_copy_problems(copy: bytes, trap_url: str) -> list[str]:
             if not name.endswith(".rels"):
                 continue
             for rel in etree.fromstring(raw).iter(f"{{{REL_NS}}}Relationship"):
-                external = rel.get("TargetMode") == "External"
-                if external and not rel.get("Type", "").endswith("/hyperlink"):
+                if rel.get("TargetMode") == "External":  # hyperlinks too
                     problems.append(f"{name}: {rel.get('Type')} -> {rel.get('Target')}")
     return problems
 
