@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian machine (Python 3.11): a virtualenv with the pinned
-# packages, and with --test also Debian's chromium (browser tests) and wrk (benchmarks).
+# packages, and with --test also Debian's chromium (browser tests), wrk (benchmarks)
+# and nginx and redis-server (the two-host test).
 # Safe to run again: it only installs what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,5 +42,5 @@ if [ "$current" != "$digest[test]" ] && \
 fi
 
 if [ $want_test = 1 ]; then
-  apt_install chromium wrk
+  apt_install chromium wrk nginx redis-server
 fi
