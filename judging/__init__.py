@@ -112,6 +112,9 @@ def _register_blueprints(app: Flask) -> None:
     from judging.assignment.views import bp as assignment_bp
 
     app.register_blueprint(assignment_bp)
+    from judging.originality.views import bp as originality_bp
+
+    app.register_blueprint(originality_bp)
     from judging.certificates.views import bp as certificates_bp
 
     app.register_blueprint(certificates_bp)

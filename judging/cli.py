@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
+from sqlalchemy import inspect
 
+from judging.commands import fail as _fail
+from judging.commands import guard_commands
 from judging.extensions import db
-
-
-def _fail(lines: list[str]) -> None:
-    for line in lines:
-        click.echo(line, err=True)
-    db.session.rollback()
-    sys.exit(1)
 
 
 def init_database() -> None:
     """Bring an empty or older database to the newest schema (Alembic upgrade)."""
     upgrade()
+
+
+def _schema_revision() -> str | None:
+    """The Alembic revision the database is at, or None for an empty one."""
+    if "alembic_version" not in inspect(db.engine).get_table_names():
+        return None
+    query = db.text("SELECT version_num FROM alembic_version")
+    return db.session.execute(query).scalar()
 
 
 def register_commands(app: Flask) -> None:
@@ -44,8 +47,32 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the database schema to the newest migration."""
+        before = _schema_revision()
+        db.session.rollback()
         init_database()
-        click.echo("数据库已是最新结构。")
+        after = _schema_revision()
+        if before is None:
+            click.echo(f"已创建数据库（结构版本 {after}）。")
+        elif before != after:
+            click.echo(f"已把数据库从结构版本 {before} 升级到 {after}。")
+        else:
+            click.echo(f"数据库已是最新结构（版本 {after}），未作改动。")
+
+    @app.cli.command("competitions")
+    def competitions() -> None:
+        """List every competition: id, code prefix, phase and title."""
+        from sqlalchemy import select
+
+        from judging.competitions.models import Competition
+        from judging.competitions.rules import PHASE_LABELS
+
+        rows = db.session.scalars(select(Competition).order_by(Competition.id)).all()
+        if not rows:
+            click.echo("还没有任何竞赛。")
+            return
+        click.echo("编号\t代码\t阶段\t标题")
+        for c in rows:
+            click.echo(f"{c.id}\t{c.code_prefix}\t{PHASE_LABELS[c.phase]}\t{c.title}")
 
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True, help="并行线程数")
@@ -111,7 +138,7 @@ def register_commands(app: Flask) -> None:
         try:
             create(username=username, password=password)
         except AccountError as exc:
-            _fail([str(exc)])
+            _fail(str(exc))
         db.session.commit()
         click.echo(f"已创建主办方管理员 {username}。")
 
@@ -169,13 +196,8 @@ def register_commands(app: Flask) -> None:
         try:
             doc = inspect_document(Path(file).read_bytes(), max_bytes=200 * 2**20)
         except DocumentRejected as exc:
-            _fail(
-                [
-                    json.dumps(
-                        {"kind": "rejected", "message": str(exc)}, ensure_ascii=False
-                    )
-                ]
-            )
+            rejected = {"kind": "rejected", "message": str(exc)}
+            _fail(json.dumps(rejected, ensure_ascii=False))
         for f in scan_document(
             doc, school=own, people=list(authors), other_schools=all_identities()
         ):
@@ -214,3 +236,5 @@ def register_commands(app: Flask) -> None:
     def import_judges(file: str, credentials: str | None) -> None:
         """Import judges (and their accounts) from CSV or XLSX."""
         _import("judges", file, credentials)
+
+    guard_commands(app)

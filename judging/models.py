@@ -7,6 +7,7 @@ from judging.audit.models import AuditEvent
 from judging.certificates.models import Certificate
 from judging.competitions.models import AwardTier, Competition, Criterion, Extension
 from judging.jobs import Job
+from judging.originality.models import EntryText, SimilarPair
 from judging.results.models import AwardOverride, Result
 from judging.review.models import Review, Score
 from judging.submissions.models import Author, Entry, StoredFile
@@ -22,6 +23,7 @@ __all__ = [
     "Conflict",
     "Criterion",
     "Entry",
+    "EntryText",
     "Extension",
     "Finding",
     "Job",
@@ -31,6 +33,7 @@ __all__ = [
     "Review",
     "Role",
     "School",
+    "SimilarPair",
     "Score",
     "StoredFile",
     "User",

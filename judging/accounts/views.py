@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from judging.accounts import service
 from judging.accounts.forms import (
@@ -107,7 +108,11 @@ def change_password():
 @organiser_required
 def users():
     role = request.args.get("role", "")
-    query = select(User).order_by(User.role, User.username)
+    query = (
+        select(User)
+        .options(selectinload(User.school), selectinload(User.judge))
+        .order_by(User.role, User.username)
+    )
     if role in set(Role):
         query = query.where(User.role == role)
     page = db.paginate(query, per_page=50)
@@ -166,7 +171,11 @@ def schools():
 @bp.route("/admin/judges")
 @organiser_required
 def judges():
-    items = db.session.scalars(select(Judge).order_by(Judge.id)).all()
+    items = db.session.scalars(
+        select(Judge)
+        .options(selectinload(Judge.user), selectinload(Judge.school))
+        .order_by(Judge.id)
+    ).all()
     return render_template("accounts/judges.html", judges=items)
 
 

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Sequence
 
 import click
 from flask import Flask, current_app, url_for
 
-from judging.competitions.models import Competition
+from judging.commands import competition_argument, fail, find_competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
-
-
-def _fail(lines: Sequence[str]) -> None:
-    for line in lines:
-        click.echo(line, err=True)
-    db.session.rollback()
-    sys.exit(1)
-
-
-def _competition(competition_id: int) -> Competition:
-    competition = db.session.get(Competition, competition_id)
-    if competition is None:
-        _fail([f"没有编号为 {competition_id} 的竞赛。"])
-    return competition
 
 
 def _track(label: str):  # noqa: ANN202
@@ -37,6 +22,12 @@ def _track(label: str):  # noqa: ANN202
 
 def _login_url() -> str:
     base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        click.echo(
+            "注意：未设置 PUBLIC_BASE_URL，邮件中的登录地址无法指向本站；"
+            "请在 instance/config.py 中设置本站的公开网址后再发送。",
+            err=True,
+        )
     with current_app.test_request_context():
         path = url_for("accounts.login")
         return (
@@ -50,19 +41,23 @@ def register(app: Flask) -> None:
     """Add the assignment commands to the app's CLI."""
 
     @app.cli.command("assign")
-    @click.argument("competition_id", type=int)
+    @competition_argument
     @click.option("--seed", type=int, default=None, help="随机种子（默认随机）")
-    @click.option("--k", type=int, default=None, help="每篇评审人数（默认按竞赛设置）")
+    @click.option(
+        "--k", type=int, default=None, help="每篇评审人数，至少 1（默认按竞赛设置）"
+    )
     @click.option("--dry-run", is_flag=True, help="只预览方案，不写入")
     def assign(
-        competition_id: int, seed: int | None, k: int | None, dry_run: bool
+        competition: str, seed: int | None, k: int | None, dry_run: bool
     ) -> None:
         """Assign judges to a competition's entries (conflict-free, balanced)."""
         from judging.assignment import service, solver
 
-        competition = _competition(competition_id)
+        if k is not None and k < 1:
+            fail(f"每篇评审人数 --k 至少为 1（填写的是 {k}）。")
+        competition = find_competition(competition)
         seed = service.new_seed() if seed is None else seed
-        k = k or competition.reviews_per_entry
+        k = competition.reviews_per_entry if k is None else k
         click.echo(f"随机种子 {seed}，每篇 {k} 位评审专家。")
         try:
             if dry_run:
@@ -77,12 +72,12 @@ def register(app: Flask) -> None:
                     track=_track("写入分配"),
                 )
         except solver.AssignmentInfeasible as exc:
-            _fail(
+            fail(
                 ["无法生成满足规则的方案，未写入任何数据："]
                 + [f"  {r}" for r in exc.reasons]
             )
         except service.AssignmentError as exc:
-            _fail([str(exc)])
+            fail(str(exc))
         stats = preview.plan.stats
         for e in preview.blocked:
             click.echo(f"暂不分配（匿名性问题未处理）：{e.code or e.id}")
@@ -102,12 +97,15 @@ def register(app: Flask) -> None:
         click.echo(f"已写入分配（随机种子 {seed}）。")
 
     @app.cli.command("remind")
-    @click.argument("competition_id", type=int)
-    def remind(competition_id: int) -> None:
+    @competition_argument
+    def remind(competition: str) -> None:
         """E-mail judges with unfinished reviews, or print the messages to send."""
         from judging.assignment import notify
+        from judging.assignment.service import active_assignment_count
 
-        competition = _competition(competition_id)
+        competition = find_competition(competition)
+        if not active_assignment_count(competition):
+            fail(f"竞赛“{competition.title}”还没有分配评审，无需催评。")
         notices = notify.build_notices(
             competition, kind="reminder", login_url=_login_url()
         )
@@ -129,7 +127,7 @@ def register(app: Flask) -> None:
                 config=current_app.config,
             )
         except notify.NotifyError as exc:
-            _fail([str(exc)])
+            fail(str(exc))
         db.session.commit()
         click.echo(f"已发送 {result.sent} 封催评邮件。")
         for name in result.no_email + result.failed:

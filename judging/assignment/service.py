@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Judge, Role, School, User
 from judging.anonymity.service import blocked_entries
@@ -174,6 +175,9 @@ def conflict_for(judge: Judge, entry: Entry) -> str | None:
 
 
 def _active(competition: Competition) -> list[Assignment]:
+    """Active assignments of submitted entries, with judge, entry and review
+    loaded in three more statements, whatever their number (the pages that list
+    them would otherwise run one query per row)."""
     return list(
         db.session.scalars(
             select(Assignment)
@@ -183,7 +187,25 @@ def _active(competition: Competition) -> list[Assignment]:
                 Entry.status == EntryStatus.SUBMITTED,
                 Assignment.status == AssignmentStatus.ACTIVE,
             )
+            .options(
+                selectinload(Assignment.judge),
+                selectinload(Assignment.entry),
+                selectinload(Assignment.review),
+            )
             .order_by(Assignment.id)
+        )
+    )
+
+
+def active_assignment_count(competition: Competition) -> int:
+    """How many active assignments the competition's submitted entries have."""
+    return db.session.scalar(
+        select(func.count(Assignment.id))
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+            Assignment.status == AssignmentStatus.ACTIVE,
         )
     )
 
@@ -298,9 +320,13 @@ def conflicting_assignments(
     competition: Competition,
 ) -> list[tuple[Assignment, str]]:
     """Active assignments that a conflict recorded after the fact now forbids."""
+    active = _active(competition)
+    recorded = conflict_pairs(list({a.entry_id: a.entry for a in active}.values()))
     found = []
-    for a in _active(competition):
-        reason = conflict_for(a.judge, a.entry)
+    for a in active:
+        reason = solver.conflict_reason(
+            judge=judge_input(a.judge), entry=entry_input(a.entry), conflicts=recorded
+        )
         if reason is not None:
             found.append((a, reason))
     return found
@@ -802,6 +828,7 @@ def progress(competition: Competition) -> Progress:
     judges: dict[int, Judge] = {}
     rows = db.session.execute(
         select(Assignment, Review.status)
+        .options(selectinload(Assignment.judge))
         .join(Entry, Entry.id == Assignment.entry_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .where(

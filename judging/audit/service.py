@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import User
 from judging.audit.models import AuditEvent
@@ -53,7 +54,11 @@ def events_query(
     ``actor`` is a user name (exact), or "-" for events without an actor (the
     command line, the system); ``since`` is inclusive, ``until`` exclusive.
     """
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    query = (
+        select(AuditEvent)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
     if action:
         query = query.where(AuditEvent.action == action)
     if competition_id is not None:

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask import Flask
 
+from judging.commands import competition_argument, fail, find_competition
 from judging.extensions import db
-
-
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    db.session.rollback()
-    sys.exit(1)
 
 
 def register(app: Flask) -> None:
     """Register `certificates`."""
 
     @app.cli.command("certificates")
-    @click.argument("competition_id", type=int)
+    @competition_argument
     @click.option(
         "--out",
         type=click.Path(dir_okay=False),
@@ -41,16 +35,13 @@ def register(app: Flask) -> None:
         help="二维码中核验网址的主机，如 https://zhengwen.example.edu.cn",
     )
     def certificates_command(
-        competition_id: int, out: str, zip_path: str | None, base_url: str | None
+        competition: str, out: str, zip_path: str | None, base_url: str | None
     ) -> None:
         """Issue any missing certificates, then write them as PDF (and ZIP)."""
         from judging.certificates import service
-        from judging.competitions.models import Competition
         from judging.dbtypes import utcnow
 
-        competition = db.session.get(Competition, competition_id)
-        if competition is None:
-            _fail(f"竞赛 {competition_id} 不存在。")
+        competition = find_competition(competition)
         try:
             created = service.issue_certificates(
                 actor=None, competition=competition, now=utcnow()
@@ -60,7 +51,7 @@ def register(app: Flask) -> None:
                 competition, rows, prefix=service.verify_prefix(base_url)
             )
         except service.CertificateError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         db.session.commit()
         if created:
             click.echo(f"新颁发 {len(created)} 张证书。")

@@ -84,6 +84,11 @@ class CompetitionForm(FlaskForm):
         places=1,
         validators=[NumberRange(min=0, max=1000)],
     )
+    similarity_percent = IntegerField(
+        _l("查重阈值（%）"),
+        default=30,
+        validators=[NumberRange(min=1, max=100)],
+    )
     issuer = StringField(_l("颁发单位"), validators=[Optional(), Length(max=120)])
     issued_on = DateField(_l("颁发日期"), validators=[Optional()])
     criteria = FieldList(FormField(CriterionRow), min_entries=1)

@@ -51,6 +51,8 @@ class Competition(db.Model):
     disagreement_threshold: Mapped[Decimal] = mapped_column(
         Numeric(6, 2), default=Decimal("20")
     )
+    # 查重: pairs sharing at least this share of either text are listed
+    similarity_percent: Mapped[int] = mapped_column(default=30)
     issuer: Mapped[str] = mapped_column(String(120), default="")
     issued_on: Mapped[date | None] = mapped_column(Date)
     seal_sha256: Mapped[str | None] = mapped_column(String(64))
@@ -78,6 +80,9 @@ class Competition(db.Model):
         CheckConstraint("min_entries >= 0 AND max_entries >= min_entries", "quota"),
         CheckConstraint("closes_at > opens_at", "window"),
         CheckConstraint("reviews_per_entry >= 1", "reviews"),
+        CheckConstraint(
+            "similarity_percent >= 1 AND similarity_percent <= 100", "similarity"
+        ),
     )
 
     @property

@@ -35,6 +35,7 @@ class Extras:
     theme: str = ""
     code_prefix: str = "ZW"
     disagreement_threshold: Decimal = Decimal("20")
+    similarity_percent: int = 30
     issuer: str = ""
     issued_on: object = None
 
@@ -63,6 +64,7 @@ def _apply_settings(c: Competition, s: Settings, extras: Extras) -> None:
     c.theme = extras.theme
     c.code_prefix = extras.code_prefix or "ZW"
     c.disagreement_threshold = extras.disagreement_threshold
+    c.similarity_percent = extras.similarity_percent
     c.issuer = extras.issuer
     c.issued_on = extras.issued_on
 

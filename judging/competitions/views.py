@@ -30,6 +30,7 @@ def _extras(form: CompetitionForm) -> service.Extras:
         theme=form.theme.data or "",
         code_prefix=(form.code_prefix.data or "ZW").strip().upper(),
         disagreement_threshold=form.disagreement_threshold.data,
+        similarity_percent=form.similarity_percent.data,
         issuer=form.issuer.data or "",
         issued_on=form.issued_on.data,
     )
@@ -102,6 +103,7 @@ def edit(competition_id: int):
                 "max_words": c.max_words,
                 "reviews_per_entry": c.reviews_per_entry,
                 "disagreement_threshold": c.disagreement_threshold,
+                "similarity_percent": c.similarity_percent,
                 "issuer": c.issuer,
                 "issued_on": c.issued_on,
             }

@@ -9,17 +9,10 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from judging.extensions import db
+from judging.commands import competition_argument, fail, find_competition
 from judging.results.aggregate import METHOD_LABELS
 
 METHOD_CHOICE = click.Choice(list(METHOD_LABELS))
-
-
-def _fail(lines: list[str]) -> None:
-    for line in lines:
-        click.echo(line, err=True)
-    db.session.rollback()
-    sys.exit(1)
 
 
 def ranking_lines(table) -> list[str]:  # noqa: ANN001 (service.ResultsTable)
@@ -42,7 +35,7 @@ def register(app: Flask) -> None:
     """Register `results` and `rank-scores`."""
 
     @app.cli.command("results")
-    @click.argument("competition_id", type=int)
+    @competition_argument
     @click.option(
         "--method",
         type=METHOD_CHOICE,
@@ -62,19 +55,23 @@ def register(app: Flask) -> None:
         help="把获奖名单写入该 PDF 文件",
     )
     def results_command(
-        competition_id: int, method: str | None, xlsx: str | None, pdf: str | None
+        competition: str, method: str | None, xlsx: str | None, pdf: str | None
     ) -> None:
         """Print a competition's ranking; optionally write the award list."""
-        from judging.competitions.models import Competition
+        from judging.competitions.rules import PHASE_LABELS
         from judging.results import exports, service
 
-        competition = db.session.get(Competition, competition_id)
-        if competition is None or competition.phase not in service.REVIEW_PHASES:
-            _fail([f"没有编号为 {competition_id} 且已进入评审阶段的竞赛。"])
+        found = find_competition(competition)
+        if found.phase not in service.REVIEW_PHASES:
+            fail(
+                f"竞赛“{found.title}”处于{PHASE_LABELS[found.phase]}阶段，"
+                "进入评审阶段后才有评审结果。"
+            )
+        competition = found
         try:
             table = service.results_table(competition, method=method)
         except service.ResultsError as exc:
-            _fail([str(exc)])
+            fail(str(exc))
         state = "定稿结果" if table.is_frozen else "初步结果（未定稿）"
         click.echo(f"{competition.title} · {state} · {table.method_label}")
         for line in ranking_lines(table):

@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Role, School, User
 from judging.audit.service import record
@@ -417,6 +418,7 @@ def entries_of(competition: Competition, school_id: int | None = None) -> list[E
     )
     if school_id is not None:
         query = query.where(Entry.school_id == school_id)
+    query = query.options(selectinload(Entry.authors), selectinload(Entry.school))
     return list(db.session.scalars(query.order_by(Entry.school_id, Entry.slot)))
 
 

@@ -17,6 +17,7 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import PHASE_LABELS, from_local
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.originality import service as originality
 from judging.responses import pdf_download, xlsx_download
 from judging.storage import stream_download
 from judging.submissions import service
@@ -82,6 +83,9 @@ def dashboard():
     return render_template(
         "submissions/dashboard.html",
         cards=cards,
+        repeats=originality.earlier_year_flags(
+            [e for card in cards for e in card["entries"]]
+        ),
         labels=PHASE_LABELS,
         form=ActionForm(),
         now=now,
@@ -200,14 +204,12 @@ def receipt(competition_id: int):
 def overview(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     state = request.args.get("state", "")
-    rows = service.overview(
-        competition, state=state if state in service.STATE_LABELS else ""
-    )
-    form = ExtensionForm()
-    form.school_id.choices = [
-        (r.school.id, r.school.name) for r in service.overview(competition)
-    ]
     all_rows = service.overview(competition)
+    if state not in service.STATE_LABELS:
+        state = ""
+    rows = [r for r in all_rows if r.state == state] if state else all_rows
+    form = ExtensionForm()
+    form.school_id.choices = [(r.school.id, r.school.name) for r in all_rows]
     totals = {s: sum(1 for r in all_rows if r.state == s) for s in service.STATE_LABELS}
     return render_template(
         "submissions/overview.html",
@@ -217,6 +219,7 @@ def overview(competition_id: int):
         states=service.STATE_LABELS,
         totals=totals,
         entries=service.entries_of(competition),
+        overlaps=originality.overlap_by_entry(competition),
         form=form,
     )
 

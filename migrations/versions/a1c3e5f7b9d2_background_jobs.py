@@ -1,7 +1,7 @@
 """background jobs: state, progress and result of every queued job
 
 Revision ID: a1c3e5f7b9d2
-Revises: 52d1335ae5d6
+Revises: 5e1a9c0d7b21
 Create Date: 2026-12-01 20:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1c3e5f7b9d2'
-down_revision = '52d1335ae5d6'
+down_revision = '5e1a9c0d7b21'
 branch_labels = None
 depends_on = None
 

@@ -77,7 +77,10 @@ def test_assign_refused_while_open_exits_1(runner, make_world):
 def test_assign_unknown_competition_exits_1(runner, app):
     result = runner.invoke(args=["assign", "999"])
 
-    assert (result.exit_code, result.output.strip()) == (1, "没有编号为 999 的竞赛。")
+    assert (result.exit_code, result.output.strip()) == (
+        1,
+        "没有编号为 999 的竞赛。用 competitions 命令查看全部竞赛。",
+    )
 
 
 def test_remind_prints_messages_without_smtp(runner, make_world):

@@ -233,6 +233,7 @@ def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]
     ids = {
         "review_id": w.reviews["submitted"],
         "finding_id": w.finding,
+        "pair_id": w.pair,
         "conflict_id": w.conflict,
         "certificate_id": w.certificates["a"],
         "user_id": w.users["spare"],
@@ -306,6 +307,7 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
             "reason": "网络故障",
         },
         "anonymity.harmless": {"note": "无碍。"},
+        "originality.settle": {"decision": "cleared", "reason": "同一单位的正常引用。"},
         "anonymity.request_redaction": {"until": until, "note": "请删去校名。"},
         "anonymity.upload_redacted": {"file": (io.BytesIO(docx), "r.docx")},
         "anonymity.school_redacted": {"file": (io.BytesIO(docx), "r.docx")},

@@ -32,6 +32,8 @@ from judging.competitions.rules import DEFAULT_RUBRIC, Settings, TierSpec
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.jobs import job_status
+from judging.originality import service as originality
+from judging.originality.models import SimilarPair
 from judging.results import service as results
 from judging.results.demo import add_review
 from judging.review.service import save_review
@@ -58,6 +60,7 @@ class World:
     assignments: dict[str, int] = field(default_factory=dict)
     reviews: dict[str, int] = field(default_factory=dict)
     finding: int = 0
+    pair: int = 0
     conflict: int = 0
     certificates: dict[str, int] = field(default_factory=dict)
     serial: str = ""
@@ -268,6 +271,11 @@ def build_world() -> World:
     )
     b_rev = submit(contact_b, rev, title="乙校评审中论文", author="赵四")
     competitions.advance_phase(actor=org, competition=rev, target=Phase.CLOSED)
+    # The two essays share their body: a 查重 pair for the organiser to settle.
+    originality.check_competition(competition=rev, now=utcnow())
+    pair = db.session.scalar(
+        select(SimilarPair).where(SimilarPair.competition_id == rev.id)
+    )
     findings = settle_findings(org, rev)
     ra, rb = assign(a_rev, judge_a), assign(b_rev, judge_b)
     competitions.advance_phase(actor=org, competition=rev, target=Phase.REVIEWING)
@@ -314,6 +322,7 @@ def build_world() -> World:
     w.reviews = {"draft": ra.review.id, "submitted": rb.review.id}
     w.finding = findings[0].id if findings else 0
     w.conflict = conflict.id
+    w.pair = pair.id
     w.certificates = {
         "a": by_entry[a_pub.id].id,
         "b": by_entry[b_pub.id].id,

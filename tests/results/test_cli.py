@@ -102,3 +102,18 @@ def test_rank_scores_reports_every_error(runner, tmp_path):
     assert "评分文件第 2 行：评分项“理论深度”的分数 99 超出范围 0–25" in result.output
     assert "评分文件第 3 行：评分项“未知项”不在评分细则中" in result.output
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_unwritable_output_path_is_a_message_not_a_traceback(
+    runner, build_scored, tmp_path
+):
+    s = build_scored()
+    target = tmp_path / "missing-folder" / "list.xlsx"
+
+    args = ["results", str(s.competition.id), "--xlsx", str(target)]
+    result = runner.invoke(args=args)
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"无法读写文件 {target}：No such file or directory" in result.output
+    assert not target.exists()

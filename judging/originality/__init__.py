@@ -1,0 +1,1 @@
+"""查重: copied, recycled and duplicate essays."""

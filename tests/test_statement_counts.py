@@ -1,0 +1,124 @@
+"""Organiser pages run a number of SQL statements that does not grow with the
+number of entries: measured at two sizes, the counts must be equal."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event
+
+from judging.accounts.models import Role
+from judging.assignment.models import Assignment, Conflict
+from judging.competitions.models import Phase
+from judging.dbtypes import utcnow
+from judging.extensions import db
+from judging.results.demo import add_review
+from judging.submissions.models import Author, Entry, StoredFile
+from tests.conftest import login
+
+PAGES = [
+    "/competitions/{c}/assignment",
+    "/competitions/{c}/conflicts",
+    "/competitions/{c}/progress",
+    "/competitions/{c}/reminders.xlsx",
+    "/competitions/{c}/notices",
+    "/competitions/{c}/disagreements",
+    "/competitions/{c}/reviews",
+    "/competitions/{c}/anonymity",
+    "/competitions/{c}/originality",
+    "/competitions/{c}/submissions",
+    "/competitions/{c}",
+    "/competitions",
+    "/competitions/{c}/results",
+    "/competitions/{c}/reliability",
+    "/admin/schools",
+    "/admin/judges",
+    "/admin/users",
+    "/admin/audit",
+]
+
+
+def _build(n_entries: int, make_competition, make_user, make_school):
+    """A competition in review: n entries from n/3 schools, each read by three of
+    n/2 (at least 6) judges (a third affiliated), two reviews submitted, a
+    recorded conflict per six entries."""
+    organiser = make_user(Role.ORGANISER)
+    c = make_competition(phase=Phase.REVIEWING, actor=organiser)
+    schools = [make_school() for _ in range(max(2, n_entries // 3))]
+    judges = [
+        make_user(Role.JUDGE, school=schools[i % len(schools)] if i % 3 == 0 else None)
+        .judge
+        for i in range(max(6, n_entries // 2))
+    ]
+    stored = StoredFile(sha256=f"{n_entries:064d}", size=1, kind="pdf")
+    db.session.add(stored)
+    db.session.flush()
+    for i in range(n_entries):
+        school = schools[i % len(schools)]
+        entry = Entry(
+            competition_id=c.id,
+            school_id=school.id,
+            slot=i // len(schools) + 1,
+            code=f"ZW{n_entries}-{i + 1:04d}",
+            title=f"论文{i + 1}",
+            category="理论研究",
+            file_id=stored.id,
+            file_name="a.pdf",
+        )
+        entry.authors.append(Author(position=1, name=f"作者{i + 1}"))
+        db.session.add(entry)
+        db.session.flush()
+        eligible = [j for j in judges if j.school_id != school.id]
+        for r in range(3):
+            judge = eligible[(i * 5 + r) % len(eligible)]
+            a = Assignment(entry_id=entry.id, judge_id=judge.id)
+            db.session.add(a)
+            db.session.flush()
+            if r < 2:
+                add_review(
+                    assignment=a,
+                    total=Decimal(60 + (i * 7 + r * 13) % 35),
+                    criteria=list(c.criteria),
+                    comment="",
+                    now=utcnow(),
+                )
+        if i % 6 == 0:
+            judge = judges[(i + 3) % len(judges)]
+            conflict = Conflict(judge_id=judge.id, entry_id=entry.id, reason="亲属")
+            db.session.add(conflict)
+    db.session.commit()
+    return organiser, c
+
+
+def _count(client, path: str) -> int:
+    statements: list[str] = []
+
+    def listen(*args):  # noqa: ANN002
+        statements.append(args[2])
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(statements)
+
+
+@pytest.fixture()
+def counts(app, make_competition, make_user, make_school):
+    def measure(n_entries: int) -> dict[str, int]:
+        organiser, c = _build(n_entries, make_competition, make_user, make_school)
+        client = app.test_client()
+        assert login(client, organiser).status_code == 302
+        return {p: _count(client, p.format(c=c.id)) for p in PAGES}
+
+    return measure
+
+
+def test_statement_counts_do_not_grow_with_entries(counts):
+    small = counts(6)
+    large = counts(24)
+    assert large == small
