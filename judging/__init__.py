@@ -68,12 +68,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     login_manager.init_app(app)
     from judging import jobs, storage
+    from judging.assignment import notify as _mail_tasks  # noqa: F401
     from judging.certificates import jobs as _certificate_tasks  # noqa: F401
 
     jobs.init_app(app)
     storage.init_app(app)
     web.init_app(app)
     _register_blueprints(app)
+    from judging import ops
+
+    ops.init_app(app)
 
     from judging.cli import register_commands
 

@@ -48,6 +48,11 @@ class DefaultConfig:
     ENV = "development"
     # Proxies in front that set X-Forwarded-For/-Proto/-Host (nginx: 1).
     TRUSTED_PROXIES = 0
+    # Prometheus metrics on METRICS_PATH for "Authorization: Bearer <token>";
+    # unset: no metrics path at all.
+    METRICS_TOKEN: str | None = None
+    METRICS_PATH = "/metrics"
+    LOG_FORMAT = "text"  # "json": one JSON object per line, with the request id
     DEMO_PASSWORD = "demo-2026"
     MAIL_SERVER: str | None = None  # unset: messages are listed for copying
     MAIL_PORT = 25

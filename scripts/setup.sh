@@ -2,7 +2,8 @@
 # Prepare a fresh Debian machine (Python 3.11): a virtualenv with the pinned
 # packages, Tesseract with its Simplified Chinese data (the anonymity check reads
 # text in pictures), and with --test also Debian's chromium (browser tests, PDFs
-# for the OCR tests) and wrk (benchmarks).
+# for the OCR tests), wrk (benchmarks) and nginx and redis-server (the two-host
+# test).
 # --corpus also installs LibreOffice Writer, needed only to regenerate the
 # anonymity red-team corpus (tests/fixtures/src/make_anonymity_corpus.py); the
 # generated files are committed, so tests never need it.
@@ -49,7 +50,7 @@ fi
 
 apt_install tesseract-ocr tesseract-ocr-chi-sim
 if [ $want_test = 1 ]; then
-  apt_install chromium wrk
+  apt_install chromium wrk nginx redis-server
 fi
 if [ $want_corpus = 1 ]; then
   apt_install libreoffice-writer-nogui

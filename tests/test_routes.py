@@ -113,6 +113,7 @@ ROUTES: dict[str, set[str]] = {
     "certificates.job_file": {ORG},
     "certificates.school_pdf": {SCHOOL},
     "certificates.verify": EVERYONE,
+    "ops.healthz": EVERYONE,
 }
 
 

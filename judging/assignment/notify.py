@@ -3,6 +3,9 @@
 A judge's message names the essays by code and title only — never the school,
 the authors or the advisor — because judging is anonymous. Without a
 configured ``MAIL_SERVER`` the same messages are shown for the organiser to copy.
+With one, the messages are sent by a background job (`queue_notices`), not in
+the organiser's request: a slow or unreachable mail server never holds a web
+worker.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
+from judging import jobs
 from judging.accounts.models import Judge, User
 from judging.assignment.models import Assignment, AssignmentStatus
 from judging.audit.service import record
@@ -195,3 +200,53 @@ def send_notices(
         failed=failed,
     )
     return SendResult(sent=sent, no_email=no_email, failed=failed)
+
+
+MAIL_TASK = "mail.notices"
+
+
+def queue_notices(
+    *, actor: User, competition: Competition, kind: str, login_url: str
+) -> str:
+    """Queue sending `kind` notices for `competition`; return the job id (the
+    caller commits). The job builds the messages when it runs, so they list
+    the assignments as they are then."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notice kind {kind!r}")
+    return jobs.enqueue(
+        MAIL_TASK,
+        owner_id=actor.id,
+        competition_id=competition.id,
+        kind=kind,
+        login_url=login_url,
+    )
+
+
+@jobs.task(MAIL_TASK)
+def send_queued_notices(
+    progress: jobs.Progress,
+    *,
+    competition_id: int,
+    kind: str,
+    login_url: str,
+) -> dict:
+    """The job behind queue_notices: send, audit (with the job's owner)."""
+    competition = db.session.get(Competition, competition_id)
+    if competition is None:
+        raise jobs.JobError("该征文活动已不存在。")
+    job = db.session.get(jobs.Job, progress.job_id)
+    actor = db.session.get(User, job.owner_id) if job and job.owner_id else None
+    notices = build_notices(competition, kind=kind, login_url=login_url)
+    progress.update(0, len(notices))
+    try:
+        result = send_notices(
+            actor=actor,
+            competition=competition,
+            notices=notices,
+            kind=kind,
+            config=current_app.config,
+        )
+    except NotifyError as exc:
+        raise jobs.JobError(str(exc)) from exc
+    progress.update(len(notices), len(notices))
+    return {"sent": result.sent, "no_email": result.no_email, "failed": result.failed}

@@ -6,6 +6,7 @@ import email
 import email.policy
 import io
 import re
+import socket
 import socketserver
 import threading
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from judging.assignment import service
 from judging.assignment.models import Assignment, AssignmentStatus, Conflict
 from judging.competitions.models import Competition
 from judging.extensions import db
+from judging.jobs import Job
 from judging.review.models import ReviewStatus
 from tests.assignment.conftest import World, add_review
 from tests.conftest import csrf_token, login
@@ -281,6 +283,8 @@ def test_notices_sent_by_smtp_name_codes_not_identities(app, make_world, smtp_se
 
     assert f"已发送 {len(w.judges)} 封邮件。" in response.get_data(as_text=True)
     assert len(smtp_server.messages) == len(w.judges)
+    sent_by = db.session.execute(select(Job.name, Job.state, Job.owner_id)).all()
+    assert sent_by == [("mail.notices", "done", w.organiser.id)]
     recipients, raw = smtp_server.messages[0]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     body = message.get_content()
@@ -296,6 +300,32 @@ def test_notices_sent_by_smtp_name_codes_not_identities(app, make_world, smtp_se
     assert re.findall(r"ZW-\d{4}", body) == codes
     assert "http://localhost/login" in body
     assert [name for name in _identity_strings(w) if name in body] == []
+
+
+def test_unreachable_mail_server_fails_the_job_not_the_request(app, make_world):
+    w = make_world()
+    _apply(w)
+    w.judges[0].email = "judge0@example.cn"
+    db.session.commit()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed)
+    client = _organiser(app, w)
+    page = f"/competitions/{w.competition.id}/notices"
+
+    response = client.post(
+        f"{page}/send",
+        data={"kind": "assignment", "csrf_token": csrf_token(client, page)},
+        follow_redirects=True,
+    )
+
+    job = db.session.scalar(select(Job))
+    assert response.status_code == 200
+    assert "邮件服务器 127.0.0.1 发送失败（已发送 0 封）" in response.get_data(
+        as_text=True
+    )
+    assert (job.name, job.state) == ("mail.notices", "failed")
 
 
 def test_disagreement_page_adds_arbitration_judge(app, make_world):
