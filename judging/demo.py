@@ -169,7 +169,7 @@ def build_demo(
     essay = db.session.scalar(
         select(Competition).where(Competition.title == ESSAY_TITLE)
     )
-    plant_this_year(competition=essay, first_school=24, now=utcnow())
+    plant_this_year(competition=essay, now=utcnow())
     db.session.flush()
     step("已公布的上年征文与证书")
     school_count = schools.created + schools.unchanged + schools.updated

@@ -36,14 +36,18 @@ AGAIN_BODY = [
 ]
 
 
-def _contact(index: int) -> User:
-    """The contact of the index-th school (in the order of the Chongqing list)."""
-    return (
-        db.session.execute(
-            select(User).join(School, School.id == User.school_id).order_by(School.id)
+def _free_contacts(competition: Competition, count: int) -> list[User]:
+    """Contacts of the first ``count`` schools without an entry in the
+    competition (fewer when there are not enough)."""
+    taken = select(Entry.school_id).where(Entry.competition_id == competition.id)
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(School, School.id == User.school_id)
+            .where(School.id.not_in(taken))
+            .order_by(School.id)
+            .limit(count)
         )
-        .scalars()
-        .all()[index]
     )
 
 
@@ -74,26 +78,24 @@ def _planted(competition: Competition, title: str) -> bool:
     )
 
 
-def plant_last_year(
-    *, competition: Competition, school_index: int, now: datetime
-) -> None:
+def plant_last_year(*, competition: Competition, now: datetime) -> None:
     """Last year's competition holds the essay that comes back this year."""
-    if not _planted(competition, AGAIN_TITLE):
+    contacts = _free_contacts(competition, 1)
+    if contacts and not _planted(competition, AGAIN_TITLE):
         data = essay_docx(AGAIN_TITLE, AGAIN_BODY)
-        _submit(competition, _contact(school_index), AGAIN_TITLE, data, now)
+        _submit(competition, contacts[0], AGAIN_TITLE, data, now)
 
 
-def plant_this_year(
-    *, competition: Competition, first_school: int, now: datetime
-) -> None:
+def plant_this_year(*, competition: Competition, now: datetime) -> None:
     """Two universities send the same file; a third sends last year's essay again
     under a new title. Then the check runs, so the organiser finds the pairs."""
-    if _planted(competition, TWICE_TITLE):
+    contacts = _free_contacts(competition, 3)
+    if _planted(competition, TWICE_TITLE) or len(contacts) < 3:
         return
     same = essay_docx(TWICE_TITLE, TWICE_BODY)
-    _submit(competition, _contact(first_school), TWICE_TITLE, same, now)
-    _submit(competition, _contact(first_school + 1), TWICE_TITLE, same, now)
+    _submit(competition, contacts[0], TWICE_TITLE, same, now)
+    _submit(competition, contacts[1], TWICE_TITLE, same, now)
     title = "后勤职工技能提升的夜校模式研究"
     data = essay_docx(title, AGAIN_BODY)
-    _submit(competition, _contact(first_school + 2), title, data, now)
+    _submit(competition, contacts[2], title, data, now)
     service.check_competition(competition=competition, now=now)

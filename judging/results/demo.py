@@ -128,9 +128,7 @@ def build_published(*, admin: User, today: date) -> Competition:
     essays = seed_entries(
         competition=c, schools=14, now=datetime(2025, 10, 15, 2, tzinfo=UTC), seed=2025
     )
-    plant_last_year(
-        competition=c, school_index=14, now=datetime(2025, 10, 16, 2, tzinfo=UTC)
-    )
+    plant_last_year(competition=c, now=datetime(2025, 10, 16, 2, tzinfo=UTC))
     competitions.advance_phase(actor=admin, competition=c, target=Phase.CLOSED)
     settle_leaks(admin=admin, competition=c, essays=essays)
     entries = list(
