@@ -359,8 +359,10 @@ def fingerprint(folders: list[Path]) -> tuple:
     parts = []
     for table in db.metadata.sorted_tables:
         has_id = "id" in table.c
+        # as text: some ids are strings (job), and PostgreSQL's UNION wants one type
+        top = "CAST(max(id) AS TEXT)" if has_id else "''"
         parts.append(
-            f"SELECT {table.name!r}, count(*), {'max(id)' if has_id else '0'} "  # noqa: S608
+            f"SELECT {table.name!r}, count(*), {top} "  # noqa: S608
             f'FROM "{table.name}"'
         )
     query = text(" UNION ALL ".join(parts))
