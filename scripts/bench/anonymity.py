@@ -101,7 +101,9 @@ def run(corpus: Path, cases: list[dict], *, verbose: bool) -> None:
     app = create_app()
     with app.app_context():
         init_database()
-        admin = accounts.create_organiser(username="admin", password="anonymity-bench-2026!")
+        admin = accounts.create_organiser(
+            username="admin", password="anonymity-bench-2026!"
+        )
         for path in (SCHOOLS_CSV, IDENTITIES_CSV):
             accounts.import_schools(
                 actor=admin, data=path.read_bytes(), filename=path.name
