@@ -1,10 +1,11 @@
-"""File responses: always attachments, never cached, names safe in any browser."""
+"""File responses: always attachments, never cached, names safe in any browser;
+and the JSON that progress bars poll."""
 
 from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Response, send_file
+from flask import Response, jsonify, send_file
 
 from judging.escaping import path_segment
 
@@ -29,3 +30,20 @@ def xlsx_download(data: bytes, filename: str) -> Response:
 
 def pdf_download(data: bytes, filename: str) -> Response:
     return download(data, filename, "application/pdf")
+
+
+def job_progress(job, *, done_url: str) -> Response:  # noqa: ANN001 (jobs.JobStatus)
+    """What static/progress.js polls: state, done/total, the message (the error
+    when the job failed) and, once done, where to go. Never cached."""
+    if job is None:  # nothing started yet
+        response = jsonify(state="none", done=0, total=0, message="")
+    else:
+        response = jsonify(
+            state=job.state,
+            done=job.done,
+            total=job.total,
+            message=job.error if job.state == "failed" else job.message,
+            download_url=done_url if job.finished else None,
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response

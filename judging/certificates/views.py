@@ -7,7 +7,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -33,7 +32,7 @@ from judging.competitions.models import Competition
 from judging.competitions.rules import PHASE_LABELS
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.responses import download
+from judging.responses import download, job_progress
 from judging.submissions.models import Entry
 from judging.web import perform
 
@@ -271,15 +270,7 @@ def _job_filename(job: queue.JobStatus) -> str:
 def job_status(competition_id: int, job_id: str):
     job = _own_job(competition_id, job_id)
     url = url_for("certificates.job_file", competition_id=competition_id, job_id=job.id)
-    response = jsonify(
-        state=job.state,
-        done=job.done,
-        total=job.total,
-        message=job.error if job.state == "failed" else job.message,
-        download_url=url if job.finished else None,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return job_progress(job, done_url=url)
 
 
 @bp.route("/competitions/<int:competition_id>/certificates/jobs/<job_id>/file")

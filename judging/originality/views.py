@@ -7,7 +7,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -24,6 +23,7 @@ from judging.extensions import db
 from judging.originality import jobs, service
 from judging.originality.forms import SettleForm
 from judging.originality.models import SimilarPair
+from judging.responses import job_progress
 from judging.web import perform
 
 bp = Blueprint("originality", __name__)
@@ -70,18 +70,7 @@ def progress(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     job = jobs.latest_check(competition)
     done_url = url_for("originality.index", competition_id=competition.id)
-    if job is None:  # never checked from this page
-        response = jsonify(state="none", done=0, total=0, message="")
-    else:
-        response = jsonify(
-            state=job.state,
-            done=job.done,
-            total=job.total,
-            message=job.error if job.state == "failed" else job.message,
-            download_url=done_url if job.finished else None,
-        )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return job_progress(job, done_url=done_url)
 
 
 def _pair(pair_id: int) -> SimilarPair:
