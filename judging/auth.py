@@ -34,5 +34,5 @@ def role_required(*roles: Role) -> Callable:
 
 
 organiser_required = role_required(Role.ORGANISER)
-school_required = role_required(Role.SCHOOL)
+unit_required = role_required(Role.UNIT)
 judge_required = role_required(Role.JUDGE)

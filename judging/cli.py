@@ -100,7 +100,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--password", default=None, help="所有演示账号的密码")
     @click.option("--force", is_flag=True, help="数据库已有非演示数据时仍然添加")
     def demo(password: str | None, force: bool) -> None:
-        """Create demo data (idempotent): organiser, schools, judges, a competition."""
+        """Create demo data (idempotent): organiser, units, judges, a competition."""
         from judging.demo import DEMO_STAGES, build_demo, demo_state, set_demo_password
         from judging.production import is_production
 
@@ -165,7 +165,7 @@ def register_commands(app: Flask) -> None:
         from judging.accounts import service
 
         importer = (
-            service.import_schools if kind == "schools" else service.import_judges
+            service.import_units if kind == "units" else service.import_judges
         )
         path = Path(file)
         result = importer(actor=None, data=path.read_bytes(), filename=path.name)
@@ -190,31 +190,31 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("anonymity-check")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--school", required=True, help="提交学校的名称、简称或别名")
+    @click.option("--unit", required=True, help="提交学校的名称、简称或别名")
     @click.option(
         "--author", "authors", multiple=True, help="作者或指导教师姓名，可多次"
     )
-    def anonymity_check(file: str, school: str, authors: tuple[str, ...]) -> None:
+    def anonymity_check(file: str, unit: str, authors: tuple[str, ...]) -> None:
         """Check a file for identity leaks before submitting it (JSON lines)."""
         import json
 
-        from judging.accounts.imports import resolve_school
-        from judging.accounts.models import School
-        from judging.accounts.service import known_schools
+        from judging.accounts.imports import resolve_unit
+        from judging.accounts.models import Unit
+        from judging.accounts.service import known_units
         from judging.anonymity.service import all_identities, identity
         from judging.documents.inspection import DocumentRejected, inspect_document
-        from judging.documents.scan import SchoolIdentity, scan_document
+        from judging.documents.scan import UnitIdentity, scan_document
 
-        school_id = resolve_school(school, known_schools())
-        listed = db.session.get(School, school_id) if school_id else None
-        own = identity(listed) if listed else SchoolIdentity(school)
+        unit_id = resolve_unit(unit, known_units())
+        listed = db.session.get(Unit, unit_id) if unit_id else None
+        own = identity(listed) if listed else UnitIdentity(unit)
         try:
             doc = inspect_document(Path(file).read_bytes(), max_bytes=200 * 2**20)
         except DocumentRejected as exc:
             rejected = {"kind": "rejected", "message": str(exc)}
             _fail(json.dumps(rejected, ensure_ascii=False))
         for f in scan_document(
-            doc, school=own, people=list(authors), other_schools=all_identities()
+            doc, unit=own, people=list(authors), other_units=all_identities()
         ):
             click.echo(
                 json.dumps(
@@ -228,7 +228,7 @@ def register_commands(app: Flask) -> None:
                 )
             )
 
-    @app.cli.command("import-schools")
+    @app.cli.command("import-units")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option(
         "--credentials",
@@ -236,9 +236,9 @@ def register_commands(app: Flask) -> None:
         default=None,
         help="把新账号和初始密码写入该 XLSX 文件",
     )
-    def import_schools(file: str, credentials: str | None) -> None:
-        """Import schools (and their contact accounts) from CSV or XLSX."""
-        _import("schools", file, credentials)
+    def import_units(file: str, credentials: str | None) -> None:
+        """Import units (and their contact accounts) from CSV or XLSX."""
+        _import("units", file, credentials)
 
     @app.cli.command("import-judges")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))

@@ -24,11 +24,12 @@ from judging.results.demo import build_published
 from judging.review.demo import add_reviews
 from judging.submissions.demo import seed_entries
 
-SCHOOLS_CSV = Path(__file__).parent / "data" / "schools-chongqing.csv"
-IDENTITIES_CSV = Path(__file__).parent / "data" / "schools-chongqing-identities.csv"
+DATA = Path(__file__).parent / "data"
+UNITS_CSV = DATA / "universities-chongqing.csv"
+IDENTITIES_CSV = DATA / "universities-chongqing-identities.csv"
 ESSAY_TITLE = "“理论强基促发展 我为产改作贡献”主题征文"
 
-# (name, title, affiliation, expertise): some from listed schools, some outside.
+# (name, title, affiliation, expertise): some from listed units, some outside.
 DEMO_JUDGES = (
     ("王建国", "教授", "重庆大学", "劳动关系|产业工人"),
     ("李秀英", "教授", "西南大学", "马克思主义理论|思想政治教育"),
@@ -98,7 +99,7 @@ def build_demo(
     """Create the demo data if missing; running it again keeps what exists.
 
     Three competitions show every stage: this year's essay competition open for
-    submissions (with essays from 24 schools), a survey competition in review
+    submissions (with essays from 24 units), a survey competition in review
     (assigned, with reviews done and a disagreement), and last year's essay
     competition published with certificates.
 
@@ -115,24 +116,24 @@ def build_demo(
         )
     else:
         admin = db.session.scalar(select(User).where(User.username == "admin"))
-    schools = accounts.import_schools(
+    units = accounts.import_units(
         actor=admin,
-        data=SCHOOLS_CSV.read_bytes(),
-        filename=SCHOOLS_CSV.name,
+        data=UNITS_CSV.read_bytes(),
+        filename=UNITS_CSV.name,
         shared=shared,
     )
-    identities = accounts.import_schools(  # English names, abbreviations, domains
+    identities = accounts.import_units(  # English names, abbreviations, domains
         actor=admin,
         data=IDENTITIES_CSV.read_bytes(),
         filename=IDENTITIES_CSV.name,
         shared=shared,
     )
-    schools.errors.extend(identities.errors)
+    units.errors.extend(identities.errors)
     judges = accounts.import_judges(
         actor=admin, data=judges_csv(), filename="judges.csv", shared=shared
     )
     step("高校与评审专家")
-    problems = [str(e) for e in schools.errors + judges.errors]
+    problems = [str(e) for e in units.errors + judges.errors]
     if problems:
         raise RuntimeError("; ".join(problems))
     if (
@@ -156,7 +157,7 @@ def build_demo(
         )
         competitions.advance_phase(actor=admin, competition=essay, target=Phase.OPEN)
         db.session.flush()
-        seed_entries(competition=essay, schools=24, now=utcnow(), seed=2027)
+        seed_entries(competition=essay, units=24, now=utcnow(), seed=2027)
     db.session.flush()
     step("征集中的征文与报送作品")
     reviewing = build_reviewing(admin=admin, today=today)
@@ -172,13 +173,13 @@ def build_demo(
     plant_this_year(competition=essay, now=utcnow())
     db.session.flush()
     step("已公布的上年征文与证书")
-    school_count = schools.created + schools.unchanged + schools.updated
+    unit_count = units.created + units.unchanged + units.updated
     return [
         f"主办方管理员: admin / {password}",
-        f"高校联络员: school01 … school{school_count:02d} / {password}"
-        "（school01 = 重庆大学）",
+        f"高校联络员: unit01 … unit{unit_count:02d} / {password}"
+        "（unit01 = 重庆大学）",
         f"评审专家: judge01 … judge{len(DEMO_JUDGES):02d} / {password}",
-        f"角色: {Role.ORGANISER}, {Role.SCHOOL}, {Role.JUDGE}",
+        f"角色: {Role.ORGANISER}, {Role.UNIT}, {Role.JUDGE}",
         "竞赛: 本年征文（征集中，27 校已报送，含两对查重结果）、专题调研（评审中）、"
         "上年征文（已公布，含证书）",
     ]

@@ -1,6 +1,6 @@
 """Every capability's models, imported together so the metadata is complete."""
 
-from judging.accounts.models import Judge, LoginAttempt, Role, School, User
+from judging.accounts.models import Judge, LoginAttempt, Role, Unit, User
 from judging.anonymity.models import Finding
 from judging.assignment.models import Assignment, Conflict
 from judging.audit.models import AuditEvent
@@ -32,7 +32,7 @@ __all__ = [
     "Result",
     "Review",
     "Role",
-    "School",
+    "Unit",
     "SimilarPair",
     "Score",
     "StoredFile",

@@ -3,7 +3,7 @@
 Pure: no Flask, no database.
 
 Minimum length by role. Organisers see every unit's identity and every score and
-publish the results: 12 characters. School contacts and judges: 10 (NIST SP
+publish the results: 12 characters. Unit contacts and judges: 10 (NIST SP
 800-63B asks for at least 8 when a blocklist is checked too; 10 is also the
 length of the one-time passwords the imports hand out, so a first change never
 has to be weaker than what was given).
@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 
-MIN_LENGTH = {"organiser": 12, "school": 10, "judge": 10}
+MIN_LENGTH = {"organiser": 12, "unit": 10, "judge": 10}
 MAX_LENGTH = 128
 MIN_DISTINCT = 5
 _ENDS = re.compile(r"^[\W\d_]+|[\W\d_]+$")

@@ -21,7 +21,7 @@ PRODUCTION_DEFAULTS = {
     "PREFERRED_URL_SCHEME": "https",
 }
 #: The accounts `flask demo` creates first, with the password it prints.
-DEMO_USERNAMES = ("admin", "school01", "judge01")
+DEMO_USERNAMES = ("admin", "unit01", "judge01")
 
 
 class ProductionRefused(RuntimeError):

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from judging import create_app
-from judging.accounts.models import Judge, Role, School, User
+from judging.accounts.models import Judge, Role, Unit, User
 from judging.competitions import service as competition_service
 from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import default_settings
@@ -23,8 +23,8 @@ from judging.extensions import db
 from tests.pgtools import scratch_postgres_database
 
 PASSWORD = "correct-horse-9"
-SCHOOLS_CSV = (
-    Path(__file__).resolve().parent.parent / "judging/data/schools-chongqing.csv"
+UNITS_CSV = (
+    Path(__file__).resolve().parent.parent / "judging/data/universities-chongqing.csv"
 )
 
 
@@ -128,27 +128,27 @@ def runner(app: Flask):
 
 
 @pytest.fixture()
-def make_school(app: Flask):
+def make_unit(app: Flask):
     counter = iter(range(1, 10_000))
 
     def make(
         name: str | None = None, short_name: str = "", aliases: str = ""
-    ) -> School:
+    ) -> Unit:
         n = next(counter)
-        school = School(
+        unit = Unit(
             name=name or f"测试大学{n}",
             short_name=short_name or f"测{n}",
             aliases=aliases,
         )
-        db.session.add(school)
+        db.session.add(unit)
         db.session.commit()
-        return school
+        return unit
 
     return make
 
 
 @pytest.fixture()
-def make_user(app: Flask, make_school):
+def make_user(app: Flask, make_unit):
     from judging.accounts.service import hash_password
 
     counter = iter(range(1, 10_000))
@@ -158,7 +158,7 @@ def make_user(app: Flask, make_school):
         role: Role = Role.ORGANISER,
         *,
         username: str | None = None,
-        school: School | None = None,
+        unit: Unit | None = None,
         affiliation: str = "重庆市总工会",
         must_change_password: bool = False,
         enabled: bool = True,
@@ -172,8 +172,8 @@ def make_user(app: Flask, make_school):
             must_change_password=must_change_password,
             is_enabled=enabled,
         )
-        if role == Role.SCHOOL:
-            user.school = school or make_school()
+        if role == Role.UNIT:
+            user.unit = unit or make_unit()
         db.session.add(user)
         db.session.flush()
         if role == Role.JUDGE:
@@ -181,8 +181,8 @@ def make_user(app: Flask, make_school):
                 Judge(
                     user_id=user.id,
                     name=f"专家{n}",
-                    affiliation=school.name if school else affiliation,
-                    school_id=school.id if school else None,
+                    affiliation=unit.name if unit else affiliation,
+                    unit_id=unit.id if unit else None,
                 )
             )
         db.session.commit()
@@ -225,10 +225,10 @@ def make_competition(app: Flask, make_user):
 
 
 @pytest.fixture()
-def school_client(app, make_user, make_school):
+def unit_client(app, make_user, make_unit):
     """A logged-in contact of 重庆大学 (with its real short name)."""
-    school = make_school(name="重庆大学", short_name="重大")
-    user = make_user(role="school", school=school)
+    unit = make_unit(name="重庆大学", short_name="重大")
+    user = make_user(role="unit", unit=unit)
     client = app.test_client()
     login(client, user)
     client.user = user

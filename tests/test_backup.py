@@ -54,7 +54,7 @@ def _upload_hashes(folder: Path) -> dict[str, str]:
 
 def _seed(make_user, make_competition, files: int = 6) -> None:  # noqa: ANN001
     make_competition()
-    make_user(Role.SCHOOL)
+    make_user(Role.UNIT)
     make_user(Role.JUDGE)
     for i in range(files):
         save_file(f"论文 {i} ".encode() * (200 + i), kind="pdf")

@@ -7,14 +7,14 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from judging.accounts.models import Judge, Role, School, User
+from judging.accounts.models import Judge, Role, Unit, User
 from judging.certificates.models import Certificate
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db
 from judging.originality.models import SimilarPair
 from judging.review.models import Review, ReviewStatus
 from judging.submissions.models import Entry
-from tests.conftest import SCHOOLS_CSV
+from tests.conftest import UNITS_CSV
 
 
 def test_demo_creates_every_stage_and_is_idempotent(runner, app):
@@ -30,11 +30,11 @@ def test_demo_creates_every_stage_and_is_idempotent(runner, app):
     assert "已将 88 个已有演示账号的密码改为 demo-pass-2。" in second.output
     assert counts[:2] == (1 + 67 + 20, 3)
     assert _counts() == counts
-    school01 = db.session.scalar(select(User).where(User.username == "school01"))
-    assert (school01.school.name, school01.must_change_password) == ("重庆大学", False)
+    unit01 = db.session.scalar(select(User).where(User.username == "unit01"))
+    assert (unit01.unit.name, unit01.must_change_password) == ("重庆大学", False)
     judges = db.session.scalars(select(Judge)).all()
     assert len(judges) == 20
-    assert 0 < sum(j.school_id is not None for j in judges) < 20
+    assert 0 < sum(j.unit_id is not None for j in judges) < 20
     phases = db.session.execute(
         select(Competition.phase, func.count(Entry.id))
         .join(Entry, Entry.competition_id == Competition.id)
@@ -62,7 +62,7 @@ def test_demo_creates_every_stage_and_is_idempotent(runner, app):
     ]
     for username, home in (
         ("admin", "/competitions"),
-        ("school01", "/school"),
+        ("unit01", "/unit"),
         ("judge01", "/judge"),
     ):
         client = app.test_client()
@@ -98,18 +98,18 @@ def _counts() -> tuple[int, ...]:
     )
 
 
-def test_import_schools_cli_writes_credentials(runner, tmp_path: Path):
+def test_import_units_cli_writes_credentials(runner, tmp_path: Path):
     out = tmp_path / "accounts.xlsx"
 
     result = runner.invoke(
-        args=["import-schools", str(SCHOOLS_CSV), "--credentials", str(out)]
+        args=["import-units", str(UNITS_CSV), "--credentials", str(out)]
     )
 
     assert result.exit_code == 0, result.output
     assert "新增 67，更新 0，未变 0" in result.output
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert len(rows) == 68
-    assert rows[1][0] == "school01"
+    assert rows[1][0] == "unit01"
     assert out.stat().st_mode & 0o777 == 0o600  # one-time passwords inside
 
 
@@ -119,7 +119,7 @@ def test_credentials_file_made_private_even_if_it_existed(runner, tmp_path: Path
     out.chmod(0o644)
 
     result = runner.invoke(
-        args=["import-schools", str(SCHOOLS_CSV), "--credentials", str(out)]
+        args=["import-units", str(UNITS_CSV), "--credentials", str(out)]
     )
 
     assert result.exit_code == 0, result.output
@@ -165,7 +165,7 @@ def test_create_organiser_prompts_for_password(runner):
 def test_init_db_is_repeatable(runner):
     assert runner.invoke(args=["init-db"]).exit_code == 0
     assert runner.invoke(args=["init-db"]).exit_code == 0
-    assert db.session.scalar(select(func.count(School.id))) == 0
+    assert db.session.scalar(select(func.count(Unit.id))) == 0
 
 
 def test_numbers_on_the_command_line_are_plain_digits(runner):

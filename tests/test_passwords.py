@@ -27,12 +27,12 @@ BUILT = "密码不能由用户名、系统名称或单位名称加数字构成�
         ("aaaaaaaaaaaa", "judge", ["密码至少要含 5 个不同的字符。"]),
         ("qwertyuiop", "judge", [COMMON]),
         ("Password2026!", "judge", [COMMON]),
-        ("1234567890", "school", [COMMON]),
+        ("1234567890", "unit", [COMMON]),
         ("judge01-2026", "judge", [BUILT]),
         ("JUDGE01judge01", "judge", [BUILT]),
-        ("重庆大学2026!!", "school", [BUILT]),
+        ("重庆大学2026!!", "unit", [BUILT]),
         ("征文评审系统2026", "judge", [BUILT]),
-        ("我爱重庆大学的小猫咪", "school", []),
+        ("我爱重庆大学的小猫咪", "unit", []),
         ("Tr0ub4dor&3x", "judge", []),
     ],
 )
@@ -55,8 +55,8 @@ def _change(client, new: str) -> str:  # noqa: ANN001
     return response.get_data(as_text=True)
 
 
-def test_change_refuses_name_of_own_unit(client, make_user, make_school):
-    user = make_user(Role.SCHOOL, school=make_school(name="重庆工商大学"))
+def test_change_refuses_name_of_own_unit(client, make_user, make_unit):
+    user = make_user(Role.UNIT, unit=make_unit(name="重庆工商大学"))
     login(client, user)
     before = db.session.get(User, user.id).password_hash
 

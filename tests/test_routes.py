@@ -12,9 +12,9 @@ import pytest
 
 from judging.accounts.models import Role
 
-ANON, ORG, SCHOOL, JUDGE = "anonymous", Role.ORGANISER, Role.SCHOOL, Role.JUDGE
-EVERYONE = {ANON, ORG, SCHOOL, JUDGE}
-LOGGED_IN = {ORG, SCHOOL, JUDGE}
+ANON, ORG, UNIT, JUDGE = "anonymous", Role.ORGANISER, Role.UNIT, Role.JUDGE
+EVERYONE = {ANON, ORG, UNIT, JUDGE}
+LOGGED_IN = {ORG, UNIT, JUDGE}
 
 # endpoint -> roles that may GET it (for POST-only routes: who may POST)
 ROUTES: dict[str, set[str]] = {
@@ -27,8 +27,8 @@ ROUTES: dict[str, set[str]] = {
     "accounts.users": {ORG},
     "accounts.reset_password": {ORG},
     "accounts.set_enabled": {ORG},
-    "accounts.schools": {ORG},
-    "accounts.edit_school": {ORG},
+    "accounts.units": {ORG},
+    "accounts.edit_unit": {ORG},
     "accounts.judges": {ORG},
     "accounts.import_people": {ORG},
     "accounts.credentials": {ORG},
@@ -37,12 +37,12 @@ ROUTES: dict[str, set[str]] = {
     "competitions.detail": {ORG},
     "competitions.edit": {ORG},
     "competitions.advance": {ORG},
-    "submissions.dashboard": {SCHOOL},
-    "submissions.new_entry": {SCHOOL},
-    "submissions.edit_entry": {SCHOOL},
-    "submissions.withdraw": {SCHOOL},
-    "submissions.own_file": {SCHOOL},
-    "submissions.receipt": {SCHOOL},
+    "submissions.dashboard": {UNIT},
+    "submissions.new_entry": {UNIT},
+    "submissions.edit_entry": {UNIT},
+    "submissions.withdraw": {UNIT},
+    "submissions.own_file": {UNIT},
+    "submissions.receipt": {UNIT},
     "submissions.overview": {ORG},
     "submissions.overview_xlsx": {ORG},
     "submissions.files_zip": {ORG},
@@ -54,13 +54,13 @@ ROUTES: dict[str, set[str]] = {
     "anonymity.request_redaction": {ORG},
     "anonymity.upload_redacted": {ORG},
     "anonymity.redact_fields": {ORG},
-    "anonymity.school_redacted": {SCHOOL},
+    "anonymity.unit_redacted": {UNIT},
     "originality.index": {ORG},
     "originality.check": {ORG},
     "originality.progress": {ORG},
     "originality.pair": {ORG},
     "originality.settle": {ORG},
-    "anonymity.check_file": {SCHOOL},
+    "anonymity.check_file": {UNIT},
     "assignment.plan": {ORG},
     "assignment.apply": {ORG},
     "assignment.conflicts": {ORG},
@@ -96,7 +96,7 @@ ROUTES: dict[str, set[str]] = {
     "results.award_list_pdf": {ORG},
     "results.score_sheet": {ORG},
     "results.public": EVERYONE,
-    "results.school": {SCHOOL},
+    "results.unit": {UNIT},
     "audit.index": {ORG},
     "audit.export": {ORG},
     "certificates.index": {ORG},
@@ -111,7 +111,7 @@ ROUTES: dict[str, set[str]] = {
     "certificates.job_page": {ORG},
     "certificates.job_status": {ORG},
     "certificates.job_file": {ORG},
-    "certificates.school_pdf": {SCHOOL},
+    "certificates.unit_pdf": {UNIT},
     "certificates.verify": EVERYONE,
     "ops.healthz": EVERYONE,
 }
@@ -123,7 +123,7 @@ def _url_for_rule(rule) -> str:  # noqa: ANN001
         values[arg] = {
             "filename": "app.css",
             "code": "zh",
-            "kind": "schools",
+            "kind": "units",
             "which": "original",
         }.get(arg, 1)
     path = rule.rule
@@ -143,7 +143,7 @@ def _rules(app):
     return [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
 
 
-@pytest.mark.parametrize("role", [ANON, ORG, SCHOOL, JUDGE])
+@pytest.mark.parametrize("role", [ANON, ORG, UNIT, JUDGE])
 def test_routes_refuse_other_roles(app, make_user, make_competition, role):
     make_competition()
     from tests.conftest import csrf_token, login
@@ -172,7 +172,7 @@ def test_missing_and_forbidden_look_the_same(app, make_user, make_competition):
 
     make_competition()
     client = app.test_client()
-    login(client, make_user(SCHOOL))
+    login(client, make_user(UNIT))
 
     forbidden = client.get("/competitions/1")
     missing = client.get("/competitions/999")

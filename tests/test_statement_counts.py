@@ -32,22 +32,22 @@ PAGES = [
     "/competitions",
     "/competitions/{c}/results",
     "/competitions/{c}/reliability",
-    "/admin/schools",
+    "/admin/units",
     "/admin/judges",
     "/admin/users",
     "/admin/audit",
 ]
 
 
-def _build(n_entries: int, make_competition, make_user, make_school):
-    """A competition in review: n entries from n/3 schools, each read by three of
+def _build(n_entries: int, make_competition, make_user, make_unit):
+    """A competition in review: n entries from n/3 units, each read by three of
     n/2 (at least 6) judges (a third affiliated), two reviews submitted, a
     recorded conflict per six entries."""
     organiser = make_user(Role.ORGANISER)
     c = make_competition(phase=Phase.REVIEWING, actor=organiser)
-    schools = [make_school() for _ in range(max(2, n_entries // 3))]
+    units = [make_unit() for _ in range(max(2, n_entries // 3))]
     judges = [
-        make_user(Role.JUDGE, school=schools[i % len(schools)] if i % 3 == 0 else None)
+        make_user(Role.JUDGE, unit=units[i % len(units)] if i % 3 == 0 else None)
         .judge
         for i in range(max(6, n_entries // 2))
     ]
@@ -55,11 +55,11 @@ def _build(n_entries: int, make_competition, make_user, make_school):
     db.session.add(stored)
     db.session.flush()
     for i in range(n_entries):
-        school = schools[i % len(schools)]
+        unit = units[i % len(units)]
         entry = Entry(
             competition_id=c.id,
-            school_id=school.id,
-            slot=i // len(schools) + 1,
+            unit_id=unit.id,
+            slot=i // len(units) + 1,
             code=f"ZW{n_entries}-{i + 1:04d}",
             title=f"论文{i + 1}",
             category="理论研究",
@@ -69,7 +69,7 @@ def _build(n_entries: int, make_competition, make_user, make_school):
         entry.authors.append(Author(position=1, name=f"作者{i + 1}"))
         db.session.add(entry)
         db.session.flush()
-        eligible = [j for j in judges if j.school_id != school.id]
+        eligible = [j for j in judges if j.unit_id != unit.id]
         for r in range(3):
             judge = eligible[(i * 5 + r) % len(eligible)]
             a = Assignment(entry_id=entry.id, judge_id=judge.id)
@@ -108,9 +108,9 @@ def _count(client, path: str) -> int:
 
 
 @pytest.fixture()
-def counts(app, make_competition, make_user, make_school):
+def counts(app, make_competition, make_user, make_unit):
     def measure(n_entries: int) -> dict[str, int]:
-        organiser, c = _build(n_entries, make_competition, make_user, make_school)
+        organiser, c = _build(n_entries, make_competition, make_user, make_unit)
         client = app.test_client()
         assert login(client, organiser).status_code == 302
         return {p: _count(client, p.format(c=c.id)) for p in PAGES}

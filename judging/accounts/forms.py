@@ -41,8 +41,8 @@ class CredentialsForm(FlaskForm):
     rows = FieldList(StringField(), max_entries=20_000)
 
 
-class SchoolNamesForm(FlaskForm):
-    """Name forms of a school for the anonymity scanner; one item per line."""
+class UnitNamesForm(FlaskForm):
+    """Name forms of a unit for the anonymity scanner; one item per line."""
 
     short_name = StringField(_l("简称"), validators=[Optional(), Length(max=40)])
     aliases = TextAreaField(_l("别名"), validators=[Length(max=2000)])

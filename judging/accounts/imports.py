@@ -1,4 +1,4 @@
-"""Validate imported school and judge rows before anything is written.
+"""Validate imported unit and judge rows before anything is written.
 
 Pure: no Flask, no database. A file with any bad row imports nothing, so these
 functions collect every problem with its spreadsheet row number.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from judging.numbers import NotANumber, parse_int
 from judging.tables import Table, split_list
 
-SCHOOL_COLUMNS = {
+UNIT_COLUMNS = {
     "name": "name", "名称": "name", "学校": "name", "学校名称": "name",
     "高校名称": "name",
     "short_name": "short_name", "简称": "short_name",
@@ -47,11 +47,11 @@ JUDGE_COLUMNS = {
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
-SCHOOLISH = re.compile(r"(大学|学校|(?<!科)学院|高专)$")  # 社会科学院 is no school
+UNITISH = re.compile(r"(大学|学校|(?<!科)学院|高专)$")  # 社会科学院 is no unit
 
 
 @dataclass(frozen=True)
-class KnownSchool:
+class KnownUnit:
     id: int
     name: str
     short_name: str
@@ -59,7 +59,7 @@ class KnownSchool:
 
 
 @dataclass(frozen=True)
-class SchoolRow:
+class UnitRow:
     row: int
     name: str
     short_name: str
@@ -94,7 +94,7 @@ def identity_errors(
     abbreviations: Iterable[str],
     domains: Iterable[str],
 ) -> list[RowError]:
-    """Problems in a school's extra name forms (shared by import and edit form)."""
+    """Problems in a unit's extra name forms (shared by import and edit form)."""
     errors = []
     for name in english_names:
         if not name.isascii() or len(name) > 120:
@@ -114,7 +114,7 @@ class JudgeRow:
     name: str
     title: str
     affiliation: str
-    school_id: int | None
+    unit_id: int | None
     expertise: tuple[str, ...]
     phone: str
     email: str
@@ -139,9 +139,9 @@ def _contact_errors(row: int, phone: str, email: str) -> list[RowError]:
     return errors
 
 
-def validate_schools(table: Table) -> tuple[list[SchoolRow], list[RowError]]:
-    """Check school rows: a name on every row, no duplicate names or short names."""
-    rows: list[SchoolRow] = []
+def validate_units(table: Table) -> tuple[list[UnitRow], list[RowError]]:
+    """Check unit rows: a name on every row, no duplicate names or short names."""
+    rows: list[UnitRow] = []
     errors: list[RowError] = []
     seen_names: dict[str, int] = {}
     seen_short: dict[str, int] = {}
@@ -194,7 +194,7 @@ def validate_schools(table: Table) -> tuple[list[SchoolRow], list[RowError]]:
                 )
             seen_domains.setdefault(domain, number)
         rows.append(
-            SchoolRow(
+            UnitRow(
                 row=number,
                 name=name,
                 short_name=short,
@@ -213,23 +213,23 @@ def validate_schools(table: Table) -> tuple[list[SchoolRow], list[RowError]]:
     return rows, errors
 
 
-def resolve_school(affiliation: str, schools: Iterable[KnownSchool]) -> int | None:
-    """The id of the listed school a judge's affiliation names, if any.
+def resolve_unit(affiliation: str, units: Iterable[KnownUnit]) -> int | None:
+    """The id of the listed unit a judge's affiliation names, if any.
 
     A judge from 重庆大学 must never review 重庆大学's essays, whether the sheet
     says 重庆大学, 重大 or an alias; so every known name form is matched.
     """
     text = affiliation.strip()
-    for school in schools:
+    for unit in units:
         if (
-            text == school.name
-            or text in school.aliases
-            or (school.short_name and text == school.short_name)
+            text == unit.name
+            or text in unit.aliases
+            or (unit.short_name and text == unit.short_name)
         ):
-            return school.id
-    for school in schools:  # "重庆大学马克思主义学院" belongs to 重庆大学
-        if text.startswith(school.name):
-            return school.id
+            return unit.id
+    for unit in units:  # "重庆大学马克思主义学院" belongs to 重庆大学
+        if text.startswith(unit.name):
+            return unit.id
     return None
 
 
@@ -250,8 +250,8 @@ def _edits(a: str, b: str, limit: int) -> int:
     return row[-1]
 
 
-def near_school(affiliation: str, schools: Iterable[KnownSchool]) -> KnownSchool | None:
-    """The listed school whose name the affiliation misspells, if any.
+def near_unit(affiliation: str, units: Iterable[KnownUnit]) -> KnownUnit | None:
+    """The listed unit whose name the affiliation misspells, if any.
 
     "重庆大雪" is one character off 重庆大学: taken as an outside body it would
     escape the conflict rule, so the import asks instead. One wrong, missing or
@@ -262,21 +262,21 @@ def near_school(affiliation: str, schools: Iterable[KnownSchool]) -> KnownSchool
     if len(text) < 4:
         return None
     limit = 2 if len(text) >= 8 else 1
-    best: tuple[int, KnownSchool] | None = None
-    for school in schools:
-        for name in (school.name, *school.aliases):
+    best: tuple[int, KnownUnit] | None = None
+    for unit in units:
+        for name in (unit.name, *unit.aliases):
             if len(name) < 4:
                 continue
             distance = _edits(text, name, limit)
             if distance <= limit and (best is None or distance < best[0]):
-                best = (distance, school)
+                best = (distance, unit)
     return best[1] if best else None
 
 
 def validate_judges(
-    table: Table, schools: list[KnownSchool]
+    table: Table, units: list[KnownUnit]
 ) -> tuple[list[JudgeRow], list[RowError]]:
-    """Check judge rows: name and affiliation present, affiliation known if a school."""
+    """Check judge rows: name and affiliation present, affiliation known if a unit."""
     rows: list[JudgeRow] = []
     errors: list[RowError] = []
     seen: dict[tuple[str, str], int] = {}
@@ -297,8 +297,8 @@ def validate_judges(
                 )
             )
         seen.setdefault(key, number)
-        school_id = resolve_school(affiliation, schools)
-        near = near_school(affiliation, schools) if school_id is None else None
+        unit_id = resolve_unit(affiliation, units)
+        near = near_unit(affiliation, units) if unit_id is None else None
         if near is not None:
             errors.append(
                 RowError(
@@ -307,7 +307,7 @@ def validate_judges(
                     "（请改用名单中的名称）",
                 )
             )
-        elif school_id is None and SCHOOLISH.search(affiliation):
+        elif unit_id is None and UNITISH.search(affiliation):
             errors.append(
                 RowError(
                     number,
@@ -331,7 +331,7 @@ def validate_judges(
                 name=name,
                 title=cells.get("title", ""),
                 affiliation=affiliation,
-                school_id=school_id,
+                unit_id=unit_id,
                 expertise=tuple(split_list(cells.get("expertise", ""))),
                 phone=phone,
                 email=email,

@@ -1,4 +1,4 @@
-"""Users, schools and judges."""
+"""Users, units and judges."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from judging.extensions import db
 
 class Role(StrEnum):
     ORGANISER = "organiser"
-    SCHOOL = "school"
+    UNIT = "unit"
     JUDGE = "judge"
 
 
-class School(db.Model):
+class Unit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     short_name: Mapped[str] = mapped_column(String(40), default="")
@@ -35,7 +35,7 @@ class School(db.Model):
     contact_email: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    users: Mapped[list[User]] = relationship(back_populates="school")
+    users: Mapped[list[User]] = relationship(back_populates="unit")
 
     @property
     def alias_list(self) -> list[str]:
@@ -64,14 +64,14 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     display_name: Mapped[str] = mapped_column(String(80), default="")
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     is_enabled: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    school: Mapped[School | None] = relationship(back_populates="users")
+    unit: Mapped[Unit | None] = relationship(back_populates="users")
     judge: Mapped[Judge | None] = relationship(back_populates="user")
 
     def get_id(self) -> str:
@@ -89,14 +89,14 @@ class Judge(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(80), default="")
     affiliation: Mapped[str] = mapped_column(String(120), default="")
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     expertise: Mapped[str] = mapped_column(String(400), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(120), default="")
     capacity: Mapped[int | None] = mapped_column()
 
     user: Mapped[User] = relationship(back_populates="judge")
-    school: Mapped[School | None] = relationship()
+    unit: Mapped[Unit | None] = relationship()
 
     @property
     def expertise_list(self) -> list[str]:

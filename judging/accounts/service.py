@@ -1,4 +1,4 @@
-"""Account use cases: login, passwords, deactivation, school and judge imports."""
+"""Account use cases: login, passwords, deactivation, unit and judge imports."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from judging.accounts.imports import (
     JUDGE_COLUMNS,
-    SCHOOL_COLUMNS,
-    KnownSchool,
+    UNIT_COLUMNS,
+    KnownUnit,
     RowError,
     clean_domain,
     identity_errors,
     validate_judges,
-    validate_schools,
+    validate_units,
 )
-from judging.accounts.models import Judge, LoginAttempt, Role, School, User
+from judging.accounts.models import Judge, LoginAttempt, Role, Unit, User
 from judging.audit.service import record
 from judging.dbtypes import utcnow
 from judging.extensions import db
@@ -52,8 +52,8 @@ def _names_of(user: User | None, username: str) -> list[str]:
     names = [username, current_app.config.get("SITE_TITLE", ""), "judging"]
     if user is not None:
         names.append(user.display_name)
-        if user.school is not None:
-            names += [user.school.name, user.school.short_name, *user.school.alias_list]
+        if user.unit is not None:
+            names += [user.unit.name, user.unit.short_name, *user.unit.alias_list]
         if user.judge is not None:
             names.append(user.judge.affiliation)
     return names
@@ -267,14 +267,14 @@ def _apply(obj: object, values: dict[str, object]) -> bool:
 IMPORT_COLUMN = {"contact_phone": "phone", "contact_email": "email"}
 
 
-def import_schools(
+def import_units(
     *,
     actor: User | None,
     data: bytes,
     filename: str,
     shared: tuple[str, str] | None = None,
 ) -> ImportResult:
-    """Create or update schools and their contact accounts from a CSV/XLSX file.
+    """Create or update units and their contact accounts from a CSV/XLSX file.
 
     All or nothing: if any row is bad, the result carries every error and nothing
     is written. Re-importing the same file changes nothing.
@@ -283,28 +283,28 @@ def import_schools(
     result = ImportResult()
     try:
         table = read_table(
-            data, filename=filename, columns=SCHOOL_COLUMNS, required={"name"}
+            data, filename=filename, columns=UNIT_COLUMNS, required={"name"}
         )
     except TableError as exc:
         result.errors.append(RowError(1, str(exc)))
         return result
-    rows, result.errors = validate_schools(table)
-    existing = {s.name: s for s in db.session.scalars(select(School))}
-    for row in rows:  # a short name may not collide with another existing school
-        for school in existing.values():
+    rows, result.errors = validate_units(table)
+    existing = {s.name: s for s in db.session.scalars(select(Unit))}
+    for row in rows:  # a short name may not collide with another existing unit
+        for unit in existing.values():
             if (
                 row.short_name
-                and school.short_name == row.short_name
-                and (school.name != row.name)
+                and unit.short_name == row.short_name
+                and (unit.name != row.name)
             ):
                 result.errors.append(
-                    RowError(row.row, f"简称“{row.short_name}”已被“{school.name}”使用")
+                    RowError(row.row, f"简称“{row.short_name}”已被“{unit.name}”使用")
                 )
-        for school in existing.values():
-            taken = set(row.domains) & set(school.domain_list)
-            if taken and school.name != row.name:
+        for unit in existing.values():
+            taken = set(row.domains) & set(unit.domain_list)
+            if taken and unit.name != row.name:
                 result.errors.append(
-                    RowError(row.row, f"域名“{min(taken)}”已被“{school.name}”使用")
+                    RowError(row.row, f"域名“{min(taken)}”已被“{unit.name}”使用")
                 )
     if result.errors:
         return result
@@ -322,24 +322,24 @@ def import_schools(
             "institutes": "|".join(row.institutes),
         }
         # a column the file does not have leaves that field alone, so a file
-        # of English names and domains only completes the schools already there
+        # of English names and domains only completes the units already there
         values = {
             key: value
             for key, value in values.items()
             if IMPORT_COLUMN.get(key, key) in row.columns
         }
-        school = existing.get(row.name)
-        if school is None:
-            school = School(name=row.name, **values)
-            db.session.add(school)
+        unit = existing.get(row.name)
+        if unit is None:
+            unit = Unit(name=row.name, **values)
+            db.session.add(unit)
             db.session.flush()
             user, password = _make_account(
-                role=Role.SCHOOL,
+                role=Role.UNIT,
                 display_name=row.contact_name or row.name,
-                prefix="school",
+                prefix="unit",
                 shared=shared,
             )
-            user.school_id = school.id
+            user.unit_id = unit.id
             result.created += 1
             result.credentials.append(
                 Credential(
@@ -347,12 +347,12 @@ def import_schools(
                 )
             )
             record(
-                actor_id=actor.id if actor else None, action="school.create", obj=school
+                actor_id=actor.id if actor else None, action="unit.create", obj=unit
             )
-        elif _apply(school, values):
+        elif _apply(unit, values):
             result.updated += 1
             record(
-                actor_id=actor.id if actor else None, action="school.update", obj=school
+                actor_id=actor.id if actor else None, action="unit.update", obj=unit
             )
         else:
             result.unchanged += 1
@@ -361,8 +361,8 @@ def import_schools(
 
 
 @dataclass(frozen=True)
-class SchoolNames:
-    """The name forms of a school the organiser edits (one item per line)."""
+class UnitNames:
+    """The name forms of a unit the organiser edits (one item per line)."""
 
     short_name: str = ""
     aliases: tuple[str, ...] = ()
@@ -372,8 +372,8 @@ class SchoolNames:
     institutes: tuple[str, ...] = ()
 
 
-def update_school_names(*, actor: User, school: School, names: SchoolNames) -> bool:
-    """Change the forms the anonymity scanner knows a school by.
+def update_unit_names(*, actor: User, unit: Unit, names: UnitNames) -> bool:
+    """Change the forms the anonymity scanner knows a unit by.
 
     Refused with every problem at once; returns whether anything changed. Scans
     already made keep their findings; new uploads and edits use the new forms.
@@ -391,7 +391,7 @@ def update_school_names(*, actor: User, school: School, names: SchoolNames) -> b
     ]
     short = names.short_name.strip()
     domains = tuple(dict.fromkeys(d for d in map(clean_domain, names.domains) if d))
-    for other in db.session.scalars(select(School).where(School.id != school.id)):
+    for other in db.session.scalars(select(Unit).where(Unit.id != unit.id)):
         if short and other.short_name == short:
             errors.append(f"简称“{short}”已被“{other.name}”使用")
         for domain in sorted(set(domains) & set(other.domain_list)):
@@ -410,23 +410,23 @@ def update_school_names(*, actor: User, school: School, names: SchoolNames) -> b
             errors.append(f"内容过长（{key} 最多 {limit} 字符）")
     if errors:
         raise AccountError("；".join(errors) + "。")
-    before = {key: getattr(school, key) for key in values}
-    if not _apply(school, values):
+    before = {key: getattr(unit, key) for key in values}
+    if not _apply(unit, values):
         return False
     record(
         actor_id=actor.id,
-        action="school.update",
-        obj=school,
+        action="unit.update",
+        obj=unit,
         changed=sorted(k for k in values if before[k] != values[k]),
     )
     db.session.flush()
     return True
 
 
-def known_schools() -> list[KnownSchool]:
+def known_units() -> list[KnownUnit]:
     return [
-        KnownSchool(s.id, s.name, s.short_name, tuple(s.alias_list))
-        for s in db.session.scalars(select(School).order_by(School.id))
+        KnownUnit(s.id, s.name, s.short_name, tuple(s.alias_list))
+        for s in db.session.scalars(select(Unit).order_by(Unit.id))
     ]
 
 
@@ -437,7 +437,7 @@ def import_judges(
     filename: str,
     shared: tuple[str, str] | None = None,
 ) -> ImportResult:
-    """Create or update judges and their accounts; all or nothing, like schools."""
+    """Create or update judges and their accounts; all or nothing, like units."""
     result = ImportResult()
     try:
         table = read_table(
@@ -449,14 +449,14 @@ def import_judges(
     except TableError as exc:
         result.errors.append(RowError(1, str(exc)))
         return result
-    rows, result.errors = validate_judges(table, known_schools())
+    rows, result.errors = validate_judges(table, known_units())
     if result.errors:
         return result
     existing = {(j.name, j.affiliation): j for j in db.session.scalars(select(Judge))}
     for row in rows:
         values = {
             "title": row.title,
-            "school_id": row.school_id,
+            "unit_id": row.unit_id,
             "expertise": "|".join(row.expertise),
             "phone": row.phone,
             "email": row.email,

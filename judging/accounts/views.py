@@ -16,9 +16,9 @@ from judging.accounts.forms import (
     ImportForm,
     LoginForm,
     PasswordForm,
-    SchoolNamesForm,
+    UnitNamesForm,
 )
-from judging.accounts.models import Judge, Role, School, User
+from judging.accounts.models import Judge, Role, Unit, User
 from judging.auth import organiser_required
 from judging.extensions import db
 from judging.responses import xlsx_download
@@ -45,7 +45,7 @@ def home():
         return redirect(url_for("accounts.login"))
     if current_user.role == Role.ORGANISER:
         return redirect(url_for("competitions.index"))
-    if current_user.role == Role.SCHOOL:
+    if current_user.role == Role.UNIT:
         return redirect(url_for("submissions.dashboard"))
     return redirect(url_for("review.dashboard"))
 
@@ -110,7 +110,7 @@ def change_password():
     return render_template("accounts/password.html", form=form, rule=rule)
 
 
-# --- organiser: accounts, schools, judges ---------------------------------
+# --- organiser: accounts, units, judges ---------------------------------
 
 
 @bp.route("/admin/users")
@@ -119,7 +119,7 @@ def users():
     role = request.args.get("role", "")
     query = (
         select(User)
-        .options(selectinload(User.school), selectinload(User.judge))
+        .options(selectinload(User.unit), selectinload(User.judge))
         .order_by(User.role, User.username)
     )
     if role in set(Role):
@@ -165,16 +165,16 @@ def set_enabled(user_id: int):
     return redirect(url_for("accounts.users", role=request.args.get("role", "")))
 
 
-@bp.route("/admin/schools")
+@bp.route("/admin/units")
 @organiser_required
-def schools():
+def units():
     rows = db.session.execute(
-        select(School, func.count(User.id))
-        .outerjoin(User, User.school_id == School.id)
-        .group_by(School.id)
-        .order_by(School.id)
+        select(Unit, func.count(User.id))
+        .outerjoin(User, User.unit_id == Unit.id)
+        .group_by(Unit.id)
+        .order_by(Unit.id)
     ).all()
-    return render_template("accounts/schools.html", rows=rows)
+    return render_template("accounts/units.html", rows=rows)
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -182,20 +182,20 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
 
 
-@bp.route("/admin/schools/<int:school_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/units/<int:unit_id>/edit", methods=["GET", "POST"])
 @organiser_required
-def edit_school(school_id: int):
-    school = db.get_or_404(School, school_id)
-    form = SchoolNamesForm()
+def edit_unit(unit_id: int):
+    unit = db.get_or_404(Unit, unit_id)
+    form = UnitNamesForm()
     if request.method == "GET":
-        form.short_name.data = school.short_name
-        form.aliases.data = "\n".join(school.alias_list)
-        form.english_names.data = "\n".join(school.english_name_list)
-        form.abbreviations.data = "\n".join(school.abbreviation_list)
-        form.domains.data = "\n".join(school.domain_list)
-        form.institutes.data = "\n".join(school.institute_list)
+        form.short_name.data = unit.short_name
+        form.aliases.data = "\n".join(unit.alias_list)
+        form.english_names.data = "\n".join(unit.english_name_list)
+        form.abbreviations.data = "\n".join(unit.abbreviation_list)
+        form.domains.data = "\n".join(unit.domain_list)
+        form.institutes.data = "\n".join(unit.institute_list)
     elif form.validate_on_submit():
-        names = service.SchoolNames(
+        names = service.UnitNames(
             short_name=form.short_name.data or "",
             aliases=_lines(form.aliases.data or ""),
             english_names=_lines(form.english_names.data or ""),
@@ -204,8 +204,8 @@ def edit_school(school_id: int):
             institutes=_lines(form.institutes.data or ""),
         )
         try:
-            changed = service.update_school_names(
-                actor=current_user, school=school, names=names
+            changed = service.update_unit_names(
+                actor=current_user, unit=unit, names=names
             )
         except service.AccountError as exc:
             db.session.rollback()
@@ -213,8 +213,8 @@ def edit_school(school_id: int):
         else:
             db.session.commit()
             flash(_("已保存。") if changed else _("没有改动。"), "success")
-            return redirect(url_for("accounts.schools"))
-    return render_template("accounts/school_edit.html", school=school, form=form)
+            return redirect(url_for("accounts.units"))
+    return render_template("accounts/unit_edit.html", unit=unit, form=form)
 
 
 @bp.route("/admin/judges")
@@ -222,13 +222,13 @@ def edit_school(school_id: int):
 def judges():
     items = db.session.scalars(
         select(Judge)
-        .options(selectinload(Judge.user), selectinload(Judge.school))
+        .options(selectinload(Judge.user), selectinload(Judge.unit))
         .order_by(Judge.id)
     ).all()
     return render_template("accounts/judges.html", judges=items)
 
 
-@bp.route("/admin/<any(schools, judges):kind>/import", methods=["GET", "POST"])
+@bp.route("/admin/<any(units, judges):kind>/import", methods=["GET", "POST"])
 @organiser_required
 def import_people(kind: str):
     form = ImportForm()
@@ -236,7 +236,7 @@ def import_people(kind: str):
     if form.validate_on_submit():
         upload = form.file.data
         importer = (
-            service.import_schools if kind == "schools" else service.import_judges
+            service.import_units if kind == "units" else service.import_judges
         )
         result = importer(
             actor=current_user, data=upload.read(), filename=upload.filename or ""

@@ -25,9 +25,9 @@ def settle_leaks(
     """Resolve every entry that may not go to judges, in the closed phase.
 
     Every other blocked entry is redacted by the organiser (a clean review copy
-    uploaded, the school's original kept); the rest are sent back to their
-    school with a redaction request and re-submitted by its contact. Findings
-    that do not block (another school mentioned) stay open for the queue.
+    uploaded, the unit's original kept); the rest are sent back to their
+    unit with a redaction request and re-submitted by its contact. Findings
+    that do not block (another unit mentioned) stay open for the queue.
     Returns the number of entries settled; raises if one is still blocked.
     """
     by_entry = {e.entry.id: e for e in essays}
@@ -44,7 +44,7 @@ def settle_leaks(
             until=utcnow() + timedelta(days=7),
             note="请删除文件中的学校名称和作者姓名后重新上传。",
         )
-        contact = _contact(entry.school_id)
+        contact = _contact(entry.unit_id)
         replace_review_copy(actor=contact, entry=entry, upload=upload, now=utcnow())
     left = blocked_entries(competition)
     if left:
@@ -52,9 +52,9 @@ def settle_leaks(
     return len(blocked)
 
 
-def _contact(school_id: int) -> User:
+def _contact(unit_id: int) -> User:
     return db.session.scalars(
         select(User)
-        .where(User.school_id == school_id, User.role == Role.SCHOOL)
+        .where(User.unit_id == unit_id, User.role == Role.UNIT)
         .order_by(User.id)
     ).first()

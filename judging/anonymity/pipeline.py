@@ -5,7 +5,7 @@ Called by the submissions service (after an upload) and the anonymity service
 each other. Like a service it touches ``db.session`` and flushes, never commits.
 
 Competition rule: an entry's file is checked the moment it is uploaded, so the
-school sees what the scanner found before the deadline. The text of the review
+unit sees what the scanner found before the deadline. The text of the review
 copy is scanned at once; its pictures are read by OCR (``documents.ocr``),
 which is slow, on the job queue: until that job has run the entry is 检查中
 (``CheckState.PENDING``), cannot be assigned, and the competition cannot move
@@ -19,7 +19,7 @@ import logging
 from sqlalchemy import delete, or_, select
 
 from judging import jobs
-from judging.accounts.models import School
+from judging.accounts.models import Unit
 from judging.anonymity.models import Finding, FindingStatus
 from judging.documents.inspection import (
     LOCATIONS,
@@ -33,7 +33,7 @@ from judging.documents.inspection import (
 from judging.documents.ocr import OcrResult, OcrUnavailable, ocr_segments, recognise
 from judging.documents.review_copy import make_review_copy
 from judging.documents.scan import Finding as ScanFinding
-from judging.documents.scan import SchoolIdentity, scan_document
+from judging.documents.scan import UnitIdentity, scan_document
 from judging.extensions import db
 from judging.submissions.files import load_file, save_file
 from judging.submissions.models import CheckState, Entry
@@ -52,44 +52,44 @@ JUDGE_FIELDS = (("title", "title"), ("abstract", "abstract"), ("keywords", "keyw
 FIELD_LOCATIONS = tuple(location for _, location in JUDGE_FIELDS)
 
 
-def identity(school: School) -> SchoolIdentity:
-    """The scanner's view of a school row: names, English names, abbreviations,
+def identity(unit: Unit) -> UnitIdentity:
+    """The scanner's view of a unit row: names, English names, abbreviations,
     web and e-mail domains, institutes."""
-    return SchoolIdentity(
-        name=school.name,
-        short_name=school.short_name,
-        aliases=tuple(school.alias_list),
-        english_names=tuple(school.english_name_list),
-        abbreviations=tuple(school.abbreviation_list),
-        domains=tuple(school.domain_list),
-        institutes=tuple(school.institute_list),
+    return UnitIdentity(
+        name=unit.name,
+        short_name=unit.short_name,
+        aliases=tuple(unit.alias_list),
+        english_names=tuple(unit.english_name_list),
+        abbreviations=tuple(unit.abbreviation_list),
+        domains=tuple(unit.domain_list),
+        institutes=tuple(unit.institute_list),
     )
 
 
-def all_identities() -> list[SchoolIdentity]:
-    """Every school of the list, for the "other school" findings."""
-    return [identity(s) for s in db.session.scalars(select(School).order_by(School.id))]
+def all_identities() -> list[UnitIdentity]:
+    """Every unit of the list, for the "other unit" findings."""
+    return [identity(s) for s in db.session.scalars(select(Unit).order_by(Unit.id))]
 
 
 def scan_file(
     data: bytes,
     *,
     kind: str,
-    school: SchoolIdentity | None,
+    unit: UnitIdentity | None,
     people: list[str],
-    others: list[SchoolIdentity],
+    others: list[UnitIdentity],
 ) -> list[ScanFinding]:
     """Inspect and scan one file; raises ``DocumentRejected`` if unreadable."""
     document = inspect_document(
         data, max_bytes=REVIEW_COPY_LIMIT, allowed=frozenset({kind})
     )
-    return scan_document(document, school=school, people=people, other_schools=others)
+    return scan_document(document, unit=unit, people=people, other_units=others)
 
 
 def process_entry(
     entry: Entry,
     *,
-    others: list[SchoolIdentity] | None = None,
+    others: list[UnitIdentity] | None = None,
     source: tuple[bytes, str] | None = None,
 ) -> int:
     """Build the entry's review copy and record what identity leaks remain in it.
@@ -109,7 +109,7 @@ def process_entry(
     findings = scan_file(
         copy,
         kind=kind,
-        school=identity(entry.school),
+        unit=identity(entry.unit),
         people=people,
         others=others if others is not None else all_identities(),
     )
@@ -151,7 +151,7 @@ def _add_findings(entry_id: int, findings: list[ScanFinding]) -> None:
 
 
 def picture_label(source: str, page: int | None) -> str:
-    """Where a picture is, for the organiser and the school (Chinese)."""
+    """Where a picture is, for the organiser and the unit (Chinese)."""
     if page is not None and " image " in source:
         return f"第 {page} 页图片 {source.rsplit(' ', 1)[-1]}"
     if page is not None:
@@ -162,9 +162,9 @@ def picture_label(source: str, page: int | None) -> str:
 def findings_from_ocr(
     results: list[OcrResult],
     *,
-    school: SchoolIdentity,
+    unit: UnitIdentity,
     people: list[str],
-    others: list[SchoolIdentity],
+    others: list[UnitIdentity],
 ) -> list[ScanFinding]:
     """Scan what OCR read, picture by picture; an unread picture is ``manual``.
 
@@ -185,7 +185,7 @@ def findings_from_ocr(
                 )
             )
         found = scan_document(
-            ocr_segments([result]), school=school, people=people, other_schools=others
+            ocr_segments([result]), unit=unit, people=people, other_units=others
         )
         out += [
             ScanFinding(
@@ -216,7 +216,7 @@ def read_pictures(
     if entry is None or entry.review_file_id != review_file_id:
         return {"skipped": True}
     data, kind = load_file(entry.review_file), entry.review_file.kind
-    school = identity(entry.school)
+    unit = identity(entry.unit)
     people = entry.author_names + ([entry.advisor] if entry.advisor else [])
     others = all_identities()
     pictures = extract_pictures(data, kind=kind)
@@ -225,7 +225,7 @@ def read_pictures(
     entry = db.session.get(Entry, entry_id)
     if entry is None or entry.review_file_id != review_file_id:
         return {"skipped": True}
-    findings = findings_from_ocr(results, school=school, people=people, others=others)
+    findings = findings_from_ocr(results, unit=unit, people=people, others=others)
     db.session.execute(
         delete(Finding).where(
             Finding.entry_id == entry_id,
@@ -277,15 +277,15 @@ def field_texts(obj: object) -> list[tuple[str, str, str]]:
 
 
 def scan_entry_fields(
-    entry: Entry, *, others: list[SchoolIdentity] | None = None
+    entry: Entry, *, others: list[UnitIdentity] | None = None
 ) -> int:
     """Scan the title, abstract and keywords as saved, replacing earlier field
     findings (the file's findings stay). Returns the number of findings."""
     findings = scan_document(
         field_texts(entry),
-        school=identity(entry.school),
+        unit=identity(entry.unit),
         people=entry_people(entry),
-        other_schools=others if others is not None else all_identities(),
+        other_units=others if others is not None else all_identities(),
     )
     db.session.execute(
         delete(Finding).where(

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from judging.accounts.models import Role, School, User
+from judging.accounts.models import Role, Unit, User
 from judging.anonymity import pipeline
 from judging.anonymity.models import Finding, FindingStatus
 from judging.anonymity.pipeline import (
@@ -28,16 +28,16 @@ from judging.dbtypes import utcnow
 from judging.documents.inspection import DocumentRejected, accept_document
 from judging.documents.review_copy import make_review_copy
 from judging.documents.scan import Finding as ScanFinding
-from judging.documents.scan import SchoolIdentity, is_distinctive_alias, scan_document
+from judging.documents.scan import UnitIdentity, is_distinctive_alias, scan_document
 from judging.extensions import db
 from judging.i18n import N_
 from judging.submissions.files import save_file
 from judging.submissions.models import CheckState, Entry, EntryStatus
 
 KIND_LABELS = {
-    "school": N_("本校名称"), "person": N_("作者或指导教师姓名"),
+    "unit": N_("本校名称"), "person": N_("作者或指导教师姓名"),
     "email": N_("电子邮箱"),
-    "phone": N_("电话号码"), "url": N_("个人网址"), "other_school": N_("提及其他高校"),
+    "phone": N_("电话号码"), "url": N_("个人网址"), "other_unit": N_("提及其他高校"),
     "no_text": N_("无可提取文字（需人工检查）"),
     "unread_image": N_("图片文字无法可靠识别（需人工检查）"),
 }  # fmt: skip
@@ -48,10 +48,10 @@ LOCATION_LABELS = {
     "comment": N_("批注"), "tracked_change": N_("修订记录"), "metadata": N_("文件属性"),
     "markup": N_("格式信息（样式名、链接等）"), "image": N_("图片中的文字"),
 }  # fmt: skip
-# Text of the file a judge reads: a distinctive own-school name found there can
+# Text of the file a judge reads: a distinctive own-unit name found there can
 # only be settled by redaction (README, 匿名性检查).
 FILE_TEXT_LOCATIONS = frozenset({"body", "header_footer", "footnote", "image"})
-OWN_KINDS = frozenset({"school", "person"})
+OWN_KINDS = frozenset({"unit", "person"})
 TRIVIAL_NOTES = frozenset(
     "无碍 无 没问题 没有问题 不影响 可以 同意 通过 确认 ok okay yes 是 好 已核实 "
     "已阅 误报 正常".split()
@@ -67,7 +67,7 @@ class AnonymityError(ValueError):
 def process_entry(
     entry: Entry,
     *,
-    others: list[SchoolIdentity] | None = None,
+    others: list[UnitIdentity] | None = None,
     source: tuple[bytes, str] | None = None,
 ) -> int:
     """``pipeline.process_entry`` with its refusal as an ``AnonymityError``."""
@@ -78,7 +78,7 @@ def process_entry(
 
 
 def own_findings(entries: list[Entry]) -> dict[int, list[Finding]]:
-    """Open findings of a school's own entries, for its pre-flight notices."""
+    """Open findings of a unit's own entries, for its pre-flight notices."""
     ids = [e.id for e in entries]
     out: dict[int, list[Finding]] = {i: [] for i in ids}
     if not ids:
@@ -97,7 +97,7 @@ def own_findings(entries: list[Entry]) -> dict[int, list[Finding]]:
 
 @dataclass(frozen=True)
 class CheckInput:
-    """What a school gives to check a file without submitting it."""
+    """What a unit gives to check a file without submitting it."""
 
     data: bytes
     filename: str
@@ -121,9 +121,9 @@ def _accept(competition: Competition, data: bytes):  # noqa: ANN202 (a Document)
 def check_without_submitting(
     *, actor: User, competition: Competition, upload: CheckInput
 ) -> list[ScanFinding]:
-    """Scan a school's draft exactly as a submission would be (file checks,
+    """Scan a unit's draft exactly as a submission would be (file checks,
     review copy, fields); nothing is stored. Findings in document order."""
-    if actor.role != Role.SCHOOL or actor.school_id is None:
+    if actor.role != Role.UNIT or actor.unit_id is None:
         raise AnonymityError("只有高校联络员可以检查文件。")
     if competition.phase == Phase.DRAFT:
         raise AnonymityError("该竞赛尚未开放。")
@@ -132,17 +132,17 @@ def check_without_submitting(
         copy = make_review_copy(upload.data, kind=doc.kind)
     except DocumentRejected as exc:
         raise AnonymityError(str(exc)) from exc
-    school = identity(actor.school)
+    unit = identity(actor.unit)
     others = all_identities()
     people = [p for p in upload.people if p.strip()]
     try:
         in_file = scan_file(
-            copy, kind=doc.kind, school=school, people=people, others=others
+            copy, kind=doc.kind, unit=unit, people=people, others=others
         )
     except DocumentRejected as exc:
         raise AnonymityError(str(exc)) from exc
     in_fields = scan_document(
-        field_texts(upload), school=school, people=people, other_schools=others
+        field_texts(upload), unit=unit, people=people, other_units=others
     )
     return in_fields + in_file
 
@@ -191,7 +191,7 @@ def _new_code(prefix: str, digits: int, taken: set[str]) -> str:
 def close_submissions(competition: Competition, actor: User) -> None:
     """Give every entry a random code and make sure it has a checked review copy.
 
-    Codes are drawn at random (not in order of school or submission), so a code
+    Codes are drawn at random (not in order of unit or submission), so a code
     says nothing about who wrote the essay.
     """
     entries = list(
@@ -251,25 +251,25 @@ def _require_organiser(actor: User) -> None:
 
 
 def is_own_override(finding: Finding) -> bool:
-    """A high finding about the entry's own school or its people."""
+    """A high finding about the entry's own unit or its people."""
     return finding.severity == "high" and finding.kind in OWN_KINDS
 
 
-def needs_redaction(finding: Finding, school: School) -> bool:
-    """An own-school name that is certainly the school (its full name, a
+def needs_redaction(finding: Finding, unit: Unit) -> bool:
+    """An own-unit name that is certainly the unit (its full name, a
     distinctive alias, English name, abbreviation or domain), in the file's text
     or an entry field a judge reads: no note can make that harmless, only
     redaction (of the file, or of the field by the organiser)."""
     if not (
         finding.severity == "high"
-        and finding.kind == "school"
+        and finding.kind == "unit"
         and finding.location in FILE_TEXT_LOCATIONS | set(FIELD_LOCATIONS)
     ):
         return False
     term = finding.term.strip()
     if not term:  # recorded before terms were kept: the evidence decides nothing
         return True
-    short = {school.short_name, *school.alias_list} - {school.name, ""}
+    short = {unit.short_name, *unit.alias_list} - {unit.name, ""}
     return not (term in short and not is_distinctive_alias(term))
 
 
@@ -281,9 +281,9 @@ def _substantive(note: str) -> bool:
 def mark_harmless(*, actor: User, finding: Finding, note: str) -> None:
     """The organiser judged a finding harmless (e.g. a namesake in the references).
 
-    On a high finding about the entry's own school or people the reason must say
+    On a high finding about the entry's own unit or people the reason must say
     something (at least ten letters, not a bare "无碍"); the audit record then
-    carries the evidence. A certain own-school name in the file's text is
+    carries the evidence. A certain own-unit name in the file's text is
     refused: it is settled only by redaction.
     """
     _require_organiser(actor)
@@ -292,7 +292,7 @@ def mark_harmless(*, actor: User, finding: Finding, note: str) -> None:
         raise AnonymityError("请说明为何该问题无碍匿名。")
     entry = db.session.get(Entry, finding.entry_id)
     override = is_own_override(finding)
-    if override and needs_redaction(finding, entry.school):
+    if override and needs_redaction(finding, entry.unit):
         raise AnonymityError(
             "评审稿正文中出现本校名称，不能标记无碍：请上传处理后的评审稿，"
             "或请学校重新提交。"
@@ -321,7 +321,7 @@ def mark_harmless(*, actor: User, finding: Finding, note: str) -> None:
 
 
 def request_redaction(*, actor: User, entry: Entry, until: datetime, note: str) -> None:
-    """Reopen one entry's file for its school until a date, to upload a clean copy."""
+    """Reopen one entry's file for its unit until a date, to upload a clean copy."""
     _require_organiser(actor)
     if until <= utcnow():
         raise AnonymityError("重新提交的截止时间必须晚于现在。")
@@ -339,7 +339,7 @@ def request_redaction(*, actor: User, entry: Entry, until: datetime, note: str) 
 @dataclass(frozen=True)
 class RedactedFields:
     """The organiser's wording of the judge-facing fields (e.g. 某高校 for the
-    school's name)."""
+    unit's name)."""
 
     title: str
     abstract: str
@@ -348,7 +348,7 @@ class RedactedFields:
 
 def redact_fields(*, actor: User, entry: Entry, fields: RedactedFields) -> int:
     """The organiser rewrites an entry's title, abstract or keywords before
-    review (the school can no longer edit them after the deadline); the fields
+    review (the unit can no longer edit them after the deadline); the fields
     are scanned again. Returns the number of field findings."""
     _require_organiser(actor)
     if entry.competition.phase not in (Phase.OPEN, Phase.CLOSED):
@@ -386,10 +386,10 @@ def replace_review_copy(
     *, actor: User, entry: Entry, upload: Redacted, now: datetime
 ) -> int:
     """A redacted file from the organiser (any time before review) or from the
-    school while its entry is reopened; it is checked and scanned like the original.
+    unit while its entry is reopened; it is checked and scanned like the original.
     """
-    by_school = actor.role == Role.SCHOOL and actor.school_id == entry.school_id
-    if by_school:
+    by_unit = actor.role == Role.UNIT and actor.unit_id == entry.unit_id
+    if by_unit:
         if entry.reopened_until is None or now >= entry.reopened_until:
             raise AnonymityError("该作品未开放重新提交，或已过重新提交截止时间。")
     else:
@@ -401,7 +401,7 @@ def replace_review_copy(
     except DocumentRejected as exc:
         raise AnonymityError(str(exc)) from exc
     stored = save_file(upload.data, kind=doc.kind)
-    if by_school:  # the school's new file replaces its original
+    if by_unit:  # the unit's new file replaces its original
         entry.file_id = stored.id
         entry.file_name = upload.filename.rsplit("/", 1)[-1][:200] or entry.file_name
         entry.word_count = doc.word_count
@@ -416,7 +416,7 @@ def replace_review_copy(
         action="entry.redacted",
         obj=entry,
         competition_id=entry.competition_id,
-        by_school=by_school,
+        by_unit=by_unit,
         sha256=stored.sha256,
         findings=count,
     )
@@ -427,7 +427,7 @@ def queue(
     competition: Competition, *, overrides_only: bool = False
 ) -> list[tuple[Entry, list[Finding]]]:
     """Entries with findings, the most serious first. `overrides_only`: just the
-    high findings about an entry's own school or people marked harmless."""
+    high findings about an entry's own unit or people marked harmless."""
     query = (
         select(Finding, Entry)
         .join(Entry, Entry.id == Finding.entry_id)

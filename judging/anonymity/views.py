@@ -1,4 +1,4 @@
-"""The organiser's anonymity queue and a school's redacted re-upload."""
+"""The organiser's anonymity queue and a unit's redacted re-upload."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from judging.anonymity import service
 from judging.anonymity.models import Finding
-from judging.auth import organiser_required, school_required
+from judging.auth import organiser_required, unit_required
 from judging.competitions.models import Competition
 from judging.competitions.rules import from_local
 from judging.dbtypes import utcnow
@@ -151,23 +151,23 @@ def upload_redacted(entry_id: int):
     return redirect(url_for("anonymity.queue", competition_id=entry.competition_id))
 
 
-@bp.route("/school/entries/<int:entry_id>/redacted", methods=["GET", "POST"])
-@school_required
-def school_redacted(entry_id: int):
+@bp.route("/unit/entries/<int:entry_id>/redacted", methods=["GET", "POST"])
+@unit_required
+def unit_redacted(entry_id: int):
     entry = db.session.get(Entry, entry_id)
-    if entry is None or entry.school_id != current_user.school_id:
+    if entry is None or entry.unit_id != current_user.unit_id:
         abort(404)
     form = FileForm()
     if form.validate_on_submit():
         _replace(entry, form)
         return redirect(url_for("submissions.dashboard"))
-    return render_template("anonymity/school_redacted.html", entry=entry, form=form)
+    return render_template("anonymity/unit_redacted.html", entry=entry, form=form)
 
 
-@bp.route("/school/competitions/<int:competition_id>/check", methods=["GET", "POST"])
-@school_required
+@bp.route("/unit/competitions/<int:competition_id>/check", methods=["GET", "POST"])
+@unit_required
 def check_file(competition_id: int):
-    """A school checks a draft for identity leaks without submitting it."""
+    """A unit checks a draft for identity leaks without submitting it."""
     competition = db.session.get(Competition, competition_id)
     if competition is None or competition.phase == "draft":
         abort(404)

@@ -23,9 +23,9 @@ DEMO_SEED = 2026
 def build_reviewing(*, admin: User, today: date) -> Competition:
     """Create the reviewing-phase demo competition, or return the existing one.
 
-    About 40 essays from 13 schools are submitted inside a past window through
+    About 40 essays from 13 units are submitted inside a past window through
     the real services, the submissions are closed (codes, review copies), the
-    leaky essays are redacted by the organiser or re-submitted by their school
+    leaky essays are redacted by the organiser or re-submitted by their unit
     (never waved through), a k=3 plan is applied, and the competition moves to
     reviewing.
     """
@@ -52,7 +52,7 @@ def build_reviewing(*, admin: User, today: date) -> Competition:
     db.session.flush()
     essays = seed_entries(
         competition=competition,
-        schools=13,
+        units=13,
         now=competition.opens_at + timedelta(days=3),
         seed=DEMO_SEED,
     )

@@ -36,7 +36,7 @@ class ApplyForm(FlaskForm):
 
 class ConflictForm(FlaskForm):
     judge_id = SelectField(_l("评审专家"), coerce=int, validators=[DataRequired()])
-    school_id = SelectField(_l("回避学校"), coerce=int)
+    unit_id = SelectField(_l("回避学校"), coerce=int)
     entry_id = SelectField(_l("或回避作品"), coerce=int)
     reason = StringField(_l("回避原因"), validators=[DataRequired(), Length(max=500)])
 

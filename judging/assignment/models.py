@@ -23,18 +23,18 @@ class AssignmentStatus(StrEnum):
 
 
 class Conflict(db.Model):
-    """A declared conflict between a judge and a school or an entry."""
+    """A declared conflict between a judge and a unit or an entry."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     judge_id: Mapped[int] = mapped_column(ForeignKey("judge.id"), index=True)
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
     declared_by_judge: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
-        CheckConstraint("(school_id IS NULL) <> (entry_id IS NULL)", "one_target"),
+        CheckConstraint("(unit_id IS NULL) <> (entry_id IS NULL)", "one_target"),
     )
 
 

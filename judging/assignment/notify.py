@@ -1,6 +1,6 @@
 """E-mail to judges: assignment notices and reminders, sent by SMTP or copied by hand.
 
-A judge's message names the essays by code and title only — never the school,
+A judge's message names the essays by code and title only — never the unit,
 the authors or the advisor — because judging is anonymous. Without a
 configured ``MAIL_SERVER`` the same messages are shown for the organiser to copy.
 With one, the messages are sent by a background job (`queue_notices`), not in

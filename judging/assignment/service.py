@@ -19,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from judging.accounts.models import Judge, Role, School, User
+from judging.accounts.models import Judge, Role, Unit, User
 from judging.anonymity.service import blocked_entries
 from judging.assignment import solver
 from judging.assignment.models import (
@@ -76,16 +76,16 @@ def _label(entry: Entry) -> str:
 
 
 def judge_input(judge: Judge) -> solver.JudgeInput:
-    """A judge as the solver sees it: affiliation is the school, else the body."""
+    """A judge as the solver sees it: affiliation is the unit, else the body."""
     affiliation: object = (
-        ("school", judge.school_id)
-        if judge.school_id is not None
+        ("unit", judge.unit_id)
+        if judge.unit_id is not None
         else (judge.affiliation.strip() or f"#{judge.id}")
     )
     return solver.JudgeInput(
         id=judge.id,
         affiliation=affiliation,
-        school_id=judge.school_id,
+        unit_id=judge.unit_id,
         capacity=judge.capacity,
         expertise=frozenset(judge.expertise_list),
     )
@@ -94,7 +94,7 @@ def judge_input(judge: Judge) -> solver.JudgeInput:
 def entry_input(entry: Entry) -> solver.EntryInput:
     return solver.EntryInput(
         id=entry.id,
-        school_id=entry.school_id,
+        unit_id=entry.unit_id,
         keywords=frozenset(k.strip() for k in entry.keyword_list),
     )
 
@@ -127,13 +127,13 @@ def submitted_entries(competition: Competition) -> list[Entry]:
 def conflict_pairs(entries: Sequence[Entry]) -> set[Pair]:
     """Recorded conflicts as (judge_id, entry_id) pairs for these entries.
 
-    A judge × school conflict covers every entry of that school; the automatic
-    same-school rule is applied by the solver itself from ``school_id``.
+    A judge × unit conflict covers every entry of that unit; the automatic
+    same-unit rule is applied by the solver itself from ``unit_id``.
     """
     entry_ids = {e.id for e in entries}
-    by_school: dict[int, list[int]] = defaultdict(list)
+    by_unit: dict[int, list[int]] = defaultdict(list)
     for e in entries:
-        by_school[e.school_id].append(e.id)
+        by_unit[e.unit_id].append(e.id)
     pairs: set[Pair] = set()
     if not entries:
         return pairs
@@ -141,7 +141,7 @@ def conflict_pairs(entries: Sequence[Entry]) -> set[Pair]:
         select(Conflict).where(
             or_(
                 Conflict.entry_id.in_(entry_ids),
-                Conflict.school_id.in_(list(by_school)),
+                Conflict.unit_id.in_(list(by_unit)),
             )
         )
     )
@@ -149,7 +149,7 @@ def conflict_pairs(entries: Sequence[Entry]) -> set[Pair]:
         if c.entry_id is not None:
             pairs.add((c.judge_id, c.entry_id))
         else:
-            pairs.update((c.judge_id, e) for e in by_school.get(c.school_id, ()))
+            pairs.update((c.judge_id, e) for e in by_unit.get(c.unit_id, ()))
     return pairs
 
 
@@ -157,14 +157,14 @@ def conflict_for(judge: Judge, entry: Entry) -> str | None:
     """Why ``judge`` may not review ``entry`` (Chinese), or None if it may.
 
     The one check shared by the solver input, manual edits, the judge's
-    declaration and the paper-score import: the same school (automatic) or a
-    recorded conflict with the entry's school or with the entry itself.
+    declaration and the paper-score import: the same unit (automatic) or a
+    recorded conflict with the entry's unit or with the entry itself.
     """
     recorded = db.session.scalar(
         select(Conflict.id)
         .where(
             Conflict.judge_id == judge.id,
-            or_(Conflict.entry_id == entry.id, Conflict.school_id == entry.school_id),
+            or_(Conflict.entry_id == entry.id, Conflict.unit_id == entry.unit_id),
         )
         .limit(1)
     )
@@ -225,14 +225,14 @@ def judge_load(judge: Judge, competition: Competition) -> int:
 
 
 def competition_conflicts(competition: Competition) -> list[Conflict]:
-    """Recorded conflicts that bear on this competition: all judge × school ones
+    """Recorded conflicts that bear on this competition: all judge × unit ones
     and the judge × entry ones for its entries, newest first."""
     entry_ids = select(Entry.id).where(Entry.competition_id == competition.id)
     return list(
         db.session.scalars(
             select(Conflict)
             .where(
-                or_(Conflict.school_id.is_not(None), Conflict.entry_id.in_(entry_ids))
+                or_(Conflict.unit_id.is_not(None), Conflict.entry_id.in_(entry_ids))
             )
             .order_by(Conflict.id.desc())
         )
@@ -245,24 +245,24 @@ def add_conflict(
     judge: Judge,
     reason: str,
     now: datetime,
-    school: School | None = None,
+    unit: Unit | None = None,
     entry: Entry | None = None,
 ) -> Conflict:
-    """Record that ``judge`` must not review a school's entries or one entry.
+    """Record that ``judge`` must not review a unit's entries or one entry.
 
     Takes effect for every later plan and manual edit; assignments that already
     exist are listed by :func:`conflicting_assignments` for the organiser to swap.
     """
     _require_organiser(actor)
-    if (school is None) == (entry is None):
+    if (unit is None) == (entry is None):
         raise AssignmentError("请选择回避的学校或作品（二选一）。")
     if not reason.strip():
         raise AssignmentError("请填写回避原因。")
     duplicate = db.session.scalar(
         select(Conflict.id).where(
             Conflict.judge_id == judge.id,
-            Conflict.school_id == school.id
-            if school
+            Conflict.unit_id == unit.id
+            if unit
             else Conflict.entry_id == entry.id,  # type: ignore[union-attr]
         )
     )
@@ -270,7 +270,7 @@ def add_conflict(
         raise AssignmentError("该回避关系已登记。")
     conflict = Conflict(
         judge_id=judge.id,
-        school_id=school.id if school else None,
+        unit_id=unit.id if unit else None,
         entry_id=entry.id if entry else None,
         reason=reason.strip(),
         declared_by_judge=False,
@@ -284,7 +284,7 @@ def add_conflict(
         obj=conflict,
         competition_id=entry.competition_id if entry else None,
         judge=judge.name,
-        school=school.name if school else None,
+        unit=unit.name if unit else None,
         entry=_label(entry) if entry else None,
         reason=reason.strip(),
     )
@@ -305,7 +305,7 @@ def remove_conflict(
         obj=conflict,
         competition_id=entry.competition_id if entry else None,
         judge_id=conflict.judge_id,
-        school_id=conflict.school_id,
+        unit_id=conflict.unit_id,
         entry_id=conflict.entry_id,
         declared_by_judge=conflict.declared_by_judge,
         original_reason=conflict.reason,

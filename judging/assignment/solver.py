@@ -79,25 +79,25 @@ class AssignmentInfeasible(Exception):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EntryInput:
-    """One entry as the solver sees it: its id, its school and its keywords."""
+    """One entry as the solver sees it: its id, its unit and its keywords."""
 
     id: int
-    school_id: int
+    unit_id: int
     keywords: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JudgeInput:
-    """One judge: affiliation key (a school id or an outside body's name).
+    """One judge: affiliation key (a unit id or an outside body's name).
 
-    ``school_id`` is set when the judge belongs to a school that submits
-    entries (automatic conflict with that school's entries); ``capacity`` is the
+    ``unit_id`` is set when the judge belongs to a unit that submits
+    entries (automatic conflict with that unit's entries); ``capacity`` is the
     most entries the judge may review in total (``None``: no limit).
     """
 
     id: int
     affiliation: Hashable
-    school_id: int | None = None
+    unit_id: int | None = None
     capacity: int | None = None
     expertise: frozenset[str] = frozenset()
 
@@ -155,11 +155,11 @@ def conflict_reason(
     """Why ``judge`` may not review ``entry``, or ``None`` if it may.
 
     The competition rule: a judge never reviews an entry from the judge's own
-    school, nor an entry with a declared conflict (``conflicts`` holds
-    (judge_id, entry_id) pairs; the service expands judge-school conflicts to
+    unit, nor an entry with a declared conflict (``conflicts`` holds
+    (judge_id, entry_id) pairs; the service expands judge-unit conflicts to
     such pairs).  Used by the solver, by manual edits and by imports.
     """
-    if judge.school_id is not None and judge.school_id == entry.school_id:
+    if judge.unit_id is not None and judge.unit_id == entry.unit_id:
         return "评审专家与作品来自同一学校"
     if (judge.id, entry.id) in conflicts:
         return "已登记的回避关系"
@@ -192,7 +192,7 @@ def build_plan(
     """Propose k distinct conflict-free judges for every entry.
 
     Rules: each entry gets exactly ``k`` distinct judges (more only if it
-    already keeps more); no conflict (same school, or a (judge_id, entry_id)
+    already keeps more); no conflict (same unit, or a (judge_id, entry_id)
     pair in ``conflicts``); judge loads differ by at most one wherever
     conflicts and capacities allow; no entry gets two judges of the same
     affiliation when avoidable; matching expertise is mildly preferred.
@@ -336,23 +336,23 @@ class _Instance:
         if len(self.judge_index) != self.n_judges:
             raise ValueError("duplicate judge ids")
 
-        school_code: dict[int, int] = {}
-        self.entry_school = np.array(
+        unit_code: dict[int, int] = {}
+        self.entry_unit = np.array(
             [
-                school_code.setdefault(e.school_id, len(school_code))
+                unit_code.setdefault(e.unit_id, len(unit_code))
                 for e in self.entries
             ],
             dtype=np.int64,
         )
-        # A judge from a school without entries conflicts with nothing: -1.
-        self.judge_school = np.array(
+        # A judge from a unit without entries conflicts with nothing: -1.
+        self.judge_unit = np.array(
             [
-                school_code.get(j.school_id, -1) if j.school_id is not None else -1
+                unit_code.get(j.unit_id, -1) if j.unit_id is not None else -1
                 for j in self.judges
             ],
             dtype=np.int64,
         )
-        self.n_schools = len(school_code)
+        self.n_units = len(unit_code)
         affiliation_code: dict[Hashable, int] = {}
         self.judge_affiliation = np.array(
             [
@@ -412,7 +412,7 @@ class _Instance:
         """Which pair codes (entry * J + judge) conflict or are already kept."""
         e = codes // self.n_judges
         j = codes % self.n_judges
-        blocked = self.entry_school[e] == self.judge_school[j]
+        blocked = self.entry_unit[e] == self.judge_unit[j]
         for table in (self.explicit_codes, self.kept_codes):
             if len(table):
                 pos = np.minimum(np.searchsorted(table, codes), len(table) - 1)
@@ -429,16 +429,16 @@ class _Instance:
 
     def conflict_free_counts(self, usable: np.ndarray) -> np.ndarray:
         """Per entry: usable judges neither in conflict nor already kept."""
-        usable_per_school = np.bincount(
-            self.judge_school[usable & (self.judge_school >= 0)],
-            minlength=self.n_schools,
+        usable_per_unit = np.bincount(
+            self.judge_unit[usable & (self.judge_unit >= 0)],
+            minlength=self.n_units,
         )
-        counts = int(usable.sum()) - usable_per_school[self.entry_school]
+        counts = int(usable.sum()) - usable_per_unit[self.entry_unit]
         codes = np.union1d(self.explicit_codes, self.kept_codes)
         if len(codes):
             e = codes // self.n_judges
             j = codes % self.n_judges
-            extra = usable[j] & (self.entry_school[e] != self.judge_school[j])
+            extra = usable[j] & (self.entry_unit[e] != self.judge_unit[j])
             counts = counts - np.bincount(e[extra], minlength=self.n_entries)
         return counts
 

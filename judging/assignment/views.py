@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from judging.accounts.forms import ActionForm
-from judging.accounts.models import Judge, School
+from judging.accounts.models import Judge, Unit
 from judging.assignment import notify, service, solver
 from judging.assignment.forms import (
     ApplyForm,
@@ -191,8 +191,8 @@ def _conflict_form(c: Competition) -> ConflictForm:
     form.judge_id.choices = [
         (j.id, f"{j.name}（{j.affiliation}）") for j in service.judge_pool()
     ]
-    form.school_id.choices = [(0, "—")] + [
-        (s.id, s.name) for s in db.session.scalars(select(School).order_by(School.id))
+    form.unit_id.choices = [(0, "—")] + [
+        (s.id, s.name) for s in db.session.scalars(select(Unit).order_by(Unit.id))
     ]
     form.entry_id.choices = [(0, "—")] + [
         (e.id, f"{e.code or e.id} {e.title}") for e in service.submitted_entries(c)
@@ -212,7 +212,7 @@ def conflicts(competition_id: int):
         form=_conflict_form(c),
         reason_form=ReasonForm(),
         judges={j.id: j for j in db.session.scalars(select(Judge))},
-        schools={s.id: s for s in db.session.scalars(select(School))},
+        units={s.id: s for s in db.session.scalars(select(Unit))},
         entries={e.id: e for e in service.submitted_entries(c)},
     )
 
@@ -230,7 +230,7 @@ def add_conflict(competition_id: int):
         service.add_conflict(
             actor=current_user,
             judge=db.get_or_404(Judge, form.judge_id.data),
-            school=db.session.get(School, form.school_id.data or 0),
+            unit=db.session.get(Unit, form.unit_id.data or 0),
             entry=entry,
             reason=form.reason.data,
             now=utcnow(),

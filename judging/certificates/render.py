@@ -62,7 +62,7 @@ class CertificateData:
     issuer: str
     issued_on: date
     seal_png: bytes | None = None
-    school: str | None = None
+    unit: str | None = None
 
 
 def _chinese_number(value: int) -> str:
@@ -270,7 +270,7 @@ def _draw_page(
 
 
 def _draw_body(canvas: Canvas, item: CertificateData, *, font: str) -> None:
-    """Authors, school, 《title》, competition, tier, closing line: centred."""
+    """Authors, unit, 《title》, competition, tier, closing line: centred."""
     authors = fit_names(
         item.authors,
         separator="　",
@@ -300,8 +300,8 @@ def _draw_body(canvas: Canvas, item: CertificateData, *, font: str) -> None:
     blocks: list[tuple[tuple[str, ...], float, float, Color, float, float]] = [
         (authors.lines, authors.font_size, 1.35, INK, 0.5, 0),
     ]
-    if item.school:
-        blocks.append(((item.school,), 14, 1.3, GREY, 0, 6))
+    if item.unit:
+        blocks.append(((item.unit,), 14, 1.3, GREY, 0, 6))
     title_lines = tuple(
         balance_lines(
             f"《{item.title}》",

@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
 
-from judging.accounts.models import Role, School, User
+from judging.accounts.models import Role, Unit, User
 from judging.audit.service import record
 from judging.certificates.fonts import missing_glyphs
 from judging.certificates.models import Certificate, VerifyHit
@@ -193,7 +193,7 @@ def revoke_certificate(
 def issued(
     competition: Competition,
     *,
-    school_id: int | None = None,
+    unit_id: int | None = None,
     include_revoked: bool = True,
 ) -> list[Awarded]:
     """Issued certificates of a competition in print order (tier, then rank)."""
@@ -204,8 +204,8 @@ def issued(
         .where(Entry.competition_id == competition.id)
         .order_by(Result.tier_position, Result.rank, Entry.id)
     )
-    if school_id is not None:
-        query = query.where(Entry.school_id == school_id)
+    if unit_id is not None:
+        query = query.where(Entry.unit_id == unit_id)
     if not include_revoked:
         query = query.where(Certificate.revoked_at.is_(None))
     return [Awarded(c, r) for c, r in db.session.execute(query).all()]
@@ -221,7 +221,7 @@ def correct_entry(
 ) -> None:
     """Correct an awarded entry's title or author names for printing (audited).
 
-    Used when a name holds a character the certificate font lacks, or a school
+    Used when a name holds a character the certificate font lacks, or a unit
     asks for a misspelling to be fixed after the deadline; before and after are
     both kept in the audit log.
     """
@@ -374,7 +374,7 @@ def verify_prefix(base_url: str | None = None) -> str:
 
 
 def glyph_problems(competition: Competition, rows: list[Awarded]) -> list[GlyphProblem]:
-    """Fields that would print as empty boxes: authors, title, school, tier,
+    """Fields that would print as empty boxes: authors, title, unit, tier,
     competition title and issuer, each with the characters the font lacks."""
     problems = []
     for field, text in (
@@ -389,7 +389,7 @@ def glyph_problems(competition: Competition, rows: list[Awarded]) -> list[GlyphP
         for field, text in (
             (N_("作者"), "、".join(entry.author_names)),
             (N_("作品题目"), entry.title),
-            (N_("学校"), entry.school.name),
+            (N_("学校"), entry.unit.name),
             ("奖项", row.result.tier_name or ""),
         ):
             chars = missing_glyphs(text)
@@ -444,7 +444,7 @@ def printable_items(
             issuer=competition.issuer,
             issued_on=competition.issued_on,
             seal_png=seal,
-            school=r.entry.school.name,
+            unit=r.entry.unit.name,
         )
         for r in rows
     ]
@@ -494,11 +494,11 @@ def batch_file(
     return out.getvalue()
 
 
-def school_rows(competition: Competition, school: School) -> list[Awarded]:
-    """A school's own certificates, once the results are published (else none)."""
+def unit_rows(competition: Competition, unit: Unit) -> list[Awarded]:
+    """A unit's own certificates, once the results are published (else none)."""
     if competition.phase != Phase.PUBLISHED:
         return []
-    return issued(competition, school_id=school.id, include_revoked=False)
+    return issued(competition, unit_id=unit.id, include_revoked=False)
 
 
 # --- public verification -------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Certificate pages: the organiser's list, settings, batches and jobs; a school's
+"""Certificate pages: the organiser's list, settings, batches and jobs; a unit's
 own certificates; and the public verification page."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from flask_login import current_user
 from judging import jobs as queue
 from judging import storage
 from judging.accounts.forms import ActionForm
-from judging.accounts.models import School
-from judging.auth import organiser_required, school_required
+from judging.accounts.models import Unit
+from judging.auth import organiser_required, unit_required
 from judging.certificates import jobs, service
 from judging.certificates.forms import (
     CorrectionForm,
@@ -288,15 +288,15 @@ def job_file(competition_id: int, job_id: str):
     )
 
 
-# --- school -------------------------------------------------------------------------
+# --- unit -------------------------------------------------------------------------
 
 
-@bp.route("/school/competitions/<int:competition_id>/certificates.pdf")
-@school_required
-def school_pdf(competition_id: int):
+@bp.route("/unit/competitions/<int:competition_id>/certificates.pdf")
+@unit_required
+def unit_pdf(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
-    school = db.session.get(School, current_user.school_id)
-    rows = service.school_rows(competition, school)
+    unit = db.session.get(Unit, current_user.unit_id)
+    rows = service.unit_rows(competition, unit)
     if not rows:
         abort(404)
     try:
@@ -307,7 +307,7 @@ def school_pdf(competition_id: int):
         flash(str(exc), "error")
         return redirect(url_for("submissions.dashboard"))
     data = service.batch_file(items, kind="pdf")
-    return download(data, f"荣誉证书-{school.name}.pdf", "application/pdf")
+    return download(data, f"荣誉证书-{unit.name}.pdf", "application/pdf")
 
 
 # --- public -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Competitions, their rubric criteria, award tiers and per-school extensions."""
+"""Competitions, their rubric criteria, award tiers and per-unit extensions."""
 
 from __future__ import annotations
 
@@ -124,12 +124,12 @@ class AwardTier(db.Model):
 
 
 class Extension(db.Model):
-    """A dated extension of the deadline for one school."""
+    """A dated extension of the deadline for one unit."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id"))
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     until: Mapped[datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (UniqueConstraint("competition_id", "school_id"),)
+    __table_args__ = (UniqueConstraint("competition_id", "unit_id"),)

@@ -166,7 +166,7 @@ def from_local(naive: datetime) -> datetime:
 def default_settings(
     *, title: str, opens_on: date, closes_on: date, **changes: object
 ) -> Settings:
-    """The settings of a usual essay competition (1–5 essays per school, PDF or
+    """The settings of a usual essay competition (1–5 essays per unit, PDF or
     DOCX up to 20 MB, three judges, default rubric and awards), with `changes`."""
     values: dict[str, object] = {
         "title": title,

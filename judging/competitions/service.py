@@ -249,9 +249,9 @@ def dashboard_rows() -> list[dict]:
             .group_by(Entry.competition_id)
         ).all()
     )
-    schools = dict(
+    units = dict(
         db.session.execute(
-            select(Entry.competition_id, func.count(func.distinct(Entry.school_id)))
+            select(Entry.competition_id, func.count(func.distinct(Entry.unit_id)))
             .where(Entry.status == EntryStatus.SUBMITTED)
             .group_by(Entry.competition_id)
         ).all()
@@ -284,7 +284,7 @@ def dashboard_rows() -> list[dict]:
             {
                 "competition": c,
                 "entries": counts.get(c.id, 0),
-                "schools": schools.get(c.id, 0),
+                "units": units.get(c.id, 0),
                 "assigned": assigned,
                 "submitted": submitted,
             }

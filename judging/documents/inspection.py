@@ -8,7 +8,7 @@ it *is*, never by its name: the magic bytes say PDF, or a zip package with
 ``[Content_Types].xml`` and a WordprocessingML main part says DOCX. Everything
 else, and everything we cannot read safely (encrypted, damaged, macro-enabled,
 zip bombs, XML entity tricks, absurd page counts), is refused with a Chinese
-message the school can act on. Any parser failure becomes ``DocumentRejected``;
+message the unit can act on. Any parser failure becomes ``DocumentRejected``;
 no third-party exception escapes this module.
 """
 
@@ -104,7 +104,7 @@ MSG_COMPLEX = "文件页面内容异常复杂，无法安全处理，请重新�
 
 class DocumentRejected(ValueError):
     """A submitted file that must not enter the competition; ``message`` is Chinese
-    and addressed to the school contact."""
+    and addressed to the unit contact."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -240,7 +240,7 @@ def inspect_document(
         raise
     except (MemoryError, RecursionError) as exc:
         raise DocumentRejected(MSG_BOMB) from exc
-    except Exception as exc:  # any parser failure is a damaged file to the school
+    except Exception as exc:  # any parser failure is a damaged file to the unit
         raise DocumentRejected(MSG_DAMAGED) from exc
 
 
@@ -255,7 +255,7 @@ def accept_document(
     """``inspect_document`` plus the competition's word limits (0: no limit).
 
     Competition rule: an essay outside the call's 字数 range is refused at upload
-    with the count we found, so the school can fix it before the deadline. A file
+    with the count we found, so the unit can fix it before the deadline. A file
     without text (a scan) has no count and is not refused for it.
     """
     doc = inspect_document(data, max_bytes=max_bytes, allowed=allowed)

@@ -3,7 +3,7 @@
 Pure: no Flask, no database.
 
 Competition rule: what a judge can read, the scanner must read, and a judge reads
-the picture of a signed cover page or a photo of the school gate as easily as a
+the picture of a signed cover page or a photo of the unit gate as easily as a
 line of text. Every picture of a review copy is therefore recognised with
 Tesseract (Debian ``tesseract-ocr`` with ``tesseract-ocr-chi-sim``; called as a
 program, one picture at a time, with a time limit) in Simplified Chinese and

@@ -3,7 +3,7 @@
 Pure: no Flask, no database.
 
 Competition rule: judges see the essay, never who wrote it, and **what the
-scanner has not read does not ship**. The copy keeps the essay as the school laid
+scanner has not read does not ship**. The copy keeps the essay as the unit laid
 it out (same format, same pages, same fonts) but only the parts and attributes
 whose text the scanner reads (``inspection.inspect_document`` on the copy, plus
 ``ocr`` for the pictures); everything else is left behind, including parts we

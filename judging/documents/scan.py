@@ -1,15 +1,15 @@
-"""Find identity leaks (school, people, contacts) in an essay's text and metadata.
+"""Find identity leaks (unit, people, contacts) in an essay's text and metadata.
 
 Pure: no Flask, no database.
 
 Competition rule: judges review anonymously, so an entry must not reveal its
-school, its authors or its advisor. The scanner flags what a careful organiser
+unit, its authors or its advisor. The scanner flags what a careful organiser
 would look for, with the evidence in context, and leaves the decision to a human:
 
-- ``high``: the entry's own school (full name, short name, aliases), an author
+- ``high``: the entry's own unit (full name, short name, aliases), an author
   or advisor name, an e-mail address, a phone number, a personal web address;
-- ``low``: another school of the list is mentioned (often legitimate: "与西南大学
-  的研究相比" — but a judge from that school may still be conflicted);
+- ``low``: another unit of the list is mentioned (often legitimate: "与西南大学
+  的研究相比" — but a judge from that unit may still be conflicted);
 - ``manual``: the file has no extractable text (a scan), nothing can be checked
   automatically.
 
@@ -20,7 +20,7 @@ whitespace, zero-width characters and light punctuation removed, so "重庆\\n�
 "重·庆·大·学" and "重慶大學" all match 重庆大学. Evidence is always quoted from
 the original text.
 
-Besides its Chinese names a school has English names ("Chongqing University",
+Besides its Chinese names a unit has English names ("Chongqing University",
 matched case-insensitively across line breaks), abbreviations ("CQU", matched
 case-sensitively as a whole word), institutes (matched like aliases) and
 domains: an e-mail or web address under ``cqu.edu.cn`` (any subdomain, with or
@@ -32,24 +32,24 @@ every reading of a polyphonic surname such as 曾/单/解 included).
 
 The short-alias rule (why "重大部署" is not 重庆大学)
 ------------------------------------------------------
-Chinese school abbreviations are built from the first characters of the name,
-and for Chongqing schools that first character is 重, which starts or ends
+Chinese unit abbreviations are built from the first characters of the name,
+and for Chongqing units that first character is 重, which starts or ends
 hundreds of ordinary words (重大, 注重, 尊重, 重交通 …). A term is therefore
 either *distinctive* or *short*:
 
-1. *Distinctive*: the full name, or an alias that ends in a school-type word
+1. *Distinctive*: the full name, or an alias that ends in a unit-type word
    (大学, 学院, 学校, 职院, 高专, 医专, 幼专, 院, 校) — "重警院", "三峡学院",
    "重庆科技学院". These match anywhere.
 2. *Short*: every other alias ("重大", "西大", "重师", "川外", "重医大",
    "重工商", "重庆二师" …). A short alias matches only with positive evidence
-   that a school is meant:
-   a. it is followed by a school-context word (学院, 学子, 师生, 校友, 校区,
+   that a unit is meant:
+   a. it is followed by a unit-context word (学院, 学子, 师生, 校友, 校区,
       校园, 校长, 附属, 学报, 图书馆, 官网, 团委, 研究生院, 毕业生 …), by a
       word for its people or its study (本科生, 硕士生, 博士生, 在校生, 教师,
       老师, 教授, 同学, 学长, 学姐, 教职工 …), or by at most eight Chinese
       characters and then 学院 ("重大经济与管理学院"); not 学生 alone
       ("防范重大学生安全事故");
-   b. it is preceded by a school-context phrase (我校, 本校, 母校, 就读于,
+   b. it is preceded by a unit-context phrase (我校, 本校, 母校, 就读于,
       毕业于, 考入, 任教于 …; not 来自: "来自重大项目"), also with brackets
       or punctuation between ("我校（重大）", "本校——重大");
    d. it sits in a study-period phrase: 在/于 + alias + 读书/求学/学习/就读/
@@ -68,12 +68,12 @@ So "重大部署", "注重师资", "重交通", "注重医疗", "四川美食", 
 "重开大会" pass silently, while "重大学子", "毕业于重师", "重大计算机学院" and a
 footer reading "重大", "我校（重大）", "重大本科生" and "在重大读书期间" are
 flagged. The full name "重庆大学" is also not matched
-in "重庆大学城" (a district, not the school). The rule errs towards silence for
+in "重庆大学城" (a district, not the unit). The rule errs towards silence for
 bare short aliases in prose; full names, which leak far more often, never need
 context.
 
-When matches overlap, the longest wins, and the entry's own school wins over
-another school of the same length (重庆科技学院 is an alias of 重庆科技大学).
+When matches overlap, the longest wins, and the entry's own unit wins over
+another unit of the same length (重庆科技学院 is an alias of 重庆科技大学).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ from judging.documents.normalise import Normalised, fold, normalise
 
 __all__ = [
     "Finding",
-    "SchoolIdentity",
+    "UnitIdentity",
     "is_distinctive_alias",
     "pinyin_forms",
     "scan_document",
@@ -111,7 +111,7 @@ LOCATION_ORDER = (
 )
 STANDALONE_LOCATIONS = frozenset({"header_footer", "comment", "metadata", "keywords"})
 
-SCHOOL_SUFFIXES = ("大学", "学院", "学校", "职院", "高专", "医专", "幼专", "院", "校")
+UNIT_SUFFIXES = ("大学", "学院", "学校", "职院", "高专", "医专", "幼专", "院", "校")
 CONTEXT_AFTER = (
     "学院",
     "学部",
@@ -215,8 +215,8 @@ COMPOUND_SURNAMES = frozenset(
 
 
 @dataclass(frozen=True)
-class SchoolIdentity:
-    """A school as the scanner knows it.
+class UnitIdentity:
+    """A unit as the scanner knows it.
 
     ``name``, ``short_name``, ``aliases`` and ``institutes`` are matched as
     Chinese terms (rules of the module doc), ``english_names`` and
@@ -237,7 +237,7 @@ class SchoolIdentity:
         return tuple(dict.fromkeys(t.strip() for t in raw if t and t.strip()))
 
     def all_names(self) -> tuple[str, ...]:
-        """Every name form a reader could recognise the school by."""
+        """Every name form a reader could recognise the unit by."""
         raw = (*self.terms(), *self.english_names, *self.abbreviations, *self.domains)
         return tuple(dict.fromkeys(t.strip() for t in raw if t and t.strip()))
 
@@ -246,7 +246,7 @@ class SchoolIdentity:
 class Finding:
     """One suspected leak.
 
-    ``kind``: school, person, email, phone, url, other_school or no_text.
+    ``kind``: unit, person, email, phone, url, other_unit or no_text.
     ``location``: title, abstract, keywords, field (entry form), body,
     header_footer, footnote, comment, tracked_change, image, metadata.
     ``source``: page, package part or metadata key. ``term``: what matched (the
@@ -264,8 +264,8 @@ class Finding:
 
 
 def is_distinctive_alias(term: str) -> bool:
-    """True when an alias names a school on its own (rule 1 of the module doc)."""
-    return not _HAN_RE.search(term) or term.endswith(SCHOOL_SUFFIXES)
+    """True when an alias names a unit on its own (rule 1 of the module doc)."""
+    return not _HAN_RE.search(term) or term.endswith(UNIT_SUFFIXES)
 
 
 # ----------------------------------------------------------------- normalising
@@ -298,7 +298,7 @@ class _Term:
     text: str
     kind: str
     severity: str
-    rank: int  # person 3 (as pinyin 2), own school 1, other schools 0: wins ties
+    rank: int  # person 3 (as pinyin 2), own unit 1, other units 0: wins ties
     short: bool
     is_full_name: bool
     pattern: re.Pattern[str] | None = field(default=None, compare=False)
@@ -333,7 +333,7 @@ def _domain_pattern(domains: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _identity_terms(
-    identity: SchoolIdentity, kind: str, severity: str, rank: int, skip: set[str]
+    identity: UnitIdentity, kind: str, severity: str, rank: int, skip: set[str]
 ) -> list[_Term]:
     terms: list[_Term] = []
     for t in identity.terms():
@@ -367,17 +367,17 @@ def _identity_terms(
     return terms
 
 
-def _school_terms(
-    school: SchoolIdentity | None, others: Iterable[SchoolIdentity]
+def _unit_terms(
+    unit: UnitIdentity | None, others: Iterable[UnitIdentity]
 ) -> list[_Term]:
     terms: list[_Term] = []
     own: set[str] = set()
-    if school is not None:
-        terms += _identity_terms(school, "school", "high", 1, own)
+    if unit is not None:
+        terms += _identity_terms(unit, "unit", "high", 1, own)
     for other in others:
-        if school is not None and other.name == school.name:
+        if unit is not None and other.name == unit.name:
             continue
-        terms += _identity_terms(other, "other_school", "low", 0, set(own))
+        terms += _identity_terms(other, "other_unit", "low", 0, set(own))
     return terms
 
 
@@ -460,7 +460,7 @@ def _accept(
     before = hay[pos - 1] if pos else ""
     after = hay[end : end + 1]
     if term.is_full_name:
-        return not (term.kind in {"school", "other_school"} and after == "城")
+        return not (term.kind in {"unit", "other_unit"} and after == "城")
     if term.kind == "person":
         return True
     if _context_before(hay, pos):
@@ -490,7 +490,7 @@ def _find_latin(view: _View, term: _Term) -> Iterable[_Hit]:
 
 
 def _resolve_overlaps(hits: list[_Hit]) -> list[_Hit]:
-    """Keep the longest of overlapping school/person hits (own school on ties)."""
+    """Keep the longest of overlapping unit/person hits (own unit on ties)."""
     ordered = sorted(hits, key=lambda h: (-(h.end - h.start), -h.term.rank, h.start))
     kept: list[_Hit] = []
     for hit in ordered:
@@ -517,9 +517,9 @@ def _people_terms(people: Sequence[str]) -> list[_Term]:
 def scan_document(
     document: object,
     *,
-    school: SchoolIdentity | None,
+    unit: UnitIdentity | None,
     people: Sequence[str] = (),
-    other_schools: Sequence[SchoolIdentity] = (),
+    other_units: Sequence[UnitIdentity] = (),
 ) -> list[Finding]:
     """List the identity leaks in ``document``.
 
@@ -528,13 +528,13 @@ def scan_document(
     ``(location, text)`` or ``(location, text, source)`` tuples or objects with
     ``location`` and ``text``; only a ``Document`` can yield a ``no_text``
     finding.
-    ``people`` are the authors' and advisor's names. ``other_schools`` is the
-    competition's school list (the entry's own school may be in it; it is
+    ``people`` are the authors' and advisor's names. ``other_units`` is the
+    competition's unit list (the entry's own unit may be in it; it is
     skipped). Findings come in document order: by location, then source, then
     position; identical findings are reported once.
     """
     segments, has_text = _segments_of(document)
-    terms = _school_terms(school, other_schools) + _people_terms(people)
+    terms = _unit_terms(unit, other_units) + _people_terms(people)
     findings: list[Finding] = []
     if not has_text:
         findings.append(

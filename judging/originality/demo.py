@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from judging.accounts.models import School, User
+from judging.accounts.models import Unit, User
 from judging.competitions.models import Competition
 from judging.extensions import db
 from judging.originality import service
@@ -37,15 +37,15 @@ AGAIN_BODY = [
 
 
 def _free_contacts(competition: Competition, count: int) -> list[User]:
-    """Contacts of the first ``count`` schools without an entry in the
+    """Contacts of the first ``count`` units without an entry in the
     competition (fewer when there are not enough)."""
-    taken = select(Entry.school_id).where(Entry.competition_id == competition.id)
+    taken = select(Entry.unit_id).where(Entry.competition_id == competition.id)
     return list(
         db.session.scalars(
             select(User)
-            .join(School, School.id == User.school_id)
-            .where(School.id.not_in(taken))
-            .order_by(School.id)
+            .join(Unit, Unit.id == User.unit_id)
+            .where(Unit.id.not_in(taken))
+            .order_by(Unit.id)
             .limit(count)
         )
     )

@@ -268,8 +268,8 @@ def pairs_of(competition: Competition, *, status: str = "") -> list[SimilarPair]
         select(SimilarPair)
         .where(SimilarPair.competition_id == competition.id)
         .options(
-            selectinload(SimilarPair.entry_a).selectinload(Entry.school),
-            selectinload(SimilarPair.entry_b).selectinload(Entry.school),
+            selectinload(SimilarPair.entry_a).selectinload(Entry.unit),
+            selectinload(SimilarPair.entry_b).selectinload(Entry.unit),
             selectinload(SimilarPair.entry_a).selectinload(Entry.competition),
         )
     )
@@ -405,8 +405,8 @@ def settle(
 
 
 def earlier_year_flags(entries: list[Entry]) -> set[int]:
-    """Entries (of a school) that repeat an entry of an earlier competition: the
-    school is told "与往年作品重复", nothing about the other entry."""
+    """Entries (of a unit) that repeat an entry of an earlier competition: the
+    unit is told "与往年作品重复", nothing about the other entry."""
     ids = [e.id for e in entries]
     if not ids:
         return set()

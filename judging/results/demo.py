@@ -73,7 +73,7 @@ def add_review(
 
 
 def _assign(entries: list[Entry], judges: list[Judge], *, k: int) -> None:
-    """Top every entry up to k active judges, least loaded first, no own school."""
+    """Top every entry up to k active judges, least loaded first, no own unit."""
     load = {j.id: 0 for j in judges}
     existing = db.session.scalars(
         select(Assignment).where(Assignment.entry_id.in_([e.id for e in entries]))
@@ -85,7 +85,7 @@ def _assign(entries: list[Entry], judges: list[Judge], *, k: int) -> None:
     for entry in entries:
         mine = taken.setdefault(entry.id, set())
         free = [
-            j for j in judges if j.id not in mine and j.school_id != entry.school_id
+            j for j in judges if j.id not in mine and j.unit_id != entry.unit_id
         ]
         free.sort(key=lambda j: (load[j.id], j.id))
         for judge in free[: max(0, k - len(mine))]:
@@ -126,7 +126,7 @@ def build_published(*, admin: User, today: date) -> Competition:
     competitions.advance_phase(actor=admin, competition=c, target=Phase.OPEN)
     db.session.flush()
     essays = seed_entries(
-        competition=c, schools=14, now=datetime(2025, 10, 15, 2, tzinfo=UTC), seed=2025
+        competition=c, units=14, now=datetime(2025, 10, 15, 2, tzinfo=UTC), seed=2025
     )
     plant_last_year(competition=c, now=datetime(2025, 10, 16, 2, tzinfo=UTC))
     competitions.advance_phase(actor=admin, competition=c, target=Phase.CLOSED)

@@ -51,7 +51,7 @@ def award_list_title(competition: Competition) -> str:
 
 
 def award_list_xlsx(table: ResultsTable) -> bytes:
-    """获奖名单: by tier, then rank; code, title, authors, advisor, school."""
+    """获奖名单: by tier, then rank; code, title, authors, advisor, unit."""
     book = Workbook()
     sheet = book.active
     sheet.title = "获奖名单"
@@ -67,7 +67,7 @@ def award_list_xlsx(table: ResultsTable) -> bytes:
                 e.title,
                 "、".join(e.author_names),
                 e.advisor,
-                e.school.name,
+                e.unit.name,
                 _mark(row),
             ),
         )
@@ -87,7 +87,7 @@ def award_list_pdf(table: ResultsTable) -> bytes:
             title=r.entry.title,
             authors=tuple(r.entry.author_names),
             advisor=r.entry.advisor or None,
-            school=r.entry.school.name,
+            unit=r.entry.unit.name,
         )
         for r in awarded_rows(table)
     ]
@@ -138,7 +138,7 @@ def score_sheet_xlsx(
             (
                 entry_key(row.entry),
                 row.entry.title,
-                row.entry.school.name,
+                row.entry.unit.name,
                 row.n_reviews,
                 *[
                     round(row.scores[m], 2) if m in row.scores else None

@@ -3,7 +3,7 @@
 Pure: no Flask, no database.
 
 Entries are listed by tier (in the competition's tier order), then by rank within
-the tier; long titles, author lists and school names wrap inside their cells with
+the tier; long titles, author lists and unit names wrap inside their cells with
 the same Chinese line-breaking rules and the same embedded font as the
 certificates.  Every page carries "第 n 页 共 m 页".
 """
@@ -58,7 +58,7 @@ class AwardListRow:
     title: str
     authors: tuple[str, ...]
     advisor: str | None
-    school: str
+    unit: str
 
 
 def sort_rows(
@@ -177,7 +177,7 @@ def _tier_table(
                     )
                 ),
                 cell(row.advisor or "", 4),
-                cell(row.school, 5),
+                cell(row.unit, 5),
             ]
         )
     table = Table(data, colWidths=widths, repeatRows=1)

@@ -132,7 +132,7 @@ def submitted_entries(competition: Competition) -> list[Entry]:
                 Entry.competition_id == competition.id,
                 Entry.status == EntryStatus.SUBMITTED,
             )
-            .options(selectinload(Entry.authors), selectinload(Entry.school))
+            .options(selectinload(Entry.authors), selectinload(Entry.unit))
             .order_by(Entry.code, Entry.id)
         )
     )
@@ -556,7 +556,7 @@ def finalise(
 
 
 def publish(*, actor: User, competition: Competition, now: datetime) -> None:
-    """Publish the frozen results (public award page, schools see theirs)."""
+    """Publish the frozen results (public award page, units see theirs)."""
     _require_organiser(actor)
     try:
         advance_phase(actor=actor, competition=competition, target=Phase.PUBLISHED)
@@ -655,7 +655,7 @@ def _points(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
 
-# --- lists for the public, the schools and the exports ------------------------
+# --- lists for the public, the units and the exports ------------------------
 
 
 def awarded_rows(table: ResultsTable) -> list[EntryResult]:
@@ -685,11 +685,11 @@ def group_by_tier(rows: list[EntryResult]) -> list[tuple[str, list[EntryResult]]
     return groups
 
 
-def school_rows(competition: Competition, *, school_id: int) -> list[EntryResult]:
-    """One school's own entries with their outcome, once published."""
+def unit_rows(competition: Competition, *, unit_id: int) -> list[EntryResult]:
+    """One unit's own entries with their outcome, once published."""
     if competition.phase != Phase.PUBLISHED:
         return []
-    return [r for r in frozen_table(competition).rows if r.entry.school_id == school_id]
+    return [r for r in frozen_table(competition).rows if r.entry.unit_id == unit_id]
 
 
 def review_details(competition: Competition) -> list[tuple[Review, list[Score]]]:

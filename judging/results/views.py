@@ -1,5 +1,5 @@
 """Results pages: the organiser's ranking, charts and files; the public award list;
-each school's own results."""
+each unit's own results."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from judging.accounts.forms import ActionForm
-from judging.auth import organiser_required, school_required
+from judging.auth import organiser_required, unit_required
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import transition_problems
 from judging.dbtypes import utcnow
@@ -281,14 +281,14 @@ def public(competition_id: int):
     return render_template("results/public.html", c=c, groups=groups)
 
 
-@bp.route("/school/competitions/<int:competition_id>/results")
-@school_required
-def school(competition_id: int):
-    from judging.certificates.service import school_rows as certificates_of
+@bp.route("/unit/competitions/<int:competition_id>/results")
+@unit_required
+def unit(competition_id: int):
+    from judging.certificates.service import unit_rows as certificates_of
 
     c = _published(competition_id)
-    rows = service.school_rows(c, school_id=current_user.school_id)
-    certificates = certificates_of(c, current_user.school)
+    rows = service.unit_rows(c, unit_id=current_user.unit_id)
+    certificates = certificates_of(c, current_user.unit)
     return render_template(
-        "results/school.html", c=c, rows=rows, certificates=len(certificates)
+        "results/unit.html", c=c, rows=rows, certificates=len(certificates)
     )

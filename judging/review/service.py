@@ -2,7 +2,7 @@
 
 Anonymity: everything a judge sees is reached through the judge's own active
 assignments, and carries only the entry code, title, abstract, keywords and the
-review copy — never the school, authors, advisor or the original file.
+review copy — never the unit, authors, advisor or the original file.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ class SheetLine:
 @dataclass(frozen=True)
 class Sheet:
     """What the judge's page shows of one assignment: the essay (code, title,
-    abstract, keywords, review copy; never school or authors) and the sheet.
+    abstract, keywords, review copy; never unit or authors) and the sheet.
 
     Read as plain rows in two statements (judge_sheet): this is the page
     judges open most, and ORM objects cost several times the queries.

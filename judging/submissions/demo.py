@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from judging.accounts.models import School, User
+from judging.accounts.models import Unit, User
 from judging.competitions.models import Competition
 from judging.extensions import db
 from judging.submissions import service
@@ -141,7 +141,7 @@ def essay_docx(title: str, body: list[str], *, author: str = "") -> bytes:
 @dataclass(frozen=True)
 class DemoEssay:
     """A submitted demo essay; `clean` is the same file without its leak, as
-    the organiser's redaction or the school's re-submission would make it."""
+    the organiser's redaction or the unit's re-submission would make it."""
 
     entry: Entry
     leaky: bool
@@ -152,28 +152,28 @@ class DemoEssay:
 def seed_entries(
     *,
     competition: Competition,
-    schools: int,
+    units: int,
     now: datetime,
     seed: int,
     leak_every: int = 7,
 ) -> list[DemoEssay]:
-    """Submit 1-5 generated essays for each of the first `schools` schools.
+    """Submit 1-5 generated essays for each of the first `units` units.
 
-    Goes through the real submission service (as each school's contact), so the
+    Goes through the real submission service (as each unit's contact), so the
     entries get review copies and findings exactly as real ones do. Every
-    `leak_every`-th essay names its school in a header or its author in metadata.
+    `leak_every`-th essay names its unit in a header or its author in metadata.
     """
     rng = random.Random(seed)
     made: list[DemoEssay] = []
     contacts = db.session.execute(
-        select(User, School)
-        .join(School, School.id == User.school_id)
-        .order_by(School.id)
-        .limit(schools)
+        select(User, Unit)
+        .join(Unit, Unit.id == User.unit_id)
+        .order_by(Unit.id)
+        .limit(units)
     ).all()
     n = 0
-    for user, school in contacts:
-        if service.active_entries(competition.id, school.id):
+    for user, unit in contacts:
+        if service.active_entries(competition.id, unit.id):
             continue
         for _ in range(rng.randint(1, competition.max_entries)):
             n += 1
@@ -183,7 +183,7 @@ def seed_entries(
             leaky = n % leak_every == 0
             if n % 2:
                 data = essay_pdf(
-                    title, body, header=f"{school.name}  {authors[0]}" if leaky else ""
+                    title, body, header=f"{unit.name}  {authors[0]}" if leaky else ""
                 )
                 clean = essay_pdf(title, body) if leaky else data
                 name = f"{title}.pdf"
@@ -191,7 +191,7 @@ def seed_entries(
                 data = essay_docx(title, body)
                 clean = data
                 if leaky:  # the leak is in the file only, never in the form
-                    data = essay_docx(title, [f"（作者单位：{school.name}）", *body])
+                    data = essay_docx(title, [f"（作者单位：{unit.name}）", *body])
                 name = f"{title}.docx"
             entry = service.create_entry(
                 actor=user,

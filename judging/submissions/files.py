@@ -81,7 +81,7 @@ def save_file(data: bytes, *, kind: str) -> StoredFile:
         return stored
     try:
         # Another request may store the same bytes at the same moment (two
-        # schools, one template); the unique hash lets one insert win and the
+        # units, one template); the unique hash lets one insert win and the
         # other reuse its row instead of failing.
         with db.session.begin_nested():
             stored = StoredFile(sha256=sha, size=len(data), kind=kind)

@@ -82,7 +82,7 @@ class NewEntryForm(EntryForm):
 
 
 class ExtensionForm(FlaskForm):
-    school_id = SelectField(_l("学校"), coerce=int)
+    unit_id = SelectField(_l("学校"), coerce=int)
     until = DateTimeLocalField(
         _l("延期至（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )

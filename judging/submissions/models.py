@@ -47,9 +47,9 @@ class StoredFile(db.Model):
 class Entry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     competition_id: Mapped[int] = mapped_column(ForeignKey("competition.id"))
-    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     # 1..max_entries while submitted, NULL once withdrawn: the unique constraint
-    # makes the per-school maximum hold under concurrent submissions.
+    # makes the per-unit maximum hold under concurrent submissions.
     slot: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(16), default=EntryStatus.SUBMITTED)
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
@@ -76,11 +76,11 @@ class Entry(db.Model):
     )
     file: Mapped[StoredFile] = relationship(foreign_keys=[file_id])
     review_file: Mapped[StoredFile | None] = relationship(foreign_keys=[review_file_id])
-    school = relationship("School")
+    unit = relationship("Unit")
     competition = relationship("Competition")
 
     __table_args__ = (
-        UniqueConstraint("competition_id", "school_id", "slot"),
+        UniqueConstraint("competition_id", "unit_id", "slot"),
         CheckConstraint("slot IS NULL OR slot >= 1", "slot"),
     )
 

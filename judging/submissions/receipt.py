@@ -35,11 +35,11 @@ def _size(n: int) -> str:
 
 
 def render_receipt(
-    *, school: str, competition: str, lines: Sequence[ReceiptLine], printed: str
+    *, unit: str, competition: str, lines: Sequence[ReceiptLine], printed: str
 ) -> bytes:
-    """One A4 page (or more) listing every entry the school has submitted.
+    """One A4 page (or more) listing every entry the unit has submitted.
 
-    The SHA-256 lets a school prove later exactly which file it handed in.
+    The SHA-256 lets a unit prove later exactly which file it handed in.
     """
     font = register_font()
     title = ParagraphStyle("t", fontName=font, fontSize=18, leading=26, alignment=1)
@@ -61,7 +61,7 @@ def render_receipt(
         Paragraph("作品报送回执", title),
         Spacer(1, 4 * mm),
         Paragraph(f"竞赛：{esc(competition)}", body),
-        Paragraph(f"报送单位：{esc(school)}", body),
+        Paragraph(f"报送单位：{esc(unit)}", body),
         Paragraph(f"已报送作品：{len(lines)} 篇", body),
         Spacer(1, 4 * mm),
     ]

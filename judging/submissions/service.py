@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from judging.accounts.models import Role, School, User
+from judging.accounts.models import Role, Unit, User
 from judging.anonymity.pipeline import process_entry, scan_entry_fields
 from judging.audit.service import record
 from judging.competitions.models import Competition, Extension, Phase
@@ -29,7 +29,7 @@ from judging.tables import safe_cell
 
 
 class SubmissionError(ValueError):
-    """A refused submission; the message is shown to the school in Chinese."""
+    """A refused submission; the message is shown to the unit in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,12 @@ class Upload:
 # --- the window ------------------------------------------------------------------
 
 
-def school_deadline(competition: Competition, school_id: int) -> datetime:
-    """The school's own deadline: the competition's, or a later extension."""
+def unit_deadline(competition: Competition, unit_id: int) -> datetime:
+    """The unit's own deadline: the competition's, or a later extension."""
     extension = db.session.scalar(
         select(Extension).where(
             Extension.competition_id == competition.id,
-            Extension.school_id == school_id,
+            Extension.unit_id == unit_id,
         )
     )
     if extension and extension.until > competition.closes_at:
@@ -73,25 +73,25 @@ def school_deadline(competition: Competition, school_id: int) -> datetime:
     return competition.closes_at
 
 
-def is_open_for(competition: Competition, school_id: int, now: datetime) -> bool:
-    """Whether the school may add, change or withdraw entries right now."""
+def is_open_for(competition: Competition, unit_id: int, now: datetime) -> bool:
+    """Whether the unit may add, change or withdraw entries right now."""
     return (
         competition.phase == Phase.OPEN
-        and competition.opens_at <= now < school_deadline(competition, school_id)
+        and competition.opens_at <= now < unit_deadline(competition, unit_id)
     )
 
 
-def _check_window(competition: Competition, school_id: int, now: datetime) -> None:
+def _check_window(competition: Competition, unit_id: int, now: datetime) -> None:
     if competition.phase != Phase.OPEN:
         raise SubmissionError("本竞赛当前不在征集阶段，作品不能提交或修改。")
     if now < competition.opens_at:
         raise SubmissionError("征集尚未开始。")
-    if now >= school_deadline(competition, school_id):
+    if now >= unit_deadline(competition, unit_id):
         raise SubmissionError("已过截止时间，作品不能再提交、修改或撤回。")
 
 
-def _check_actor(actor: User, school_id: int) -> None:
-    if actor.role != Role.SCHOOL or actor.school_id != school_id:
+def _check_actor(actor: User, unit_id: int) -> None:
+    if actor.role != Role.UNIT or actor.unit_id != unit_id:
         raise SubmissionError("只有本校联络员可以报送本校作品。")
 
 
@@ -169,21 +169,21 @@ def _set_fields(entry: Entry, data: EntryInput) -> None:
         )
 
 
-def _lock_school(school_id: int) -> None:
-    """Serialise one school's submissions (PostgreSQL row lock; SQLite is already
+def _lock_unit(unit_id: int) -> None:
+    """Serialise one unit's submissions (PostgreSQL row lock; SQLite is already
     serialised by BEGIN IMMEDIATE)."""
     db.session.execute(
-        select(School.id).where(School.id == school_id).with_for_update()
+        select(Unit.id).where(Unit.id == unit_id).with_for_update()
     )
 
 
-def active_entries(competition_id: int, school_id: int) -> list[Entry]:
+def active_entries(competition_id: int, unit_id: int) -> list[Entry]:
     return list(
         db.session.scalars(
             select(Entry)
             .where(
                 Entry.competition_id == competition_id,
-                Entry.school_id == school_id,
+                Entry.unit_id == unit_id,
                 Entry.status == EntryStatus.SUBMITTED,
             )
             .order_by(Entry.slot)
@@ -199,21 +199,21 @@ def create_entry(
     upload: Upload,
     now: datetime,
 ) -> Entry:
-    """Add an entry for the actor's school, within the window and the maximum.
+    """Add an entry for the actor's unit, within the window and the maximum.
 
     The maximum holds under concurrent requests: each entry takes a numbered slot
-    1..max, and (competition, school, slot) is unique in the database, so two
+    1..max, and (competition, unit, slot) is unique in the database, so two
     racing requests can never both take the last slot.
     """
-    school_id = actor.school_id
-    _check_actor(actor, school_id)
+    unit_id = actor.unit_id
+    _check_actor(actor, unit_id)
     errors = check_input(data)
     if errors:
         raise SubmissionError("".join(errors))
     doc = check_document(competition, upload)
-    _lock_school(school_id)
-    _check_window(competition, school_id, now)
-    used = {e.slot for e in active_entries(competition.id, school_id)}
+    _lock_unit(unit_id)
+    _check_window(competition, unit_id, now)
+    used = {e.slot for e in active_entries(competition.id, unit_id)}
     free = [s for s in range(1, competition.max_entries + 1) if s not in used]
     if not free:
         raise SubmissionError(
@@ -222,7 +222,7 @@ def create_entry(
     stored = save_file(upload.data, kind=doc.kind)
     entry = Entry(
         competition_id=competition.id,
-        school_id=school_id,
+        unit_id=unit_id,
         slot=free[0],
         file_id=stored.id,
         file_name=_safe_name(upload.filename, doc.kind),
@@ -261,12 +261,12 @@ def _check_anonymity(entry: Entry) -> None:
 
 def _check_fields(entry: Entry) -> None:
     """Scan what a judge is shown of the entry form (title, abstract, keywords)
-    with the file's rules, so the school sees leaks there before the deadline."""
+    with the file's rules, so the unit sees leaks there before the deadline."""
     scan_entry_fields(entry)
 
 
 def can_replace_after_close(entry: Entry, now: datetime) -> bool:
-    """A redaction request reopens one entry's file for its school until a date."""
+    """A redaction request reopens one entry's file for its unit until a date."""
     return entry.reopened_until is not None and now < entry.reopened_until
 
 
@@ -279,7 +279,7 @@ def update_entry(
     now: datetime,
 ) -> None:
     """Edit an entry and optionally replace its file, until the deadline."""
-    _check_actor(actor, entry.school_id)
+    _check_actor(actor, entry.unit_id)
     if entry.status != EntryStatus.SUBMITTED:
         raise SubmissionError("该作品已撤回。")
     errors = check_input(data)
@@ -287,8 +287,8 @@ def update_entry(
         raise SubmissionError("".join(errors))
     competition = entry.competition
     doc = check_document(competition, upload) if upload else None
-    _lock_school(entry.school_id)
-    _check_window(competition, entry.school_id, now)
+    _lock_unit(entry.unit_id)
+    _check_window(competition, entry.unit_id, now)
     _set_fields(entry, data)
     if doc is not None and upload is not None:
         stored = save_file(upload.data, kind=doc.kind)
@@ -311,11 +311,11 @@ def update_entry(
 
 def withdraw_entry(*, actor: User, entry: Entry, now: datetime) -> None:
     """Withdraw an entry before the deadline; its slot becomes free again."""
-    _check_actor(actor, entry.school_id)
+    _check_actor(actor, entry.unit_id)
     if entry.status != EntryStatus.SUBMITTED:
         raise SubmissionError("该作品已撤回。")
-    _lock_school(entry.school_id)
-    _check_window(entry.competition, entry.school_id, now)
+    _lock_unit(entry.unit_id)
+    _check_window(entry.competition, entry.unit_id, now)
     entry.status = EntryStatus.WITHDRAWN
     entry.slot = None
     record(
@@ -330,11 +330,11 @@ def grant_extension(
     *,
     actor: User,
     competition: Competition,
-    school: School,
+    unit: Unit,
     until: datetime,
     reason: str,
 ) -> Extension:
-    """Give one school a later deadline (audited); a new grant replaces the old."""
+    """Give one unit a later deadline (audited); a new grant replaces the old."""
     if actor.role != Role.ORGANISER:
         raise SubmissionError("只有主办方可以延长截止时间。")
     if until <= competition.closes_at:
@@ -343,13 +343,13 @@ def grant_extension(
         raise SubmissionError("请填写延期原因。")
     extension = db.session.scalar(
         select(Extension).where(
-            Extension.competition_id == competition.id, Extension.school_id == school.id
+            Extension.competition_id == competition.id, Extension.unit_id == unit.id
         )
     )
     if extension is None:
         extension = Extension(
             competition_id=competition.id,
-            school_id=school.id,
+            unit_id=unit.id,
             until=until,
             reason=reason.strip(),
         )
@@ -362,7 +362,7 @@ def grant_extension(
         action="extension.grant",
         obj=extension,
         competition_id=competition.id,
-        school=school.name,
+        unit=unit.name,
         until=until.isoformat(),
         reason=reason.strip(),
     )
@@ -373,8 +373,8 @@ def grant_extension(
 
 
 @dataclass(frozen=True)
-class SchoolRow:
-    school: School
+class UnitRow:
+    unit: Unit
     count: int
     state: str  # none / some / full
     extension: datetime | None
@@ -383,47 +383,47 @@ class SchoolRow:
 STATE_LABELS = {"none": N_("未报送"), "some": N_("已报送"), "full": N_("已报满")}
 
 
-def overview(competition: Competition, *, state: str = "") -> list[SchoolRow]:
-    """Every school with its number of entries and its state."""
+def overview(competition: Competition, *, state: str = "") -> list[UnitRow]:
+    """Every unit with its number of entries and its state."""
     counts = dict(
         db.session.execute(
-            select(Entry.school_id, func.count(Entry.id))
+            select(Entry.unit_id, func.count(Entry.id))
             .where(
                 Entry.competition_id == competition.id,
                 Entry.status == EntryStatus.SUBMITTED,
             )
-            .group_by(Entry.school_id)
+            .group_by(Entry.unit_id)
         ).all()
     )
     extensions = dict(
         db.session.execute(
-            select(Extension.school_id, Extension.until).where(
+            select(Extension.unit_id, Extension.until).where(
                 Extension.competition_id == competition.id
             )
         ).all()
     )
     rows = []
-    for school in db.session.scalars(select(School).order_by(School.id)):
-        n = counts.get(school.id, 0)
+    for unit in db.session.scalars(select(Unit).order_by(Unit.id)):
+        n = counts.get(unit.id, 0)
         s = "none" if n == 0 else ("full" if n >= competition.max_entries else "some")
         if state and s != state:
             continue
-        rows.append(SchoolRow(school, n, s, extensions.get(school.id)))
+        rows.append(UnitRow(unit, n, s, extensions.get(unit.id)))
     return rows
 
 
-def entries_of(competition: Competition, school_id: int | None = None) -> list[Entry]:
+def entries_of(competition: Competition, unit_id: int | None = None) -> list[Entry]:
     query = select(Entry).where(
         Entry.competition_id == competition.id, Entry.status == EntryStatus.SUBMITTED
     )
-    if school_id is not None:
-        query = query.where(Entry.school_id == school_id)
-    query = query.options(selectinload(Entry.authors), selectinload(Entry.school))
-    return list(db.session.scalars(query.order_by(Entry.school_id, Entry.slot)))
+    if unit_id is not None:
+        query = query.where(Entry.unit_id == unit_id)
+    query = query.options(selectinload(Entry.authors), selectinload(Entry.unit))
+    return list(db.session.scalars(query.order_by(Entry.unit_id, Entry.slot)))
 
 
 def overview_xlsx(competition: Competition) -> bytes:
-    """报送汇总表: one sheet per school state, one row per entry."""
+    """报送汇总表: one sheet per unit state, one row per entry."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -449,7 +449,7 @@ def overview_xlsx(competition: Competition) -> bytes:
             [
                 safe_cell(v)
                 for v in (
-                    e.school.name,
+                    e.unit.name,
                     e.slot,
                     e.title,
                     e.category,
@@ -461,15 +461,15 @@ def overview_xlsx(competition: Competition) -> bytes:
                 )
             ]
         )
-    schools = book.create_sheet("各校报送情况")
-    schools.append(["学校", "简称", "已报送篇数", "状态", "延期至"])
+    units = book.create_sheet("各校报送情况")
+    units.append(["学校", "简称", "已报送篇数", "状态", "延期至"])
     for row in overview(competition):
-        schools.append(
+        units.append(
             [
                 safe_cell(v)
                 for v in (
-                    row.school.name,
-                    row.school.short_name,
+                    row.unit.name,
+                    row.unit.short_name,
                     row.count,
                     STATE_LABELS[row.state],
                     shanghai(row.extension),
@@ -482,21 +482,21 @@ def overview_xlsx(competition: Competition) -> bytes:
 
 
 def files_zip(competition: Competition, out: BinaryIO) -> None:
-    """All original files, one folder per school, for the organiser's archive,
+    """All original files, one folder per unit, for the organiser's archive,
     written to `out` one stored file at a time (streamed, each checked against
     its SHA-256), so the export's size is not bounded by memory."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for e in entries_of(competition):
-            folder = path_segment(e.school.name, fallback="单位")
+            folder = path_segment(e.unit.name, fallback="单位")
             name = f"{folder}/{path_segment(f'{e.slot:02d}-{e.file_name}')}"
             with open_file(e.file) as source, zf.open(name, "w") as member:
                 shutil.copyfileobj(source, member, CHUNK)
 
 
 def receipt_pdf(
-    competition: Competition, school: School, entries: Sequence[Entry], now: datetime
+    competition: Competition, unit: Unit, entries: Sequence[Entry], now: datetime
 ) -> bytes:
-    """报送回执: what the school handed in, with sizes and SHA-256 digests."""
+    """报送回执: what the unit handed in, with sizes and SHA-256 digests."""
     from judging.submissions.receipt import ReceiptLine, render_receipt
     from judging.web import shanghai
 
@@ -513,7 +513,7 @@ def receipt_pdf(
         for e in entries
     ]
     return render_receipt(
-        school=school.name,
+        unit=unit.name,
         competition=competition.title,
         lines=lines,
         printed=shanghai(now),

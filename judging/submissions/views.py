@@ -1,4 +1,4 @@
-"""The school contact's submission pages and the organiser's submissions overview."""
+"""The unit contact's submission pages and the organiser's submissions overview."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from judging.accounts.forms import ActionForm
-from judging.accounts.models import School
+from judging.accounts.models import Unit
 from judging.anonymity import service as anonymity
 from judging.anonymity.models import Finding
-from judging.auth import organiser_required, school_required
+from judging.auth import organiser_required, unit_required
 from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import PHASE_LABELS, from_local
 from judging.dbtypes import utcnow
@@ -37,9 +37,9 @@ MIME = {
 
 
 def _own_entry(entry_id: int) -> Entry:
-    """The school contact's own entry, or 404 (the same as a missing one)."""
+    """The unit contact's own entry, or 404 (the same as a missing one)."""
     entry = db.session.get(Entry, entry_id)
-    if entry is None or entry.school_id != current_user.school_id:
+    if entry is None or entry.unit_id != current_user.unit_id:
         abort(404)
     return entry
 
@@ -61,7 +61,7 @@ def _upload(form: EntryForm) -> service.Upload | None:
 def _refused(form: EntryForm):  # noqa: ANN202
     """Redirect-after-post for a refused entry form: keep the input, show it again.
 
-    The browser cannot be given the chosen file back, so the school is asked to
+    The browser cannot be given the chosen file back, so the unit is asked to
     choose it again.
     """
     if form.file.data and getattr(form.file.data, "filename", ""):
@@ -81,11 +81,11 @@ def _restored(form_class: type[EntryForm]) -> EntryForm | None:
     return form
 
 
-# --- school contact ---------------------------------------------------------------
+# --- unit contact ---------------------------------------------------------------
 
 
-@bp.route("/school")
-@school_required
+@bp.route("/unit")
+@unit_required
 def dashboard():
     now = utcnow()
     competitions = db.session.scalars(
@@ -96,14 +96,14 @@ def dashboard():
     cards = []
     shown: list[Entry] = []
     for c in competitions:
-        deadline = service.school_deadline(c, current_user.school_id)
+        deadline = service.unit_deadline(c, current_user.unit_id)
         cards.append(
             {
                 "competition": c,
                 "deadline": deadline,
                 "seconds_left": max(0, int((deadline - now).total_seconds())),
-                "open": service.is_open_for(c, current_user.school_id, now),
-                "entries": service.active_entries(c.id, current_user.school_id),
+                "open": service.is_open_for(c, current_user.unit_id, now),
+                "entries": service.active_entries(c.id, current_user.unit_id),
             }
         )
         # pre-flight: what the scanner found, until the deadline (or while the
@@ -128,9 +128,9 @@ def dashboard():
 
 
 @bp.route(
-    "/school/competitions/<int:competition_id>/entries/new", methods=["GET", "POST"]
+    "/unit/competitions/<int:competition_id>/entries/new", methods=["GET", "POST"]
 )
-@school_required
+@unit_required
 def new_entry(competition_id: int):
     competition = _visible_competition(competition_id)
     form = NewEntryForm()
@@ -154,8 +154,8 @@ def new_entry(competition_id: int):
     )
 
 
-@bp.route("/school/entries/<int:entry_id>/edit", methods=["GET", "POST"])
-@school_required
+@bp.route("/unit/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@unit_required
 def edit_entry(entry_id: int):
     entry = _own_entry(entry_id)
     form = EntryForm(obj=None)
@@ -202,8 +202,8 @@ def edit_entry(entry_id: int):
     )
 
 
-@bp.route("/school/entries/<int:entry_id>/withdraw", methods=["POST"])
-@school_required
+@bp.route("/unit/entries/<int:entry_id>/withdraw", methods=["POST"])
+@unit_required
 def withdraw(entry_id: int):
     entry = _own_entry(entry_id)
     if not ActionForm().validate_on_submit():
@@ -216,8 +216,8 @@ def withdraw(entry_id: int):
     return redirect(url_for("submissions.dashboard"))
 
 
-@bp.route("/school/entries/<int:entry_id>/file")
-@school_required
+@bp.route("/unit/entries/<int:entry_id>/file")
+@unit_required
 def own_file(entry_id: int):
     entry = _own_entry(entry_id)
     return stream_download(
@@ -225,14 +225,14 @@ def own_file(entry_id: int):
     )
 
 
-@bp.route("/school/competitions/<int:competition_id>/receipt.pdf")
-@school_required
+@bp.route("/unit/competitions/<int:competition_id>/receipt.pdf")
+@unit_required
 def receipt(competition_id: int):
     competition = _visible_competition(competition_id)
-    school = db.session.get(School, current_user.school_id)
-    entries = service.active_entries(competition.id, school.id)
-    pdf = service.receipt_pdf(competition, school, entries, utcnow())
-    return pdf_download(pdf, f"报送回执-{school.name}.pdf")
+    unit = db.session.get(Unit, current_user.unit_id)
+    entries = service.active_entries(competition.id, unit.id)
+    pdf = service.receipt_pdf(competition, unit, entries, utcnow())
+    return pdf_download(pdf, f"报送回执-{unit.name}.pdf")
 
 
 # --- organiser ------------------------------------------------------------------
@@ -248,7 +248,7 @@ def overview(competition_id: int):
         state = ""
     rows = [r for r in all_rows if r.state == state] if state else all_rows
     form = ExtensionForm()
-    form.school_id.choices = [(r.school.id, r.school.name) for r in all_rows]
+    form.unit_id.choices = [(r.unit.id, r.unit.name) for r in all_rows]
     totals = {s: sum(1 for r in all_rows if r.state == s) for s in service.STATE_LABELS}
     return render_template(
         "submissions/overview.html",
@@ -287,20 +287,20 @@ def files_zip(competition_id: int):
 def grant_extension(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     form = ExtensionForm()
-    form.school_id.choices = [
-        (s.id, s.name) for s in db.session.scalars(select(School).order_by(School.id))
+    form.unit_id.choices = [
+        (s.id, s.name) for s in db.session.scalars(select(Unit).order_by(Unit.id))
     ]
     if form.validate_on_submit():
-        school = db.get_or_404(School, form.school_id.data)
+        unit = db.get_or_404(Unit, form.unit_id.data)
         perform(
             lambda: service.grant_extension(
                 actor=current_user,
                 competition=competition,
-                school=school,
+                unit=unit,
                 until=from_local(form.until.data),
                 reason=form.reason.data,
             ),
-            done=_("已为 %(s)s 延长截止时间。", s=school.name),
+            done=_("已为 %(s)s 延长截止时间。", s=unit.name),
             refused=service.SubmissionError,
         )
     else:

@@ -7,7 +7,7 @@ Usage: python scripts/bench/anonymity.py [--corpus tests/fixtures/anonymity]
 Every document of the corpus (its ``manifest.json``: Chromium PDFs, LibreOffice
 DOCX, hand-edited packages, entry-form leaks, clean traps) is submitted by the
 contact of 重庆大学 through the real submission service (file checks, review
-copy, scanner, entry fields), in a temporary instance with the shipped school
+copy, scanner, entry fields), in a temporary instance with the shipped unit
 list and identities. Then, per document, what a judge would receive is read:
 the entry's title, abstract and keywords and the stored review copy, unpacked
 (every DOCX part, PDF text and raw bytes). A planted leak is
@@ -86,14 +86,14 @@ def run(corpus: Path, cases: list[dict], *, verbose: bool) -> None:
 
     from judging import create_app
     from judging.accounts import service as accounts
-    from judging.accounts.models import Role, School, User
+    from judging.accounts.models import Role, Unit, User
     from judging.anonymity.models import Finding, FindingStatus
     from judging.cli import init_database
     from judging.competitions import service as competitions
     from judging.competitions.models import Phase
     from judging.competitions.rules import default_settings
     from judging.dbtypes import utcnow
-    from judging.demo import IDENTITIES_CSV, SCHOOLS_CSV
+    from judging.demo import IDENTITIES_CSV, UNITS_CSV
     from judging.extensions import db
     from judging.submissions import service as submissions
     from judging.submissions.files import load_file
@@ -104,13 +104,13 @@ def run(corpus: Path, cases: list[dict], *, verbose: bool) -> None:
         admin = accounts.create_organiser(
             username="admin", password="anonymity-bench-2026!"
         )
-        for path in (SCHOOLS_CSV, IDENTITIES_CSV):
-            accounts.import_schools(
+        for path in (UNITS_CSV, IDENTITIES_CSV):
+            accounts.import_units(
                 actor=admin, data=path.read_bytes(), filename=path.name
             )
-        school = db.session.scalar(select(School).where(School.name == "重庆大学"))
+        unit = db.session.scalar(select(Unit).where(Unit.name == "重庆大学"))
         contact = db.session.scalar(
-            select(User).where(User.school_id == school.id, User.role == Role.SCHOOL)
+            select(User).where(User.unit_id == unit.id, User.role == Role.UNIT)
         )
         today = date.today()
         competition = competitions.create_competition(

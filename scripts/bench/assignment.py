@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the reviewer assignment solver on a synthetic competition.
 
-Schools submit 1-5 entries each; most judges belong to a school (automatic
+Units submit 1-5 entries each; most judges belong to a unit (automatic
 conflict with its entries), the rest to a few outside bodies.  The plan is
 solved, then verified independently, and a last line of key=value pairs is
 printed for scripts to parse:
@@ -33,9 +33,9 @@ def make_instance(
     """Synthetic entries, judges and a few explicit conflicts."""
     rng = np.random.default_rng(seed)
     entries: list[EntryInput] = []
-    school = 0
+    unit = 0
     while len(entries) < n_entries:
-        school += 1
+        unit += 1
         for _ in range(int(rng.integers(1, 6))):
             if len(entries) == n_entries:
                 break
@@ -43,7 +43,7 @@ def make_instance(
             entries.append(
                 EntryInput(
                     id=len(entries) + 1,
-                    school_id=school,
+                    unit_id=unit,
                     keywords=frozenset(TOPICS[w] for w in words),
                 )
             )
@@ -53,12 +53,12 @@ def make_instance(
         words = rng.choice(len(TOPICS), size=int(rng.integers(2, 4)), replace=False)
         expertise = frozenset(TOPICS[w] for w in words)
         if rng.random() < 0.8:
-            school_id = int(rng.integers(1, school + 1))
+            unit_id = int(rng.integers(1, unit + 1))
             judges.append(
                 JudgeInput(
                     id=judge_id,
-                    affiliation=school_id,
-                    school_id=school_id,
+                    affiliation=unit_id,
+                    unit_id=unit_id,
                     expertise=expertise,
                 )
             )

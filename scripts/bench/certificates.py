@@ -59,7 +59,7 @@ def make_items(*, count: int, seed: int) -> list[CertificateData]:
                 issuer=ISSUER,
                 issued_on=date(2026, 11, 20),
                 seal_png=seal,
-                school=rng.choice(["重庆大学", "西南大学", "重庆医科大学", None]),
+                unit=rng.choice(["重庆大学", "西南大学", "重庆医科大学", None]),
             )
         )
     return items

@@ -7,8 +7,8 @@ Usage: python scripts/bench/scan.py [--sizes 5000,20000,100000] [--repeat 3]
 Data: Chinese-looking prose drawn from a fixed vocabulary that includes the
 false-positive traps (重大部署, 注重师资 …), a few real leaks, e-mails and phone
 numbers, cut into pages of about 1,000 characters, plus a handful of metadata
-values; scanned against the full Chongqing school list (the own school plus
-every other school) and three people. Prints a Markdown table of the best of
+values; scanned against the full Chongqing unit list (the own unit plus
+every other unit) and three people. Prints a Markdown table of the best of
 ``repeat`` wall-clock times.
 """
 
@@ -21,11 +21,11 @@ import re
 import time
 from pathlib import Path
 
-from judging.documents.scan import SchoolIdentity, scan_document
+from judging.documents.scan import UnitIdentity, scan_document
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SCHOOLS_CSV = ROOT / "judging" / "data" / "schools-chongqing.csv"
+UNITS_CSV = ROOT / "judging" / "data" / "universities-chongqing.csv"
 WORDS = (
     "数字治理 乡村振兴 基层 社区 调查 样本 数据 分析 模型 政策 发展 创新 人才 "
     "制度 技术 协同 机制 路径 研究 结果 表明 显著 影响 因素 我们 认为 进一步 "
@@ -43,10 +43,10 @@ LEAKS = (
 )
 
 
-def load_schools() -> list[SchoolIdentity]:
-    with open(SCHOOLS_CSV, encoding="utf-8") as fh:
+def load_units() -> list[UnitIdentity]:
+    with open(UNITS_CSV, encoding="utf-8") as fh:
         return [
-            SchoolIdentity(
+            UnitIdentity(
                 name=row["name"],
                 short_name=row["short_name"],
                 aliases=tuple(a for a in re.split(r"[|;、]", row["aliases"]) if a),
@@ -98,8 +98,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.sizes, args.repeat = "5000", 1
-    schools = load_schools()
-    own = schools[0]
+    units = load_units()
+    own = units[0]
     people = ["张晓明", "李华", "Zhang Xiaoming"]
     print("| 字符数 | 段数 | 学校数 | 发现数 | 扫描 (ms) | 每千字 (ms) |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -107,11 +107,11 @@ def main() -> None:
         segments = make_segments(size, args.seed)
 
         def run(segs: list[tuple[str, str, str]] = segments) -> list[object]:
-            return scan_document(segs, school=own, people=people, other_schools=schools)
+            return scan_document(segs, unit=own, people=people, other_units=units)
 
         seconds = best_time(run, args.repeat)
         print(
-            f"| {size:,} | {len(segments)} | {len(schools)} | {len(run())} "
+            f"| {size:,} | {len(segments)} | {len(units)} | {len(run())} "
             f"| {seconds * 1000:.1f} | {seconds * 1e6 / size:.2f} |"
         )
 

@@ -12,12 +12,12 @@ from judging.accounts.models import Judge
 from judging.extensions import db
 from judging.tables import TableError, decode_text
 
-SCHOOLS = "名称,简称\n重庆大学,重大\n西南大学,西大\n".encode()
+UNITS = "名称,简称\n重庆大学,重大\n西南大学,西大\n".encode()
 JUDGES = "姓名,工作单位,评审上限\n王建国,{unit},{capacity}\n"
 
 
 def _judges(app, unit: str, capacity: str = "", encoding: str = "utf-8"):  # noqa: ANN001, ANN202
-    service.import_schools(actor=None, data=SCHOOLS, filename="s.csv")
+    service.import_units(actor=None, data=UNITS, filename="s.csv")
     data = JUDGES.format(unit=unit, capacity=capacity).encode(encoding)
     result = service.import_judges(actor=None, data=data, filename="j.csv")
     db.session.rollback()
@@ -25,7 +25,7 @@ def _judges(app, unit: str, capacity: str = "", encoding: str = "utf-8"):  # noq
 
 
 def test_big5_judges_file_refused_naming_big5(app):
-    service.import_schools(actor=None, data=SCHOOLS, filename="s.csv")
+    service.import_units(actor=None, data=UNITS, filename="s.csv")
     data = "姓名,工作單位,職稱\n王建國,重慶大學,教授\n".encode("big5")
 
     result = service.import_judges(actor=None, data=data, filename="j.csv")
@@ -82,7 +82,7 @@ def test_capacity_only_plain_digits(app, capacity):
 
 
 def test_capacity_full_width_digits_read(app):
-    service.import_schools(actor=None, data=SCHOOLS, filename="s.csv")
+    service.import_units(actor=None, data=UNITS, filename="s.csv")
     data = JUDGES.format(unit="重庆市总工会", capacity="１２").encode()
 
     service.import_judges(actor=None, data=data, filename="j.csv")

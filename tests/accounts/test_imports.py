@@ -1,4 +1,4 @@
-"""School and judge imports: encodings, formats, every kind of bad row."""
+"""Unit and judge imports: encodings, formats, every kind of bad row."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from judging.accounts import service
-from judging.accounts.imports import KnownSchool, resolve_school, validate_schools
-from judging.accounts.models import Judge, Role, School, User
+from judging.accounts.imports import KnownUnit, resolve_unit, validate_units
+from judging.accounts.models import Judge, Role, Unit, User
 from judging.extensions import db
 from judging.tables import TableError, read_table
-from tests.conftest import SCHOOLS_CSV, csrf_token
+from tests.conftest import UNITS_CSV, csrf_token
 
-GOOD_SCHOOLS = (
+GOOD_UNITS = (
     "名称,简称,别名,类型,联系人,联系电话,电子邮箱\n"
     "重庆大学,重大,,本科,张三,023-65102345,zs@cqu.edu.cn\n"
     "重庆医科大学,重医,重医大|重庆医大,本科,李四,13800138000,ls@cqmu.edu.cn\n"
@@ -32,10 +32,10 @@ def _xlsx(rows: list[list[object]]) -> bytes:
 
 
 def test_read_table_gbk_csv_from_excel():
-    data = GOOD_SCHOOLS.encode("gbk")
+    data = GOOD_UNITS.encode("gbk")
 
     table = read_table(
-        data, filename="学校.csv", columns=service.SCHOOL_COLUMNS, required={"name"}
+        data, filename="学校.csv", columns=service.UNIT_COLUMNS, required={"name"}
     )
 
     assert [cells["name"] for _n, cells in table.rows] == ["重庆大学", "重庆医科大学"]
@@ -45,9 +45,9 @@ def test_read_table_gbk_csv_from_excel():
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_read_table_encodings_agree(encoding):
     table = read_table(
-        GOOD_SCHOOLS.encode(encoding),
+        GOOD_UNITS.encode(encoding),
         filename="s.csv",
-        columns=service.SCHOOL_COLUMNS,
+        columns=service.UNIT_COLUMNS,
         required={"name"},
     )
 
@@ -76,7 +76,7 @@ def test_read_table_xlsx():
     )
 
     table = read_table(
-        data, filename="s.xlsx", columns=service.SCHOOL_COLUMNS, required={"name"}
+        data, filename="s.xlsx", columns=service.UNIT_COLUMNS, required={"name"}
     )
 
     assert [(n, c["name"]) for n, c in table.rows] == [(2, "重庆大学"), (3, "西南大学")]
@@ -94,13 +94,13 @@ def test_read_table_xlsx():
 def test_read_table_refuses_bad_files(data, filename, message):
     with pytest.raises(TableError) as info:
         read_table(
-            data, filename=filename, columns=service.SCHOOL_COLUMNS, required={"name"}
+            data, filename=filename, columns=service.UNIT_COLUMNS, required={"name"}
         )
 
     assert message in str(info.value)
 
 
-def test_validate_schools_reports_every_bad_row():
+def test_validate_units_reports_every_bad_row():
     text = (
         "name,short_name,email\n重庆大学,重大,bad-mail\n,西大,\n"
         "重庆大学,重大2,\n西南大学,重大,\n"
@@ -108,11 +108,11 @@ def test_validate_schools_reports_every_bad_row():
     table = read_table(
         text.encode(),
         filename="s.csv",
-        columns=service.SCHOOL_COLUMNS,
+        columns=service.UNIT_COLUMNS,
         required={"name"},
     )
 
-    _rows, errors = validate_schools(table)
+    _rows, errors = validate_units(table)
 
     assert [str(e) for e in errors] == [
         "第 2 行：电子邮箱格式不正确（bad-mail）",
@@ -133,39 +133,39 @@ def test_validate_schools_reports_every_bad_row():
         ("重庆社会科学院", None),
     ],
 )
-def test_resolve_school_every_name_form(affiliation, expected):
-    schools = [
-        KnownSchool(1, "重庆大学", "重大", ()),
-        KnownSchool(2, "重庆医科大学", "重医", ("重医大",)),
+def test_resolve_unit_every_name_form(affiliation, expected):
+    units = [
+        KnownUnit(1, "重庆大学", "重大", ()),
+        KnownUnit(2, "重庆医科大学", "重医", ("重医大",)),
     ]
 
-    assert resolve_school(affiliation, schools) == expected
+    assert resolve_unit(affiliation, units) == expected
 
 
-def test_import_shared_school_list(app):
-    result = service.import_schools(
-        actor=None, data=SCHOOLS_CSV.read_bytes(), filename="schools.csv"
+def test_import_shared_unit_list(app):
+    result = service.import_units(
+        actor=None, data=UNITS_CSV.read_bytes(), filename="units.csv"
     )
     db.session.commit()
 
     assert (result.created, result.errors) == (67, [])
-    assert db.session.scalar(select(func.count(School.id))) == 67
-    first = db.session.scalar(select(User).where(User.username == "school01"))
-    assert (first.school.name, first.role, first.must_change_password) == (
+    assert db.session.scalar(select(func.count(Unit.id))) == 67
+    first = db.session.scalar(select(User).where(User.username == "unit01"))
+    assert (first.unit.name, first.role, first.must_change_password) == (
         "重庆大学",
-        Role.SCHOOL,
+        Role.UNIT,
         True,
     )
-    medical = db.session.scalar(select(School).where(School.name == "重庆医科大学"))
+    medical = db.session.scalar(select(Unit).where(Unit.name == "重庆医科大学"))
     assert medical.alias_list == ["重医大"]
 
 
 def test_import_same_file_twice_changes_nothing(app):
-    data = SCHOOLS_CSV.read_bytes()
-    service.import_schools(actor=None, data=data, filename="s.csv")
+    data = UNITS_CSV.read_bytes()
+    service.import_units(actor=None, data=data, filename="s.csv")
     db.session.commit()
 
-    again = service.import_schools(actor=None, data=data, filename="s.csv")
+    again = service.import_units(actor=None, data=data, filename="s.csv")
 
     assert (again.created, again.updated, again.unchanged) == (0, 0, 67)
     assert again.credentials == []
@@ -173,20 +173,20 @@ def test_import_same_file_twice_changes_nothing(app):
 
 
 def test_import_bad_file_writes_nothing(app):
-    data = (GOOD_SCHOOLS + "重庆大学,重大,,本科,,,\n").encode()
+    data = (GOOD_UNITS + "重庆大学,重大,,本科,,,\n").encode()
 
-    result = service.import_schools(actor=None, data=data, filename="s.csv")
+    result = service.import_units(actor=None, data=data, filename="s.csv")
     db.session.rollback()
 
     assert [str(e) for e in result.errors] == [
         "第 4 行：学校名称“重庆大学”与第 2 行重复",
         "第 4 行：简称“重大”与第 2 行重复",
     ]
-    assert db.session.scalar(select(func.count(School.id))) == 0
+    assert db.session.scalar(select(func.count(Unit.id))) == 0
 
 
 def test_import_judges_resolves_affiliation(app):
-    service.import_schools(actor=None, data=GOOD_SCHOOLS.encode(), filename="s.csv")
+    service.import_units(actor=None, data=GOOD_UNITS.encode(), filename="s.csv")
     data = (
         "姓名,职称,工作单位,研究方向,电子邮箱\n王建国,教授,重大,劳动关系、工会,w@x.cn\n"
         "高建华,高级经济师,重庆市总工会,工会工作,\n"
@@ -198,12 +198,12 @@ def test_import_judges_resolves_affiliation(app):
     judges = db.session.scalars(select(Judge).order_by(Judge.id)).all()
     assert result.errors == []
     assert [
-        (j.name, j.school.name if j.school else None, j.expertise_list) for j in judges
+        (j.name, j.unit.name if j.unit else None, j.expertise_list) for j in judges
     ] == [("王建国", "重庆大学", ["劳动关系", "工会"]), ("高建华", None, ["工会工作"])]
     assert [c.username for c in result.credentials] == ["judge01", "judge02"]
 
 
-def test_import_judges_unknown_school_refused(app):
+def test_import_judges_unknown_unit_refused(app):
     data = "name,affiliation\n王建国,重庆不存在大学\n李四,\n,重庆市总工会\n".encode()
 
     result = service.import_judges(actor=None, data=data, filename="j.csv")
@@ -218,8 +218,8 @@ def test_import_judges_unknown_school_refused(app):
 
 
 def test_credentials_sheet_reads_back(app):
-    result = service.import_schools(
-        actor=None, data=GOOD_SCHOOLS.encode(), filename="s.csv"
+    result = service.import_units(
+        actor=None, data=GOOD_UNITS.encode(), filename="s.csv"
     )
 
     book = load_workbook(io.BytesIO(service.credentials_xlsx(result.credentials)))
@@ -227,8 +227,8 @@ def test_credentials_sheet_reads_back(app):
 
     assert rows[0][:3] == ("用户名", "初始密码", "角色")
     assert [(r[0], r[2], r[4]) for r in rows[1:]] == [
-        ("school01", "高校联络员", "重庆大学"),
-        ("school02", "高校联络员", "重庆医科大学"),
+        ("unit01", "高校联络员", "重庆大学"),
+        ("unit02", "高校联络员", "重庆医科大学"),
     ]
     assert all(len(r[1]) == 10 for r in rows[1:])
 
@@ -237,35 +237,35 @@ def test_web_import_shows_errors_and_writes_nothing(client, make_user):
     from tests.conftest import login
 
     login(client, make_user(Role.ORGANISER))
-    token = csrf_token(client, "/admin/schools/import")
+    token = csrf_token(client, "/admin/units/import")
     bad = "name,email\n重庆大学,not-an-email\n".encode("gbk")
 
     response = client.post(
-        "/admin/schools/import",
+        "/admin/units/import",
         data={"csrf_token": token, "file": (io.BytesIO(bad), "学校.csv")},
         content_type="multipart/form-data",
     )
 
     html = response.get_data(as_text=True)
     assert "第 2 行：电子邮箱格式不正确（not-an-email）" in html
-    assert db.session.scalar(select(func.count(School.id))) == 0
+    assert db.session.scalar(select(func.count(Unit.id))) == 0
 
 
 def test_web_import_then_download_credentials(client, make_user):
     from tests.conftest import login
 
     login(client, make_user(Role.ORGANISER))
-    token = csrf_token(client, "/admin/schools/import")
+    token = csrf_token(client, "/admin/units/import")
     response = client.post(
-        "/admin/schools/import",
+        "/admin/units/import",
         data={
             "csrf_token": token,
-            "file": (io.BytesIO(GOOD_SCHOOLS.encode()), "s.xlsx.csv"),
+            "file": (io.BytesIO(GOOD_UNITS.encode()), "s.xlsx.csv"),
         },
         content_type="multipart/form-data",
     )
     assert "新增 2，更新 0，未变 0" in response.get_data(as_text=True)
-    users = db.session.scalars(select(User).where(User.role == Role.SCHOOL)).all()
+    users = db.session.scalars(select(User).where(User.role == Role.UNIT)).all()
 
     sheet = client.post(
         "/admin/credentials.xlsx",
@@ -285,29 +285,29 @@ def test_web_import_then_download_credentials(client, make_user):
     assert rows[1][:5] == (users[0].username, "pw", "高校联络员", "张三", "重庆大学")
 
 
-IDENTITIES_CSV = SCHOOLS_CSV.parent / "schools-chongqing-identities.csv"
+IDENTITIES_CSV = UNITS_CSV.parent / "universities-chongqing-identities.csv"
 
 
-def test_import_identities_file_completes_existing_schools(app):
-    service.import_schools(
-        actor=None, data=SCHOOLS_CSV.read_bytes(), filename="schools.csv"
+def test_import_identities_file_completes_existing_units(app):
+    service.import_units(
+        actor=None, data=UNITS_CSV.read_bytes(), filename="units.csv"
     )
     db.session.commit()
 
-    result = service.import_schools(
+    result = service.import_units(
         actor=None, data=IDENTITIES_CSV.read_bytes(), filename="identities.csv"
     )
     db.session.commit()
 
     assert (result.created, result.updated, result.errors) == (0, 16, [])
-    cqu = db.session.scalar(select(School).where(School.name == "重庆大学"))
+    cqu = db.session.scalar(select(Unit).where(Unit.name == "重庆大学"))
     assert (
         cqu.short_name,
         cqu.english_name_list,
         cqu.abbreviation_list,
         cqu.domain_list,
     ) == ("重大", ["Chongqing University"], ["CQU"], ["cqu.edu.cn"])
-    assert db.session.scalar(select(func.count(School.id))) == 67
+    assert db.session.scalar(select(func.count(Unit.id))) == 67
 
 
 def test_import_identity_columns_cleaned_and_checked(app):
@@ -316,9 +316,9 @@ def test_import_identity_columns_cleaned_and_checked(app):
         "重庆大学,Chongqing University,CQU,http://www.CQU.edu.cn/,"
         "重庆大学经济与管理学院|重庆大学法学院\n"
     )
-    result = service.import_schools(actor=None, data=good.encode(), filename="s.csv")
+    result = service.import_units(actor=None, data=good.encode(), filename="s.csv")
     db.session.commit()
-    cqu = db.session.scalar(select(School).where(School.name == "重庆大学"))
+    cqu = db.session.scalar(select(Unit).where(Unit.name == "重庆大学"))
     assert (result.errors, cqu.domain_list, cqu.institute_list) == (
         [],
         ["cqu.edu.cn"],
@@ -330,7 +330,7 @@ def test_import_identity_columns_cleaned_and_checked(app):
         "西南大学,西南大学,S W U,swu\n"
         "西南政法大学,,,cqu.edu.cn\n"
     )
-    refused = service.import_schools(actor=None, data=bad.encode(), filename="s.csv")
+    refused = service.import_units(actor=None, data=bad.encode(), filename="s.csv")
 
     assert [str(e) for e in refused.errors] == [
         "第 2 行：英文名称应为英文且不超过 120 字符（西南大学）",
@@ -338,4 +338,4 @@ def test_import_identity_columns_cleaned_and_checked(app):
         "第 2 行：域名格式不正确（swu），例如 cqu.edu.cn",
         "第 3 行：域名“cqu.edu.cn”已被“重庆大学”使用",
     ]
-    assert db.session.scalar(select(func.count(School.id))) == 1
+    assert db.session.scalar(select(func.count(Unit.id))) == 1

@@ -62,10 +62,10 @@ def test_deactivated_user_session_is_refused(client, make_user):
 
 
 def test_first_login_forces_password_change(client, make_user):
-    user = make_user(Role.SCHOOL, must_change_password=True)
+    user = make_user(Role.UNIT, must_change_password=True)
     login(client, user)
 
-    assert client.get("/school").location.startswith("/account/password")
+    assert client.get("/unit").location.startswith("/account/password")
 
     token = csrf_token(client, "/account/password")
     response = client.post(
@@ -79,7 +79,7 @@ def test_first_login_forces_password_change(client, make_user):
     )
 
     assert response.location == "/"
-    assert client.get("/school").status_code == 200
+    assert client.get("/unit").status_code == 200
     assert db.session.get(User, user.id).must_change_password is False
 
 
@@ -121,17 +121,17 @@ def test_reset_password_invalidates_sessions(app, make_user):
 
 def test_organiser_deactivates_account(client, make_user):
     organiser = make_user(Role.ORGANISER)
-    school_user = make_user(Role.SCHOOL)
+    unit_user = make_user(Role.UNIT)
     login(client, organiser)
 
     client.post(
-        f"/admin/users/{school_user.id}/enabled",
+        f"/admin/users/{unit_user.id}/enabled",
         data={"csrf_token": csrf_token(client, "/admin/users"), "enabled": "0"},
     )
 
-    assert db.session.get(User, school_user.id).is_enabled is False
+    assert db.session.get(User, unit_user.id).is_enabled is False
     other = client.application.test_client()
-    assert "该账号已停用" in login(other, school_user).get_data(as_text=True)
+    assert "该账号已停用" in login(other, unit_user).get_data(as_text=True)
 
 
 def test_login_next_only_to_own_pages(client, make_user):

@@ -34,10 +34,10 @@ def findings() -> list[tuple[str, str, str, str]]:
 
 
 @pytest.fixture()
-def ctbu_client(app, make_user, make_school):  # noqa: ANN001
-    """A logged-in contact of 重庆工商大学, the school named in the OCR fixtures."""
-    school = make_school(name="重庆工商大学", short_name="重庆工商大学")
-    user = make_user(role="school", school=school)
+def ctbu_client(app, make_user, make_unit):  # noqa: ANN001
+    """A logged-in contact of 重庆工商大学, the unit named in the OCR fixtures."""
+    unit = make_unit(name="重庆工商大学", short_name="重庆工商大学")
+    user = make_user(role="unit", unit=unit)
     client = app.test_client()
     login(client, user)
     client.user = user
@@ -57,12 +57,12 @@ def blurred_scan_pdf() -> bytes:
 
 
 def test_upload_with_a_picture_of_names_is_flagged_from_the_picture(
-    school_client, make_competition
+    unit_client, make_competition
 ):
     competition = make_competition()
 
     _post_entry(
-        school_client, competition, file=("ocr/figure-python-docx.docx", "论文.docx")
+        unit_client, competition, file=("ocr/figure-python-docx.docx", "论文.docx")
     )
 
     entry = db.session.scalar(select(Entry))
@@ -79,7 +79,7 @@ def test_scanned_essay_gets_what_ocr_found_not_manual(ctbu_client, make_competit
     _post_entry(ctbu_client, competition, file=("ocr/scanned-chromium.pdf", "论文.pdf"))
 
     assert [(k, loc, sev) for k, loc, sev, _ in findings()] == [
-        ("school", "image", "high")
+        ("unit", "image", "high")
     ]
     entry = db.session.scalar(select(Entry))
     db.session.refresh(entry)
@@ -91,13 +91,13 @@ def test_scanned_essay_gets_what_ocr_found_not_manual(ctbu_client, make_competit
 
 
 def test_blurred_scan_is_manual_only_where_ocr_is_unsure(
-    school_client, make_competition, tmp_path
+    unit_client, make_competition, tmp_path
 ):
     competition = make_competition()
     (tmp_path / "blurred.pdf").write_bytes(blurred_scan_pdf())
 
     _post_entry(
-        school_client, competition, file=(str(tmp_path / "blurred.pdf"), "论文.pdf")
+        unit_client, competition, file=(str(tmp_path / "blurred.pdf"), "论文.pdf")
     )
 
     assert findings() == [
@@ -111,13 +111,13 @@ def test_blurred_scan_is_manual_only_where_ocr_is_unsure(
 
 
 def test_without_tesseract_every_picture_waits_for_a_human(
-    school_client, make_competition, monkeypatch
+    unit_client, make_competition, monkeypatch
 ):
     competition = make_competition()
     monkeypatch.setenv("PATH", "/nonexistent")
 
     _post_entry(
-        school_client, competition, file=("ocr/figure-python-docx.docx", "论文.docx")
+        unit_client, competition, file=("ocr/figure-python-docx.docx", "论文.docx")
     )
 
     entry = db.session.scalar(select(Entry))
@@ -135,10 +135,10 @@ def test_without_tesseract_every_picture_waits_for_a_human(
 
 
 def test_entry_is_checking_until_ocr_has_run_and_review_waits(
-    app, school_client, make_user, make_competition
+    app, unit_client, make_user, make_competition
 ):
     competition = make_competition()
-    _post_entry(school_client, competition)  # clean.pdf: no pictures
+    _post_entry(unit_client, competition)  # clean.pdf: no pictures
     organiser = make_user(Role.ORGANISER)
     competitions.advance_phase(
         actor=organiser, competition=competition, target=Phase.CLOSED
@@ -162,13 +162,13 @@ def test_entry_is_checking_until_ocr_has_run_and_review_waits(
     )
 
 
-def test_school_dashboard_shows_checking(app, school_client, make_competition):
+def test_unit_dashboard_shows_checking(app, unit_client, make_competition):
     competition = make_competition()
-    _post_entry(school_client, competition)
+    _post_entry(unit_client, competition)
     entry = db.session.scalar(select(Entry))
     entry.check_state = "pending"
     db.session.commit()
 
-    html = school_client.get("/school").get_data(as_text=True)
+    html = unit_client.get("/unit").get_data(as_text=True)
 
     assert html.count("检查中") == 1

@@ -1,5 +1,5 @@
-"""Entry fields scanned on save, the school's pre-flight, checks without
-submitting, and 「标记无碍」 on the entry's own school or authors (issue 10 §1)."""
+"""Entry fields scanned on save, the unit's pre-flight, checks without
+submitting, and 「标记无碍」 on the entry's own unit or authors (issue 10 §1)."""
 
 from __future__ import annotations
 
@@ -35,14 +35,14 @@ def _organiser(app, make_user):  # noqa: ANN001
 
 
 def test_title_abstract_keywords_scanned_when_saved(
-    school_client, make_competition, make_school
+    unit_client, make_competition, make_unit
 ):
-    make_school(name="西南政法大学", short_name="西政")
-    make_school(name="重庆邮电大学", short_name="重邮")
+    make_unit(name="西南政法大学", short_name="西政")
+    make_unit(name="重庆邮电大学", short_name="重邮")
     competition = make_competition()
 
     _post_entry(
-        school_client,
+        unit_client,
         competition,
         title="重庆大学学子视角下的劳动教育",
         abstract="以西南政法大学法学院为例",
@@ -50,29 +50,29 @@ def test_title_abstract_keywords_scanned_when_saved(
     )
 
     assert _findings() == {
-        ("school", "title", "重庆大学", "high"),
-        ("other_school", "abstract", "西南政法大学", "low"),
-        ("other_school", "keywords", "重庆邮电大学", "low"),
+        ("unit", "title", "重庆大学", "high"),
+        ("other_unit", "abstract", "西南政法大学", "low"),
+        ("other_unit", "keywords", "重庆邮电大学", "low"),
     }
 
 
 def test_editing_fields_rescans_them_and_keeps_file_findings(
-    school_client, make_competition
+    unit_client, make_competition
 ):
     competition = make_competition()
     _post_entry(
-        school_client,
+        unit_client,
         competition,
         file=("leaky.docx", "论文.docx"),
         abstract="本文作者张晓明长期关注",
     )
     entry = db.session.scalar(select(Entry))
     before = _findings()
-    token = csrf_token(school_client, f"/school/entries/{entry.id}/edit")
+    token = csrf_token(unit_client, f"/unit/entries/{entry.id}/edit")
     from tests.submissions.conftest import entry_form
 
-    school_client.post(
-        f"/school/entries/{entry.id}/edit",
+    unit_client.post(
+        f"/unit/entries/{entry.id}/edit",
         data=entry_form(token, abstract="本文关注产业工人"),
         content_type="multipart/form-data",
     )
@@ -80,26 +80,26 @@ def test_editing_fields_rescans_them_and_keeps_file_findings(
     after = _findings()
     assert ("person", "abstract", "张晓明", "high") in before
     assert after == before - {("person", "abstract", "张晓明", "high")}
-    assert ("school", "header_footer", "重庆大学", "high") in after
+    assert ("unit", "header_footer", "重庆大学", "high") in after
 
 
-def test_dashboard_shows_preflight_in_plain_chinese(school_client, make_competition):
+def test_dashboard_shows_preflight_in_plain_chinese(unit_client, make_competition):
     competition = make_competition()
 
-    response = _post_entry(school_client, competition, abstract="重庆大学的调查数据")
+    response = _post_entry(unit_client, competition, abstract="重庆大学的调查数据")
 
     html = response.get_data(as_text=True)
     assert "摘要中出现本校名称「重庆大学」；请删除后重新提交。" in html
 
 
 def test_check_without_submitting_reports_and_stores_nothing(
-    school_client, make_competition
+    unit_client, make_competition
 ):
     competition = make_competition()
-    path = f"/school/competitions/{competition.id}/check"
-    token = csrf_token(school_client, path)
+    path = f"/unit/competitions/{competition.id}/check"
+    token = csrf_token(unit_client, path)
 
-    response = school_client.post(
+    response = unit_client.post(
         path,
         data={
             "csrf_token": token,
@@ -118,12 +118,12 @@ def test_check_without_submitting_reports_and_stores_nothing(
     assert (db.session.scalars(select(Entry)).all(), _findings()) == ([], set())
 
 
-def test_check_without_submitting_clean_file(school_client, make_competition):
+def test_check_without_submitting_clean_file(unit_client, make_competition):
     competition = make_competition()
-    path = f"/school/competitions/{competition.id}/check"
-    token = csrf_token(school_client, path)
+    path = f"/unit/competitions/{competition.id}/check"
+    token = csrf_token(unit_client, path)
 
-    response = school_client.post(
+    response = unit_client.post(
         path,
         data={
             "csrf_token": token,
@@ -137,13 +137,13 @@ def test_check_without_submitting_clean_file(school_client, make_competition):
 
 
 def test_check_without_submitting_bad_file_refused_in_chinese(
-    school_client, make_competition
+    unit_client, make_competition
 ):
     competition = make_competition()
-    path = f"/school/competitions/{competition.id}/check"
-    token = csrf_token(school_client, path)
+    path = f"/unit/competitions/{competition.id}/check"
+    token = csrf_token(unit_client, path)
 
-    response = school_client.post(
+    response = unit_client.post(
         path,
         data={"csrf_token": token, "file": (io.BytesIO(b"not a pdf"), "x.pdf")},
         content_type="multipart/form-data",
@@ -162,11 +162,11 @@ def _own_finding(kind: str, location: str, term: str) -> Finding:
     )
 
 
-def test_harmless_on_own_school_needs_a_real_reason_and_is_audited(
-    app, school_client, make_user, make_competition
+def test_harmless_on_own_unit_needs_a_real_reason_and_is_audited(
+    app, unit_client, make_user, make_competition
 ):
     competition = make_competition()
-    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+    _post_entry(unit_client, competition, file=("leaky.docx", "论文.docx"))
     admin = _organiser(app, make_user)
     finding = _own_finding("person", "footnote", "李华")
     token = csrf_token(admin, f"/competitions/{competition.id}/anonymity")
@@ -205,13 +205,13 @@ def test_harmless_on_own_school_needs_a_real_reason_and_is_audited(
     ] == [finding.id]
 
 
-def test_full_school_name_in_body_only_settled_by_redaction(
-    app, school_client, make_user, make_competition
+def test_full_unit_name_in_body_only_settled_by_redaction(
+    app, unit_client, make_user, make_competition
 ):
     competition = make_competition()
-    _post_entry(school_client, competition, file=("reportlab-split.pdf", "论文.pdf"))
+    _post_entry(unit_client, competition, file=("reportlab-split.pdf", "论文.pdf"))
     admin = _organiser(app, make_user)
-    finding = _own_finding("school", "body", "重庆大学")
+    finding = _own_finding("unit", "body", "重庆大学")
     token = csrf_token(admin, f"/competitions/{competition.id}/anonymity")
 
     response = admin.post(
@@ -228,13 +228,13 @@ def test_full_school_name_in_body_only_settled_by_redaction(
 
 
 def test_title_leak_after_deadline_settled_by_organiser_rewording(
-    app, school_client, make_user, make_competition
+    app, unit_client, make_user, make_competition
 ):
     from judging.competitions import service as competitions
     from judging.competitions.models import Phase
 
     competition = make_competition()
-    _post_entry(school_client, competition, title="重庆大学学子视角下的劳动教育")
+    _post_entry(unit_client, competition, title="重庆大学学子视角下的劳动教育")
     organiser = make_user(Role.ORGANISER)
     competitions.advance_phase(
         actor=organiser, competition=competition, target=Phase.CLOSED
@@ -243,7 +243,7 @@ def test_title_leak_after_deadline_settled_by_organiser_rewording(
     admin = app.test_client()
     login(admin, organiser)
     entry = db.session.scalar(select(Entry))
-    finding = _own_finding("school", "title", "重庆大学")
+    finding = _own_finding("unit", "title", "重庆大学")
     token = csrf_token(admin, f"/competitions/{competition.id}/anonymity")
 
     waved = admin.post(

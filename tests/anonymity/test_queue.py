@@ -29,34 +29,34 @@ def _organiser(app, make_user):  # noqa: ANN001
     return client
 
 
-def test_leaky_file_is_flagged_with_locations(school_client, make_competition):
+def test_leaky_file_is_flagged_with_locations(unit_client, make_competition):
     competition = make_competition()
 
-    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+    _post_entry(unit_client, competition, file=("leaky.docx", "论文.docx"))
 
     findings = db.session.scalars(select(Finding)).all()
     kinds = {(f.kind, f.location) for f in findings}
-    assert ("school", "header_footer") in kinds
+    assert ("unit", "header_footer") in kinds
     assert ("person", "header_footer") in kinds
     assert ("email", "body") in kinds
     assert all(f.location != "metadata" for f in findings)  # stripped from the copy
 
 
 def test_clean_file_has_no_findings_despite_alias_traps(
-    school_client, make_competition
+    unit_client, make_competition
 ):
     competition = make_competition()
 
-    _post_entry(school_client, competition, file=("clean.pdf", "论文.pdf"))
+    _post_entry(unit_client, competition, file=("clean.pdf", "论文.pdf"))
 
     assert db.session.scalars(select(Finding)).all() == []
 
 
-def test_review_copy_carries_no_metadata(school_client, make_competition):
+def test_review_copy_carries_no_metadata(unit_client, make_competition):
     from judging.documents.inspection import inspect_document
 
     competition = make_competition()
-    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+    _post_entry(unit_client, competition, file=("leaky.docx", "论文.docx"))
     entry = db.session.scalar(select(Entry))
 
     copy = inspect_document(load_file(entry.review_file), max_bytes=10**8)
@@ -66,11 +66,11 @@ def test_review_copy_carries_no_metadata(school_client, make_competition):
 
 
 def test_close_gives_random_unique_codes(
-    app, school_client, make_user, make_competition
+    app, unit_client, make_user, make_competition
 ):
     competition = make_competition()
     for i in range(3):
-        _post_entry(school_client, competition, title=f"论文{i}")
+        _post_entry(unit_client, competition, title=f"论文{i}")
     organiser = make_user(Role.ORGANISER)
 
     competitions.advance_phase(
@@ -84,10 +84,10 @@ def test_close_gives_random_unique_codes(
 
 
 def test_unresolved_high_finding_blocks_review(
-    app, school_client, make_user, make_competition
+    app, unit_client, make_user, make_competition
 ):
     competition = make_competition()
-    _post_entry(school_client, competition, file=("leaky.pdf", "论文.pdf"))
+    _post_entry(unit_client, competition, file=("leaky.pdf", "论文.pdf"))
     organiser = make_user(Role.ORGANISER)
     competitions.advance_phase(
         actor=organiser, competition=competition, target=Phase.CLOSED
@@ -100,10 +100,10 @@ def test_unresolved_high_finding_blocks_review(
 
 
 def test_mark_harmless_needs_a_reason_and_is_audited(
-    app, school_client, make_user, make_competition
+    app, unit_client, make_user, make_competition
 ):
     competition = make_competition()
-    _post_entry(school_client, competition, file=("leaky.pdf", "论文.pdf"))
+    _post_entry(unit_client, competition, file=("leaky.pdf", "论文.pdf"))
     admin = _organiser(app, make_user)
     finding = db.session.scalars(select(Finding).where(Finding.kind == "email")).first()
     token = csrf_token(admin, f"/competitions/{competition.id}/anonymity")
@@ -125,10 +125,10 @@ def test_mark_harmless_needs_a_reason_and_is_audited(
 
 
 def test_queue_page_shows_findings_in_chinese(
-    app, school_client, make_user, make_competition
+    app, unit_client, make_user, make_competition
 ):
     competition = make_competition()
-    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+    _post_entry(unit_client, competition, file=("leaky.docx", "论文.docx"))
     admin = _organiser(app, make_user)
 
     html = admin.get(f"/competitions/{competition.id}/anonymity").get_data(as_text=True)
@@ -136,12 +136,12 @@ def test_queue_page_shows_findings_in_chinese(
     assert "页眉页脚" in html and "本校名称" in html and "严重" in html
 
 
-def test_school_uploads_redacted_file_when_asked(
-    app, school_client, make_user, make_competition
+def test_unit_uploads_redacted_file_when_asked(
+    app, unit_client, make_user, make_competition
 ):
     today = date.today()
     competition = make_competition()
-    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+    _post_entry(unit_client, competition, file=("leaky.docx", "论文.docx"))
     entry = db.session.scalar(select(Entry))
     organiser = make_user(Role.ORGANISER)
     competition.closes_at = competition.opens_at + timedelta(days=1)
@@ -161,10 +161,10 @@ def test_school_uploads_redacted_file_when_asked(
         },
     )
 
-    page = school_client.get("/school").get_data(as_text=True)
-    token = csrf_token(school_client, f"/school/entries/{entry.id}/redacted")
-    school_client.post(
-        f"/school/entries/{entry.id}/redacted",
+    page = unit_client.get("/unit").get_data(as_text=True)
+    token = csrf_token(unit_client, f"/unit/entries/{entry.id}/redacted")
+    unit_client.post(
+        f"/unit/entries/{entry.id}/redacted",
         data={
             "csrf_token": token,
             "file": (io.BytesIO(fixture_bytes("clean.docx")), "干净.docx"),
@@ -183,14 +183,14 @@ def test_school_uploads_redacted_file_when_asked(
     assert [p for p in problems if "匿名性" in p] == []
 
 
-def test_school_cannot_replace_without_request(school_client, make_competition):
+def test_unit_cannot_replace_without_request(unit_client, make_competition):
     competition = make_competition()
-    _post_entry(school_client, competition)
+    _post_entry(unit_client, competition)
     entry = db.session.scalar(select(Entry))
-    token = csrf_token(school_client, f"/school/entries/{entry.id}/redacted")
+    token = csrf_token(unit_client, f"/unit/entries/{entry.id}/redacted")
 
-    response = school_client.post(
-        f"/school/entries/{entry.id}/redacted",
+    response = unit_client.post(
+        f"/unit/entries/{entry.id}/redacted",
         data={
             "csrf_token": token,
             "file": (io.BytesIO(fixture_bytes("clean.docx")), "x.docx"),
@@ -204,10 +204,10 @@ def test_school_cannot_replace_without_request(school_client, make_competition):
 
 
 def test_organiser_redaction_keeps_original(
-    app, school_client, make_user, make_competition
+    app, unit_client, make_user, make_competition
 ):
     competition = make_competition()
-    _post_entry(school_client, competition, file=("leaky.docx", "论文.docx"))
+    _post_entry(unit_client, competition, file=("leaky.docx", "论文.docx"))
     entry = db.session.scalar(select(Entry))
     original = entry.file.sha256
     admin = _organiser(app, make_user)
@@ -228,32 +228,32 @@ def test_organiser_redaction_keeps_original(
     assert db.session.scalars(select(Finding)).all() == []
 
 
-def test_anonymity_check_cli_prints_json_lines(runner, make_school, tmp_path):
-    make_school(name="重庆大学", short_name="重大")
+def test_anonymity_check_cli_prints_json_lines(runner, make_unit, tmp_path):
+    make_unit(name="重庆大学", short_name="重大")
     path = tmp_path / "essay.docx"
     path.write_bytes(fixture_bytes("leaky.docx"))
 
     result = runner.invoke(
-        args=["anonymity-check", str(path), "--school", "重大", "--author", "张晓明"]
+        args=["anonymity-check", str(path), "--unit", "重大", "--author", "张晓明"]
     )
 
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert result.exit_code == 0
     assert {"kind", "location", "evidence", "severity"} == set(lines[0])
     assert {(x["kind"], x["location"]) for x in lines} >= {
-        ("school", "header_footer"),
+        ("unit", "header_footer"),
         ("person", "metadata"),
     }
 
 
-def test_entry_form_requires_file_on_create(school_client, make_competition):
+def test_entry_form_requires_file_on_create(unit_client, make_competition):
     competition = make_competition()
     token = csrf_token(
-        school_client, f"/school/competitions/{competition.id}/entries/new"
+        unit_client, f"/unit/competitions/{competition.id}/entries/new"
     )
 
-    response = school_client.post(
-        f"/school/competitions/{competition.id}/entries/new",
+    response = unit_client.post(
+        f"/unit/competitions/{competition.id}/entries/new",
         data=entry_form(token),
         content_type="multipart/form-data",
         follow_redirects=True,

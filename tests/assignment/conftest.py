@@ -1,4 +1,4 @@
-"""Assignment test helpers: a competition with schools, entries and judges."""
+"""Assignment test helpers: a competition with units, entries and judges."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from judging.accounts.models import Judge, Role, School, User
+from judging.accounts.models import Judge, Role, Unit, User
 from judging.assignment.models import Assignment
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db
@@ -20,19 +20,19 @@ from judging.submissions.models import Author, Entry, StoredFile
 class World:
     competition: Competition
     organiser: User
-    schools: list[School]
+    units: list[Unit]
     entries: list[Entry]
     judges: list[Judge]
 
 
 @pytest.fixture()
-def make_world(make_competition, make_user, make_school):
-    """Schools with entries, one judge from each school and some outside judges."""
+def make_world(make_competition, make_user, make_unit):
+    """Units with entries, one judge from each unit and some outside judges."""
 
     def make(
         *,
-        schools: int = 4,
-        per_school: int = 3,
+        units: int = 4,
+        per_unit: int = 3,
         outside: int = 3,
         phase: Phase = Phase.CLOSED,
         k: int = 3,
@@ -44,16 +44,16 @@ def make_world(make_competition, make_user, make_school):
         stored = StoredFile(sha256=hashlib.sha256(b"x").hexdigest(), size=1, kind="pdf")
         db.session.add(stored)
         db.session.flush()
-        made_schools = [
-            make_school(name=f"山城第{i}大学") for i in range(1, schools + 1)
+        made_units = [
+            make_unit(name=f"山城第{i}大学") for i in range(1, units + 1)
         ]
         entries = []
-        for school in made_schools:
-            for slot in range(1, per_school + 1):
+        for unit in made_units:
+            for slot in range(1, per_unit + 1):
                 n = len(entries) + 1
                 entry = Entry(
                     competition_id=competition.id,
-                    school_id=school.id,
+                    unit_id=unit.id,
                     slot=slot,
                     code=f"ZW-{n:04d}",
                     title=f"产业工人技能形成研究之{n}",
@@ -66,13 +66,13 @@ def make_world(make_competition, make_user, make_school):
                 entry.authors.append(Author(position=1, name=f"作者{n}号"))
                 db.session.add(entry)
                 entries.append(entry)
-        judges = [make_user(Role.JUDGE, school=s).judge for s in made_schools]
+        judges = [make_user(Role.JUDGE, unit=s).judge for s in made_units]
         judges += [
             make_user(Role.JUDGE, affiliation=f"研究机构{i}").judge
             for i in range(outside)
         ]
         db.session.commit()
-        return World(competition, organiser, made_schools, entries, judges)
+        return World(competition, organiser, made_units, entries, judges)
 
     return make
 

@@ -55,7 +55,7 @@ def test_assign_applies_same_plan_as_preview(runner, make_world):
 
 
 def test_assign_infeasible_prints_reasons_and_exits_1(runner, make_world):
-    w: World = make_world(schools=2, per_school=2, outside=0)
+    w: World = make_world(units=2, per_unit=2, outside=0)
 
     result = runner.invoke(args=["assign", str(w.competition.id), "--seed", "1"])
 
@@ -95,18 +95,18 @@ def test_remind_prints_messages_without_smtp(runner, make_world):
     assert result.exit_code == 0, result.output
     assert "未配置邮件服务器（MAIL_SERVER）" in result.output
     assert result.output.count("收件人：") == len(w.judges)
-    assert [s.name for s in w.schools if s.name in result.output] == []
+    assert [s.name for s in w.units if s.name in result.output] == []
 
 
 def test_build_reviewing_demo_assigns_three_judges_and_is_idempotent(app):
     from judging.accounts import service as accounts
-    from judging.demo import SCHOOLS_CSV, judges_csv
+    from judging.demo import UNITS_CSV, judges_csv
 
-    # The demo's schools and judges, without build_demo's open competition (slow).
+    # The demo's units and judges, without build_demo's open competition (slow).
     admin = accounts.create_organiser(username="admin", password="assign-cli-pass-1")
     shared = ("demo-pass-1", accounts.hash_password("demo-pass-1"))
-    accounts.import_schools(
-        actor=admin, data=SCHOOLS_CSV.read_bytes(), filename="s.csv", shared=shared
+    accounts.import_units(
+        actor=admin, data=UNITS_CSV.read_bytes(), filename="s.csv", shared=shared
     )
     accounts.import_judges(
         actor=admin, data=judges_csv(), filename="j.csv", shared=shared

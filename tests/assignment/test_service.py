@@ -78,7 +78,7 @@ def test_preview_same_seed_same_plan_and_writes_nothing(make_world):
 
 
 def test_apply_infeasible_explained_and_nothing_written(make_world):
-    w = make_world(schools=2, per_school=2, outside=0)  # 2 judges, k = 3
+    w = make_world(units=2, per_unit=2, outside=0)  # 2 judges, k = 3
 
     with pytest.raises(solver.AssignmentInfeasible) as caught:
         service.apply_plan(
@@ -111,7 +111,7 @@ def test_apply_skips_entries_with_unresolved_findings(make_world):
     db.session.add(
         Finding(
             entry_id=leaky.id,
-            kind="school",
+            kind="unit",
             location="body",
             evidence="山城第1大学",
             severity="high",
@@ -146,7 +146,7 @@ def test_apply_again_keeps_existing_pairs_and_fills_missing(make_world):
     assert len(after) == len(before)
 
 
-def test_conflict_for_school_and_recorded_conflicts(make_world):
+def test_conflict_for_unit_and_recorded_conflicts(make_world):
     w = make_world()
     own, other = w.entries[0], w.entries[3]
     outside = w.judges[-1]
@@ -154,7 +154,7 @@ def test_conflict_for_school_and_recorded_conflicts(make_world):
     service.add_conflict(
         actor=w.organiser,
         judge=outside,
-        school=w.schools[1],
+        unit=w.units[1],
         reason="曾在该校兼职",
         now=NOW,
     )
@@ -170,7 +170,7 @@ def test_swap_refused_on_conflict_and_allowed_otherwise(make_world):
     service.apply_plan(
         actor=w.organiser, competition=w.competition, k=3, seed=2, now=NOW
     )
-    entry = w.entries[0]  # from school 0; judge 0 is from that school
+    entry = w.entries[0]  # from unit 0; judge 0 is from that unit
     assignment = service.entry_assignments(entry)[0]
 
     with pytest.raises(service.AssignmentError) as caught:
@@ -236,7 +236,7 @@ def test_declared_conflict_replaces_the_judge(make_world):
 
 
 def test_declared_conflict_without_free_judge_lists_the_entry(make_world):
-    w = make_world(schools=2, per_school=1, outside=2)  # 4 judges, 2 conflicts each
+    w = make_world(units=2, per_unit=1, outside=2)  # 4 judges, 2 conflicts each
     service.apply_plan(
         actor=w.organiser, competition=w.competition, k=3, seed=4, now=NOW
     )
@@ -320,14 +320,14 @@ def test_disagreements_list_spread_over_threshold(make_world):
 
 
 def test_arbitration_judge_respects_conflicts(make_world):
-    w = make_world(schools=3, per_school=1, outside=1)  # 4 judges, k = 2
+    w = make_world(units=3, per_unit=1, outside=1)  # 4 judges, k = 2
     service.apply_plan(
         actor=w.organiser, competition=w.competition, k=2, seed=1, now=NOW
     )
     entry = w.entries[0]
     on_entry = {a.judge_id for a in service.entry_assignments(entry)}
     free = [j for j in w.judges[1:] if j.id not in on_entry]
-    assert len(free) == 1  # judge 0 shares the school; two are on the panel
+    assert len(free) == 1  # judge 0 shares the unit; two are on the panel
     service.add_conflict(
         actor=w.organiser, judge=free[0], entry=entry, reason="合作者", now=NOW
     )

@@ -20,22 +20,22 @@ from judging.assignment.solver import (
 )
 
 
-def make_entry(entry_id: int, school_id: int, *keywords: str) -> EntryInput:
-    return EntryInput(id=entry_id, school_id=school_id, keywords=frozenset(keywords))
+def make_entry(entry_id: int, unit_id: int, *keywords: str) -> EntryInput:
+    return EntryInput(id=entry_id, unit_id=unit_id, keywords=frozenset(keywords))
 
 
 def make_judge(
     judge_id: int,
     *,
-    school_id: int | None = None,
+    unit_id: int | None = None,
     affiliation: int | str | None = None,
     capacity: int | None = None,
     expertise: tuple[str, ...] = (),
 ) -> JudgeInput:
     return JudgeInput(
         id=judge_id,
-        affiliation=affiliation if affiliation is not None else school_id or "外部",
-        school_id=school_id,
+        affiliation=affiliation if affiliation is not None else unit_id or "外部",
+        unit_id=unit_id,
         capacity=capacity,
         expertise=frozenset(expertise),
     )
@@ -44,18 +44,18 @@ def make_judge(
 def make_instance(
     seed: int, *, n_entries: int = 60, n_judges: int = 14, n_conflicts: int = 10
 ) -> tuple[list[EntryInput], list[JudgeInput], set[tuple[int, int]]]:
-    """Schools with 1-5 entries, most judges from a school, some from bodies."""
+    """Units with 1-5 entries, most judges from a unit, some from bodies."""
     rng = random.Random(seed)
     entries: list[EntryInput] = []
-    school = 0
+    unit = 0
     while len(entries) < n_entries:
-        school += 1
+        unit += 1
         for _ in range(min(rng.randint(1, 5), n_entries - len(entries))):
-            entries.append(make_entry(len(entries) + 1, school))
+            entries.append(make_entry(len(entries) + 1, unit))
     judges = []
     for judge_id in range(1, n_judges + 1):
         if rng.random() < 0.7:
-            judges.append(make_judge(judge_id, school_id=rng.randint(1, school)))
+            judges.append(make_judge(judge_id, unit_id=rng.randint(1, unit)))
         else:
             judges.append(make_judge(judge_id, affiliation=f"学会{rng.randint(1, 3)}"))
     conflicts = {
@@ -133,7 +133,7 @@ def test_build_plan_capacities_respected_and_others_balanced(seed: int) -> None:
     judges = [
         make_judge(
             judge.id,
-            school_id=judge.school_id,
+            unit_id=judge.unit_id,
             affiliation=judge.affiliation,
             capacity=rng.choice([None, None, 2, 5, 9]),
         )
@@ -185,7 +185,7 @@ def test_build_plan_different_seed_gives_different_plan() -> None:
 
 
 def test_build_plan_avoids_same_affiliation_when_possible() -> None:
-    entries = [make_entry(i, school_id=100 + i) for i in range(1, 41)]
+    entries = [make_entry(i, unit_id=100 + i) for i in range(1, 41)]
     # Four outside bodies of five judges each: three distinct bodies per entry
     # are always possible.
     judges = [make_judge(j, affiliation=f"学会{j % 4}") for j in range(1, 21)]
@@ -203,7 +203,7 @@ def test_build_plan_avoids_same_affiliation_when_possible() -> None:
 
 
 def test_build_plan_same_affiliation_allowed_when_unavoidable() -> None:
-    entries = [make_entry(i, school_id=100 + i) for i in range(1, 11)]
+    entries = [make_entry(i, unit_id=100 + i) for i in range(1, 11)]
     judges = [make_judge(j, affiliation="学会") for j in range(1, 7)]
 
     plan = build_plan(entries=entries, judges=judges, k=3, seed=1)
@@ -258,8 +258,8 @@ def test_build_plan_prefers_matching_expertise() -> None:
 
 
 def test_build_plan_infeasible_names_entry_with_too_few_judges() -> None:
-    entries = [make_entry(17, school_id=1), make_entry(18, school_id=2)]
-    judges = [make_judge(1, school_id=1), make_judge(2, school_id=2)]
+    entries = [make_entry(17, unit_id=1), make_entry(18, unit_id=2)]
+    judges = [make_judge(1, unit_id=1), make_judge(2, unit_id=2)]
     judges += [make_judge(3, affiliation="甲"), make_judge(4, affiliation="乙")]
 
     with pytest.raises(AssignmentInfeasible) as caught:
@@ -274,7 +274,7 @@ def test_build_plan_infeasible_names_entry_with_too_few_judges() -> None:
 
 
 def test_build_plan_infeasible_when_total_capacity_too_small() -> None:
-    entries = [make_entry(i, school_id=100 + i) for i in range(1, 6)]
+    entries = [make_entry(i, unit_id=100 + i) for i in range(1, 6)]
     judges = [make_judge(j, affiliation=f"学会{j}", capacity=4) for j in range(1, 4)]
 
     with pytest.raises(AssignmentInfeasible) as caught:
@@ -286,11 +286,11 @@ def test_build_plan_infeasible_when_total_capacity_too_small() -> None:
 
 
 def test_build_plan_infeasible_when_capacity_sits_with_conflicted_judges() -> None:
-    # School 1's entries can only use school 2's judges, who can take one each.
-    entries = [make_entry(i, school_id=1) for i in range(1, 5)]
-    entries += [make_entry(i, school_id=2) for i in range(5, 9)]
-    judges = [make_judge(j, school_id=1) for j in range(1, 4)]
-    judges += [make_judge(j, school_id=2, capacity=1) for j in range(4, 7)]
+    # Unit 1's entries can only use unit 2's judges, who can take one each.
+    entries = [make_entry(i, unit_id=1) for i in range(1, 5)]
+    entries += [make_entry(i, unit_id=2) for i in range(5, 9)]
+    judges = [make_judge(j, unit_id=1) for j in range(1, 4)]
+    judges += [make_judge(j, unit_id=2, capacity=1) for j in range(4, 7)]
 
     with pytest.raises(AssignmentInfeasible) as caught:
         build_plan(entries=entries, judges=judges, k=3, seed=0)
@@ -353,7 +353,7 @@ def test_propose_extra_judges_respects_conflicts_and_existing() -> None:
 
 
 def test_propose_extra_judges_prefers_least_loaded() -> None:
-    entries = [make_entry(i, school_id=100 + i) for i in range(1, 7)]
+    entries = [make_entry(i, unit_id=100 + i) for i in range(1, 7)]
     judges = [make_judge(j, affiliation=f"学会{j}") for j in range(1, 6)]
     existing = {(e, j) for e in range(1, 7) for j in (1, 2, 3)}
     existing |= {(5, 4), (6, 4)}
@@ -371,8 +371,8 @@ def test_propose_extra_judges_prefers_least_loaded() -> None:
 
 
 def test_propose_extra_judges_infeasible_names_entry() -> None:
-    entries = [make_entry(3, school_id=1)]
-    judges = [make_judge(1, affiliation="甲"), make_judge(2, school_id=1)]
+    entries = [make_entry(3, unit_id=1)]
+    judges = [make_judge(1, affiliation="甲"), make_judge(2, unit_id=1)]
 
     with pytest.raises(AssignmentInfeasible) as caught:
         propose_extra_judges(
@@ -389,8 +389,8 @@ def test_propose_extra_judges_infeasible_names_entry() -> None:
 
 
 def test_verify_plan_reports_conflicts_and_counts() -> None:
-    entries = [make_entry(1, school_id=1), make_entry(2, school_id=2)]
-    judges = [make_judge(1, school_id=1), make_judge(2, affiliation="甲", capacity=1)]
+    entries = [make_entry(1, unit_id=1), make_entry(2, unit_id=2)]
+    judges = [make_judge(1, unit_id=1), make_judge(2, affiliation="甲", capacity=1)]
 
     problems = verify_plan(
         pairs=[(1, 1), (1, 2), (2, 2)], entries=entries, judges=judges, k=2
@@ -406,16 +406,16 @@ def test_verify_plan_reports_conflicts_and_counts() -> None:
 @pytest.mark.parametrize(
     ("judge", "conflicts", "expected"),
     [
-        (make_judge(1, school_id=5), set(), "评审专家与作品来自同一学校"),
-        (make_judge(1, school_id=6), {(1, 9)}, "已登记的回避关系"),
-        (make_judge(1, school_id=6), {(1, 8)}, None),
+        (make_judge(1, unit_id=5), set(), "评审专家与作品来自同一学校"),
+        (make_judge(1, unit_id=6), {(1, 9)}, "已登记的回避关系"),
+        (make_judge(1, unit_id=6), {(1, 8)}, None),
         (make_judge(1, affiliation="学会"), set(), None),
     ],
 )
 def test_conflict_reason_rules(
     judge: JudgeInput, conflicts: set[tuple[int, int]], expected: str | None
 ) -> None:
-    entry = make_entry(9, school_id=5)
+    entry = make_entry(9, unit_id=5)
 
     assert conflict_reason(judge=judge, entry=entry, conflicts=conflicts) == expected
 
@@ -438,7 +438,7 @@ def test_build_plan_sparse_entry_with_three_free_judges_gets_them() -> None:
 
 
 def test_build_plan_kept_conflicting_pair_is_infeasible() -> None:
-    entries = [make_entry(i, school_id=100 + i) for i in range(1, 4)]
+    entries = [make_entry(i, unit_id=100 + i) for i in range(1, 4)]
     judges = [make_judge(j, affiliation=f"学会{j}") for j in range(1, 6)]
 
     with pytest.raises(AssignmentInfeasible) as caught:
@@ -452,7 +452,7 @@ def test_build_plan_kept_conflicting_pair_is_infeasible() -> None:
 
 
 def test_build_plan_entry_keeping_more_than_k_is_left_alone() -> None:
-    entries = [make_entry(i, school_id=100 + i) for i in range(1, 5)]
+    entries = [make_entry(i, unit_id=100 + i) for i in range(1, 5)]
     judges = [make_judge(j, affiliation=f"学会{j}") for j in range(1, 7)]
     keep = {(1, 1), (1, 2), (1, 3), (1, 4)}
 

@@ -99,8 +99,8 @@ def _apply(w: World, seed: int = 3) -> None:
 
 
 def _identity_strings(w: World) -> list[str]:
-    """School names, authors and advisors: never in anything a judge receives."""
-    names = [s.name for s in w.schools] + [s.short_name for s in w.schools]
+    """Unit names, authors and advisors: never in anything a judge receives."""
+    names = [s.name for s in w.units] + [s.short_name for s in w.units]
     for e in w.entries:
         names += e.author_names + [e.advisor]
     return names
@@ -145,7 +145,7 @@ def test_apply_writes_the_previewed_plan(app, make_world):
 
 
 def test_infeasible_plan_lists_reasons_and_writes_nothing(app, make_world):
-    w = make_world(schools=2, per_school=2, outside=0)
+    w = make_world(units=2, per_unit=2, outside=0)
     client = _organiser(app, w)
 
     response = client.get(f"/competitions/{w.competition.id}/assignment?k=3&seed=1")
@@ -185,7 +185,7 @@ def test_conflict_added_on_page_is_recorded(app, make_world):
         page,
         data={
             "judge_id": w.judges[-1].id,
-            "school_id": w.schools[0].id,
+            "unit_id": w.units[0].id,
             "entry_id": 0,
             "reason": "曾任该校兼职教授",
             "csrf_token": csrf_token(client, page),
@@ -195,9 +195,9 @@ def test_conflict_added_on_page_is_recorded(app, make_world):
 
     conflict = db.session.scalar(select(Conflict))
     assert "回避关系已登记。" in response.get_data(as_text=True)
-    assert (conflict.judge_id, conflict.school_id, conflict.reason) == (
+    assert (conflict.judge_id, conflict.unit_id, conflict.reason) == (
         w.judges[-1].id,
-        w.schools[0].id,
+        w.units[0].id,
         "曾任该校兼职教授",
     )
 

@@ -124,7 +124,7 @@ def test_audit_log_paginated(client, make_user):
 
 def test_audit_export_xlsx_filtered_and_formula_safe(client, make_user):
     _organiser(client, make_user)
-    attacker = make_user(Role.SCHOOL, username="=HYPERLINK(1)")
+    attacker = make_user(Role.UNIT, username="=HYPERLINK(1)")
     _event("s.kept", at=T0, actor=attacker, note="@SUM(A1)")
     _event("s.other", at=T0 + timedelta(minutes=1))
 
@@ -140,8 +140,8 @@ def test_audit_export_xlsx_filtered_and_formula_safe(client, make_user):
     assert rows[1][6] == '{"note": "@SUM(A1)"}'
 
 
-def test_audit_log_hidden_from_judges_and_schools(app, make_user):
-    for role in (Role.JUDGE, Role.SCHOOL):
+def test_audit_log_hidden_from_judges_and_units(app, make_user):
+    for role in (Role.JUDGE, Role.UNIT):
         client = app.test_client()
         login(client, make_user(role))
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from PIL import Image, ImageDraw
 
-from judging.accounts.models import School
+from judging.accounts.models import Unit
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db
 from judging.results.models import Result
@@ -30,7 +30,7 @@ def make_entry(app):
 
     def make(
         competition: Competition,
-        school: School,
+        unit: Unit,
         *,
         title: str = "新时代产业工人队伍建设改革的实践路径",
         authors: tuple[str, ...] = ("张晓明", "刘洋"),
@@ -43,7 +43,7 @@ def make_entry(app):
         db.session.flush()
         entry = Entry(
             competition_id=competition.id,
-            school_id=school.id,
+            unit_id=unit.id,
             slot=n,
             code=f"ZW2026-{1000 + n}",
             title=title,
@@ -74,7 +74,7 @@ def make_entry(app):
 
 
 @pytest.fixture()
-def finalised(make_competition, make_school, make_entry):
+def finalised(make_competition, make_unit, make_entry):
     """A finalised competition: 重庆大学 has two awards, 西南大学 one, and one
     entry without an award and one excluded."""
 
@@ -82,8 +82,8 @@ def finalised(make_competition, make_school, make_entry):
         competition = make_competition(phase=phase, title="2026 年“产改调研”专题征文")
         competition.issuer = "重庆市教科文卫体工会"
         competition.issued_on = date(2026, 11, 20)
-        cqu = make_school(name="重庆大学")
-        swu = make_school(name="西南大学")
+        cqu = make_unit(name="重庆大学")
+        swu = make_unit(name="西南大学")
         make_entry(competition, cqu, title="技能形成体系研究", tier="一等奖")
         make_entry(competition, cqu, authors=("欧阳玥",), tier="二等奖")
         make_entry(competition, swu, authors=("王堃",), tier="三等奖")

@@ -59,7 +59,7 @@ def test_certificates_command_refuses_missing_glyphs(
     runner, finalised, make_entry, make_user, tmp_path: Path
 ):
     competition = finalised()
-    make_entry(competition, make_user(Role.SCHOOL).school, title="论\U0002a6a5")
+    make_entry(competition, make_user(Role.UNIT).unit, title="论\U0002a6a5")
     pdf = tmp_path / "certs.pdf"
 
     result = runner.invoke(

@@ -41,7 +41,7 @@ def make_certificate(**overrides: object) -> CertificateData:
         "issuer": "重庆市教科文卫体工会",
         "issued_on": date(2026, 11, 20),
         "seal_png": None,
-        "school": "重庆大学",
+        "unit": "重庆大学",
     }
     values.update(overrides)
     return CertificateData(**values)  # type: ignore[arg-type]
@@ -126,8 +126,8 @@ def test_render_certificates_long_title_wraps_by_the_rules() -> None:
     assert [line for line in title_lines if line[0] in NO_LINE_START] == []
 
 
-def test_render_certificates_without_school_omits_it() -> None:
-    text = read(render_certificates([make_certificate(school=None)])).pages[0]
+def test_render_certificates_without_unit_omits_it() -> None:
+    text = read(render_certificates([make_certificate(unit=None)])).pages[0]
 
     assert "重庆大学" not in text.extract_text()
 

@@ -70,11 +70,11 @@ def test_issue_twice_creates_none_again(finalised, make_user):
     assert (again, len(_certificates())) == ([], 3)
 
 
-def test_issue_by_school_refused(finalised, make_user):
+def test_issue_by_unit_refused(finalised, make_user):
     competition = finalised()
 
     with pytest.raises(service.CertificateError):
-        _issue(competition, make_user(Role.SCHOOL))
+        _issue(competition, make_user(Role.UNIT))
 
     assert _certificates() == []
 
@@ -193,7 +193,7 @@ def test_zip_member_name_sanitised(finalised, make_user):
 def test_missing_glyphs_refuse_batch_with_characters(finalised, make_user, make_entry):
     competition = finalised()
     entry = make_entry(
-        competition, make_user(Role.SCHOOL).school, authors=("李\U0002a6a5",)
+        competition, make_user(Role.UNIT).unit, authors=("李\U0002a6a5",)
     )
     _issue(competition, make_user(Role.ORGANISER))
     rows = service.issued(competition)
@@ -214,7 +214,7 @@ def test_missing_glyphs_refuse_batch_with_characters(finalised, make_user, make_
 def test_correct_entry_fixes_names_and_is_audited(finalised, make_user, make_entry):
     competition = finalised()
     entry = make_entry(
-        competition, make_user(Role.SCHOOL).school, authors=("李\U0002a6a5", "赵六")
+        competition, make_user(Role.UNIT).unit, authors=("李\U0002a6a5", "赵六")
     )
     organiser = make_user(Role.ORGANISER)
 

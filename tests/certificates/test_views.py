@@ -10,7 +10,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from judging.accounts.models import Role, School
+from judging.accounts.models import Role, Unit
 from judging.certificates import service
 from judging.certificates.models import Certificate
 from judging.competitions.models import Phase
@@ -162,8 +162,8 @@ def test_verify_rate_limited_per_address(app):
 
 def test_glyph_problem_listed_and_batch_refused(app, make_user, finalised, make_entry):
     competition = finalised()
-    school = db.session.scalar(select(School).where(School.name == "西南大学"))
-    entry = make_entry(competition, school, authors=("李\U0002a6a5",))
+    unit = db.session.scalar(select(Unit).where(Unit.name == "西南大学"))
+    entry = make_entry(competition, unit, authors=("李\U0002a6a5",))
     client = _organiser(app, make_user)
     _issue_via_page(client, competition)
 
@@ -179,8 +179,8 @@ def test_glyph_problem_listed_and_batch_refused(app, make_user, finalised, make_
 
 def test_correct_page_fixes_author(app, make_user, finalised, make_entry):
     competition = finalised()
-    school = db.session.scalar(select(School).where(School.name == "西南大学"))
-    entry = make_entry(competition, school, authors=("李\U0002a6a5",))
+    unit = db.session.scalar(select(Unit).where(Unit.name == "西南大学"))
+    entry = make_entry(competition, unit, authors=("李\U0002a6a5",))
     client = _organiser(app, make_user)
     path = f"/competitions/{competition.id}/certificates/entries/{entry.id}"
     token = csrf_token(client, path)
@@ -244,25 +244,25 @@ def test_settings_refuse_non_png_seal(app, make_user, finalised):
     )
 
 
-def _school_client(app, make_user, name):  # noqa: ANN001, ANN202
-    school = db.session.scalar(select(School).where(School.name == name))
+def _unit_client(app, make_user, name):  # noqa: ANN001, ANN202
+    unit = db.session.scalar(select(Unit).where(Unit.name == name))
     client = app.test_client()
-    login(client, make_user(Role.SCHOOL, school=school))
+    login(client, make_user(Role.UNIT, unit=unit))
     return client
 
 
-def test_school_downloads_only_own_certificates(app, make_user, finalised):
+def test_unit_downloads_only_own_certificates(app, make_user, finalised):
     competition = finalised(Phase.PUBLISHED)
     service.issue_certificates(actor=None, competition=competition, now=utcnow())
-    cqu = _school_client(app, make_user, "重庆大学")
-    swu = _school_client(app, make_user, "西南大学")
+    cqu = _unit_client(app, make_user, "重庆大学")
+    swu = _unit_client(app, make_user, "西南大学")
     other = app.test_client()
-    login(other, make_user(Role.SCHOOL))
+    login(other, make_user(Role.UNIT))
 
-    own = cqu.get(f"/school/competitions/{competition.id}/certificates.pdf")
-    theirs = swu.get(f"/school/competitions/{competition.id}/certificates.pdf")
-    none = other.get(f"/school/competitions/{competition.id}/certificates.pdf")
-    missing = other.get("/school/competitions/999/certificates.pdf")
+    own = cqu.get(f"/unit/competitions/{competition.id}/certificates.pdf")
+    theirs = swu.get(f"/unit/competitions/{competition.id}/certificates.pdf")
+    none = other.get(f"/unit/competitions/{competition.id}/certificates.pdf")
+    missing = other.get("/unit/competitions/999/certificates.pdf")
 
     own_pages, their_pages = _pages(own.data), _pages(theirs.data)
     assert len(own_pages) == 2 and all("重庆大学" in p for p in own_pages)
@@ -271,12 +271,12 @@ def test_school_downloads_only_own_certificates(app, make_user, finalised):
     assert same_page(none, missing)
 
 
-def test_school_download_before_publish_is_404(app, make_user, finalised):
+def test_unit_download_before_publish_is_404(app, make_user, finalised):
     competition = finalised(Phase.FINALISED)
     service.issue_certificates(actor=None, competition=competition, now=utcnow())
-    cqu = _school_client(app, make_user, "重庆大学")
+    cqu = _unit_client(app, make_user, "重庆大学")
 
-    response = cqu.get(f"/school/competitions/{competition.id}/certificates.pdf")
+    response = cqu.get(f"/unit/competitions/{competition.id}/certificates.pdf")
 
     assert response.status_code == 404
 

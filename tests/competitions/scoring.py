@@ -12,14 +12,14 @@ from judging.submissions.models import Entry, StoredFile
 
 
 def add_score(competition, make_user) -> Score:  # noqa: ANN001
-    school_user = make_user(Role.SCHOOL)
+    unit_user = make_user(Role.UNIT)
     judge_user = make_user(Role.JUDGE)
     stored = StoredFile(sha256="0" * 64, size=1, kind="pdf")
     db.session.add(stored)
     db.session.flush()
     entry = Entry(
         competition_id=competition.id,
-        school_id=school_user.school_id,
+        unit_id=unit_user.unit_id,
         slot=1,
         title="论文",
         category="理论研究",

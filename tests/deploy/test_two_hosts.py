@@ -309,14 +309,14 @@ def _poll(read: Callable[[], dict], until: Callable[[dict], bool]) -> list[dict]
 
 
 def test_file_uploaded_through_a_downloads_through_b(
-    cluster, make_competition, make_school, make_user
+    cluster, make_competition, make_unit, make_user
 ):
     competition = make_competition()
-    school = make_school(name="重庆大学", short_name="重大")
-    contact = make_user(Role.SCHOOL, school=school)
+    unit = make_unit(name="重庆大学", short_name="重大")
+    contact = make_user(Role.UNIT, unit=unit)
     browser = Browser(cluster)
     assert browser.login("a", contact.username).status_code == 302
-    url = f"/school/competitions/{competition.id}/entries/new"
+    url = f"/unit/competitions/{competition.id}/entries/new"
     form = entry_form(browser.token("a", url))
     essay = fixture_bytes("clean.pdf")
 
@@ -325,7 +325,7 @@ def test_file_uploaded_through_a_downloads_through_b(
     )
     db.session.commit()
     entry = db.session.scalar(select(Entry))
-    downloaded = browser.get("b", f"/school/entries/{entry.id}/file")
+    downloaded = browser.get("b", f"/unit/entries/{entry.id}/file")
 
     assert sent.status_code == 302
     assert downloaded.status_code == 200

@@ -22,10 +22,10 @@ from judging.documents.ocr import (
     tesseract_available,
 )
 from judging.documents.review_copy import make_review_copy
-from judging.documents.scan import SchoolIdentity, scan_document
+from judging.documents.scan import UnitIdentity, scan_document
 
 OCR = Path(__file__).resolve().parents[1] / "fixtures" / "ocr"
-SCHOOL = SchoolIdentity(name="重庆工商大学", short_name="重工商")
+UNIT = UnitIdentity(name="重庆工商大学", short_name="重工商")
 
 
 def compact(text: str) -> str:
@@ -45,7 +45,7 @@ def test_tesseract_available_with_chinese_data() -> None:
     )
 
 
-def test_recognise_picture_of_a_sign_reads_school_and_names() -> None:
+def test_recognise_picture_of_a_sign_reads_unit_and_names() -> None:
     [result] = recognise([Picture("sign.png", (OCR / "sign.png").read_bytes())])
     text = compact(result.text)
     assert (
@@ -127,12 +127,12 @@ def test_recognise_without_tesseract_raises() -> None:
 def test_ocr_segments_are_scanned_at_location_image() -> None:
     [result] = recognise([Picture("page 1 image 1", (OCR / "sign.png").read_bytes())])
     findings = scan_document(
-        ocr_segments([result]), school=SCHOOL, people=["张晓明", "李华"]
+        ocr_segments([result]), unit=UNIT, people=["张晓明", "李华"]
     )
     assert sorted((f.kind, f.location, f.term, f.source) for f in findings) == [
         ("person", "image", "张晓明", "page 1 image 1"),
         ("person", "image", "李华", "page 1 image 1"),
-        ("school", "image", "重庆工商大学", "page 1 image 1"),
+        ("unit", "image", "重庆工商大学", "page 1 image 1"),
     ]
 
 

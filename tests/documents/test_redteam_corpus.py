@@ -19,11 +19,11 @@ from pypdf import PdfReader
 
 from judging.documents.inspection import inspect_document
 from judging.documents.review_copy import make_review_copy
-from judging.documents.scan import SchoolIdentity, scan_document
+from judging.documents.scan import UnitIdentity, scan_document
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "anonymity"
 CASES = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
-CQU = SchoolIdentity(
+CQU = UnitIdentity(
     name="重庆大学",
     short_name="重大",
     english_names=("Chongqing University",),
@@ -32,14 +32,14 @@ CQU = SchoolIdentity(
 )
 OTHERS = [
     CQU,
-    SchoolIdentity(
+    UnitIdentity(
         name="西南大学",
         short_name="西大",
         english_names=("Southwest University",),
         abbreviations=("SWU",),
         domains=("swu.edu.cn",),
     ),
-    SchoolIdentity(name="西南政法大学", short_name="西政"),
+    UnitIdentity(name="西南政法大学", short_name="西政"),
 ]
 PEOPLE = ["张晓明", "李华"]
 # The review copy on this branch keeps hyperlink targets and drawing
@@ -70,12 +70,12 @@ def _run(case: dict) -> tuple[list, bool]:
     document = inspect_document(copy, max_bytes=10**8)
     fields = case.get("fields", {})
     findings = scan_document(
-        document, school=CQU, people=PEOPLE, other_schools=OTHERS
+        document, unit=CQU, people=PEOPLE, other_units=OTHERS
     ) + scan_document(
         [(k, v) for k, v in fields.items()],
-        school=CQU,
+        unit=CQU,
         people=PEOPLE,
-        other_schools=OTHERS,
+        other_units=OTHERS,
     )
     text = _received(copy, kind, fields)
     squashed = "".join(text.split())

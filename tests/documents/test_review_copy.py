@@ -16,7 +16,7 @@ from pypdf.annotations import Text
 
 from judging.documents.inspection import inspect_document
 from judging.documents.review_copy import make_review_copy, strip_image_metadata
-from judging.documents.scan import SchoolIdentity, scan_document
+from judging.documents.scan import UnitIdentity, scan_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LIMIT = 20 * 1024 * 1024
@@ -68,7 +68,7 @@ def test_make_review_copy_rescan_finds_no_hidden_leaks(name: str, kind: str) -> 
     copy = review_of(name, kind)
     findings = scan_document(
         copy,
-        school=SchoolIdentity(name="重庆大学", short_name="重大"),
+        unit=UnitIdentity(name="重庆大学", short_name="重大"),
         people=["张晓明", "李华", "王芳"],
     )
     assert [f for f in findings if f.location in HIDDEN_LOCATIONS] == []

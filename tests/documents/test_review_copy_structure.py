@@ -39,7 +39,7 @@ from judging.documents.inspection import (
     inspect_document,
 )
 from judging.documents.review_copy import IMAGE_FORMATS, KEEP_RELS, make_review_copy
-from judging.documents.scan import SchoolIdentity, scan_document
+from judging.documents.scan import UnitIdentity, scan_document
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 LIMIT = 50 * 1024 * 1024
@@ -371,7 +371,7 @@ def test_review_copy_docx_style_named_after_the_author_is_scanned() -> None:
     copy = make_review_copy(kitchen_sink_docx(), kind="docx")
     findings = scan_document(
         inspect_document(copy, max_bytes=LIMIT),
-        school=SchoolIdentity(name="重庆大学", short_name="重大"),
+        unit=UnitIdentity(name="重庆大学", short_name="重大"),
         people=["张晓明"],
     )
     assert [(f.kind, f.location, f.source) for f in findings] == [
@@ -517,7 +517,7 @@ def test_pdf_structure_check_finds_outline_and_info_of_the_original() -> None:
 def test_review_copy_pdf_actual_text_is_scanned() -> None:
     copy = make_review_copy(marked_pdf(), kind="pdf")
     findings = scan_document(
-        inspect_document(copy, max_bytes=LIMIT), school=None, people=["Zhang Xiaoming"]
+        inspect_document(copy, max_bytes=LIMIT), unit=None, people=["Zhang Xiaoming"]
     )
     assert [(f.kind, f.location) for f in findings] == [("person", "markup")]
 

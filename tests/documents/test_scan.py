@@ -11,7 +11,7 @@ import pytest
 from judging.documents.inspection import inspect_document
 from judging.documents.scan import (
     Finding,
-    SchoolIdentity,
+    UnitIdentity,
     is_distinctive_alias,
     scan_document,
 )
@@ -19,18 +19,18 @@ from judging.documents.scan import (
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
-def load_schools() -> dict[str, SchoolIdentity]:
+def load_units() -> dict[str, UnitIdentity]:
     """The real Chongqing list shipped with the app (judging/data)."""
     with open(
         Path(__file__).resolve().parents[2]
         / "judging"
         / "data"
-        / "schools-chongqing.csv",
+        / "universities-chongqing.csv",
         encoding="utf-8",
     ) as fh:
         rows = list(csv.DictReader(fh))
     return {
-        row["name"]: SchoolIdentity(
+        row["name"]: UnitIdentity(
             name=row["name"],
             short_name=row["short_name"],
             aliases=tuple(a for a in re.split(r"[|;;、,,]", row["aliases"]) if a),
@@ -39,15 +39,15 @@ def load_schools() -> dict[str, SchoolIdentity]:
     }
 
 
-SCHOOLS = load_schools()
-ALL = list(SCHOOLS.values())
+UNITS = load_units()
+ALL = list(UNITS.values())
 
 
 def scan_text(
     text: str, *, own: str, location: str = "body", people: tuple[str, ...] = ()
 ) -> list[tuple[str, str]]:
     findings = scan_document(
-        [(location, text)], school=SCHOOLS[own], people=people, other_schools=ALL
+        [(location, text)], unit=UNITS[own], people=people, other_units=ALL
     )
     return [(f.kind, f.term) for f in findings]
 
@@ -55,37 +55,37 @@ def scan_text(
 # ------------------------------------------------------------------ true positives
 
 TRUE_POSITIVES = [
-    ("重庆大学", "作者来自重庆大学经济与管理学院。", [("school", "重庆大学")]),
-    ("重庆大学", "本文作者单位:重庆\n大学", [("school", "重庆大学")]),
-    ("重庆大学", "重 庆 大 学 本科生毕业论文", [("school", "重庆大学")]),
-    ("重庆大学", "重庆⼤学(康熙部首大)", [("school", "重庆大学")]),
-    ("重庆大学", "重大学子积极参与社区服务", [("school", "重大")]),
-    ("重庆大学", "作者系重大经济与管理学院学生", [("school", "重大")]),
-    ("重庆大学", "笔者毕业于重大,后赴基层工作", [("school", "重大")]),
-    ("重庆师范大学", "作为重师学子,作者参与调研", [("school", "重师")]),
-    ("重庆师范大学", "在重师大校园里", [("school", "重师大")]),
-    ("四川外国语大学", "川外学子走进社区", [("school", "川外")]),
-    ("四川美术学院", "川美校友创作的壁画", [("school", "川美")]),
-    ("西南大学", "西大校园的银杏", [("school", "西大")]),
-    ("重庆邮电大学", "数据来自重邮官网公开信息", [("school", "重邮")]),
-    ("重庆警察学院", "作者在重警院学习三年", [("school", "重警院")]),
-    ("重庆工商大学", "作者就读于重工商,", [("school", "重工商")]),
-    ("长江师范学院", "长师学子下乡支教", [("school", "长师")]),
-    ("重庆科技大学", "原重庆科技学院的老师", [("school", "重庆科技学院")]),
-    ("重庆三峡学院", "重庆三峡学院地处万州", [("school", "重庆三峡学院")]),
-    ("重庆开放大学", "重庆广播电视大学的前身", [("school", "重庆广播电视大学")]),
-    ("重庆大学", "与西南大学合作开展研究", [("other_school", "西南大学")]),
+    ("重庆大学", "作者来自重庆大学经济与管理学院。", [("unit", "重庆大学")]),
+    ("重庆大学", "本文作者单位:重庆\n大学", [("unit", "重庆大学")]),
+    ("重庆大学", "重 庆 大 学 本科生毕业论文", [("unit", "重庆大学")]),
+    ("重庆大学", "重庆⼤学(康熙部首大)", [("unit", "重庆大学")]),
+    ("重庆大学", "重大学子积极参与社区服务", [("unit", "重大")]),
+    ("重庆大学", "作者系重大经济与管理学院学生", [("unit", "重大")]),
+    ("重庆大学", "笔者毕业于重大,后赴基层工作", [("unit", "重大")]),
+    ("重庆师范大学", "作为重师学子,作者参与调研", [("unit", "重师")]),
+    ("重庆师范大学", "在重师大校园里", [("unit", "重师大")]),
+    ("四川外国语大学", "川外学子走进社区", [("unit", "川外")]),
+    ("四川美术学院", "川美校友创作的壁画", [("unit", "川美")]),
+    ("西南大学", "西大校园的银杏", [("unit", "西大")]),
+    ("重庆邮电大学", "数据来自重邮官网公开信息", [("unit", "重邮")]),
+    ("重庆警察学院", "作者在重警院学习三年", [("unit", "重警院")]),
+    ("重庆工商大学", "作者就读于重工商,", [("unit", "重工商")]),
+    ("长江师范学院", "长师学子下乡支教", [("unit", "长师")]),
+    ("重庆科技大学", "原重庆科技学院的老师", [("unit", "重庆科技学院")]),
+    ("重庆三峡学院", "重庆三峡学院地处万州", [("unit", "重庆三峡学院")]),
+    ("重庆开放大学", "重庆广播电视大学的前身", [("unit", "重庆广播电视大学")]),
+    ("重庆大学", "与西南大学合作开展研究", [("other_unit", "西南大学")]),
     (
         "重庆三峡学院",
         "对比重庆三峡职业学院的做法",
-        [("other_school", "重庆三峡职业学院")],
+        [("other_unit", "重庆三峡职业学院")],
     ),
-    ("重庆大学", "西政学子也参与了调研", [("other_school", "西政")]),
+    ("重庆大学", "西政学子也参与了调研", [("other_unit", "西政")]),
 ]
 
 
 @pytest.mark.parametrize(("own", "text", "expected"), TRUE_POSITIVES)
-def test_scan_document_school_mention_found(
+def test_scan_document_unit_mention_found(
     own: str, text: str, expected: list[tuple[str, str]]
 ) -> None:
     assert scan_text(text, own=own) == expected
@@ -131,9 +131,9 @@ def test_scan_document_ordinary_words_not_flagged(own: str, text: str) -> None:
 @pytest.mark.parametrize(
     ("location", "text", "expected"),
     [
-        ("header_footer", "重大 本科生论文", [("school", "重大")]),
-        ("metadata", "重师", [("school", "重师")]),
-        ("comment", "(重大)", [("school", "重大")]),
+        ("header_footer", "重大 本科生论文", [("unit", "重大")]),
+        ("metadata", "重师", [("unit", "重师")]),
+        ("comment", "(重大)", [("unit", "重大")]),
         ("body", "重大", []),
         ("header_footer", "重大部署", []),
     ],
@@ -163,8 +163,8 @@ def test_is_distinctive_alias_rule(term: str, expected: bool) -> None:
 
 
 def test_scan_document_every_listed_full_name_found_in_own_profile() -> None:
-    found = {name: scan_text(f"作者就读于{name}。", own=name) for name in SCHOOLS}
-    assert found == {name: [("school", name)] for name in SCHOOLS}
+    found = {name: scan_text(f"作者就读于{name}。", own=name) for name in UNITS}
+    assert found == {name: [("unit", name)] for name in UNITS}
 
 
 # ------------------------------------------------------------------ people, contacts
@@ -216,11 +216,11 @@ def test_scan_document_evidence_has_context() -> None:
         "党的二十大以来,作者所在的重庆大学经济与管理学院开展了大量研究工作,成果丰硕。"
     )
     findings = scan_document(
-        [("body", text)], school=SCHOOLS["重庆大学"], other_schools=ALL
+        [("body", text)], unit=UNITS["重庆大学"], other_units=ALL
     )
     assert findings == [
         Finding(
-            kind="school",
+            kind="unit",
             location="body",
             evidence="党的二十大以来,作者所在的重庆大学经济与管理学院开展了大量研究工",
             severity="high",
@@ -234,38 +234,38 @@ def test_scan_document_evidence_has_context() -> None:
 
 def scan_fixture(name: str, own: str, people: tuple[str, ...]) -> set[tuple[str, ...]]:
     doc = inspect_document((FIXTURES / name).read_bytes(), max_bytes=10**7)
-    findings = scan_document(doc, school=SCHOOLS[own], people=people, other_schools=ALL)
+    findings = scan_document(doc, unit=UNITS[own], people=people, other_units=ALL)
     return {(f.kind, f.location, f.term, f.severity) for f in findings}
 
 
 def test_scan_document_leaky_docx_every_location() -> None:
     found = scan_fixture("leaky.docx", "重庆大学", ("张晓明", "李华"))
     assert found == {
-        ("school", "body", "重大", "high"),
+        ("unit", "body", "重大", "high"),
         ("email", "body", "zhangxm@example.edu.cn", "high"),
         ("phone", "body", "13812345678", "high"),
-        ("school", "header_footer", "重庆大学", "high"),
+        ("unit", "header_footer", "重庆大学", "high"),
         ("person", "header_footer", "张晓明", "high"),
         ("person", "footnote", "李华", "high"),
-        ("school", "comment", "重庆大学", "high"),
+        ("unit", "comment", "重庆大学", "high"),
         ("phone", "tracked_change", "13812345678", "high"),
         ("person", "tracked_change", "李华", "high"),
         ("person", "metadata", "李华", "high"),
         ("person", "metadata", "张晓明", "high"),
-        ("school", "metadata", "重庆大学", "high"),
+        ("unit", "metadata", "重庆大学", "high"),
     }
 
 
 def test_scan_document_leaky_pdf_every_location() -> None:
     found = scan_fixture("leaky.pdf", "重庆大学", ("张晓明", "李华"))
     assert found == {
-        ("school", "body", "重大", "high"),
+        ("unit", "body", "重大", "high"),
         ("email", "body", "zhangxm@example.edu.cn", "high"),
         ("phone", "body", "13812345678", "high"),
         ("person", "body", "李华", "high"),
-        ("school", "header_footer", "重庆大学", "high"),
+        ("unit", "header_footer", "重庆大学", "high"),
         ("person", "header_footer", "张晓明", "high"),
-        ("school", "comment", "重庆大学", "high"),
+        ("unit", "comment", "重庆大学", "high"),
         ("person", "metadata", "李华", "high"),
         ("person", "metadata", "张晓明", "high"),
     }
@@ -274,8 +274,8 @@ def test_scan_document_leaky_pdf_every_location() -> None:
 def test_scan_document_split_lines_in_real_pdf() -> None:
     found = scan_fixture("reportlab-split.pdf", "重庆大学", ("张晓明",))
     assert found == {
-        ("other_school", "body", "西南政法大学", "low"),
-        ("school", "body", "重庆大学", "high"),
+        ("other_unit", "body", "西南政法大学", "low"),
+        ("unit", "body", "重庆大学", "high"),
         ("person", "metadata", "张晓明", "high"),
     }
 
@@ -283,10 +283,10 @@ def test_scan_document_split_lines_in_real_pdf() -> None:
 def test_scan_document_python_docx_short_alias() -> None:
     found = scan_fixture("python-docx.docx", "重庆师范大学", ("李华",))
     assert found == {
-        ("school", "body", "重师", "high"),
-        ("school", "header_footer", "重师", "high"),
+        ("unit", "body", "重师", "high"),
+        ("unit", "header_footer", "重师", "high"),
         ("person", "metadata", "李华", "high"),
-        ("school", "metadata", "重庆师范大学", "high"),
+        ("unit", "metadata", "重庆师范大学", "high"),
     }
 
 
@@ -302,7 +302,7 @@ def test_scan_document_scanned_pdf_needs_manual_check() -> None:
 
 # ------------------------------------------------- what a reader sees (issue 10)
 
-CQU = SchoolIdentity(
+CQU = UnitIdentity(
     name="重庆大学",
     short_name="重大",
     english_names=("Chongqing University",),
@@ -310,7 +310,7 @@ CQU = SchoolIdentity(
     domains=("cqu.edu.cn",),
     institutes=("重庆大学经济与管理学院",),
 )
-CQUPT = SchoolIdentity(
+CQUPT = UnitIdentity(
     name="重庆邮电大学",
     short_name="重邮",
     english_names=("Chongqing University of Posts and Telecommunications",),
@@ -321,23 +321,23 @@ CQUPT = SchoolIdentity(
 
 def scan_rich(text: str, location: str = "body", people: tuple[str, ...] = ()):
     findings = scan_document(
-        [(location, text)], school=CQU, people=people, other_schools=[CQU, CQUPT]
+        [(location, text)], unit=CQU, people=people, other_units=[CQU, CQUPT]
     )
     return [(f.kind, f.term, f.severity) for f in findings]
 
 
 NEW_TRUE_POSITIVES = [
-    ("重庆大学", "我校（重大）近年来推进改革", [("school", "重大")]),
-    ("重庆大学", "本校——重大的做法", [("school", "重大")]),
-    ("重庆大学", "重大本科生的调查问卷", [("school", "重大")]),
-    ("重庆大学", "受访的重大教师认为", [("school", "重大")]),
-    ("重庆大学", "笔者在重大求学期间", [("school", "重大")]),
-    ("重庆大学", "在重大的四年里", [("school", "重大")]),
-    ("重庆师范大学", "重师同学普遍认为", [("school", "重师")]),
-    ("重庆大学", "重慶大學", [("school", "重庆大学")]),
-    ("重庆大学", "重·庆·大·学", [("school", "重庆大学")]),
-    ("长江师范学院", "⻓江师范学院", [("school", "长江师范学院")]),
-    ("西南大学", "⻄南大学", [("school", "西南大学")]),
+    ("重庆大学", "我校（重大）近年来推进改革", [("unit", "重大")]),
+    ("重庆大学", "本校——重大的做法", [("unit", "重大")]),
+    ("重庆大学", "重大本科生的调查问卷", [("unit", "重大")]),
+    ("重庆大学", "受访的重大教师认为", [("unit", "重大")]),
+    ("重庆大学", "笔者在重大求学期间", [("unit", "重大")]),
+    ("重庆大学", "在重大的四年里", [("unit", "重大")]),
+    ("重庆师范大学", "重师同学普遍认为", [("unit", "重师")]),
+    ("重庆大学", "重慶大學", [("unit", "重庆大学")]),
+    ("重庆大学", "重·庆·大·学", [("unit", "重庆大学")]),
+    ("长江师范学院", "⻓江师范学院", [("unit", "长江师范学院")]),
+    ("西南大学", "⻄南大学", [("unit", "西南大学")]),
 ]
 
 
@@ -364,43 +364,43 @@ def test_scan_document_new_contexts_keep_traps_silent(own: str, text: str) -> No
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Chongqing\nUniversity, China", [("school", "Chongqing University", "high")]),
-        ("CHONGQING UNIVERSITY", [("school", "Chongqing University", "high")]),
-        ("a CQU project", [("school", "CQU", "high")]),
+        ("Chongqing\nUniversity, China", [("unit", "Chongqing University", "high")]),
+        ("CHONGQING UNIVERSITY", [("unit", "Chongqing University", "high")]),
+        ("a CQU project", [("unit", "CQU", "high")]),
         ("the cqu sample", []),  # abbreviations are matched case-sensitively
         (
             "Chongqing University of Posts and Telecommunications",
             [
                 (
-                    "other_school",
+                    "other_unit",
                     "Chongqing University of Posts and Telecommunications",
                     "low",
                 )
             ],
         ),
-        ("CQUPT", [("other_school", "CQUPT", "low")]),
+        ("CQUPT", [("other_unit", "CQUPT", "low")]),
         (
             "见 http://www.cqu.edu.cn/news",
             [
-                ("school", "http://www.cqu.edu.cn/news", "high"),
+                ("unit", "http://www.cqu.edu.cn/news", "high"),
                 ("url", "http://www.cqu.edu.cn/news", "high"),
             ],
         ),
-        ("见 me.cqu.edu.cn 主页", [("school", "me.cqu.edu.cn", "high")]),
-        ("见 cqu.edu.cn", [("school", "cqu.edu.cn", "high")]),
+        ("见 me.cqu.edu.cn 主页", [("unit", "me.cqu.edu.cn", "high")]),
+        ("见 cqu.edu.cn", [("unit", "cqu.edu.cn", "high")]),
         ("见 notcqu.edu.cn", []),
         (
             "见 www.cqupt.edu.cn",
             [
-                ("other_school", "www.cqupt.edu.cn", "low"),
+                ("other_unit", "www.cqupt.edu.cn", "low"),
                 ("url", "www.cqupt.edu.cn", "high"),
             ],
         ),
         (
             "联系 li@cqu.edu.cn",
-            [("school", "li@cqu.edu.cn", "high"), ("email", "li@cqu.edu.cn", "high")],
+            [("unit", "li@cqu.edu.cn", "high"), ("email", "li@cqu.edu.cn", "high")],
         ),
-        ("重庆大学经济与管理学院", [("school", "重庆大学经济与管理学院", "high")]),
+        ("重庆大学经济与管理学院", [("unit", "重庆大学经济与管理学院", "high")]),
     ],
 )
 def test_scan_document_english_names_abbreviations_domains(
@@ -455,6 +455,6 @@ def test_scan_document_pinyin_surnames(name: str, text: str) -> None:
 
 def test_scan_document_evidence_quotes_original_text() -> None:
     findings = scan_document(
-        [("body", "作者单位：重 慶\n大·學，二〇二四年")], school=CQU, other_schools=[]
+        [("body", "作者单位：重 慶\n大·學，二〇二四年")], unit=CQU, other_units=[]
     )
     assert [f.evidence for f in findings] == ["作者单位：重 慶 大·學，二〇二四年"]

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
     ("role", "heading", "nav"),
     [
         (Role.ORGANISER, "竞赛管理", "评审专家"),
-        (Role.SCHOOL, "我的报送", "我的报送"),
+        (Role.UNIT, "我的报送", "我的报送"),
         (Role.JUDGE, "我的评审", "我的评审"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Workflows in a real browser: a school submits, a judge scores, an organiser
+"""Workflows in a real browser: a unit submits, a judge scores, an organiser
 reads the results, prints certificates and the public checks them.
 
 Every journey goes through the real pages (clicks, form fills, uploads,
@@ -35,7 +35,7 @@ from tests.e2e.conftest import log_in
 pytestmark = pytest.mark.e2e
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-SCHOOL = "潜龙湾理工大学"
+UNIT = "潜龙湾理工大学"
 PARAGRAPH = "推进产业工人队伍建设改革，是实施制造强国战略的重要支撑。"
 # Six entries, three judges (None: not assigned); every review submitted.
 TOTALS = [
@@ -67,14 +67,14 @@ def pdf_text(path: str | Path) -> tuple[int, str]:
     return len(reader.pages), re.sub(r"\s+", "", text)
 
 
-# --- 1. a school contact submits an essay --------------------------------------
+# --- 1. a unit contact submits an essay --------------------------------------
 
 
-def test_school_submits_essay_and_downloads_receipt(
-    live_server, page, make_user, make_school, make_competition, tmp_path
+def test_unit_submits_essay_and_downloads_receipt(
+    live_server, page, make_user, make_unit, make_competition, tmp_path
 ):
     competition = make_competition(title="产改主题征文", max_entries=5)
-    contact = make_user(Role.SCHOOL, school=make_school(name="重庆大学"))
+    contact = make_user(Role.UNIT, unit=make_unit(name="重庆大学"))
     problems = watch(page)
     log_in(page, live_server, contact.username, PASSWORD)
 
@@ -124,12 +124,12 @@ def test_school_submits_essay_and_downloads_receipt(
 # --- 2. a judge scores an entry -------------------------------------------------
 
 
-def test_judge_scores_entry_without_seeing_the_school(
-    live_server, page, make_user, make_school, make_competition
+def test_judge_scores_entry_without_seeing_the_unit(
+    live_server, page, make_user, make_unit, make_competition
 ):
     organiser = make_user(Role.ORGANISER)
     competition = make_competition(phase=Phase.OPEN, actor=organiser)
-    contact = make_user(Role.SCHOOL, school=make_school(name=SCHOOL))
+    contact = make_user(Role.UNIT, unit=make_unit(name=UNIT))
     entry = submissions.create_entry(
         actor=contact,
         competition=competition,
@@ -179,7 +179,7 @@ def test_judge_scores_entry_without_seeing_the_school(
     )
     expect(page.locator(f"input[name=points_{criteria[1].id}]")).to_have_value(too_many)
     expect(page.locator("textarea[name=comment]")).to_have_value("论证充分。")
-    assert SCHOOL not in page.content()
+    assert UNIT not in page.content()
 
     page.fill(f"input[name=points_{criteria[1].id}]", "12.5")
     with page.expect_navigation():
@@ -193,7 +193,7 @@ def test_judge_scores_entry_without_seeing_the_school(
     sheet = page.url
     for url in (f"{live_server}/judge", sheet):
         page.goto(url)
-        assert SCHOOL not in page.content()
+        assert UNIT not in page.content()
         assert "欧阳锦绣" not in page.content()
     assert problems == []
 
@@ -201,7 +201,7 @@ def test_judge_scores_entry_without_seeing_the_school(
 # --- 3. an organiser reads results and prints certificates ----------------------
 
 
-def _scored_competition(make_user, make_school, make_competition):  # noqa: ANN001, ANN202
+def _scored_competition(make_user, make_unit, make_competition):  # noqa: ANN001, ANN202
     """A competition in review with every review submitted (one harsh judge)."""
     organiser = make_user(Role.ORGANISER)
     competition = make_competition(
@@ -209,7 +209,7 @@ def _scored_competition(make_user, make_school, make_competition):  # noqa: ANN0
     )
     competition.issuer = "重庆市教科文卫体工会"
     competition.issued_on = utcnow().date()
-    schools = [make_school(name="重庆大学"), make_school(name="西南大学")]
+    units = [make_unit(name="重庆大学"), make_unit(name="西南大学")]
     judges = [make_user(Role.JUDGE).judge for _ in range(3)]
     stored = StoredFile(sha256="0" * 64, size=1, kind="pdf")
     db.session.add(stored)
@@ -218,7 +218,7 @@ def _scored_competition(make_user, make_school, make_competition):  # noqa: ANN0
     for i, row in enumerate(TOTALS):
         entry = Entry(
             competition_id=competition.id,
-            school_id=schools[i % 2].id,
+            unit_id=units[i % 2].id,
             slot=i // 2 + 1,
             code=f"ZW-{i + 1:03d}",
             title=f"产业工人技能形成研究之{i + 1}",
@@ -247,10 +247,10 @@ def _scored_competition(make_user, make_school, make_competition):  # noqa: ANN0
 
 
 def test_organiser_reads_results_and_prints_certificates(
-    app, live_server, browser, page, make_user, make_school, make_competition, tmp_path
+    app, live_server, browser, page, make_user, make_unit, make_competition, tmp_path
 ):
     organiser, competition = _scored_competition(
-        make_user, make_school, make_competition
+        make_user, make_unit, make_competition
     )
     problems = watch(page)
     page.on("dialog", lambda dialog: dialog.accept())
@@ -317,11 +317,11 @@ def test_organiser_reads_results_and_prints_certificates(
 # --- 4. a phone-sized screen ------------------------------------------------------
 
 
-def test_school_dashboard_fits_a_phone_screen(
-    live_server, browser, make_user, make_school, make_competition
+def test_unit_dashboard_fits_a_phone_screen(
+    live_server, browser, make_user, make_unit, make_competition
 ):
     competition = make_competition(title="理论强基促发展 我为产改作贡献")
-    contact = make_user(Role.SCHOOL, school=make_school(name="重庆大学"))
+    contact = make_user(Role.UNIT, unit=make_unit(name="重庆大学"))
     for n in range(3):
         submissions.create_entry(
             actor=contact,

@@ -1,8 +1,8 @@
-"""Guarantee 2: nothing a judge can reach names the school, the authors, the
+"""Guarantee 2: nothing a judge can reach names the unit, the authors, the
 advisor, the original file or its metadata.
 
 Unique canary strings (Latin and Chinese) are planted in every identifying
-place: school name, short name, alias; author and advisor; the uploaded file's
+place: unit name, short name, alias; author and advisor; the uploaded file's
 name; DOCX core properties and a custom part; PDF /Info and XMP. The body text
 carries none. After closing, assigning and opening the review, a judge crawls
 every same-origin link and GET form from /judge (plus the error pages), every
@@ -27,7 +27,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 from sqlalchemy import select
 
-from judging.accounts.models import Role, School
+from judging.accounts.models import Role, Unit
 from judging.assignment import notify
 from judging.competitions import service as competitions
 from judging.competitions.models import Phase
@@ -45,7 +45,7 @@ from tests.hardening.world import (
     submit,
 )
 
-SCHOOL = "甲乙丙丁大学"
+UNIT = "甲乙丙丁大学"
 SHORT = "CANARY-SHORT-7f3a"
 ALIAS = "庚辛壬癸学院"
 AUTHOR = "CANARY-AUTHOR-7f3a"
@@ -62,7 +62,7 @@ DOCX_CUSTOM = "CANARY-DOCX-CUSTOM-7f3a"
 PDF_META = ("CANARY-PDF-AUTHOR-7f3a", "CANARY-PDF-TITLE-7f3a")
 PDF_XMP = "CANARY-PDF-XMP-7f3a"
 CANARIES = (
-    SCHOOL,
+    UNIT,
     SHORT,
     ALIAS,
     AUTHOR,
@@ -246,10 +246,10 @@ def leaks(texts: list[str]) -> set[str]:
 @pytest.fixture()
 def reviewing(app, tmp_path):  # noqa: ANN001, ANN201
     organiser = make_user("organiser", Role.ORGANISER)
-    school = School(name=SCHOOL, short_name=SHORT, aliases=ALIAS)
-    db.session.add(school)
+    unit = Unit(name=UNIT, short_name=SHORT, aliases=ALIAS)
+    db.session.add(unit)
     db.session.flush()
-    contact = make_user("contact", Role.SCHOOL, school=school)
+    contact = make_user("contact", Role.UNIT, unit=unit)
     judge = make_user("judge", Role.JUDGE, judge_name="评审甲")
     c = make_competition(organiser, "匿名性测试征文", prefix="NM")
     files = ((leaky_docx(), f"{FILE_DOCX}.docx"), (leaky_pdf(), f"{FILE_PDF}.pdf"))
@@ -313,7 +313,7 @@ def test_organiser_crawl_finds_every_canary(app, reviewing):
     assert leaks(texts) == set(CANARIES)
 
 
-def test_reminder_export_names_no_school_or_author(app, reviewing):
+def test_reminder_export_names_no_unit_or_author(app, reviewing):
     client = _client(app, "organiser")
 
     response = client.get(f"/competitions/{reviewing.id}/reminders.xlsx")

@@ -3,8 +3,8 @@ denial writes nothing, and every allowed change carries its audit event.
 
 The matrix is generated from `app.url_map` and the ROUTES table (the single
 list of who may use what). Each rule is requested as every role (anonymous,
-organiser, school A, school B, judge A, judge B, and a deactivated organiser,
-school contact and judge) on its own object, on someone else's object and on a
+organiser, unit A, unit B, judge A, judge B, and a deactivated organiser,
+unit contact and judge) on its own object, on someone else's object and on a
 missing id. Expectations:
 
 - allowed role, own object: GET answers 2xx or a redirect that is not the login
@@ -57,12 +57,12 @@ MISSING_SERIAL = "0000-0000-0000-0000"
 CLIENTS: dict[str, tuple[str, bool]] = {
     "anonymous": (ANON, False),
     "organiser": (Role.ORGANISER, False),
-    "school-a": (Role.SCHOOL, False),
-    "school-b": (Role.SCHOOL, False),
+    "unit-a": (Role.UNIT, False),
+    "unit-b": (Role.UNIT, False),
     "judge-a": (Role.JUDGE, False),
     "judge-b": (Role.JUDGE, False),
     "organiser-off": (Role.ORGANISER, True),
-    "school-off": (Role.SCHOOL, True),
+    "unit-off": (Role.UNIT, True),
     "judge-off": (Role.JUDGE, True),
 }
 
@@ -127,7 +127,7 @@ def _open_clients(app: Flask, world: World) -> dict[str, RequestClient]:
         if name != "anonymous":
             _login(client, name)
         clients[name] = client
-    deactivate([world.users[n] for n in ("organiser-off", "school-off", "judge-off")])
+    deactivate([world.users[n] for n in ("organiser-off", "unit-off", "judge-off")])
     return clients
 
 
@@ -191,13 +191,13 @@ def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]
     """The URL value of `arg` for this client: own, someone else's, missing."""
     role = CLIENTS[client][0]
     mine = (
-        client[-1] if client in ("school-a", "school-b", "judge-a", "judge-b") else ""
+        client[-1] if client in ("unit-a", "unit-b", "judge-a", "judge-b") else ""
     )
     theirs = {"a": "b", "b": "a"}.get(mine, "")
     comp = _competition(endpoint)
     suffix = "" if comp == "reviewing" else "-pub"
     if arg == "competition_id":
-        if role == Role.SCHOOL:
+        if role == Role.UNIT:
             return {
                 "own": w.competitions["published"],
                 "other": w.competitions["draft"],
@@ -211,7 +211,7 @@ def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]
             }
         return {"own": w.competitions[comp], "missing": MISSING}
     if arg == "entry_id":
-        if role == Role.SCHOOL and mine:
+        if role == Role.UNIT and mine:
             return {
                 "own": w.entries[f"{mine}-pub"],
                 "other": w.entries[f"{theirs}-pub"],
@@ -237,11 +237,11 @@ def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]
         "conflict_id": w.conflict,
         "certificate_id": w.certificates["a"],
         "user_id": w.users["spare"],
-        "school_id": w.schools["a"],
+        "unit_id": w.units["a"],
     }
     if arg in ids:
         return {"own": ids[arg], "missing": MISSING}
-    fixed = {"kind": "schools", "which": "original", "code": "zh"}
+    fixed = {"kind": "units", "which": "original", "code": "zh"}
     return {"own": fixed[arg]}
 
 
@@ -292,7 +292,7 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
                 io.BytesIO(
                     "name,short_name,aliases,kind\n丙测试学院,丙院,,本科\n".encode()
                 ),
-                "schools.csv",
+                "units.csv",
             )
         },
         "accounts.credentials": {"rows-0": "x\ty\tz\tw\tv"},
@@ -303,7 +303,7 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
             "authors-0-name": "张一",
         },
         "submissions.grant_extension": {
-            "school_id": w.schools["a"],
+            "unit_id": w.units["a"],
             "until": until,
             "reason": "网络故障",
         },
@@ -311,18 +311,18 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
         "originality.settle": {"decision": "cleared", "reason": "同一单位的正常引用。"},
         "anonymity.request_redaction": {"until": until, "note": "请删去校名。"},
         "anonymity.upload_redacted": {"file": (io.BytesIO(docx), "r.docx")},
-        "anonymity.school_redacted": {"file": (io.BytesIO(docx), "r.docx")},
+        "anonymity.unit_redacted": {"file": (io.BytesIO(docx), "r.docx")},
         "anonymity.check_file": {"file": (io.BytesIO(docx), "r.docx")},
         "anonymity.redact_fields": {
             "title": "某高校论文",
             "abstract": "",
             "keywords": "",
         },
-        "accounts.edit_school": {"short_name": "甲大", "english_names": "Jia Univ"},
+        "accounts.edit_unit": {"short_name": "甲大", "english_names": "Jia Univ"},
         "assignment.apply": {"k": "1", "seed": "7"},
         "assignment.add_conflict": {
             "judge_id": _judge(w, "judge-c"),
-            "school_id": w.schools["a"],
+            "unit_id": w.units["a"],
             "entry_id": 0,
             "reason": "合作过",
         },
@@ -584,7 +584,7 @@ def test_failed_phase_step_keeps_neither_change_nor_event(fresh):
     c.phase = Phase.OPEN
     db.session.commit()
     entry = submit(
-        db.session.get(User, s.world.users["school-a"]),
+        db.session.get(User, s.world.users["unit-a"]),
         c,
         title="将被关闭的论文",
         author="孙五",

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from judging.accounts.imports import SCHOOL_COLUMNS
+from judging.accounts.imports import UNIT_COLUMNS
 from judging.documents.inspection import Document, DocumentRejected, inspect_document
 from judging.documents.review_copy import make_review_copy
 from judging.tables import Table, TableError, read_table
@@ -175,7 +175,7 @@ def _inspect(data: bytes) -> None:
     try:
         result = inspect_document(data, max_bytes=LIMIT)
     except DocumentRejected as exc:
-        assert exc.message  # a message for the school, never empty
+        assert exc.message  # a message for the unit, never empty
     else:
         assert isinstance(result, Document)
 
@@ -263,7 +263,7 @@ CSV_TEXT = st.lists(
 def _table(data: bytes, filename: str) -> None:
     try:
         result = read_table(
-            data, filename=filename, columns=SCHOOL_COLUMNS, required={"name"}
+            data, filename=filename, columns=UNIT_COLUMNS, required={"name"}
         )
     except TableError as exc:
         assert str(exc)

@@ -11,7 +11,7 @@ from judging.accounts.models import Role
 from judging.extensions import db
 from tests.conftest import csrf_token, login
 from tests.submissions.conftest import entry_form, fixture_bytes
-from tests.test_routes import ANON, JUDGE, ORG, SCHOOL, _url_for_rule
+from tests.test_routes import ANON, JUDGE, ORG, UNIT, _url_for_rule
 
 
 def _header_problems(response, where: str, *, asset: bool = False) -> list[str]:  # noqa: ANN001
@@ -41,14 +41,14 @@ def _header_problems(response, where: str, *, asset: bool = False) -> list[str]:
 
 
 def _seed(app, make_user, make_competition) -> dict:  # noqa: ANN001
-    """One competition (id 1) with one entry (id 1) of the school user's school,
+    """One competition (id 1) with one entry (id 1) of the unit user's unit,
     so the file routes answer with real files when called with id 1."""
     organiser = make_user(Role.ORGANISER)
     make_competition(actor=organiser)
-    school = make_user(Role.SCHOOL)
+    unit = make_user(Role.UNIT)
     client = app.test_client()
-    login(client, school)
-    path = "/school/competitions/1/entries/new"
+    login(client, unit)
+    path = "/unit/competitions/1/entries/new"
     client.post(
         path,
         data=entry_form(
@@ -56,7 +56,7 @@ def _seed(app, make_user, make_competition) -> dict:  # noqa: ANN001
         ),
         content_type="multipart/form-data",
     )
-    return {ORG: organiser, SCHOOL: school, JUDGE: make_user(Role.JUDGE), ANON: None}
+    return {ORG: organiser, UNIT: unit, JUDGE: make_user(Role.JUDGE), ANON: None}
 
 
 def test_every_route_has_security_headers_for_every_role(

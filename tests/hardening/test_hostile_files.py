@@ -1,6 +1,6 @@
 """Hostile uploads through the real submission route.
 
-Every file in the corpus below is posted by a logged-in school contact. Each one
+Every file in the corpus below is posted by a logged-in unit contact. Each one
 is either refused with a Chinese message (no entry, no stored file, nothing on
 disk) or accepted with a review copy that carries no active content, no
 attachments, no author metadata and no external links — and the server never
@@ -648,7 +648,7 @@ def docx_copy_problems(copy: bytes, trap_url: str) -> list[str]:
             if "vbaproject" in name.lower():
                 problems.append(name)
             if OLD_AUTHOR.encode() in raw or "重庆大学".encode() in raw:
-                problems.append(f"{name}: author or school")
+                problems.append(f"{name}: author or unit")
             if not name.endswith(".rels"):
                 continue
             for rel in etree.fromstring(raw).iter(f"{{{REL_NS}}}Relationship"):
@@ -696,7 +696,7 @@ def test_hostile_file_inspection_fast_and_bounded(hostile: Hostile) -> None:
 
 
 def _upload(client, competition, hostile: Hostile, url: str):  # noqa: ANN001, ANN202
-    path = f"/school/competitions/{competition.id}/entries/new"
+    path = f"/unit/competitions/{competition.id}/entries/new"
     form = entry_form(
         csrf_token(client, path), file=(hostile.make(url), hostile.filename)
     )
@@ -717,7 +717,7 @@ def _review_copy(app, competition) -> tuple[str, bytes]:  # noqa: ANN001
 
 
 def test_hostile_uploads_refused_or_sanitised(
-    app, school_client, make_competition, trap: Trap
+    app, unit_client, make_competition, trap: Trap
 ) -> None:
     """The whole corpus through the real route, one competition per file (one app
     for all: the corpus runs in seconds rather than a fixture per file)."""
@@ -725,7 +725,7 @@ def test_hostile_uploads_refused_or_sanitised(
     for hostile in CORPUS:
         competition = make_competition(title=hostile.name)
         files_before = (_count(StoredFile), _files_on_disk(app))
-        response, cpu = _upload(school_client, competition, hostile, trap.url)
+        response, cpu = _upload(unit_client, competition, hostile, trap.url)
         html = response.get_data(as_text=True)
         if cpu >= CPU_SECONDS or response.status_code != 200:
             slow[hostile.name] = (response.status_code, round(cpu, 2))

@@ -53,10 +53,10 @@ def _text(pdf: bytes) -> str:
 
 
 def test_receipt_prints_hostile_title_authors_and_file_name_literally(
-    app, make_user, make_school, make_competition
+    app, make_user, make_unit, make_competition
 ):
     competition = make_competition()
-    contact = make_user(Role.SCHOOL, school=make_school(name=HOSTILE[:60]))
+    contact = make_user(Role.UNIT, unit=make_unit(name=HOSTILE[:60]))
     submissions.create_entry(
         actor=contact,
         competition=competition,
@@ -73,7 +73,7 @@ def test_receipt_prints_hostile_title_authors_and_file_name_literally(
     client = app.test_client()
     login(client, contact)
 
-    response = client.get(f"/school/competitions/{competition.id}/receipt.pdf")
+    response = client.get(f"/unit/competitions/{competition.id}/receipt.pdf")
 
     assert response.status_code == 200
     text = _text(response.data)
@@ -91,7 +91,7 @@ def test_award_list_prints_hostile_strings_literally():
         title=HOSTILE,
         authors=(HOSTILE[:12],),
         advisor=HOSTILE,
-        school=HOSTILE,
+        unit=HOSTILE,
     )
 
     pdf = render_award_list(
@@ -139,11 +139,11 @@ def test_paragraph_text_leaves_no_markup_character():
 
 
 def test_files_zip_keeps_every_member_inside_its_unit_folder(
-    app, make_user, make_school, make_competition
+    app, make_user, make_unit, make_competition
 ):
     competition = make_competition()
     for name in ("../../../evil", "/etc", "..", "C:\\Windows", "con"):
-        contact = make_user(Role.SCHOOL, school=make_school(name=name))
+        contact = make_user(Role.UNIT, unit=make_unit(name=name))
         submissions.create_entry(
             actor=contact,
             competition=competition,

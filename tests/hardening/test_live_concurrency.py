@@ -2,7 +2,7 @@
 
 Score saves and submissions arrive from many HTTP clients at once, as on the
 last evening of a competition. Nothing may fail with a server error, no
-acknowledged save may be lost, nothing may be stored twice, a school's maximum
+acknowledged save may be lost, nothing may be stored twice, a unit's maximum
 holds, and the deadline holds to the second.
 """
 
@@ -224,10 +224,10 @@ class Sheet:
     last: dict[int, str] = field(default_factory=dict)  # writer → last value saved
 
 
-def _review_competition(make_user, make_school, make_competition):  # noqa: ANN001, ANN202
+def _review_competition(make_user, make_unit, make_competition):  # noqa: ANN001, ANN202
     organiser = make_user(Role.ORGANISER)
     competition = make_competition(phase=Phase.OPEN, actor=organiser)
-    contact = make_user(Role.SCHOOL, school=make_school())
+    contact = make_user(Role.UNIT, unit=make_unit())
     entries = [
         submissions.create_entry(
             actor=contact,
@@ -264,10 +264,10 @@ def _sheet_fields(token: str, criteria: list[int], value: str, action: str) -> d
 
 
 def test_hundreds_of_parallel_score_saves_lose_and_duplicate_nothing(
-    app, server, make_user, make_school, make_competition
+    app, server, make_user, make_unit, make_competition
 ):
     judges, assignments, criteria = _review_competition(
-        make_user, make_school, make_competition
+        make_user, make_unit, make_competition
     )
     browsers = [Browser(server).log_in(judge) for judge in judges]
     sheets = [Sheet(j, a.id) for (j, _e), a in assignments.items()]
@@ -346,23 +346,23 @@ def test_hundreds_of_parallel_score_saves_lose_and_duplicate_nothing(
 
 # --- submissions ------------------------------------------------------------------
 
-SCHOOLS = 4
+UNITS = 4
 MAXIMUM = 3
-TRIES = 6  # per school at once, more than the maximum
+TRIES = 6  # per unit at once, more than the maximum
 
 
 @dataclass
 class Attempt:
-    school: int
+    unit: int
     sent: float  # seconds since the epoch, on the server's clock
     answered: float
     status: int
     accepted: bool
-    message: str  # the refusal shown to the school; "" when accepted
+    message: str  # the refusal shown to the unit; "" when accepted
 
 
-def _submit(browser: Browser, school: int, competition_id: int, title: str):  # noqa: ANN202
-    path = f"/school/competitions/{competition_id}/entries/new"
+def _submit(browser: Browser, unit: int, competition_id: int, title: str):  # noqa: ANN202
+    path = f"/unit/competitions/{competition_id}/entries/new"
     token = browser.token(path)
     fields = entry_form(
         token, file=(fixture_bytes("clean.pdf"), "论文.pdf"), title=title
@@ -371,20 +371,20 @@ def _submit(browser: Browser, school: int, competition_id: int, title: str):  # 
     status, html = browser.post_multipart(path, fields)
     answered = time.time()
     assert status == 302, html[-2000:]  # a refusal redirects to the form again
-    accepted = browser.location.endswith("/school")
+    accepted = browser.location.endswith("/unit")
     if not accepted:
         assert browser.location.endswith(path), browser.location
         status, html = browser.request("GET", path)
     message = "" if accepted else REFUSAL.search(html).group(1)
-    return Attempt(school, sent, answered, status, accepted, message)
+    return Attempt(unit, sent, answered, status, accepted, message)
 
 
 def test_parallel_submissions_keep_maximum_and_deadline(
-    app, server, make_user, make_school, make_competition
+    app, server, make_user, make_unit, make_competition
 ):
     quota = make_competition(title="名额", max_entries=MAXIMUM)
     race = make_competition(title="截止", max_entries=100)
-    contacts = [make_user(Role.SCHOOL) for _ in range(SCHOOLS)]
+    contacts = [make_user(Role.UNIT) for _ in range(UNITS)]
     browsers = [Browser(server).log_in(c) for c in contacts]
     quota_id, race_id = quota.id, race.id  # threads have no app context
     attempts: list[Attempt] = []
@@ -392,16 +392,16 @@ def test_parallel_submissions_keep_maximum_and_deadline(
     def quota_job(s: int, i: int) -> Callable[[], None]:
         return lambda: attempts.append(_submit(browsers[s], s, quota_id, f"名额{i}"))
 
-    _run([quota_job(s, i) for s in range(SCHOOLS) for i in range(TRIES)])
+    _run([quota_job(s, i) for s in range(UNITS) for i in range(TRIES)])
 
     entries = db.session.scalars(
         select(Entry).where(Entry.competition_id == quota.id)
     ).all()
-    per_school = {c.school_id: 0 for c in contacts}
+    per_unit = {c.unit_id: 0 for c in contacts}
     for entry in entries:
-        per_school[entry.school_id] += 1
-    assert list(per_school.values()) == [MAXIMUM] * SCHOOLS
-    assert sum(a.accepted for a in attempts) == MAXIMUM * SCHOOLS
+        per_unit[entry.unit_id] += 1
+    assert list(per_unit.values()) == [MAXIMUM] * UNITS
+    assert sum(a.accepted for a in attempts) == MAXIMUM * UNITS
     assert {a.message for a in attempts if not a.accepted} == {
         f"本校已报送 {MAXIMUM} 篇，达到每校 {MAXIMUM} 篇的上限。"
     }
@@ -421,7 +421,7 @@ def test_parallel_submissions_keep_maximum_and_deadline(
 
         return run
 
-    _run([race_job(s) for s in range(SCHOOLS)])
+    _run([race_job(s) for s in range(UNITS)])
 
     late = db.session.scalars(
         select(Entry).where(Entry.competition_id == race.id)

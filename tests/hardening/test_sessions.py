@@ -79,43 +79,43 @@ def test_session_cookie_replay_after_password_change_refused(client, make_user):
 
 def test_session_cookie_replay_after_deactivation_refused(app, make_user):
     organiser = make_user(Role.ORGANISER)
-    school = make_user(Role.SCHOOL)
+    unit = make_user(Role.UNIT)
     victim = app.test_client()
-    login(victim, school)
+    login(victim, unit)
     cookie = victim.get_cookie("session").value
     admin = app.test_client()
     login(admin, organiser)
 
     admin.post(
-        f"/admin/users/{school.id}/enabled",
+        f"/admin/users/{unit.id}/enabled",
         data={"csrf_token": csrf_token(admin, "/admin/users"), "enabled": "0"},
     )
     thief = app.test_client()
     thief.set_cookie("session", cookie)
 
-    assert db.session.get(User, school.id).is_enabled is False
-    assert victim.get("/school").status_code == 302
-    assert thief.get("/school").status_code == 302
+    assert db.session.get(User, unit.id).is_enabled is False
+    assert victim.get("/unit").status_code == 302
+    assert thief.get("/unit").status_code == 302
 
 
 def test_reactivation_does_not_revive_old_cookie(app, make_user):
     organiser = make_user(Role.ORGANISER)
-    school = make_user(Role.SCHOOL)
+    unit = make_user(Role.UNIT)
     victim = app.test_client()
-    login(victim, school)
+    login(victim, unit)
     cookie = victim.get_cookie("session").value
     admin = app.test_client()
     login(admin, organiser)
     for enabled in ("0", "1"):
         admin.post(
-            f"/admin/users/{school.id}/enabled",
+            f"/admin/users/{unit.id}/enabled",
             data={"csrf_token": csrf_token(admin, "/admin/users"), "enabled": enabled},
         )
     thief = app.test_client()
     thief.set_cookie("session", cookie)
 
-    assert db.session.get(User, school.id).is_enabled is True
-    assert thief.get("/school").status_code == 302
+    assert db.session.get(User, unit.id).is_enabled is True
+    assert thief.get("/unit").status_code == 302
 
 
 # --- cookie flags --------------------------------------------------------------

@@ -1,6 +1,6 @@
 """A small complete world for the authorisation and anonymity tests.
 
-Two schools (A and B) with contacts, three competitions (a draft one, one in
+Two units (A and B) with contacts, three competitions (a draft one, one in
 review and one published with certificates), judges A and B each assigned to
 their own entries, a draft and a submitted review, settled findings, a
 conflict, a seal, a finished certificate job, an audit trail, and one
@@ -18,7 +18,7 @@ from decimal import Decimal
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from judging.accounts.models import Judge, Role, School, User
+from judging.accounts.models import Judge, Role, Unit, User
 from judging.accounts.service import hash_password
 from judging.anonymity.models import Finding, FindingStatus
 from judging.anonymity.service import mark_harmless
@@ -54,7 +54,7 @@ class World:
     """Ids of everything the tests address, by the role that owns it."""
 
     users: dict[str, int] = field(default_factory=dict)
-    schools: dict[str, int] = field(default_factory=dict)
+    units: dict[str, int] = field(default_factory=dict)
     competitions: dict[str, int] = field(default_factory=dict)
     entries: dict[str, int] = field(default_factory=dict)
     assignments: dict[str, int] = field(default_factory=dict)
@@ -79,7 +79,7 @@ def make_user(
     username: str,
     role: str,
     *,
-    school: School | None = None,
+    unit: Unit | None = None,
     judge_name: str = "",
     enabled: bool = True,
 ) -> User:
@@ -91,7 +91,7 @@ def make_user(
         display_name=username,
         must_change_password=False,
         is_enabled=enabled,
-        school_id=school.id if school else None,
+        unit_id=unit.id if unit else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -210,18 +210,18 @@ def build_world() -> World:
     w = World()
     org = make_user("organiser", Role.ORGANISER)
     org_off = make_user("organiser-off", Role.ORGANISER)
-    school_a = School(name="甲测试大学", short_name="甲大", aliases="甲校")
-    school_b = School(name="乙测试大学", short_name="乙大", aliases="乙校")
-    db.session.add_all([school_a, school_b])
+    unit_a = Unit(name="甲测试大学", short_name="甲大", aliases="甲校")
+    unit_b = Unit(name="乙测试大学", short_name="乙大", aliases="乙校")
+    db.session.add_all([unit_a, unit_b])
     db.session.flush()
-    contact_a = make_user("school-a", Role.SCHOOL, school=school_a)
-    contact_b = make_user("school-b", Role.SCHOOL, school=school_b)
-    school_off = make_user("school-off", Role.SCHOOL, school=school_a)
+    contact_a = make_user("unit-a", Role.UNIT, unit=unit_a)
+    contact_b = make_user("unit-b", Role.UNIT, unit=unit_b)
+    unit_off = make_user("unit-off", Role.UNIT, unit=unit_a)
     judge_a = make_user("judge-a", Role.JUDGE, judge_name="评审甲")
     judge_b = make_user("judge-b", Role.JUDGE, judge_name="评审乙")
     judge_c = make_user("judge-c", Role.JUDGE, judge_name="评审丙")
     judge_off = make_user("judge-off", Role.JUDGE, judge_name="评审停")
-    spare = make_user("spare", Role.SCHOOL, school=school_b)
+    spare = make_user("spare", Role.UNIT, unit=unit_b)
 
     draft = competitions.create_competition(
         actor=org,
@@ -242,7 +242,7 @@ def build_world() -> World:
         extras=competitions.Extras(code_prefix="CG"),
     )
 
-    # Published: both schools awarded, certificates issued, a seal, a job.
+    # Published: both units awarded, certificates issued, a seal, a job.
     two_tiers = (TierSpec("一等奖", count=1), TierSpec("二等奖", count=1))
     pub = make_competition(org, "已公布征文", prefix="GB", tiers=two_tiers)
     a_pub = submit(contact_a, pub, title="甲方已公布论文", author="张一")
@@ -305,23 +305,23 @@ def build_world() -> World:
         now=utcnow(),
     )
     conflict = add_conflict(
-        actor=org, judge=judge_c.judge, school=school_b, reason="曾任教", now=utcnow()
+        actor=org, judge=judge_c.judge, unit=unit_b, reason="曾任教", now=utcnow()
     )
     db.session.commit()
 
     w.users = {
         "organiser": org.id,
         "organiser-off": org_off.id,
-        "school-a": contact_a.id,
-        "school-b": contact_b.id,
-        "school-off": school_off.id,
+        "unit-a": contact_a.id,
+        "unit-b": contact_b.id,
+        "unit-off": unit_off.id,
         "judge-a": judge_a.id,
         "judge-b": judge_b.id,
         "judge-c": judge_c.id,
         "judge-off": judge_off.id,
         "spare": spare.id,
     }
-    w.schools = {"a": school_a.id, "b": school_b.id}
+    w.units = {"a": unit_a.id, "b": unit_b.id}
     w.competitions = {"draft": draft.id, "reviewing": rev.id, "published": pub.id}
     w.entries = {"a-pub": a_pub.id, "b-pub": b_pub.id, "a": a_rev.id, "b": b_rev.id}
     w.assignments = {"a": ra.id, "b": rb.id, "a-pub": pa.id, "b-pub": pb.id}

@@ -7,7 +7,7 @@ import os
 import time
 
 from judging import jobs
-from judging.accounts.models import School
+from judging.accounts.models import Unit
 from judging.extensions import db
 
 
@@ -20,17 +20,17 @@ def count(progress: jobs.Progress, *, steps: int, delay: float = 0.0) -> dict:
     return {"steps": steps, "pid": os.getpid()}
 
 
-@jobs.task("test.add_school")
-def add_school(progress: jobs.Progress, *, name: str) -> None:
+@jobs.task("test.add_unit")
+def add_unit(progress: jobs.Progress, *, name: str) -> None:
     """A task that writes: its change is committed with the job's success."""
-    db.session.add(School(name=name, short_name=name[:4], aliases=""))
+    db.session.add(Unit(name=name, short_name=name[:4], aliases=""))
     progress.update(1, 1)
 
 
 @jobs.task("test.refuse")
 def refuse(progress: jobs.Progress, *, name: str) -> None:
     """Write, then refuse: nothing written may remain."""
-    db.session.add(School(name=name, short_name=name[:4], aliases=""))
+    db.session.add(Unit(name=name, short_name=name[:4], aliases=""))
     db.session.flush()
     raise jobs.JobError("数据不完整，任务未执行。")
 

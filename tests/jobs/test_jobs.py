@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from judging import jobs
-from judging.accounts.models import School
+from judging.accounts.models import Unit
 from judging.config import REPO_ROOT
 from judging.dbtypes import utcnow
 from judging.extensions import db
@@ -39,22 +39,22 @@ def test_job_runs_when_its_transaction_commits(app):
 
 
 def test_job_of_a_rolled_back_transaction_never_runs(app):
-    job_id = jobs.enqueue("test.add_school", name="不应存在的学校")
+    job_id = jobs.enqueue("test.add_unit", name="不应存在的学校")
 
     db.session.rollback()
     db.session.commit()
 
     assert jobs.job_status(job_id) is None
-    assert db.session.scalar(select(func.count()).select_from(School)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Unit)) == 0
 
 
 def test_job_commits_its_own_writes(app, make_user):
     owner = make_user()
-    job_id = jobs.enqueue("test.add_school", owner_id=owner.id, name="新学校")
+    job_id = jobs.enqueue("test.add_unit", owner_id=owner.id, name="新学校")
     db.session.commit()
 
     status = jobs.job_status(job_id)
-    names = db.session.scalars(select(School.name)).all()
+    names = db.session.scalars(select(Unit.name)).all()
 
     assert (status.state, status.owner_id, status.result) == ("done", owner.id, None)
     assert status.params == {"name": "新学校"}
@@ -68,7 +68,7 @@ def test_refusing_job_fails_with_its_message_and_writes_nothing(app):
     status = jobs.job_status(job_id)
 
     assert (status.state, status.error) == ("failed", "数据不完整，任务未执行。")
-    assert db.session.scalar(select(func.count()).select_from(School)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Unit)) == 0
 
 
 def test_crashing_job_fails_with_a_plain_message(app):

@@ -1,4 +1,4 @@
-"""Helpers for 查重 tests: generated essay bodies and a submitting school."""
+"""Helpers for 查重 tests: generated essay bodies and a submitting unit."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ def body(seed: int, paragraphs: int = 10) -> list[str]:
 
 @pytest.fixture()
 def submit(make_user):
-    def do(competition, school, paragraphs, title: str = "论文"):
+    def do(competition, unit, paragraphs, title: str = "论文"):
         """``paragraphs``: the body, or the file's bytes themselves."""
-        contact = make_user(Role.SCHOOL, school=school)
+        contact = make_user(Role.UNIT, unit=unit)
         if isinstance(paragraphs, list):
             paragraphs = essay_docx(title, paragraphs)
         return submissions.create_entry(

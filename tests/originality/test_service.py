@@ -22,13 +22,13 @@ from judging.submissions.demo import essay_docx
 from tests.originality.conftest import body
 
 
-def test_the_same_essay_from_two_units_is_a_pair(make_competition, make_school, submit):
+def test_the_same_essay_from_two_units_is_a_pair(make_competition, make_unit, submit):
     c = make_competition(phase=Phase.OPEN)
     same = essay_docx("同一篇论文", body(1))  # byte-identical files
-    first = submit(c, make_school(), same, "同一篇论文")
-    second = submit(c, make_school(), same, "同一篇论文")
+    first = submit(c, make_unit(), same, "同一篇论文")
+    second = submit(c, make_unit(), same, "同一篇论文")
     assert first.file_id == second.file_id
-    submit(c, make_school(), body(2), "丙")
+    submit(c, make_unit(), body(2), "丙")
 
     result = service.check_competition(competition=c, now=utcnow())
 
@@ -43,20 +43,20 @@ def test_the_same_essay_from_two_units_is_a_pair(make_competition, make_school, 
     assert service.overlap_by_entry(c) == {first.id: 1, second.id: 1}
 
 
-def test_an_essay_from_last_year_is_found_and_flagged_for_its_school(
-    make_competition, make_school, submit
+def test_an_essay_from_last_year_is_found_and_flagged_for_its_unit(
+    make_competition, make_unit, submit
 ):
     last = make_competition(phase=Phase.OPEN, title="去年征文")
     text = body(3)
-    old = submit(last, make_school(), text, "去年的论文")
+    old = submit(last, make_unit(), text, "去年的论文")
     last.opens_at -= timedelta(days=365)  # it ran a year ago
     last.closes_at -= timedelta(days=365)
     last.phase = Phase.PUBLISHED
     db.session.commit()
     this = make_competition(phase=Phase.OPEN, title="今年征文")
-    school = make_school()
-    new = submit(this, school, text[:6] + body(4, 4), "今年的论文")
-    clean = submit(this, school, body(5), "原创论文")
+    unit = make_unit()
+    new = submit(this, unit, text[:6] + body(4, 4), "今年的论文")
+    clean = submit(this, unit, body(5), "原创论文")
 
     service.check_competition(competition=this, now=utcnow())
 
@@ -72,11 +72,11 @@ def test_an_essay_from_last_year_is_found_and_flagged_for_its_school(
     assert service.check_competition(competition=last, now=utcnow()).pairs == 0
 
 
-def test_passages_are_marked_on_both_sides(make_competition, make_school, submit):
+def test_passages_are_marked_on_both_sides(make_competition, make_unit, submit):
     c = make_competition(phase=Phase.OPEN)
     shared = body(6, 4)
-    submit(c, make_school(), body(7, 4) + shared, "甲")
-    submit(c, make_school(), shared + body(8, 4), "乙")
+    submit(c, make_unit(), body(7, 4) + shared, "甲")
+    submit(c, make_unit(), shared + body(8, 4), "乙")
     service.check_competition(competition=c, now=utcnow())
     [pair] = service.pairs_of(c)
 
@@ -95,12 +95,12 @@ def test_passages_are_marked_on_both_sides(make_competition, make_school, submit
 
 
 def test_settling_needs_a_reason_and_is_audited(
-    make_competition, make_school, make_user, submit
+    make_competition, make_unit, make_user, submit
 ):
     c = make_competition(phase=Phase.OPEN)
     text = body(9)
-    submit(c, make_school(), text, "甲")
-    submit(c, make_school(), text, "乙")
+    submit(c, make_unit(), text, "甲")
+    submit(c, make_unit(), text, "乙")
     service.check_competition(competition=c, now=utcnow())
     [pair] = service.pairs_of(c)
     organiser = make_user(Role.ORGANISER)
@@ -136,12 +136,12 @@ def test_settling_needs_a_reason_and_is_audited(
 
 
 def test_excluded_entry_cannot_win_and_open_pairs_block_finalising(
-    make_competition, make_school, make_user, submit
+    make_competition, make_unit, make_user, submit
 ):
     c = make_competition(phase=Phase.OPEN)
     text = body(10)
-    copy = submit(c, make_school(), text, "甲")
-    submit(c, make_school(), text, "乙")
+    copy = submit(c, make_unit(), text, "甲")
+    submit(c, make_unit(), text, "乙")
     service.check_competition(competition=c, now=utcnow())
     [pair] = service.pairs_of(c)
     organiser = make_user(Role.ORGANISER)
@@ -182,16 +182,16 @@ def test_excluded_entry_cannot_win_and_open_pairs_block_finalising(
     )
 
 
-def test_a_replaced_file_clears_its_open_pair(make_competition, make_school, submit):
+def test_a_replaced_file_clears_its_open_pair(make_competition, make_unit, submit):
     c = make_competition(phase=Phase.OPEN)
     text = body(11)
-    submit(c, make_school(), text, "甲")
-    second = submit(c, make_school(), text, "乙")
+    submit(c, make_unit(), text, "甲")
+    second = submit(c, make_unit(), text, "乙")
     service.check_competition(competition=c, now=utcnow())
     assert len(service.pairs_of(c)) == 1
 
     submissions.update_entry(
-        actor=second.school.users[0],
+        actor=second.unit.users[0],
         entry=second,
         data=submissions.EntryInput(
             title="乙",

@@ -15,20 +15,20 @@ from tests.conftest import csrf_token
 from tests.originality.conftest import body
 
 
-def _pair(make_competition, make_school, submit):
+def _pair(make_competition, make_unit, submit):
     c = make_competition(phase=Phase.OPEN)
     same = essay_docx("同一篇论文", body(21))
-    submit(c, make_school(name="甲测试大学"), same, "同一篇论文")
-    submit(c, make_school(name="乙测试大学"), same, "同一篇论文")
+    submit(c, make_unit(name="甲测试大学"), same, "同一篇论文")
+    submit(c, make_unit(name="乙测试大学"), same, "同一篇论文")
     service.check_competition(competition=c, now=utcnow())
     db.session.commit()
     return c, service.pairs_of(c)[0]
 
 
 def test_list_pair_page_and_overview_column(
-    make_competition, make_school, make_user, submit, login_as
+    make_competition, make_unit, make_user, submit, login_as
 ):
-    c, pair = _pair(make_competition, make_school, submit)
+    c, pair = _pair(make_competition, make_unit, submit)
     client = login_as(make_user(Role.ORGANISER))
 
     listing = client.get(f"/competitions/{c.id}/originality").get_data(as_text=True)
@@ -41,9 +41,9 @@ def test_list_pair_page_and_overview_column(
 
 
 def test_settle_without_reason_changes_nothing(
-    make_competition, make_school, make_user, submit, login_as
+    make_competition, make_unit, make_user, submit, login_as
 ):
-    c, pair = _pair(make_competition, make_school, submit)
+    c, pair = _pair(make_competition, make_unit, submit)
     client = login_as(make_user(Role.ORGANISER))
     path = f"/originality/{pair.id}"
 
@@ -72,9 +72,9 @@ def test_settle_without_reason_changes_nothing(
 
 
 def test_recheck_button_runs_the_check(
-    make_competition, make_school, make_user, submit, login_as
+    make_competition, make_unit, make_user, submit, login_as
 ):
-    c, pair = _pair(make_competition, make_school, submit)
+    c, pair = _pair(make_competition, make_unit, submit)
     client = login_as(make_user(Role.ORGANISER))
     path = f"/competitions/{c.id}/originality"
 

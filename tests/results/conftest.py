@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from judging.accounts.models import Judge, Role, School, User
+from judging.accounts.models import Judge, Role, Unit, User
 from judging.assignment.models import Assignment
 from judging.competitions.models import Competition, Phase
 from judging.dbtypes import utcnow
@@ -33,22 +33,22 @@ class Scored:
     organiser: User
     entries: list[Entry]
     judges: list[Judge]
-    schools: list[School]
+    units: list[Unit]
     assignments: dict[tuple[int, int], Assignment]
 
 
 @pytest.fixture()
-def build_scored(app, make_competition, make_user, make_school):
+def build_scored(app, make_competition, make_user, make_unit):
     def build(
         totals: list[list[float | None]] = HARSH,
         *,
         pending: frozenset[tuple[int, int]] = frozenset(),
         titles: dict[int, str] | None = None,
-        schools: int = 2,
+        units: int = 2,
     ) -> Scored:
         organiser = make_user(Role.ORGANISER)
         c = make_competition(phase=Phase.REVIEWING, actor=organiser)
-        made = [make_school() for _ in range(schools)]
+        made = [make_unit() for _ in range(units)]
         n_judges = max(len(row) for row in totals)
         judges = [make_user(Role.JUDGE).judge for _ in range(n_judges)]
         stored = StoredFile(sha256="0" * 64, size=1, kind="pdf")
@@ -58,8 +58,8 @@ def build_scored(app, make_competition, make_user, make_school):
         for i, row in enumerate(totals):
             entry = Entry(
                 competition_id=c.id,
-                school_id=made[i % schools].id,
-                slot=i // schools + 1,
+                unit_id=made[i % units].id,
+                slot=i // units + 1,
                 code=f"ZW-{i + 1:03d}",
                 title=(titles or {}).get(i, f"论文{i + 1}"),
                 category="理论研究",

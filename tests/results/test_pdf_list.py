@@ -20,7 +20,7 @@ def make_row(**overrides: object) -> AwardListRow:
         "title": "新时代高校教职工思想政治工作的实践路径研究",
         "authors": ("王建国", "欧阳玥"),
         "advisor": "刘明",
-        "school": "重庆大学",
+        "unit": "重庆大学",
     }
     values.update(overrides)
     return AwardListRow(**values)  # type: ignore[arg-type]
@@ -37,7 +37,7 @@ def many_rows(count: int) -> list[AwardListRow]:
                 title="“双一流”建设背景下地方高校教师发展中心的功能定位与运行机制研究"
                 "——以重庆市五所高校为例",
                 authors=("王建国", "李晓红", "欧阳玥", "张堃"),
-                school="重庆邮电大学移通学院",
+                unit="重庆邮电大学移通学院",
             )
         )
     return rows

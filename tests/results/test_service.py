@@ -272,7 +272,7 @@ def test_publish_sets_published_at_and_lists(build_scored):
         ("三等奖", "ZW-005"),
         ("三等奖", "ZW-002"),
     ]
-    own = service.school_rows(s.competition, school_id=s.schools[0].id)
+    own = service.unit_rows(s.competition, unit_id=s.units[0].id)
     assert [(r.entry.code, r.is_awarded) for r in own] == [
         ("ZW-001", True),
         ("ZW-005", True),
@@ -303,7 +303,7 @@ def test_demo_builds_published_competition_once(app, make_user):
     from judging.results.demo import PUBLISHED_TITLE, build_published
 
     for _ in range(2):
-        make_user(Role.SCHOOL)
+        make_user(Role.UNIT)
     for _ in range(4):
         make_user(Role.JUDGE)
     organiser = make_user(Role.ORGANISER)

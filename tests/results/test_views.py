@@ -1,4 +1,4 @@
-"""Results pages: the organiser's table, charts and files; public and school pages."""
+"""Results pages: the organiser's table, charts and files; public and unit pages."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_results_page_shows_methods_side_by_side(app, build_scored):
 
     for label in ("均值", "中位数", "截尾均值", "标准分", "校准"):
         assert f"{label}</th>" in html
-    assert s.schools[0].name in html
+    assert s.units[0].name in html
     assert "一等奖按 10% × 6 = 0.6，取整为 1 名" in html
     codes = re.findall(r"<td>(ZW-\d{3})</td>", html)
     assert codes == ["ZW-004", "ZW-001", "ZW-005", "ZW-002", "ZW-006", "ZW-003"]
@@ -188,19 +188,19 @@ def test_public_page_lists_awards_without_scores(app, build_scored):
     html = app.test_client().get(f"/awards/{s.competition.id}").get_data(as_text=True)
 
     assert "产业工人技能形成研究" in html
-    assert "作者4" in html and "导师4" in html and s.schools[1].name in html
+    assert "作者4" in html and "导师4" in html and s.units[1].name in html
     assert html.index("一等奖") < html.index("二等奖") < html.index("三等奖")
     assert "论文6" not in html and "论文3" not in html
     assert "80.5" not in html
 
 
-def test_school_sees_only_its_own_results(app, build_scored, make_user):
+def test_unit_sees_only_its_own_results(app, build_scored, make_user):
     s = build_scored()
     _publish(app, s)
     client = app.test_client()
-    login(client, make_user(Role.SCHOOL, school=s.schools[0]))
+    login(client, make_user(Role.UNIT, unit=s.units[0]))
 
-    html = client.get(f"/school/competitions/{s.competition.id}/results").get_data(
+    html = client.get(f"/unit/competitions/{s.competition.id}/results").get_data(
         as_text=True
     )
 
@@ -209,12 +209,12 @@ def test_school_sees_only_its_own_results(app, build_scored, make_user):
     assert "论文4" not in html
 
 
-def test_school_results_missing_before_publishing(app, build_scored, make_user):
+def test_unit_results_missing_before_publishing(app, build_scored, make_user):
     s = build_scored()
     client = app.test_client()
-    login(client, make_user(Role.SCHOOL, school=s.schools[0]))
+    login(client, make_user(Role.UNIT, unit=s.units[0]))
 
-    response = client.get(f"/school/competitions/{s.competition.id}/results")
+    response = client.get(f"/unit/competitions/{s.competition.id}/results")
 
     assert response.status_code == 404
 
@@ -258,7 +258,7 @@ def test_award_list_xlsx_cells(app, build_scored):
         '\'=HYPERLINK("http://x")',
         "作者4",
         "导师4",
-        s.schools[1].name,
+        s.units[1].name,
         None,
     ]
     assert [r[2] for r in rows[1:]] == ["ZW-004", "ZW-001", "ZW-005", "ZW-002"]
@@ -297,7 +297,7 @@ def test_score_sheet_has_every_review(app, build_scored):
         "标准分",
         "校准",
     ]
-    assert summary[1][:5] == ["ZW-004", "论文4", s.schools[1].name, 2, 80.5]
+    assert summary[1][:5] == ["ZW-004", "论文4", s.units[1].name, 2, 80.5]
     assert len(detail) == 13
     first = detail[1]
     assert first[:3] == ["ZW-001", "'@SUM(A1)", s.judges[0].name]
@@ -305,7 +305,7 @@ def test_score_sheet_has_every_review(app, build_scored):
     assert first[9] == "评语1-1"
 
 
-def test_school_finds_its_results_and_certificates(app, build_scored, make_user):
+def test_unit_finds_its_results_and_certificates(app, build_scored, make_user):
     from judging.certificates.service import issue_certificates
     from judging.dbtypes import utcnow
 
@@ -315,10 +315,10 @@ def test_school_finds_its_results_and_certificates(app, build_scored, make_user)
     s.competition.issuer = "重庆市教科文卫体工会"
     db.session.commit()
     client = app.test_client()
-    login(client, make_user(Role.SCHOOL, school=s.schools[0]))
+    login(client, make_user(Role.UNIT, unit=s.units[0]))
 
-    dashboard = client.get("/school").get_data(as_text=True)
-    results = client.get(f"/school/competitions/{s.competition.id}/results")
+    dashboard = client.get("/unit").get_data(as_text=True)
+    results = client.get(f"/unit/competitions/{s.competition.id}/results")
 
-    assert f"/school/competitions/{s.competition.id}/results" in dashboard
+    assert f"/unit/competitions/{s.competition.id}/results" in dashboard
     assert "下载本校荣誉证书（2 份）" in results.get_data(as_text=True)  # 论文1, 论文5

@@ -1,6 +1,6 @@
 """A competition in review: entries with codes and review copies, judges assigned.
 
-The school, authors, advisor and file name are distinctive on purpose, so a test
+The unit, authors, advisor and file name are distinctive on purpose, so a test
 can assert that none of them ever reaches a judge.
 """
 
@@ -23,8 +23,8 @@ from judging.submissions.models import Entry
 from tests.conftest import login
 from tests.submissions.conftest import fixture_bytes
 
-SCHOOL = "潜龙湾理工大学"
-SCHOOL_SHORT = "潜龙理工"
+UNIT = "潜龙湾理工大学"
+UNIT_SHORT = "潜龙理工"
 AUTHORS = ("欧阳锦绣", "司徒青云")
 ADVISOR = "上官明远"
 FILE_NAME = "潜龙湾理工欧阳锦绣终稿"
@@ -51,11 +51,11 @@ class Reviewing:
 
 
 @pytest.fixture()
-def reviewing(app, make_user, make_school, make_competition) -> Reviewing:
+def reviewing(app, make_user, make_unit, make_competition) -> Reviewing:
     organiser = make_user(Role.ORGANISER)
     competition = make_competition(phase=Phase.OPEN, actor=organiser)
-    school = make_school(name=SCHOOL, short_name=SCHOOL_SHORT)
-    contact = make_user(Role.SCHOOL, school=school)
+    unit = make_unit(name=UNIT, short_name=UNIT_SHORT)
+    contact = make_user(Role.UNIT, unit=unit)
     entries = []
     for i, (file, kind) in enumerate((("clean.pdf", "pdf"), ("clean.docx", "docx"))):
         entries.append(

@@ -1,4 +1,4 @@
-"""What a judge or a school typed survives an expired session and a refusal.
+"""What a judge or a unit typed survives an expired session and a refusal.
 
 A POST after the session expired used to answer a bare 400 (or an empty form
 after the new login); a refused POST answered the form itself, so Back asked to
@@ -90,15 +90,15 @@ def test_sheet_posted_without_session_cookie_kept_for_next_login(app, reviewing)
     assert _values(page)[0] == "17"
 
 
-def test_input_kept_for_one_school_not_shown_to_another(
-    app, make_user, make_school, make_competition
+def test_input_kept_for_one_unit_not_shown_to_another(
+    app, make_user, make_unit, make_competition
 ):
-    first = make_user(Role.SCHOOL, school=make_school())
-    second = make_user(Role.SCHOOL, school=make_school())
+    first = make_user(Role.UNIT, unit=make_unit())
+    second = make_user(Role.UNIT, unit=make_unit())
     competition = make_competition()
     client = app.test_client()
     login(client, first)
-    path = f"/school/competitions/{competition.id}/entries/new"
+    path = f"/unit/competitions/{competition.id}/entries/new"
     token = csrf_token(client, path)
     _expire(app, client)
     client.post(
@@ -107,7 +107,7 @@ def test_input_kept_for_one_school_not_shown_to_another(
         content_type="multipart/form-data",
     )
 
-    login(client, second)  # the same browser, another school's contact
+    login(client, second)  # the same browser, another unit's contact
     page = client.get(path).get_data(as_text=True)
 
     assert "第一所学校的题目" not in page
@@ -127,13 +127,13 @@ def test_refused_sheet_redirects_and_shows_input_and_error(app, reviewing):
 
 
 def test_entry_form_after_timeout_comes_back_filled(
-    app, make_user, make_school, make_competition
+    app, make_user, make_unit, make_competition
 ):
-    contact = make_user(Role.SCHOOL, school=make_school())
+    contact = make_user(Role.UNIT, unit=make_unit())
     competition = make_competition()
     client = app.test_client()
     login(client, contact)
-    path = f"/school/competitions/{competition.id}/entries/new"
+    path = f"/unit/competitions/{competition.id}/entries/new"
     token = csrf_token(client, path)
     _expire(app, client)
 
@@ -154,13 +154,13 @@ def test_entry_form_after_timeout_comes_back_filled(
 
 
 def test_refused_entry_redirects_and_asks_for_the_file_again(
-    app, make_user, make_school, make_competition
+    app, make_user, make_unit, make_competition
 ):
-    contact = make_user(Role.SCHOOL, school=make_school())
+    contact = make_user(Role.UNIT, unit=make_unit())
     competition = make_competition()
     client = app.test_client()
     login(client, contact)
-    path = f"/school/competitions/{competition.id}/entries/new"
+    path = f"/unit/competitions/{competition.id}/entries/new"
     token = csrf_token(client, path)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 

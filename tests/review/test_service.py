@@ -18,7 +18,7 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.review import service
 from judging.review.models import Review, ReviewStatus, Score
-from tests.review.conftest import ADVISOR, AUTHORS, SCHOOL
+from tests.review.conftest import ADVISOR, AUTHORS, UNIT
 
 
 def _save(reviewing, judge=0, entry=0, points=None, submit=False, comment="好"):
@@ -460,5 +460,5 @@ def test_judge_sheet_carries_the_draft_and_no_identity(reviewing):
     assert sheet.max_total == reviewing.competition.max_total
     assert sheet.copy.sha256 == reviewing.entries[0].review_file.sha256
     fields = " ".join(str(v) for v in vars(sheet).values())
-    assert SCHOOL not in fields and ADVISOR not in fields
+    assert UNIT not in fields and ADVISOR not in fields
     assert not any(name in fields for name in AUTHORS)

@@ -20,8 +20,8 @@ from tests.review.conftest import (
     ADVISOR,
     AUTHORS,
     FILE_NAME,
-    SCHOOL,
-    SCHOOL_SHORT,
+    UNIT,
+    UNIT_SHORT,
     client_for,
     sheet_form,
 )
@@ -209,7 +209,7 @@ def test_judge_pages_never_reveal_identity(app, reviewing, make_user):
     ]
     copies = [client.get(f"{_url(reviewing.assignment(0, e))}/copy") for e in (0, 1)]
 
-    secrets = [SCHOOL, SCHOOL_SHORT, *AUTHORS, ADVISOR, FILE_NAME]
+    secrets = [UNIT, UNIT_SHORT, *AUTHORS, ADVISOR, FILE_NAME]
     for response in pages:
         html = response.get_data(as_text=True)
         for secret in secrets:

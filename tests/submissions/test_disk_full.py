@@ -40,17 +40,17 @@ def _files_in(folder: Path) -> list[str]:
 
 
 def test_upload_to_full_disk_says_so_and_keeps_nothing(
-    school_client, make_competition, small_disk
+    unit_client, make_competition, small_disk
 ):
     competition = make_competition()
-    url = f"/school/competitions/{competition.id}/entries/new"
-    token = csrf_token(school_client, url)
+    url = f"/unit/competitions/{competition.id}/entries/new"
+    token = csrf_token(unit_client, url)
     filler = small_disk / "filler"
     filler.write_bytes(b"\0" * (60 * 1024))  # leave less than the essay needs
     essay = fixture_bytes("clean.docx")
     assert len(essay) > 4 * 1024
 
-    response = school_client.post(
+    response = unit_client.post(
         url,
         data=entry_form(token, file=(essay, "论文.docx")),
         content_type="multipart/form-data",

@@ -1,4 +1,4 @@
-"""Schools submit essays: quota, deadline, file checks, receipts, the overview."""
+"""Units submit essays: quota, deadline, file checks, receipts, the overview."""
 
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ from tests.submissions.conftest import entry_form, fixture_bytes
 
 
 def _post_entry(client, competition, file=("clean.pdf", "论文.pdf"), **fields):
-    token = csrf_token(client, f"/school/competitions/{competition.id}/entries/new")
+    token = csrf_token(client, f"/unit/competitions/{competition.id}/entries/new")
     data = entry_form(token, file=(fixture_bytes(file[0]), file[1]), **fields)
     return client.post(
-        f"/school/competitions/{competition.id}/entries/new",
+        f"/unit/competitions/{competition.id}/entries/new",
         data=data,
         content_type="multipart/form-data",
         follow_redirects=True,
@@ -37,10 +37,10 @@ def _count(model) -> int:  # noqa: ANN001
     return db.session.scalar(select(func.count(model.id)))
 
 
-def test_submit_pdf_creates_entry_with_review_copy(school_client, make_competition):
+def test_submit_pdf_creates_entry_with_review_copy(unit_client, make_competition):
     competition = make_competition()
 
-    response = _post_entry(school_client, competition)
+    response = _post_entry(unit_client, competition)
 
     entry = db.session.scalar(select(Entry))
     html = response.get_data(as_text=True)
@@ -58,10 +58,10 @@ def test_submit_pdf_creates_entry_with_review_copy(school_client, make_competiti
     assert entry.review_file.sha256 != entry.file.sha256
 
 
-def test_file_type_decided_by_content(school_client, make_competition):
+def test_file_type_decided_by_content(unit_client, make_competition):
     competition = make_competition()
 
-    response = _post_entry(school_client, competition, file=("clean.docx", "论文.pdf"))
+    response = _post_entry(unit_client, competition, file=("clean.docx", "论文.pdf"))
 
     entry = db.session.scalar(select(Entry))
     assert "作品已提交。" in response.get_data(as_text=True)
@@ -69,16 +69,16 @@ def test_file_type_decided_by_content(school_client, make_competition):
 
 
 def test_wrong_type_refused_and_nothing_stored(
-    school_client, make_competition, tmp_path
+    unit_client, make_competition, tmp_path
 ):
     competition = make_competition()
     token = csrf_token(
-        school_client, f"/school/competitions/{competition.id}/entries/new"
+        unit_client, f"/unit/competitions/{competition.id}/entries/new"
     )
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
-    response = school_client.post(
-        f"/school/competitions/{competition.id}/entries/new",
+    response = unit_client.post(
+        f"/unit/competitions/{competition.id}/entries/new",
         data=entry_form(token, file=(png, "论文.pdf")),
         content_type="multipart/form-data",
         follow_redirects=True,
@@ -88,21 +88,21 @@ def test_wrong_type_refused_and_nothing_stored(
     assert (_count(Entry), _count(StoredFile)) == (0, 0)
 
 
-def test_encrypted_and_damaged_files_refused(school_client, make_competition):
+def test_encrypted_and_damaged_files_refused(unit_client, make_competition):
     competition = make_competition()
 
-    encrypted = _post_entry(school_client, competition, file=("encrypted.pdf", "a.pdf"))
-    damaged = _post_entry(school_client, competition, file=("truncated.pdf", "b.pdf"))
+    encrypted = _post_entry(unit_client, competition, file=("encrypted.pdf", "a.pdf"))
+    damaged = _post_entry(unit_client, competition, file=("truncated.pdf", "b.pdf"))
 
     assert "已加密" in encrypted.get_data(as_text=True)
     assert "已损坏" in damaged.get_data(as_text=True)
     assert _count(Entry) == 0
 
 
-def test_word_limit_enforced(school_client, make_competition):
+def test_word_limit_enforced(unit_client, make_competition):
     competition = make_competition(min_words=3000)
 
-    response = _post_entry(school_client, competition)
+    response = _post_entry(unit_client, competition)
 
     assert "作品字数约 78 字，少于本竞赛要求的 3000 字。" in response.get_data(
         as_text=True
@@ -110,53 +110,53 @@ def test_word_limit_enforced(school_client, make_competition):
     assert _count(Entry) == 0
 
 
-def test_sixth_essay_refused(school_client, make_competition):
+def test_sixth_essay_refused(unit_client, make_competition):
     competition = make_competition(max_entries=5)
     for i in range(5):
-        _post_entry(school_client, competition, title=f"论文{i}")
+        _post_entry(unit_client, competition, title=f"论文{i}")
 
-    response = _post_entry(school_client, competition, title="第六篇")
+    response = _post_entry(unit_client, competition, title="第六篇")
 
     assert "达到每校 5 篇的上限" in response.get_data(as_text=True)
     assert _count(Entry) == 5
 
 
-def test_missing_author_refused(school_client, make_competition):
+def test_missing_author_refused(unit_client, make_competition):
     competition = make_competition()
 
     response = _post_entry(
-        school_client, competition, **{"authors-0-name": "", "authors-1-name": ""}
+        unit_client, competition, **{"authors-0-name": "", "authors-1-name": ""}
     )
 
     assert "请至少填写一位作者姓名。" in response.get_data(as_text=True)
     assert _count(Entry) == 0
 
 
-def test_late_submission_refused(school_client, make_competition):
+def test_late_submission_refused(unit_client, make_competition):
     today = date.today()
     competition = make_competition(
         opens_on=today - timedelta(days=20), closes_on=today - timedelta(days=1)
     )
 
-    response = _post_entry(school_client, competition)
+    response = _post_entry(unit_client, competition)
 
     assert "已过截止时间" in response.get_data(as_text=True)
     assert _count(Entry) == 0
 
 
-def test_edit_and_withdraw_until_deadline(school_client, make_competition):
+def test_edit_and_withdraw_until_deadline(unit_client, make_competition):
     competition = make_competition()
-    _post_entry(school_client, competition)
+    _post_entry(unit_client, competition)
     entry = db.session.scalar(select(Entry))
-    token = csrf_token(school_client, f"/school/entries/{entry.id}/edit")
+    token = csrf_token(unit_client, f"/unit/entries/{entry.id}/edit")
 
-    school_client.post(
-        f"/school/entries/{entry.id}/edit",
+    unit_client.post(
+        f"/unit/entries/{entry.id}/edit",
         data=entry_form(token, title="修改后的题目"),
         content_type="multipart/form-data",
     )
-    school_client.post(
-        f"/school/entries/{entry.id}/withdraw", data={"csrf_token": token}
+    unit_client.post(
+        f"/unit/entries/{entry.id}/withdraw", data={"csrf_token": token}
     )
 
     entry = db.session.get(Entry, entry.id)
@@ -167,16 +167,16 @@ def test_edit_and_withdraw_until_deadline(school_client, make_competition):
     )
 
 
-def test_edit_after_deadline_refused(school_client, make_competition):
+def test_edit_after_deadline_refused(unit_client, make_competition):
     competition = make_competition()
-    _post_entry(school_client, competition)
+    _post_entry(unit_client, competition)
     entry = db.session.scalar(select(Entry))
-    token = csrf_token(school_client, f"/school/entries/{entry.id}/edit")
+    token = csrf_token(unit_client, f"/unit/entries/{entry.id}/edit")
     competition.closes_at = competition.opens_at + timedelta(days=1)
     db.session.commit()
 
-    response = school_client.post(
-        f"/school/entries/{entry.id}/edit",
+    response = unit_client.post(
+        f"/unit/entries/{entry.id}/edit",
         data=entry_form(token, title="偷偷改"),
         content_type="multipart/form-data",
         follow_redirects=True,
@@ -186,8 +186,8 @@ def test_edit_after_deadline_refused(school_client, make_competition):
     assert db.session.get(Entry, entry.id).title != "偷偷改"
 
 
-def test_extension_reopens_for_one_school(
-    app, school_client, make_user, make_competition
+def test_extension_reopens_for_one_unit(
+    app, unit_client, make_user, make_competition
 ):
     today = date.today()
     competition = make_competition(
@@ -203,12 +203,12 @@ def test_extension_reopens_for_one_school(
         f"/competitions/{competition.id}/extensions",
         data={
             "csrf_token": token,
-            "school_id": school_client.user.school_id,
+            "unit_id": unit_client.user.unit_id,
             "until": until,
             "reason": "系统故障补交",
         },
     )
-    response = _post_entry(school_client, competition)
+    response = _post_entry(unit_client, competition)
 
     assert "作品已提交。" in response.get_data(as_text=True)
     extension = db.session.scalar(select(Extension))
@@ -221,30 +221,30 @@ def test_extension_reopens_for_one_school(
     )
 
 
-def test_other_schools_entry_is_404(app, school_client, make_user, make_competition):
+def test_other_units_entry_is_404(app, unit_client, make_user, make_competition):
     competition = make_competition()
-    _post_entry(school_client, competition)
+    _post_entry(unit_client, competition)
     entry = db.session.scalar(select(Entry))
     other = app.test_client()
-    login(other, make_user(Role.SCHOOL))
+    login(other, make_user(Role.UNIT))
 
     for path in (
-        f"/school/entries/{entry.id}/edit",
-        f"/school/entries/{entry.id}/file",
+        f"/unit/entries/{entry.id}/edit",
+        f"/unit/entries/{entry.id}/file",
     ):
         assert other.get(path).status_code == 404
     assert same_page(
-        other.get("/school/entries/99999/edit"),
-        other.get(f"/school/entries/{entry.id}/edit"),
+        other.get("/unit/entries/99999/edit"),
+        other.get(f"/unit/entries/{entry.id}/edit"),
     )
 
 
-def test_receipt_lists_files_with_digest(school_client, make_competition):
+def test_receipt_lists_files_with_digest(unit_client, make_competition):
     competition = make_competition()
-    _post_entry(school_client, competition)
+    _post_entry(unit_client, competition)
     entry = db.session.scalar(select(Entry))
 
-    response = school_client.get(f"/school/competitions/{competition.id}/receipt.pdf")
+    response = unit_client.get(f"/unit/competitions/{competition.id}/receipt.pdf")
 
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     compact = re.sub(r"\s+", "", text)
@@ -256,15 +256,15 @@ def test_receipt_lists_files_with_digest(school_client, make_competition):
 
 
 def test_twenty_parallel_submissions_never_make_a_sixth(
-    app, school_client, make_competition
+    app, unit_client, make_competition
 ):
     competition = make_competition(max_entries=5)
     token = csrf_token(
-        school_client, f"/school/competitions/{competition.id}/entries/new"
+        unit_client, f"/unit/competitions/{competition.id}/entries/new"
     )
-    cookie = school_client.get_cookie("session").value
+    cookie = unit_client.get_cookie("session").value
     data = fixture_bytes("clean.pdf")
-    url = f"/school/competitions/{competition.id}/entries/new"
+    url = f"/unit/competitions/{competition.id}/entries/new"
     results: list[int] = []
 
     def submit(i: int) -> None:
@@ -292,9 +292,9 @@ def test_twenty_parallel_submissions_never_make_a_sixth(
     assert sorted(slots) == [1, 2, 3, 4, 5]
 
 
-def test_overview_export_and_zip(app, school_client, make_user, make_competition):
+def test_overview_export_and_zip(app, unit_client, make_user, make_competition):
     competition = make_competition()
-    _post_entry(school_client, competition)
+    _post_entry(unit_client, competition)
     admin = app.test_client()
     login(admin, make_user(Role.ORGANISER))
 
@@ -317,11 +317,11 @@ def test_overview_export_and_zip(app, school_client, make_user, make_competition
     assert names == ["重庆大学/01-论文.pdf"]
 
 
-def test_minimum_shown_as_schools_without_entries(
-    app, school_client, make_user, make_school, make_competition
+def test_minimum_shown_as_units_without_entries(
+    app, unit_client, make_user, make_unit, make_competition
 ):
     competition = make_competition()
-    make_school(name="西南大学", short_name="西大")
+    make_unit(name="西南大学", short_name="西大")
     admin = app.test_client()
     login(admin, make_user(Role.ORGANISER))
 
@@ -333,40 +333,40 @@ def test_minimum_shown_as_schools_without_entries(
     assert competition.phase == Phase.OPEN
 
 
-def test_unprintable_character_refused_at_entry(school_client, make_competition):
+def test_unprintable_character_refused_at_entry(unit_client, make_competition):
     competition = make_competition()
 
     response = _post_entry(
-        school_client, competition, **{"authors-0-name": "王\U0002a6a5"}
+        unit_client, competition, **{"authors-0-name": "王\U0002a6a5"}
     )
 
     assert "中的字符“\U0002a6a5”无法在证书上打印" in response.get_data(as_text=True)
     assert _count(Entry) == 0
 
 
-def test_refused_upload_leaves_no_file_on_disk(app, school_client, make_competition):
+def test_refused_upload_leaves_no_file_on_disk(app, unit_client, make_competition):
     from pathlib import Path
 
     competition = make_competition(max_entries=1)
-    _post_entry(school_client, competition)
+    _post_entry(unit_client, competition)
     before = sorted(Path(app.config["UPLOAD_FOLDER"]).rglob("*"))
 
-    response = _post_entry(school_client, competition, file=("leaky.docx", "b.docx"))
+    response = _post_entry(unit_client, competition, file=("leaky.docx", "b.docx"))
 
     assert "达到每校 1 篇的上限" in response.get_data(as_text=True)
     assert sorted(Path(app.config["UPLOAD_FOLDER"]).rglob("*")) == before
 
 
 def test_files_download_and_zip_from_either_storage(
-    app, any_storage, school_client, make_user, make_competition
+    app, any_storage, unit_client, make_user, make_competition
 ):
     competition = make_competition()
-    _post_entry(school_client, competition)
+    _post_entry(unit_client, competition)
     entry = db.session.scalar(select(Entry))
     admin = app.test_client()
     login(admin, make_user(Role.ORGANISER))
 
-    own = school_client.get(f"/school/entries/{entry.id}/file")
+    own = unit_client.get(f"/unit/entries/{entry.id}/file")
     archive = admin.get(f"/competitions/{competition.id}/files.zip")
 
     assert own.data == fixture_bytes("clean.pdf")

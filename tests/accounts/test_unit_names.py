@@ -1,4 +1,4 @@
-"""The organiser edits the name forms the anonymity scanner knows a school by."""
+"""The organiser edits the name forms the anonymity scanner knows a unit by."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from judging.extensions import db
 from tests.conftest import csrf_token
 
 
-def test_edit_school_names_saved_and_audited(client, login_as, make_user, make_school):
-    school = make_school(name="重庆大学", short_name="重大")
+def test_edit_unit_names_saved_and_audited(client, login_as, make_user, make_unit):
+    unit = make_unit(name="重庆大学", short_name="重大")
     login_as(make_user(Role.ORGANISER))
-    path = f"/admin/schools/{school.id}/edit"
+    path = f"/admin/units/{unit.id}/edit"
 
     response = client.post(
         path,
@@ -29,12 +29,12 @@ def test_edit_school_names_saved_and_audited(client, login_as, make_user, make_s
     )
 
     assert response.status_code == 302
-    db.session.refresh(school)
+    db.session.refresh(unit)
     assert (
-        school.english_name_list,
-        school.abbreviation_list,
-        school.domain_list,
-        school.institute_list,
+        unit.english_name_list,
+        unit.abbreviation_list,
+        unit.domain_list,
+        unit.institute_list,
     ) == (
         ["Chongqing University"],
         ["CQU"],
@@ -42,19 +42,19 @@ def test_edit_school_names_saved_and_audited(client, login_as, make_user, make_s
         ["重庆大学经济与管理学院", "重庆大学法学院"],
     )
     event = db.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "school.update")
+        select(AuditEvent).where(AuditEvent.action == "unit.update")
     )
     assert event is not None
 
 
-def test_edit_school_names_bad_domain_changes_nothing(
-    client, login_as, make_user, make_school
+def test_edit_unit_names_bad_domain_changes_nothing(
+    client, login_as, make_user, make_unit
 ):
-    make_school(name="西南大学", short_name="西大").domains = "swu.edu.cn"
+    make_unit(name="西南大学", short_name="西大").domains = "swu.edu.cn"
     db.session.commit()
-    school = make_school(name="重庆大学", short_name="重大")
+    unit = make_unit(name="重庆大学", short_name="重大")
     login_as(make_user(Role.ORGANISER))
-    path = f"/admin/schools/{school.id}/edit"
+    path = f"/admin/units/{unit.id}/edit"
 
     response = client.post(
         path,
@@ -70,5 +70,5 @@ def test_edit_school_names_bad_domain_changes_nothing(
     assert response.status_code == 200
     assert "域名格式不正确（cqu）" in html
     assert "域名“swu.edu.cn”已被“西南大学”使用" in html
-    db.session.refresh(school)
-    assert (school.english_names, school.domains) == ("", "")
+    db.session.refresh(unit)
+    assert (unit.english_names, unit.domains) == ("", "")
