@@ -164,9 +164,7 @@ def register_commands(app: Flask) -> None:
     def _import(kind: str, file: str, credentials: str | None) -> None:
         from judging.accounts import service
 
-        importer = (
-            service.import_units if kind == "units" else service.import_judges
-        )
+        importer = service.import_units if kind == "units" else service.import_judges
         path = Path(file)
         result = importer(actor=None, data=path.read_bytes(), filename=path.name)
         if result.errors:

@@ -73,16 +73,19 @@ def find_competition(ref: str) -> Competition:
     if len(exact) == 1:
         return exact[0]
     like = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    matches = exact or db.session.scalars(
-        select(Competition)
-        .where(
-            or_(
-                Competition.code_prefix.like(like, escape="\\"),
-                Competition.title.like(like, escape="\\"),
+    matches = (
+        exact
+        or db.session.scalars(
+            select(Competition)
+            .where(
+                or_(
+                    Competition.code_prefix.like(like, escape="\\"),
+                    Competition.title.like(like, escape="\\"),
+                )
             )
-        )
-        .order_by(Competition.id)
-    ).all()
+            .order_by(Competition.id)
+        ).all()
+    )
     if len(matches) == 1:
         return matches[0]
     if not matches and is_number:

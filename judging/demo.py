@@ -66,7 +66,7 @@ DEMO_STAGES = 5
 
 
 def demo_state() -> str:
-    """"empty" (no accounts), "demo" (only what the demo builds) or "other".
+    """ "empty" (no accounts), "demo" (only what the demo builds) or "other".
 
     The demo's known password must never land in a database with real users:
     an organiser other than the demo's ``admin``, or accounts without the
@@ -176,8 +176,7 @@ def build_demo(
     unit_count = units.created + units.unchanged + units.updated
     return [
         f"主办方管理员: admin / {password}",
-        f"高校联络员: unit01 … unit{unit_count:02d} / {password}"
-        "（unit01 = 重庆大学）",
+        f"高校联络员: unit01 … unit{unit_count:02d} / {password}（unit01 = 重庆大学）",
         f"评审专家: judge01 … judge{len(DEMO_JUDGES):02d} / {password}",
         f"角色: {Role.ORGANISER}, {Role.UNIT}, {Role.JUDGE}",
         "竞赛: 本年征文（征集中，27 校已报送，含两对查重结果）、专题调研（评审中）、"

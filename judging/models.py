@@ -5,15 +5,22 @@ from judging.anonymity.models import Finding
 from judging.assignment.models import Assignment, Conflict
 from judging.audit.models import AuditEvent
 from judging.certificates.models import Certificate
-from judging.competitions.models import AwardTier, Competition, Criterion, Extension
+from judging.competitions.models import (
+    AwardTier,
+    Competition,
+    Criterion,
+    EligibleUnit,
+    Extension,
+)
 from judging.jobs import Job
 from judging.originality.models import EntryText, SimilarPair
 from judging.results.models import AwardOverride, Result
 from judging.review.models import Review, Score
-from judging.submissions.models import Author, Entry, StoredFile
+from judging.submissions.models import Attachment, Author, Entry, StoredFile
 
 __all__ = [
     "Assignment",
+    "Attachment",
     "AuditEvent",
     "AwardOverride",
     "Author",
@@ -22,6 +29,7 @@ __all__ = [
     "Competition",
     "Conflict",
     "Criterion",
+    "EligibleUnit",
     "Entry",
     "EntryText",
     "Extension",

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Flask,
+    current_app,
     flash,
     g,
     has_request_context,
@@ -112,6 +113,16 @@ def _load_user(token: str) -> User | None:
     if user is None or user.session_version != int(version) or not user.is_enabled:
         return None
     return user
+
+
+def login_url() -> str:
+    """The login page's address for messages: PUBLIC_BASE_URL when set (the
+    address people reach behind a proxy), else the request's own."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    path = url_for("accounts.login")
+    return (
+        base.rstrip("/") + path if base else url_for("accounts.login", _external=True)
+    )
 
 
 def shanghai(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -48,7 +48,8 @@ if [ "$current" != "$digest[test]" ] && \
   echo "$digest$extras" > "$stamp"
 fi
 
-apt_install tesseract-ocr tesseract-ocr-chi-sim
+# ffmpeg reads uploaded videos (type, duration, a preview frame)
+apt_install tesseract-ocr tesseract-ocr-chi-sim ffmpeg
 if [ $want_test = 1 ]; then
   apt_install chromium wrk nginx redis-server
 fi

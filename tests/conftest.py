@@ -132,13 +132,21 @@ def make_unit(app: Flask):
     counter = iter(range(1, 10_000))
 
     def make(
-        name: str | None = None, short_name: str = "", aliases: str = ""
+        name: str | None = None,
+        short_name: str = "",
+        aliases: str = "",
+        kind: str = "本科院校",
+        is_pilot: bool = False,
+        groups: str = "",
     ) -> Unit:
         n = next(counter)
         unit = Unit(
             name=name or f"测试大学{n}",
             short_name=short_name or f"测{n}",
             aliases=aliases,
+            kind=kind,
+            is_pilot=is_pilot,
+            groups=groups,
         )
         db.session.add(unit)
         db.session.commit()

@@ -10,12 +10,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from judging.competitions.eligibility import UNIT_KINDS, UnknownKind, normalise_kind
 from judging.numbers import NotANumber, parse_int
 from judging.tables import Table, split_list
 
 UNIT_COLUMNS = {
     "name": "name", "名称": "name", "学校": "name", "学校名称": "name",
-    "高校名称": "name",
+    "高校名称": "name", "单位": "name", "单位名称": "name",
     "short_name": "short_name", "简称": "short_name",
     "aliases": "aliases", "别名": "aliases", "曾用名": "aliases",
     "english_name": "english_names", "english_names": "english_names",
@@ -27,6 +28,10 @@ UNIT_COLUMNS = {
     "institutes": "institutes", "institute": "institutes", "二级学院": "institutes",
     "院系": "institutes",
     "kind": "kind", "类型": "kind", "类别": "kind", "办学层次": "kind",
+    "单位类型": "kind",
+    "is_pilot": "is_pilot", "pilot": "is_pilot", "试点": "is_pilot",
+    "试点单位": "is_pilot", "是否试点": "is_pilot", "是否试点单位": "is_pilot",
+    "groups": "groups", "group": "groups", "分组": "groups", "所属分组": "groups",
     "contact_name": "contact_name", "联系人": "contact_name", "联络员": "contact_name",
     "phone": "phone", "contact_phone": "phone", "电话": "phone", "联系电话": "phone",
     "手机": "phone",
@@ -72,8 +77,13 @@ class UnitRow:
     abbreviations: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     institutes: tuple[str, ...] = ()
+    is_pilot: bool = False
+    groups: tuple[str, ...] = ()
     columns: frozenset[str] = frozenset()  # the columns the file has
 
+
+YES = {"是", "试点", "试点单位", "yes", "y", "true", "1", "√", "✓", "x"}
+NO = {"", "否", "不是", "no", "n", "false", "0"}
 
 DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
 ABBREVIATION = re.compile(r"^[A-Za-z][A-Za-z0-9&.\-]{1,19}$")
@@ -151,13 +161,13 @@ def validate_units(table: Table) -> tuple[list[UnitRow], list[RowError]]:
         name = cells.get("name", "")
         short = cells.get("short_name", "")
         if not name:
-            errors.append(RowError(number, "学校名称为空"))
+            errors.append(RowError(number, "单位名称为空"))
             continue
         if len(name) > 120:
-            errors.append(RowError(number, "学校名称过长（最多 120 字）"))
+            errors.append(RowError(number, "单位名称过长（最多 120 字）"))
         if name in seen_names:
             errors.append(
-                RowError(number, f"学校名称“{name}”与第 {seen_names[name]} 行重复")
+                RowError(number, f"单位名称“{name}”与第 {seen_names[name]} 行重复")
             )
         seen_names.setdefault(name, number)
         if short:
@@ -185,6 +195,24 @@ def validate_units(table: Table) -> tuple[list[UnitRow], list[RowError]]:
             )
         )
         domains = tuple(dict.fromkeys(d for d in map(clean_domain, raw_domains) if d))
+        try:
+            kind = normalise_kind(cells.get("kind", ""))
+        except UnknownKind as exc:
+            kind = ""
+            errors.append(
+                RowError(
+                    number,
+                    f"单位类型“{exc}”无法识别（可填：{'、'.join(UNIT_KINDS)}）",
+                )
+            )
+        pilot_cell = cells.get("is_pilot", "").strip().lower()
+        if pilot_cell not in YES | NO:
+            errors.append(
+                RowError(number, f"是否试点单位应填“是”或“否”，而不是“{pilot_cell}”")
+            )
+        groups = tuple(split_list(cells.get("groups", "")))
+        if any(len(g) > 40 for g in groups):
+            errors.append(RowError(number, "分组名称过长（每个最多 40 字）"))
         for domain in domains:
             if domain in seen_domains:
                 errors.append(
@@ -199,7 +227,7 @@ def validate_units(table: Table) -> tuple[list[UnitRow], list[RowError]]:
                 name=name,
                 short_name=short,
                 aliases=tuple(split_list(cells.get("aliases", ""))),
-                kind=cells.get("kind", ""),
+                kind=kind,
                 contact_name=cells.get("contact_name", ""),
                 phone=phone,
                 email=email,
@@ -207,6 +235,8 @@ def validate_units(table: Table) -> tuple[list[UnitRow], list[RowError]]:
                 abbreviations=abbreviations,
                 domains=domains,
                 institutes=tuple(split_list(cells.get("institutes", ""))),
+                is_pilot=pilot_cell in YES,
+                groups=groups,
                 columns=columns,
             )
         )

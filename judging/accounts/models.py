@@ -1,4 +1,4 @@
-"""Users, units and judges."""
+"""Users, units (单位: universities and the other units of the sector) and judges."""
 
 from __future__ import annotations
 
@@ -24,7 +24,11 @@ class Unit(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     short_name: Mapped[str] = mapped_column(String(40), default="")
     aliases: Mapped[str] = mapped_column(String(400), default="")
+    # one of judging.competitions.eligibility.UNIT_KINDS (本科院校, 医疗卫生机构 …)
     kind: Mapped[str] = mapped_column(String(40), default="")
+    # 试点单位 of the reform, and any named groups ("|"-separated) a call can target
+    is_pilot: Mapped[bool] = mapped_column(default=False, server_default="0")
+    groups: Mapped[str] = mapped_column(String(400), default="", server_default="")
     # more name forms for the anonymity scanner, "|"-separated like aliases
     english_names: Mapped[str] = mapped_column(String(400), default="")
     abbreviations: Mapped[str] = mapped_column(String(200), default="")
@@ -40,6 +44,10 @@ class Unit(db.Model):
     @property
     def alias_list(self) -> list[str]:
         return [a for a in self.aliases.split("|") if a]
+
+    @property
+    def group_list(self) -> list[str]:
+        return [g for g in self.groups.split("|") if g]
 
     @property
     def english_name_list(self) -> list[str]:

@@ -320,6 +320,8 @@ def import_units(
             "abbreviations": "|".join(row.abbreviations),
             "domains": "|".join(row.domains),
             "institutes": "|".join(row.institutes),
+            "is_pilot": row.is_pilot,
+            "groups": "|".join(row.groups),
         }
         # a column the file does not have leaves that field alone, so a file
         # of English names and domains only completes the units already there
@@ -346,14 +348,10 @@ def import_units(
                     user.username, password, "高校联络员", user.display_name, row.name
                 )
             )
-            record(
-                actor_id=actor.id if actor else None, action="unit.create", obj=unit
-            )
+            record(actor_id=actor.id if actor else None, action="unit.create", obj=unit)
         elif _apply(unit, values):
             result.updated += 1
-            record(
-                actor_id=actor.id if actor else None, action="unit.update", obj=unit
-            )
+            record(actor_id=actor.id if actor else None, action="unit.update", obj=unit)
         else:
             result.unchanged += 1
     db.session.flush()

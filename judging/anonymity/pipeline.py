@@ -276,9 +276,7 @@ def field_texts(obj: object) -> list[tuple[str, str, str]]:
     return [(loc, getattr(obj, attr, "") or "", "") for attr, loc in JUDGE_FIELDS]
 
 
-def scan_entry_fields(
-    entry: Entry, *, others: list[UnitIdentity] | None = None
-) -> int:
+def scan_entry_fields(entry: Entry, *, others: list[UnitIdentity] | None = None) -> int:
     """Scan the title, abstract and keywords as saved, replacing earlier field
     findings (the file's findings stay). Returns the number of findings."""
     findings = scan_document(

@@ -192,8 +192,11 @@ def close_submissions(competition: Competition, actor: User) -> None:
     """Give every entry a random code and make sure it has a checked review copy.
 
     Codes are drawn at random (not in order of unit or submission), so a code
-    says nothing about who wrote the essay.
+    says nothing about who wrote the essay. A collection is not judged: its
+    entries need neither.
     """
+    if competition.is_collection:
+        return
     entries = list(
         db.session.scalars(
             select(Entry).where(

@@ -56,7 +56,10 @@ def _require_organiser(actor: User | None) -> None:
 
 
 def _require_phase(competition: Competition) -> None:
-    """No assignment while submissions are open, nor after results are final."""
+    """No assignment while submissions are open, nor after results are final;
+    never for a collection, which is not judged."""
+    if competition.is_collection:
+        raise AssignmentError("材料征集不评审，不能分配评审专家。")
     if competition.phase not in ASSIGNABLE_PHASES:
         label = PHASE_LABELS.get(competition.phase, competition.phase)
         raise AssignmentError(
@@ -231,9 +234,7 @@ def competition_conflicts(competition: Competition) -> list[Conflict]:
     return list(
         db.session.scalars(
             select(Conflict)
-            .where(
-                or_(Conflict.unit_id.is_not(None), Conflict.entry_id.in_(entry_ids))
-            )
+            .where(or_(Conflict.unit_id.is_not(None), Conflict.entry_id.in_(entry_ids)))
             .order_by(Conflict.id.desc())
         )
     )
@@ -261,9 +262,7 @@ def add_conflict(
     duplicate = db.session.scalar(
         select(Conflict.id).where(
             Conflict.judge_id == judge.id,
-            Conflict.unit_id == unit.id
-            if unit
-            else Conflict.entry_id == entry.id,  # type: ignore[union-attr]
+            Conflict.unit_id == unit.id if unit else Conflict.entry_id == entry.id,  # type: ignore[union-attr]
         )
     )
     if duplicate is not None:

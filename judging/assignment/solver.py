@@ -338,10 +338,7 @@ class _Instance:
 
         unit_code: dict[int, int] = {}
         self.entry_unit = np.array(
-            [
-                unit_code.setdefault(e.unit_id, len(unit_code))
-                for e in self.entries
-            ],
+            [unit_code.setdefault(e.unit_id, len(unit_code)) for e in self.entries],
             dtype=np.int64,
         )
         # A judge from a unit without entries conflicts with nothing: -1.

@@ -38,7 +38,7 @@ from judging.extensions import db
 from judging.jobs import JobStatus, job_status
 from judging.responses import xlsx_download
 from judging.submissions.models import Entry
-from judging.web import perform
+from judging.web import login_url, perform
 
 bp = Blueprint("assignment", __name__)
 
@@ -89,14 +89,6 @@ def stacked_bars(
         height=len(rows) * (BAR_HEIGHT + 6) + 8,
         label_width=LABEL_WIDTH,
         bars=bars,
-    )
-
-
-def _login_url() -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    path = url_for("accounts.login")
-    return (
-        base.rstrip("/") + path if base else url_for("accounts.login", _external=True)
     )
 
 
@@ -388,7 +380,7 @@ def notices(competition_id: int):
         c=c,
         kind=kind,
         kinds=notify.KINDS,
-        notices=notify.build_notices(c, kind=kind, login_url=_login_url()),
+        notices=notify.build_notices(c, kind=kind, login_url=login_url()),
         mail=notify.mail_configured(current_app.config),
         form=NoticeForm(kind=kind),
     )
@@ -403,7 +395,7 @@ def send_notices(competition_id: int):
         flash(_("未配置邮件服务器，请复制邮件内容手工发送。"), "error")
         return redirect(url_for("assignment.notices", competition_id=c.id))
     job_id = notify.queue_notices(
-        actor=current_user, competition=c, kind=form.kind.data, login_url=_login_url()
+        actor=current_user, competition=c, kind=form.kind.data, login_url=login_url()
     )
     db.session.commit()
     _flash_mail_job(job_status(job_id))

@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -20,7 +21,15 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from judging.competitions.rules import CriterionSpec, Settings, TierSpec
+from judging.competitions.rules import (
+    ATTACHMENT_LABELS,
+    KIND_LABELS,
+    OPTIONAL_FIELDS,
+    PEOPLE_LABELS,
+    CriterionSpec,
+    Settings,
+    TierSpec,
+)
 from judging.fields import PlainDecimalField, PlainIntegerField
 
 BLANK_ROWS = 2
@@ -46,8 +55,20 @@ class CheckboxList(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+def split_categories(text: str) -> tuple[str, ...]:
+    """Categories typed one per line or separated by 、 , ; (blank ones dropped)."""
+    for sep in ("、", "，", ",", "；", ";", "\r"):
+        text = text.replace(sep, "\n")
+    return tuple(c.strip() for c in text.split("\n") if c.strip())
+
+
 class CompetitionForm(FlaskForm):
-    title = StringField(_l("竞赛名称"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(
+        _l("征集类型"),
+        default="competition",
+        choices=[SelectChoice(k, _l(v)) for k, v in KIND_LABELS.items()],
+    )
+    title = StringField(_l("名称"), validators=[DataRequired(), Length(max=200)])
     theme = TextAreaField(_l("主题说明"), validators=[Optional(), Length(max=5000)])
     code_prefix = StringField(
         _l("作品编号前缀"),
@@ -59,10 +80,10 @@ class CompetitionForm(FlaskForm):
         _l("截止日期（当天 24:00 截止）"), validators=[DataRequired()]
     )
     min_entries = PlainIntegerField(
-        _l("每校最少篇数"), default=1, validators=[NumberRange(min=0, max=100)]
+        _l("每个单位最少件数"), default=1, validators=[NumberRange(min=0, max=100)]
     )
     max_entries = PlainIntegerField(
-        _l("每校最多篇数"), default=5, validators=[NumberRange(min=1, max=100)]
+        _l("每个单位最多件数"), default=5, validators=[NumberRange(min=1, max=100)]
     )
     file_types = CheckboxList(
         _l("接受的文件类型"),
@@ -88,6 +109,36 @@ class CompetitionForm(FlaskForm):
         default=30,
         validators=[NumberRange(min=1, max=100)],
     )
+    categories = TextAreaField(
+        _l("作品类别（每行一个；留空表示不分类别）"),
+        default="理论研究\n调研报告",
+        validators=[Optional(), Length(max=500)],
+    )
+    people = SelectField(
+        _l("需要填写的人员"),
+        default="authors",
+        choices=[SelectChoice(k, _l(v)) for k, v in PEOPLE_LABELS.items()],
+    )
+    required_fields = CheckboxList(
+        _l("必填项"),
+        choices=[SelectChoice(k, _l(v)) for k, v in OPTIONAL_FIELDS.items()],
+    )
+    attachment_kinds = CheckboxList(
+        _l("允许的附件"),
+        choices=[SelectChoice(k, _l(v)) for k, v in ATTACHMENT_LABELS.items()],
+    )
+    max_attachments = PlainIntegerField(
+        _l("每件作品最多附件数"), default=9, validators=[NumberRange(min=0, max=50)]
+    )
+    max_video_mb = PlainIntegerField(
+        _l("视频大小上限（MB）"), default=200, validators=[NumberRange(min=1, max=2000)]
+    )
+    max_entry_mb = PlainIntegerField(
+        _l("每件作品文件总大小上限（MB）"),
+        default=500,
+        validators=[NumberRange(min=1, max=5000)],
+    )
+    attachments_to_judges = BooleanField(_l("评审专家可查看照片附件（已去除元数据）"))
     issuer = StringField(_l("颁发单位"), validators=[Optional(), Length(max=120)])
     issued_on = DateField(_l("颁发日期"), validators=[Optional()])
     criteria = FieldList(FormField(CriterionRow), min_entries=1)
@@ -149,4 +200,22 @@ class CompetitionForm(FlaskForm):
             reviews_per_entry=self.reviews_per_entry.data,
             criteria=criteria,
             tiers=tuple(tiers),
+            kind=self.kind.data or "competition",
+            categories=split_categories(self.categories.data or ""),
+            people=self.people.data or "authors",
+            required_fields=frozenset(self.required_fields.data or ()),
+            attachment_kinds=frozenset(self.attachment_kinds.data or ()),
+            max_attachments=self.max_attachments.data,
+            max_video_mb=self.max_video_mb.data,
+            max_entry_mb=self.max_entry_mb.data,
+            attachments_to_judges=bool(self.attachments_to_judges.data),
         )
+
+
+class EligibilityForm(FlaskForm):
+    """Who may take part in a call."""
+
+    mode = SelectField(_l("参与单位范围"), default="all")
+    kinds = CheckboxList(_l("单位类型"))
+    group = SelectField(_l("分组"), validators=[Optional()])
+    units = CheckboxList(_l("指定单位"), coerce=int)

@@ -28,6 +28,26 @@ class Phase(StrEnum):
     REVIEWING = "reviewing"
     FINALISED = "finalised"
     PUBLISHED = "published"
+    ARCHIVED = "archived"  # a collection's last phase
+
+
+class CallKind(StrEnum):
+    """A judged competition (rubric, judges, awards) or a plain collection."""
+
+    COMPETITION = "competition"
+    COLLECTION = "collection"
+
+
+class People(StrEnum):
+    """Whom an entry names: its authors, one responsible person, or nobody."""
+
+    AUTHORS = "authors"
+    RESPONSIBLE = "responsible"
+    NONE = "none"
+
+
+DEFAULT_CATEGORIES = "理论研究|调研报告"
+ATTACHMENT_KINDS = ("document", "photo", "video")
 
 
 PHASE_ORDER = tuple(Phase)
@@ -36,6 +56,40 @@ PHASE_ORDER = tuple(Phase)
 class Competition(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(
+        String(16), default=CallKind.COMPETITION, server_default="competition"
+    )
+    # who may take part (judging.competitions.eligibility.Rule)
+    eligibility_mode: Mapped[str] = mapped_column(
+        String(8), default="all", server_default="all"
+    )
+    eligibility_kinds: Mapped[str] = mapped_column(
+        String(200), default="", server_default=""
+    )
+    eligibility_group: Mapped[str] = mapped_column(
+        String(80), default="", server_default=""
+    )
+    # the entry form: "|"-separated categories (empty: none), whom it names,
+    # which optional fields are required, and the attachments it takes
+    categories: Mapped[str] = mapped_column(
+        String(400), default=DEFAULT_CATEGORIES, server_default=DEFAULT_CATEGORIES
+    )
+    people: Mapped[str] = mapped_column(
+        String(16), default=People.AUTHORS, server_default="authors"
+    )
+    required_fields: Mapped[str] = mapped_column(
+        String(100), default="", server_default=""
+    )
+    attachment_kinds: Mapped[str] = mapped_column(
+        String(40), default="", server_default=""
+    )
+    max_attachments: Mapped[int] = mapped_column(default=9, server_default="9")
+    max_video_mb: Mapped[int] = mapped_column(default=200, server_default="200")
+    max_entry_mb: Mapped[int] = mapped_column(default=500, server_default="500")
+    # photos of a judged call reach judges (metadata removed) only when allowed
+    attachments_to_judges: Mapped[bool] = mapped_column(
+        default=False, server_default="0"
+    )
     theme: Mapped[str] = mapped_column(Text, default="")
     code_prefix: Mapped[str] = mapped_column(String(16), default="ZW")
     phase: Mapped[str] = mapped_column(String(16), default=Phase.DRAFT)
@@ -89,6 +143,30 @@ class Competition(db.Model):
     def accepted_types(self) -> frozenset[str]:
         return frozenset(t for t in self.file_types.split(",") if t)
 
+    eligible_units: Mapped[list[EligibleUnit]] = relationship(
+        cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_collection(self) -> bool:
+        return self.kind == CallKind.COLLECTION
+
+    @property
+    def category_list(self) -> list[str]:
+        return [c for c in self.categories.split("|") if c]
+
+    @property
+    def required_field_set(self) -> frozenset[str]:
+        return frozenset(f for f in self.required_fields.split("|") if f)
+
+    @property
+    def attachment_kind_set(self) -> frozenset[str]:
+        return frozenset(k for k in self.attachment_kinds.split("|") if k)
+
+    @property
+    def eligibility_kind_set(self) -> frozenset[str]:
+        return frozenset(k for k in self.eligibility_kinds.split("|") if k)
+
     @property
     def max_total(self) -> int:
         return sum(c.max_points for c in self.criteria)
@@ -121,6 +199,15 @@ class AwardTier(db.Model):
     competition: Mapped[Competition] = relationship(back_populates="tiers")
 
     __table_args__ = (UniqueConstraint("competition_id", "position"),)
+
+
+class EligibleUnit(db.Model):
+    """One unit on a call's explicit list (eligibility mode "list")."""
+
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competition.id"), primary_key=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
 
 
 class Extension(db.Model):

@@ -15,6 +15,9 @@ from judging.i18n import N_
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 PHASES = ("draft", "open", "closed", "reviewing", "finalised", "published")
+# A collection is gathered and archived, never judged.
+COLLECTION_PHASES = ("draft", "open", "closed", "archived")
+ALL_PHASES = PHASES + ("archived",)
 PHASE_LABELS = {
     "draft": N_("草稿"),
     "open": N_("征集中"),
@@ -22,7 +25,29 @@ PHASE_LABELS = {
     "reviewing": N_("评审中"),
     "finalised": N_("已定稿"),
     "published": N_("已公布"),
+    "archived": N_("已归档"),
 }
+KIND_LABELS = {"competition": N_("评审竞赛"), "collection": N_("材料征集")}
+PEOPLE_LABELS = {
+    "authors": N_("作者（至少一位）"),
+    "responsible": N_("负责人（一位）"),
+    "none": N_("不填写人员"),
+}
+OPTIONAL_FIELDS = {
+    "abstract": N_("摘要"),
+    "keywords": N_("关键词"),
+    "advisor": N_("指导教师"),
+}
+ATTACHMENT_LABELS = {
+    "document": N_("文档（PDF/DOCX）"),
+    "photo": N_("照片（JPEG/PNG/HEIC）"),
+    "video": N_("短视频（MP4）"),
+}
+
+
+def phases_for(kind: str) -> tuple[str, ...]:
+    """The phases a call of this kind goes through, in order."""
+    return COLLECTION_PHASES if kind == "collection" else PHASES
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,15 @@ class Settings:
     reviews_per_entry: int
     criteria: tuple[CriterionSpec, ...]
     tiers: tuple[TierSpec, ...]
+    kind: str = "competition"
+    categories: tuple[str, ...] = ("理论研究", "调研报告")
+    people: str = "authors"
+    required_fields: frozenset[str] = frozenset()
+    attachment_kinds: frozenset[str] = frozenset()
+    max_attachments: int = 9
+    max_video_mb: int = 200
+    max_entry_mb: int = 500
+    attachments_to_judges: bool = False
 
 
 def start_of_day(day: date) -> datetime:
@@ -119,6 +153,9 @@ def validate_settings(s: Settings) -> list[str]:
         and s.min_words > s.max_words
     ):
         errors.append("字数下限不能大于字数上限。")
+    errors.extend(_form_problems(s))
+    if s.kind == "collection":
+        return errors  # no rubric, judges or awards
     if not 1 <= s.reviews_per_entry <= 15:
         errors.append("每篇评审人数应在 1–15 之间。")
     if not s.criteria:
@@ -132,6 +169,37 @@ def validate_settings(s: Settings) -> list[str]:
     if len(set(names)) != len(names):
         errors.append("评分项名称不能重复。")
     errors.extend(validate_tiers(s.tiers))
+    return errors
+
+
+def _form_problems(s: Settings) -> list[str]:
+    """What is wrong with the call's kind and its entry form."""
+    errors: list[str] = []
+    if s.kind not in KIND_LABELS:
+        errors.append("请选择征集类型（评审竞赛或材料征集）。")
+    names = [c.strip() for c in s.categories]
+    if any(not c for c in names):
+        errors.append("类别名称不能为空。")
+    if len(set(names)) != len(names):
+        errors.append("类别名称不能重复。")
+    if any(len(c) > 40 for c in names):
+        errors.append("类别名称不能超过 40 个字。")
+    if len("|".join(names)) > 400 or any("|" in c for c in names):
+        errors.append("类别太多或含有“|”。")
+    if s.people not in PEOPLE_LABELS:
+        errors.append("请选择作品需要填写的人员。")
+    if not s.required_fields <= set(OPTIONAL_FIELDS):
+        errors.append("必填项只能是摘要、关键词或指导教师。")
+    if not s.attachment_kinds <= set(ATTACHMENT_LABELS):
+        errors.append("附件类型只能是文档、照片或短视频。")
+    if not 0 <= s.max_attachments <= 50:
+        errors.append("每件作品的附件数应在 0–50 之间。")
+    if not 1 <= s.max_video_mb <= 2000:
+        errors.append("视频大小上限应在 1–2000 MB 之间。")
+    if not 1 <= s.max_entry_mb <= 5000:
+        errors.append("每件作品的文件总大小上限应在 1–5000 MB 之间。")
+    if s.attachment_kinds and s.max_attachments == 0:
+        errors.append("允许上传附件时，附件数上限至少为 1。")
     return errors
 
 

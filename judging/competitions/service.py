@@ -8,14 +8,22 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from judging.accounts.models import User
+from judging.accounts.models import Role, Unit, User
 from judging.audit.service import record
-from judging.competitions.models import AwardTier, Competition, Criterion, Phase
+from judging.competitions import eligibility
+from judging.competitions.models import (
+    AwardTier,
+    Competition,
+    Criterion,
+    EligibleUnit,
+    Phase,
+)
 from judging.competitions.rules import (
+    ALL_PHASES,
     PHASE_LABELS,
-    PHASES,
     Settings,
     end_of_day,
+    phases_for,
     start_of_day,
     validate_settings,
 )
@@ -67,6 +75,15 @@ def _apply_settings(c: Competition, s: Settings, extras: Extras) -> None:
     c.similarity_percent = extras.similarity_percent
     c.issuer = extras.issuer
     c.issued_on = extras.issued_on
+    c.categories = "|".join(x.strip() for x in s.categories)
+    c.people = s.people
+    c.required_fields = "|".join(sorted(s.required_fields))
+    c.attachment_kinds = "|".join(
+        k for k in ("document", "photo", "video") if k in s.attachment_kinds
+    )
+    c.max_attachments = s.max_attachments if s.attachment_kinds else 0
+    c.max_video_mb, c.max_entry_mb = s.max_video_mb, s.max_entry_mb
+    c.attachments_to_judges = s.attachments_to_judges and s.kind != "collection"
 
 
 def _rubric_changed(c: Competition, s: Settings) -> bool:
@@ -105,7 +122,7 @@ def create_competition(
     errors = validate_settings(settings)
     if errors:
         raise CompetitionError(errors)
-    c = Competition(phase=Phase.DRAFT)
+    c = Competition(phase=Phase.DRAFT, kind=settings.kind)
     _apply_settings(c, settings, extras)
     db.session.add(c)
     _replace_rubric_and_tiers(c, settings)
@@ -130,8 +147,13 @@ def update_competition(
         errors.append("已有评分记录，评分细则不能再修改。")
     if competition.phase in (Phase.FINALISED, Phase.PUBLISHED):
         errors.append("结果已定稿，竞赛设置不能再修改。")
+    if competition.phase == Phase.ARCHIVED:
+        errors.append("征集已归档，设置不能再修改。")
+    if settings.kind != competition.kind and competition.phase != Phase.DRAFT:
+        errors.append("征集类型（评审竞赛或材料征集）只能在草稿阶段修改。")
     if errors:
         raise CompetitionError(errors)
+    competition.kind = settings.kind
     _apply_settings(competition, settings, extras)
     tiers_changed = [(t.name, t.share_percent, t.count) for t in competition.tiers] != [
         (t.name, t.share_percent, t.count) for t in settings.tiers
@@ -153,8 +175,8 @@ def update_competition(
 # phase; the machine itself (one step forward, guards, audit) lives only here.
 Guard = Callable[[Competition], list[str]]
 Action = Callable[[Competition, User], None]
-GUARDS: dict[str, list[Guard]] = {p: [] for p in PHASES}
-ACTIONS: dict[str, list[Action]] = {p: [] for p in PHASES}
+GUARDS: dict[str, list[Guard]] = {p: [] for p in ALL_PHASES}
+ACTIONS: dict[str, list[Action]] = {p: [] for p in ALL_PHASES}
 
 
 def guard(phase: str) -> Callable[[Guard], Guard]:
@@ -175,6 +197,8 @@ def on_enter(phase: str) -> Callable[[Action], Action]:
 
 @guard(Phase.OPEN)
 def _rubric_present(c: Competition) -> list[str]:
+    if c.is_collection:
+        return []  # a collection is not judged: no rubric, no awards
     errors = []
     if not c.criteria or c.max_total <= 0:
         errors.append("请先设置评分细则。")
@@ -184,8 +208,9 @@ def _rubric_present(c: Competition) -> list[str]:
 
 
 def next_phase(competition: Competition) -> str | None:
-    index = PHASES.index(competition.phase)
-    return PHASES[index + 1] if index + 1 < len(PHASES) else None
+    phases = phases_for(competition.kind)
+    index = phases.index(competition.phase)
+    return phases[index + 1] if index + 1 < len(phases) else None
 
 
 def transition_problems(competition: Competition, target: str) -> list[str]:
@@ -215,7 +240,8 @@ def current_phase(competition: Competition, *, share_lock: bool = False) -> str:
 
 
 def advance_phase(*, actor: User, competition: Competition, target: str) -> None:
-    """Move one step along draft → open → closed → reviewing → finalised → published."""
+    """Move one step along draft → open → closed → reviewing → finalised →
+    published (a collection: draft → open → closed → archived)."""
     db.session.execute(
         select(Competition.id).where(Competition.id == competition.id).with_for_update()
     )
@@ -290,3 +316,115 @@ def dashboard_rows() -> list[dict]:
             }
         )
     return rows
+
+
+# --- who may take part -------------------------------------------------------------
+
+
+def eligibility_rule(competition: Competition) -> eligibility.Rule:
+    ids = frozenset(e.unit_id for e in competition.eligible_units)
+    return eligibility.Rule(
+        mode=competition.eligibility_mode,
+        kinds=competition.eligibility_kind_set,
+        group=competition.eligibility_group,
+        unit_ids=ids,
+    )
+
+
+def unit_facts(unit: Unit) -> eligibility.UnitFacts:
+    return eligibility.UnitFacts(
+        id=unit.id,
+        kind=unit.kind,
+        is_pilot=unit.is_pilot,
+        groups=tuple(unit.group_list),
+    )
+
+
+def all_unit_facts() -> list[eligibility.UnitFacts]:
+    rows = db.session.execute(
+        select(Unit.id, Unit.kind, Unit.is_pilot, Unit.groups).order_by(Unit.id)
+    ).all()
+    return [
+        eligibility.UnitFacts(
+            id=i, kind=k, is_pilot=p, groups=tuple(g for g in gs.split("|") if g)
+        )
+        for i, k, p, gs in rows
+    ]
+
+
+def is_eligible(competition: Competition, unit: Unit) -> bool:
+    """Whether the unit may see and submit to the call (one rule for every page)."""
+    return eligibility.is_eligible(eligibility_rule(competition), unit_facts(unit))
+
+
+def eligible_unit_ids(competition: Competition) -> list[int]:
+    return eligibility.eligible_ids(eligibility_rule(competition), all_unit_facts())
+
+
+def audience(competition: Competition) -> dict[str, str]:
+    """The words a call's pages use for its units: 高校 / 本校 when only
+    universities take part (the essay competition), 单位 / 本单位 otherwise;
+    essays are counted in 篇, a collection's materials in 件."""
+    measure = "件" if competition.is_collection else "篇"
+    if eligibility.universities_only(eligibility_rule(competition), all_unit_facts()):
+        return {"unit": "高校", "own": "本校", "each": "每校", "measure": measure}
+    return {"unit": "单位", "own": "本单位", "each": "每个单位", "measure": measure}
+
+
+def known_groups() -> list[str]:
+    """试点单位 and every named group of the unit list, for the eligibility form."""
+    groups = {eligibility.PILOT_GROUP}
+    for text in db.session.scalars(select(Unit.groups).where(Unit.groups != "")):
+        groups.update(g for g in text.split("|") if g)
+    return [eligibility.PILOT_GROUP] + sorted(groups - {eligibility.PILOT_GROUP})
+
+
+def set_eligibility(
+    *, actor: User, competition: Competition, rule: eligibility.Rule
+) -> int:
+    """Set who may take part; returns how many submitted entries now come from
+    units outside the rule. Those entries are kept (never deleted): the
+    organiser is told, and their units can still see them."""
+    from judging.submissions.models import Entry, EntryStatus
+
+    if actor.role != Role.ORGANISER:
+        raise CompetitionError("只有主办方可以设置参与单位。")
+    if competition.phase in (Phase.FINALISED, Phase.PUBLISHED, Phase.ARCHIVED):
+        raise CompetitionError("结果已定稿或征集已归档，参与单位不能再修改。")
+    errors = eligibility.problems(rule)
+    known = set(db.session.scalars(select(Unit.id)))
+    if rule.mode == "list" and not rule.unit_ids <= known:
+        errors.append("名单中有不存在的单位。")
+    if errors:
+        raise CompetitionError(errors)
+    competition.eligibility_mode = rule.mode
+    competition.eligibility_kinds = "|".join(
+        k for k in eligibility.UNIT_KINDS if k in rule.kinds
+    )
+    competition.eligibility_group = rule.group.strip() if rule.mode == "group" else ""
+    competition.eligible_units.clear()
+    db.session.flush()
+    if rule.mode == "list":
+        for unit_id in sorted(rule.unit_ids):
+            competition.eligible_units.append(EligibleUnit(unit_id=unit_id))
+    db.session.flush()
+    admitted = set(eligible_unit_ids(competition))
+    outside = db.session.scalar(
+        select(func.count(Entry.id)).where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+            Entry.unit_id.not_in(admitted) if admitted else Entry.id.is_not(None),
+        )
+    )
+    record(
+        actor_id=actor.id,
+        action="competition.eligibility",
+        obj=competition,
+        competition_id=competition.id,
+        mode=rule.mode,
+        kinds=sorted(rule.kinds),
+        group=competition.eligibility_group,
+        units=len(rule.unit_ids) if rule.mode == "list" else None,
+        entries_outside=outside,
+    )
+    return outside or 0

@@ -7,17 +7,22 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from judging.accounts.forms import ActionForm
+from judging.accounts.models import Unit
 from judging.auth import organiser_required
-from judging.competitions import service
-from judging.competitions.forms import CompetitionForm
+from judging.competitions import eligibility, service
+from judging.competitions.forms import CompetitionForm, EligibilityForm
 from judging.competitions.models import Competition
 from judging.competitions.rules import (
+    ATTACHMENT_LABELS,
     DEFAULT_RUBRIC,
     DEFAULT_TIERS,
+    KIND_LABELS,
     PHASE_LABELS,
     local_day,
+    phases_for,
 )
 from judging.extensions import db
 from judging.web import perform
@@ -78,6 +83,11 @@ def detail(competition_id: int):
         target=target,
         problems=problems,
         labels=PHASE_LABELS,
+        phases=phases_for(c.kind),
+        kind_labels=KIND_LABELS,
+        mode_labels=eligibility.MODE_LABELS,
+        attachment_labels=ATTACHMENT_LABELS,
+        eligible_count=len(service.eligible_unit_ids(c)),
         form=ActionForm(),
     )
 
@@ -106,6 +116,15 @@ def edit(competition_id: int):
                 "similarity_percent": c.similarity_percent,
                 "issuer": c.issuer,
                 "issued_on": c.issued_on,
+                "kind": c.kind,
+                "categories": "\n".join(c.category_list),
+                "people": c.people,
+                "required_fields": sorted(c.required_field_set),
+                "attachment_kinds": sorted(c.attachment_kind_set),
+                "max_attachments": c.max_attachments,
+                "max_video_mb": c.max_video_mb,
+                "max_entry_mb": c.max_entry_mb,
+                "attachments_to_judges": c.attachments_to_judges,
             }
         )
         form.fill_rows(list(c.criteria), list(c.tiers))
@@ -137,3 +156,65 @@ def advance(competition_id: int):
         refused=service.CompetitionError,
     )
     return redirect(url_for("competitions.detail", competition_id=c.id))
+
+
+def _eligibility_form(c: Competition, units: list[Unit]) -> EligibilityForm:
+    form = EligibilityForm()
+    form.mode.choices = [(m, _(label)) for m, label in eligibility.MODE_LABELS.items()]
+    form.kinds.choices = [(k, k) for k in eligibility.UNIT_KINDS]
+    form.group.choices = [(g, g) for g in service.known_groups()]
+    form.units.choices = [(u.id, u.name) for u in units]
+    return form
+
+
+@bp.route("/competitions/<int:competition_id>/eligibility", methods=["GET", "POST"])
+@organiser_required
+def eligibility_page(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    units = list(db.session.scalars(select(Unit).order_by(Unit.id)))
+    form = _eligibility_form(c, units)
+    if request.method == "GET":
+        form.mode.data = c.eligibility_mode
+        form.kinds.data = sorted(c.eligibility_kind_set)
+        form.group.data = c.eligibility_group or eligibility.PILOT_GROUP
+        form.units.data = [e.unit_id for e in c.eligible_units]
+    elif form.validate_on_submit():
+        rule = eligibility.Rule(
+            mode=form.mode.data,
+            kinds=frozenset(form.kinds.data or ()),
+            group=form.group.data or "",
+            unit_ids=frozenset(form.units.data or ()),
+        )
+        try:
+            outside = service.set_eligibility(
+                actor=current_user, competition=c, rule=rule
+            )
+        except service.CompetitionError as exc:
+            db.session.rollback()
+            for error in exc.errors:
+                flash(error, "error")
+        else:
+            db.session.commit()
+            flash(_("参与单位已保存。"), "success")
+            if outside:
+                flash(
+                    _(
+                        "已有 %(n)d 件作品来自不在新范围内的单位：作品保留，"
+                        "这些单位仍可查看，但不能再新增。",
+                        n=outside,
+                    ),
+                    "warning",
+                )
+            return redirect(
+                url_for("competitions.eligibility_page", competition_id=c.id)
+            )
+    else:
+        flash(_("请检查所选的范围、类型、分组或单位。"), "error")
+    admitted = set(service.eligible_unit_ids(c))
+    return render_template(
+        "competitions/eligibility.html",
+        c=c,
+        form=form,
+        units=units,
+        admitted=admitted,
+    )

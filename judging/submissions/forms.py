@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
     DateTimeLocalField,
     FieldList,
@@ -17,7 +17,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from judging.submissions.models import CATEGORIES
 from judging.submissions.service import AuthorInput, EntryInput
 
 AUTHOR_ROWS = 6
@@ -36,11 +35,7 @@ class AuthorRow(Form):
 
 class EntryForm(FlaskForm):
     title = StringField(_l("作品题目"), validators=[DataRequired(), Length(max=300)])
-    category = SelectField(
-        _l("类别"),
-        choices=[SelectChoice(c, c) for c in CATEGORIES],
-        validators=[DataRequired()],
-    )
+    category = SelectField(_l("类别"), choices=[], validate_choice=False)
     authors = FieldList(
         FormField(AuthorRow), min_entries=AUTHOR_ROWS, max_entries=AUTHOR_ROWS
     )
@@ -52,6 +47,12 @@ class EntryForm(FlaskForm):
         _l("关键词（用分号分隔）"), validators=[Optional(), Length(max=300)]
     )
     file = FileField(_l("作品文件（PDF 或 DOCX）"))
+    attachments = MultipleFileField(_l("附件（可多选）"))
+
+    def configure(self, competition) -> None:  # noqa: ANN001  (a Competition)
+        """Fit the form to the call: its categories, and whom it names."""
+        self.category.choices = [SelectChoice(c, c) for c in competition.category_list]
+        self.people_mode = competition.people
 
     def entry_input(self) -> EntryInput:
         authors = tuple(
@@ -129,3 +130,17 @@ class FieldsRedactionForm(FlaskForm):
     title = StringField(_l("作品题目"), validators=[DataRequired(), Length(max=300)])
     abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
     keywords = StringField(_l("关键词"), validators=[Optional(), Length(max=300)])
+
+
+class RecommendForm(FlaskForm):
+    """A collection's 优秀 / 推荐 mark with the organiser's note."""
+
+    mark = SelectField(
+        _l("推荐"),
+        choices=[
+            SelectChoice("", _l("不推荐")),
+            SelectChoice("excellent", _l("优秀")),
+            SelectChoice("recommended", _l("推荐")),
+        ],
+    )
+    note = TextAreaField(_l("推荐说明"), validators=[Optional(), Length(max=1000)])

@@ -54,7 +54,7 @@ class Entry(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=EntryStatus.SUBMITTED)
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
     title: Mapped[str] = mapped_column(String(300))
-    category: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40))
     advisor: Mapped[str] = mapped_column(String(80), default="")
     abstract: Mapped[str] = mapped_column(Text, default="")
     keywords: Mapped[str] = mapped_column(String(300), default="")
@@ -66,6 +66,13 @@ class Entry(db.Model):
     )
     word_count: Mapped[int] = mapped_column(default=0)
     reopened_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # a collection's 优秀 / 推荐 mark (advanced examples reported upward)
+    recommendation: Mapped[str] = mapped_column(
+        String(16), default="", server_default=""
+    )
+    recommendation_note: Mapped[str] = mapped_column(
+        Text, default="", server_default=""
+    )
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
@@ -73,6 +80,11 @@ class Entry(db.Model):
 
     authors: Mapped[list[Author]] = relationship(
         back_populates="entry", order_by="Author.position", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="entry",
+        order_by="Attachment.position",
+        cascade="all, delete-orphan",
     )
     file: Mapped[StoredFile] = relationship(foreign_keys=[file_id])
     review_file: Mapped[StoredFile | None] = relationship(foreign_keys=[review_file_id])
@@ -91,6 +103,39 @@ class Entry(db.Model):
     @property
     def keyword_list(self) -> list[str]:
         return split_keywords(self.keywords)
+
+
+class Recommendation(StrEnum):
+    EXCELLENT = "excellent"  # 优秀
+    RECOMMENDED = "recommended"  # 推荐
+
+
+class Attachment(db.Model):
+    """A further file of an entry: a document, a photo or a short video, its
+    kind decided by content. Photos and videos carry a JPEG preview; a photo
+    also a copy without its metadata, the only one a judge may ever get."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
+    position: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    preview_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    clean_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    width: Mapped[int | None] = mapped_column()
+    height: Mapped[int | None] = mapped_column()
+    seconds: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entry: Mapped[Entry] = relationship(back_populates="attachments")
+    file: Mapped[StoredFile] = relationship(foreign_keys=[file_id])
+    preview_file: Mapped[StoredFile | None] = relationship(
+        foreign_keys=[preview_file_id]
+    )
+    clean_file: Mapped[StoredFile | None] = relationship(foreign_keys=[clean_file_id])
+
+    __table_args__ = (UniqueConstraint("entry_id", "position"),)
 
 
 class Author(db.Model):

@@ -6,7 +6,7 @@ import io
 import shutil
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import BinaryIO
 
@@ -17,14 +17,14 @@ from sqlalchemy.orm import selectinload
 from judging.accounts.models import Role, Unit, User
 from judging.anonymity.pipeline import process_entry, scan_entry_fields
 from judging.audit.service import record
-from judging.competitions.models import Competition, Extension, Phase
+from judging.competitions.models import Competition, Extension, People, Phase
 from judging.documents.inspection import Document, DocumentRejected, accept_document
 from judging.escaping import path_segment
 from judging.extensions import db
 from judging.i18n import N_
 from judging.storage import CHUNK
 from judging.submissions.files import open_file, save_file
-from judging.submissions.models import CATEGORIES, Author, Entry, EntryStatus
+from judging.submissions.models import Attachment, Author, Entry, EntryStatus
 from judging.tables import safe_cell
 
 
@@ -92,20 +92,60 @@ def _check_window(competition: Competition, unit_id: int, now: datetime) -> None
 
 def _check_actor(actor: User, unit_id: int) -> None:
     if actor.role != Role.UNIT or actor.unit_id != unit_id:
-        raise SubmissionError("只有本校联络员可以报送本校作品。")
+        raise SubmissionError("只有本单位联络员可以报送本单位的作品。")
+
+
+def _check_eligible(competition: Competition, unit_id: int) -> None:
+    from judging.competitions.service import is_eligible
+
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or not is_eligible(competition, unit):
+        raise SubmissionError("本单位不在本次征集的参与范围内。")
+
+
+def visible_to(competition: Competition, unit: Unit) -> bool:
+    """Whether a unit's contact sees the call: it is eligible, or it already has
+    entries there (kept when the organiser narrowed the call)."""
+    from judging.competitions.service import is_eligible
+
+    if competition.phase == Phase.DRAFT:
+        return False
+    return is_eligible(competition, unit) or bool(
+        db.session.scalar(
+            select(func.count(Entry.id)).where(
+                Entry.competition_id == competition.id,
+                Entry.unit_id == unit.id,
+                Entry.status == EntryStatus.SUBMITTED,
+            )
+        )
+    )
 
 
 # --- validation ---------------------------------------------------------------
 
 
-def check_input(data: EntryInput) -> list[str]:
+def check_input(competition: Competition, data: EntryInput) -> list[str]:
+    """Every problem with the form as the call configures it (its categories,
+    whom it names, its required fields), as Chinese sentences."""
     errors = []
     if not data.title.strip():
         errors.append("请填写作品题目。")
-    if data.category not in CATEGORIES:
-        errors.append("请选择作品类别（理论研究或调研报告）。")
-    if not data.authors or not all(a.name.strip() for a in data.authors):
+    categories = competition.category_list
+    if categories and data.category not in categories:
+        errors.append(f"请选择作品类别（{'、'.join(categories)}）。")
+    if not categories and data.category:
+        errors.append("本次征集不分类别。")
+    names = [a for a in data.authors if a.name.strip()]
+    if competition.people == People.AUTHORS and not names:
         errors.append("请至少填写一位作者姓名。")
+    if competition.people == People.RESPONSIBLE and len(names) != 1:
+        errors.append("请填写一位负责人姓名（只填一位）。")
+    required = competition.required_field_set
+    for name, label in (("abstract", "摘要"), ("keywords", "关键词")):
+        if name in required and not getattr(data, name).strip():
+            errors.append(f"请填写{label}。")
+    if "advisor" in required and not data.advisor.strip():
+        errors.append("请填写指导教师。")
     errors.extend(unprintable(data))
     return errors
 
@@ -149,8 +189,11 @@ def _safe_name(filename: str, kind: str) -> str:
 
 
 def _set_fields(entry: Entry, data: EntryInput) -> None:
+    competition = entry.competition or db.session.get(Competition, entry.competition_id)
+    if competition.people == People.NONE:
+        data = replace(data, authors=())
     entry.title = data.title.strip()
-    entry.category = data.category
+    entry.category = data.category if competition.category_list else ""
     entry.advisor = data.advisor.strip()
     entry.abstract = data.abstract.strip()
     entry.keywords = data.keywords.strip()
@@ -172,9 +215,7 @@ def _set_fields(entry: Entry, data: EntryInput) -> None:
 def _lock_unit(unit_id: int) -> None:
     """Serialise one unit's submissions (PostgreSQL row lock; SQLite is already
     serialised by BEGIN IMMEDIATE)."""
-    db.session.execute(
-        select(Unit.id).where(Unit.id == unit_id).with_for_update()
-    )
+    db.session.execute(select(Unit.id).where(Unit.id == unit_id).with_for_update())
 
 
 def active_entries(competition_id: int, unit_id: int) -> list[Entry]:
@@ -198,6 +239,7 @@ def create_entry(
     data: EntryInput,
     upload: Upload,
     now: datetime,
+    attachments: Sequence[Upload] = (),
 ) -> Entry:
     """Add an entry for the actor's unit, within the window and the maximum.
 
@@ -207,17 +249,23 @@ def create_entry(
     """
     unit_id = actor.unit_id
     _check_actor(actor, unit_id)
-    errors = check_input(data)
+    _check_eligible(competition, unit_id)
+    errors = check_input(competition, data)
     if errors:
         raise SubmissionError("".join(errors))
     doc = check_document(competition, upload)
+    extra = check_attachments(competition, attachments, existing=(), main=upload)
     _lock_unit(unit_id)
     _check_window(competition, unit_id, now)
     used = {e.slot for e in active_entries(competition.id, unit_id)}
     free = [s for s in range(1, competition.max_entries + 1) if s not in used]
     if not free:
+        from judging.competitions.service import audience
+
+        words = audience(competition)
         raise SubmissionError(
-            f"本校已报送 {len(used)} 篇，达到每校 {competition.max_entries} 篇的上限。"
+            f"{words['own']}已报送 {len(used)} {words['measure']}，达到"
+            f"{words['each']} {competition.max_entries} {words['measure']}的上限。"
         )
     stored = save_file(upload.data, kind=doc.kind)
     entry = Entry(
@@ -238,8 +286,10 @@ def create_entry(
             db.session.flush()
     except IntegrityError as exc:
         raise SubmissionError("报送冲突：名额刚被占用，请刷新页面后重试。") from exc
-    _check_anonymity(entry)
-    _check_fields(entry)
+    _store_attachments(entry, extra)
+    if not competition.is_collection:  # a collection is not judged: no scan
+        _check_anonymity(entry)
+        _check_fields(entry)
     record(
         actor_id=actor.id,
         action="entry.create",
@@ -247,6 +297,7 @@ def create_entry(
         competition_id=competition.id,
         slot=entry.slot,
         sha256=stored.sha256,
+        attachments=len(extra),
     )
     return entry
 
@@ -277,19 +328,29 @@ def update_entry(
     data: EntryInput,
     upload: Upload | None,
     now: datetime,
+    attachments: Sequence[Upload] = (),
 ) -> None:
-    """Edit an entry and optionally replace its file, until the deadline."""
+    """Edit an entry, optionally replace its file and add attachments, until
+    the deadline."""
     _check_actor(actor, entry.unit_id)
     if entry.status != EntryStatus.SUBMITTED:
         raise SubmissionError("该作品已撤回。")
-    errors = check_input(data)
+    competition = entry.competition
+    errors = check_input(competition, data)
     if errors:
         raise SubmissionError("".join(errors))
-    competition = entry.competition
     doc = check_document(competition, upload) if upload else None
+    extra = check_attachments(
+        competition,
+        attachments,
+        existing=entry.attachments,
+        main=upload,
+        main_size=None if upload else entry.file.size,
+    )
     _lock_unit(entry.unit_id)
     _check_window(competition, entry.unit_id, now)
     _set_fields(entry, data)
+    _store_attachments(entry, extra)
     if doc is not None and upload is not None:
         stored = save_file(upload.data, kind=doc.kind)
         entry.file_id = stored.id
@@ -297,8 +358,10 @@ def update_entry(
         entry.word_count = doc.word_count
         db.session.flush()
         db.session.refresh(entry)
-        _check_anonymity(entry)
-    _check_fields(entry)
+        if not competition.is_collection:
+            _check_anonymity(entry)
+    if not competition.is_collection:
+        _check_fields(entry)
     entry.updated_at = now
     record(
         actor_id=actor.id,
@@ -306,7 +369,142 @@ def update_entry(
         obj=entry,
         competition_id=competition.id,
         file_replaced=doc is not None,
+        attachments_added=len(extra),
     )
+
+
+# --- attachments ------------------------------------------------------------------
+
+ATTACHMENT_LABELS = {"document": "文档", "photo": "照片", "video": "视频"}
+
+
+@dataclass(frozen=True)
+class CheckedAttachment:
+    upload: Upload
+    kind: str
+    fmt: str
+    media: object  # media.Accepted for photos and videos, Document for documents
+
+
+def check_attachments(
+    competition: Competition,
+    uploads: Sequence[Upload],
+    *,
+    existing: Sequence[Attachment],
+    main: Upload | None,
+    main_size: int | None = None,
+) -> list[CheckedAttachment]:
+    """Check every new attachment before anything is stored: the call takes
+    attachments of its kind (decided by content), each within its size limit,
+    no more than the call's number, all files of the entry within its total."""
+    from judging.documents import media
+
+    if not uploads:
+        return []
+    allowed = competition.attachment_kind_set
+    if not allowed:
+        raise SubmissionError("本次征集不接收附件。")
+    if len(existing) + len(uploads) > competition.max_attachments:
+        raise SubmissionError(
+            f"每件作品最多 {competition.max_attachments} 个附件"
+            f"（已有 {len(existing)} 个，本次选择了 {len(uploads)} 个）。"
+        )
+    total = (main_size or 0) + (len(main.data) if main else 0)
+    total += sum(a.file.size for a in existing)
+    checked = []
+    for upload in uploads:
+        name = upload.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        fmt = media.sniff(upload.data)
+        kind = media.kind_of(fmt)
+        if kind is None:
+            raise SubmissionError(
+                f"附件“{name}”不是可接收的文件（文档 PDF/DOCX、照片 JPEG/PNG/HEIC、"
+                "短视频 MP4），文件类型按内容判定。"
+            )
+        if kind not in allowed:
+            kinds = "、".join(ATTACHMENT_LABELS[k] for k in sorted(allowed))
+            raise SubmissionError(
+                f"附件“{name}”是{media.FORMAT_LABELS[fmt]}，本次征集只接收{kinds}附件。"
+            )
+        limit = competition.max_video_mb if kind == "video" else competition.max_file_mb
+        if len(upload.data) > limit * 1024 * 1024:
+            raise SubmissionError(
+                f"附件“{name}”大小 {len(upload.data) / 1048576:.1f} MB，"
+                f"超过{ATTACHMENT_LABELS[kind]} {limit} MB 的上限。"
+            )
+        total += len(upload.data)
+        if total > competition.max_entry_mb * 1024 * 1024:
+            raise SubmissionError(
+                f"本件作品的文件合计超过 {competition.max_entry_mb} MB 的上限。"
+            )
+        try:
+            if kind == "document":
+                media.check_name(name, fmt)
+                accepted: object = accept_document(
+                    upload.data,
+                    max_bytes=limit * 1024 * 1024,
+                    allowed=frozenset({"pdf", "docx"}),
+                )
+                fmt = accepted.kind
+            else:
+                accepted = media.accept_media(upload.data, name, fmt=fmt)
+        except (media.MediaRejected, DocumentRejected) as exc:
+            raise SubmissionError(f"附件“{name}”：{exc}") from exc
+        checked.append(CheckedAttachment(upload, kind, fmt, accepted))
+    return checked
+
+
+def _store_attachments(entry: Entry, checked: Sequence[CheckedAttachment]) -> None:
+    position = max((a.position for a in entry.attachments), default=0)
+    for item in checked:
+        position += 1
+        stored = save_file(item.upload.data, kind=item.fmt)
+        accepted = item.media
+        preview = getattr(accepted, "preview", None)
+        clean = getattr(accepted, "clean", None)
+        info = getattr(accepted, "media", None)
+        entry.attachments.append(
+            Attachment(
+                position=position,
+                kind=item.kind,
+                file_id=stored.id,
+                file_name=_safe_name(item.upload.filename, _extension(item.fmt)),
+                preview_file_id=save_file(preview, kind="jpeg").id if preview else None,
+                clean_file_id=(
+                    save_file(clean, kind=_clean_kind(clean)).id if clean else None
+                ),
+                width=getattr(info, "width", None),
+                height=getattr(info, "height", None),
+                seconds=getattr(info, "seconds", None),
+            )
+        )
+    db.session.flush()
+
+
+def _extension(fmt: str) -> str:
+    return {"jpeg": "jpg"}.get(fmt, fmt)
+
+
+def _clean_kind(data: bytes) -> str:
+    return "png" if data.startswith(b"\x89PNG") else "jpeg"
+
+
+def remove_attachment(*, actor: User, attachment: Attachment, now: datetime) -> None:
+    """Take one attachment off an entry, until the deadline (audited)."""
+    entry = attachment.entry
+    _check_actor(actor, entry.unit_id)
+    _lock_unit(entry.unit_id)
+    _check_window(entry.competition, entry.unit_id, now)
+    record(
+        actor_id=actor.id,
+        action="attachment.remove",
+        obj=entry,
+        competition_id=entry.competition_id,
+        file_name=attachment.file_name,
+        sha256=attachment.file.sha256,
+    )
+    entry.attachments.remove(attachment)
+    db.session.flush()
 
 
 def withdraw_entry(*, actor: User, entry: Entry, now: datetime) -> None:
@@ -378,13 +576,24 @@ class UnitRow:
     count: int
     state: str  # none / some / full
     extension: datetime | None
+    eligible: bool = True
 
 
 STATE_LABELS = {"none": N_("未报送"), "some": N_("已报送"), "full": N_("已报满")}
 
 
+def unit_state(competition: Competition, count: int) -> str:
+    """未报送 below the call's minimum (or with nothing), 已报满 at its maximum."""
+    if count == 0 or count < competition.min_entries:
+        return "none"
+    return "full" if count >= competition.max_entries else "some"
+
+
 def overview(competition: Competition, *, state: str = "") -> list[UnitRow]:
-    """Every unit with its number of entries and its state."""
+    """Every eligible unit with its number of entries and its state, then any
+    unit outside the call that still has entries (kept when it was narrowed)."""
+    from judging.competitions.service import eligible_unit_ids
+
     counts = dict(
         db.session.execute(
             select(Entry.unit_id, func.count(Entry.id))
@@ -402,14 +611,22 @@ def overview(competition: Competition, *, state: str = "") -> list[UnitRow]:
             )
         ).all()
     )
+    eligible = set(eligible_unit_ids(competition))
     rows = []
     for unit in db.session.scalars(select(Unit).order_by(Unit.id)):
         n = counts.get(unit.id, 0)
-        s = "none" if n == 0 else ("full" if n >= competition.max_entries else "some")
+        if unit.id not in eligible and n == 0:
+            continue
+        s = unit_state(competition, n)
         if state and s != state:
             continue
-        rows.append(UnitRow(unit, n, s, extensions.get(unit.id)))
+        rows.append(UnitRow(unit, n, s, extensions.get(unit.id), unit.id in eligible))
     return rows
+
+
+def missing_units(competition: Competition) -> list[UnitRow]:
+    """Eligible units below the minimum: the ones to remind or to phone."""
+    return [r for r in overview(competition, state="none") if r.eligible]
 
 
 def entries_of(competition: Competition, unit_id: int | None = None) -> list[Entry]:
@@ -418,51 +635,91 @@ def entries_of(competition: Competition, unit_id: int | None = None) -> list[Ent
     )
     if unit_id is not None:
         query = query.where(Entry.unit_id == unit_id)
-    query = query.options(selectinload(Entry.authors), selectinload(Entry.unit))
+    query = query.options(
+        selectinload(Entry.authors),
+        selectinload(Entry.unit),
+        selectinload(Entry.file),
+        selectinload(Entry.attachments).selectinload(Attachment.file),
+    )
     return list(db.session.scalars(query.order_by(Entry.unit_id, Entry.slot)))
 
 
-def overview_xlsx(competition: Competition) -> bytes:
-    """报送汇总表: one sheet per unit state, one row per entry."""
-    from openpyxl import Workbook
+PEOPLE_HEADINGS = {"authors": "作者", "responsible": "负责人", "none": "人员"}
+RECOMMENDATION_LABELS = {"excellent": N_("优秀"), "recommended": N_("推荐")}
+INDEX_NAME = "索引-index.xlsx"
 
-    book = Workbook()
+
+def _member_names(entry: Entry) -> tuple[str, list[str]]:
+    """Where the entry's files sit in the dossier: its unit's folder, the
+    main file first, then the attachments in their order."""
+    folder = path_segment(entry.unit.name, fallback="单位")
+    slot = f"{entry.slot or 0:02d}"
+    main = f"{folder}/{path_segment(f'{slot}-{entry.file_name}')}"
+    extra = [
+        f"{folder}/{path_segment(f'{slot}-附件{a.position}-{a.file_name}')}"
+        for a in entry.attachments
+    ]
+    return main, extra
+
+
+def _entry_sheet(book, competition: Competition, entries: list[Entry]) -> None:  # noqa: ANN001
+    from judging.web import shanghai
+
     sheet = book.active
     sheet.title = "报送汇总"
     sheet.append(
         [
-            "学校",
+            "单位",
+            "单位类型",
             "序号",
             "作品题目",
             "类别",
-            "作者",
+            PEOPLE_HEADINGS.get(competition.people, "作者"),
             "指导教师",
+            "摘要",
+            "关键词",
             "字数",
             "文件名",
+            "附件数",
             "提交时间（北京时间）",
+            "最后修改（北京时间）",
+            "推荐",
+            "推荐说明",
         ]
     )
-    from judging.web import shanghai
-
-    for e in entries_of(competition):
+    for e in entries:
         sheet.append(
             [
                 safe_cell(v)
                 for v in (
                     e.unit.name,
+                    e.unit.kind,
                     e.slot,
                     e.title,
                     e.category,
                     "、".join(e.author_names),
                     e.advisor,
+                    e.abstract,
+                    e.keywords,
                     e.word_count,
                     e.file_name,
+                    len(e.attachments),
                     shanghai(e.submitted_at),
+                    shanghai(e.updated_at),
+                    RECOMMENDATION_LABELS.get(e.recommendation, ""),
+                    e.recommendation_note,
                 )
             ]
         )
-    units = book.create_sheet("各校报送情况")
-    units.append(["学校", "简称", "已报送篇数", "状态", "延期至"])
+
+
+def _units_sheet(book, competition: Competition) -> None:  # noqa: ANN001
+    from judging.web import shanghai
+
+    units = book.create_sheet("各单位报送情况")
+    units.append(
+        ["单位", "简称", "类型", "已报送件数", "状态", "延期至", "联系人", "电话"]
+    )
     for row in overview(competition):
         units.append(
             [
@@ -470,27 +727,136 @@ def overview_xlsx(competition: Competition) -> bytes:
                 for v in (
                     row.unit.name,
                     row.unit.short_name,
+                    row.unit.kind,
                     row.count,
-                    STATE_LABELS[row.state],
+                    STATE_LABELS[row.state]
+                    + ("" if row.eligible else "（不在参与范围）"),
                     shanghai(row.extension),
+                    row.unit.contact_name,
+                    row.unit.contact_phone,
                 )
             ]
         )
+
+
+def _files_sheet(book, entries: list[Entry]) -> None:  # noqa: ANN001
+    from judging.web import shanghai
+
+    files = book.create_sheet("文件清单")
+    files.append(
+        [
+            "单位",
+            "序号",
+            "文件（档案包内路径）",
+            "类型",
+            "字节数",
+            "SHA-256",
+            "收到时间（北京时间）",
+        ]
+    )
+    for e in entries:
+        main, extra = _member_names(e)
+        items = [(main, e.file.kind, e.file, e.submitted_at)]
+        items += [
+            (name, a.kind, a.file, a.created_at)
+            for name, a in zip(extra, e.attachments, strict=True)
+        ]
+        for name, kind, stored, at in items:
+            files.append(
+                [
+                    safe_cell(v)
+                    for v in (
+                        e.unit.name, e.slot, name, kind, stored.size,
+                        stored.sha256, shanghai(at),
+                    )
+                ]
+            )  # fmt: skip
+
+
+def overview_xlsx(competition: Competition) -> bytes:
+    """报送汇总表: every field of every entry, each unit's state, and every
+    file with its SHA-256 (also the index of the dossier)."""
+    from openpyxl import Workbook
+
+    entries = entries_of(competition)
+    book = Workbook()
+    _entry_sheet(book, competition, entries)
+    _units_sheet(book, competition)
+    _files_sheet(book, entries)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def files_zip(competition: Competition, out: BinaryIO) -> None:
-    """All original files, one folder per unit, for the organiser's archive,
-    written to `out` one stored file at a time (streamed, each checked against
-    its SHA-256), so the export's size is not bounded by memory."""
+    """The call's dossier (档案包): one folder per unit with its files and
+    attachments, and the index XLSX with every field, receipt times and
+    SHA-256; written to `out` one stored file at a time (streamed, each checked
+    against its SHA-256), so its size is not bounded by memory."""
+    entries = entries_of(competition)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for e in entries_of(competition):
-            folder = path_segment(e.unit.name, fallback="单位")
-            name = f"{folder}/{path_segment(f'{e.slot:02d}-{e.file_name}')}"
-            with open_file(e.file) as source, zf.open(name, "w") as member:
-                shutil.copyfileobj(source, member, CHUNK)
+        for e in entries:
+            main, extra = _member_names(e)
+            members = [(main, e.file)] + [
+                (name, a.file) for name, a in zip(extra, e.attachments, strict=True)
+            ]
+            for name, stored in members:
+                with open_file(stored) as source, zf.open(name, "w") as member:
+                    shutil.copyfileobj(source, member, CHUNK)
+        zf.writestr(INDEX_NAME, overview_xlsx(competition))
+
+
+def recommended_xlsx(competition: Competition) -> bytes:
+    """A collection's 优秀 / 推荐 entries with the organiser's notes, to report
+    upward."""
+    from openpyxl import Workbook
+
+    entries = [e for e in entries_of(competition) if e.recommendation]
+    entries.sort(key=lambda e: (e.recommendation != "excellent", e.unit_id, e.slot))
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "优秀与推荐"
+    person = PEOPLE_HEADINGS.get(competition.people, "作者")
+    sheet.append(["推荐", "单位", "作品题目", "类别", person, "推荐说明"])
+    for e in entries:
+        sheet.append(
+            [
+                safe_cell(v)
+                for v in (
+                    RECOMMENDATION_LABELS[e.recommendation], e.unit.name, e.title,
+                    e.category, "、".join(e.author_names), e.recommendation_note,
+                )
+            ]
+        )  # fmt: skip
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def recommend_entry(*, actor: User, entry: Entry, mark: str, note: str) -> None:
+    """Mark a collection's entry 优秀 or 推荐 (or clear the mark), with a note."""
+    if actor.role != Role.ORGANISER:
+        raise SubmissionError("只有主办方可以推荐作品。")
+    if not entry.competition.is_collection:
+        raise SubmissionError("评审竞赛的结果由评审产生，不能直接标记推荐。")
+    if mark not in ("", *RECOMMENDATION_LABELS):
+        raise SubmissionError("推荐只能是“优秀”“推荐”或不推荐。")
+    if entry.status != EntryStatus.SUBMITTED:
+        raise SubmissionError("该作品已撤回。")
+    if len(note) > 1000:
+        raise SubmissionError("推荐说明不能超过 1000 字。")
+    before = entry.recommendation
+    entry.recommendation, entry.recommendation_note = mark, note.strip()
+    db.session.flush()
+    record(
+        actor_id=actor.id,
+        action="entry.recommend",
+        obj=entry,
+        competition_id=entry.competition_id,
+        before=before,
+        after=mark,
+        note=note.strip(),
+    )
 
 
 def receipt_pdf(

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import tempfile
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,26 +22,37 @@ from judging.accounts.forms import ActionForm
 from judging.accounts.models import Unit
 from judging.anonymity import service as anonymity
 from judging.anonymity.models import Finding
+from judging.assignment import notify
 from judging.auth import organiser_required, unit_required
 from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import PHASE_LABELS, from_local
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.jobs import job_status
 from judging.originality import service as originality
 from judging.pending import keep_form, restore_form
 from judging.responses import pdf_download, xlsx_download
 from judging.storage import stream_download
-from judging.submissions import service
+from judging.submissions import reminders, service
 from judging.submissions.files import open_file
-from judging.submissions.forms import EntryForm, ExtensionForm, NewEntryForm
-from judging.submissions.models import Entry, EntryStatus
-from judging.web import perform
+from judging.submissions.forms import (
+    EntryForm,
+    ExtensionForm,
+    NewEntryForm,
+    RecommendForm,
+)
+from judging.submissions.models import Attachment, Entry, EntryStatus
+from judging.web import login_url, perform
 
 bp = Blueprint("submissions", __name__)
 
 MIME = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "heic": "image/heic",
+    "mp4": "video/mp4",
 }
 
 
@@ -45,10 +65,28 @@ def _own_entry(entry_id: int) -> Entry:
 
 
 def _visible_competition(competition_id: int) -> Competition:
+    """A call the contact's unit may see (eligible, or with entries kept), or 404."""
     competition = db.get_or_404(Competition, competition_id)
-    if competition.phase == Phase.DRAFT:
+    if not service.visible_to(competition, current_user.unit):
         abort(404)
     return competition
+
+
+def _eligible_competition(competition_id: int) -> Competition:
+    """A call the contact's unit may submit to, or 404 (the same as a missing one)."""
+    from judging.competitions.service import is_eligible
+
+    competition = _visible_competition(competition_id)
+    if not is_eligible(competition, current_user.unit):
+        abort(404)
+    return competition
+
+
+def _own_attachment(attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.entry.unit_id != current_user.unit_id:
+        abort(404)
+    return attachment
 
 
 def _upload(form: EntryForm) -> service.Upload | None:
@@ -58,24 +96,42 @@ def _upload(form: EntryForm) -> service.Upload | None:
     return service.Upload(data=file.read(), filename=file.filename)
 
 
+def _attachments(form: EntryForm) -> list[service.Upload]:
+    return [
+        service.Upload(data=f.read(), filename=f.filename)
+        for f in (form.attachments.data or [])
+        if f and getattr(f, "filename", "")
+    ]
+
+
+def _form_for(form_class: type[EntryForm], competition: Competition) -> EntryForm:
+    form = form_class()
+    form.configure(competition)
+    return form
+
+
 def _refused(form: EntryForm):  # noqa: ANN202
     """Redirect-after-post for a refused entry form: keep the input, show it again.
 
     The browser cannot be given the chosen file back, so the unit is asked to
     choose it again.
     """
-    if form.file.data and getattr(form.file.data, "filename", ""):
+    chosen = [form.file.data] + list(form.attachments.data or [])
+    if any(f and getattr(f, "filename", "") for f in chosen):
         flash(_("浏览器不允许保留所选文件，请重新选择作品文件后再提交。"), "warning")
     keep_form()
     return redirect(request.path)
 
 
-def _restored(form_class: type[EntryForm]) -> EntryForm | None:
+def _restored(
+    form_class: type[EntryForm], competition: Competition
+) -> EntryForm | None:
     """The form filled with the input kept by ``_refused``, its errors shown."""
     kept = restore_form()
     if kept is None:
         return None
     form = form_class(formdata=kept)
+    form.configure(competition)
     form.validate()
     form.csrf_token.errors = []  # the page carries a fresh token
     return form
@@ -87,12 +143,18 @@ def _restored(form_class: type[EntryForm]) -> EntryForm | None:
 @bp.route("/unit")
 @unit_required
 def dashboard():
+    from judging.competitions.service import audience, is_eligible
+
     now = utcnow()
-    competitions = db.session.scalars(
-        select(Competition)
-        .where(Competition.phase != Phase.DRAFT)
-        .order_by(Competition.closes_at.desc())
-    ).all()
+    competitions = [
+        c
+        for c in db.session.scalars(
+            select(Competition)
+            .where(Competition.phase != Phase.DRAFT)
+            .order_by(Competition.closes_at.desc())
+        )
+        if service.visible_to(c, current_user.unit)
+    ]
     cards = []
     shown: list[Entry] = []
     for c in competitions:
@@ -102,8 +164,10 @@ def dashboard():
                 "competition": c,
                 "deadline": deadline,
                 "seconds_left": max(0, int((deadline - now).total_seconds())),
-                "open": service.is_open_for(c, current_user.unit_id, now),
+                "open": service.is_open_for(c, current_user.unit_id, now)
+                and is_eligible(c, current_user.unit),
                 "entries": service.active_entries(c.id, current_user.unit_id),
+                "words": audience(c),
             }
         )
         # pre-flight: what the scanner found, until the deadline (or while the
@@ -132,8 +196,10 @@ def dashboard():
 )
 @unit_required
 def new_entry(competition_id: int):
-    competition = _visible_competition(competition_id)
-    form = NewEntryForm()
+    from judging.competitions.service import audience
+
+    competition = _eligible_competition(competition_id)
+    form = _form_for(NewEntryForm, competition)
     if request.method == "POST":
         if form.validate_on_submit() and perform(
             lambda: service.create_entry(
@@ -142,23 +208,30 @@ def new_entry(competition_id: int):
                 data=form.entry_input(),
                 upload=_upload(form),
                 now=utcnow(),
+                attachments=_attachments(form),
             ),
             done=_("作品已提交。"),
             refused=service.SubmissionError,
         ):
             return redirect(url_for("submissions.dashboard"))
         return _refused(form)
-    form = _restored(NewEntryForm) or form
+    form = _restored(NewEntryForm, competition) or form
     return render_template(
-        "submissions/entry_form.html", form=form, competition=competition, entry=None
+        "submissions/entry_form.html",
+        form=form,
+        competition=competition,
+        entry=None,
+        words=audience(competition),
     )
 
 
 @bp.route("/unit/entries/<int:entry_id>/edit", methods=["GET", "POST"])
 @unit_required
 def edit_entry(entry_id: int):
+    from judging.competitions.service import audience
+
     entry = _own_entry(entry_id)
-    form = EntryForm(obj=None)
+    form = _form_for(EntryForm, entry.competition)
     if request.method == "GET":
         form.process(
             data={
@@ -179,7 +252,8 @@ def edit_entry(entry_id: int):
                 ],
             }
         )
-        form = _restored(EntryForm) or form
+        form.configure(entry.competition)
+        form = _restored(EntryForm, entry.competition) or form
     elif form.validate_on_submit() and perform(
         lambda: service.update_entry(
             actor=current_user,
@@ -187,6 +261,7 @@ def edit_entry(entry_id: int):
             data=form.entry_input(),
             upload=_upload(form),
             now=utcnow(),
+            attachments=_attachments(form),
         ),
         done=_("作品已更新。"),
         refused=service.SubmissionError,
@@ -199,6 +274,8 @@ def edit_entry(entry_id: int):
         form=form,
         competition=entry.competition,
         entry=entry,
+        words=audience(entry.competition),
+        action_form=ActionForm(),
     )
 
 
@@ -225,6 +302,37 @@ def own_file(entry_id: int):
     )
 
 
+@bp.route("/unit/attachments/<int:attachment_id>/<any(original, preview):which>")
+@unit_required
+def own_attachment(attachment_id: int, which: str):
+    return _attachment_download(_own_attachment(attachment_id), which)
+
+
+@bp.route("/unit/attachments/<int:attachment_id>/remove", methods=["POST"])
+@unit_required
+def remove_attachment(attachment_id: int):
+    attachment = _own_attachment(attachment_id)
+    entry_id = attachment.entry_id
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    perform(
+        lambda: service.remove_attachment(
+            actor=current_user, attachment=attachment, now=utcnow()
+        ),
+        done=_("附件已删除。"),
+        refused=service.SubmissionError,
+    )
+    return redirect(url_for("submissions.edit_entry", entry_id=entry_id))
+
+
+def _attachment_download(attachment: Attachment, which: str):  # noqa: ANN202
+    stored = attachment.file if which == "original" else attachment.preview_file
+    if stored is None:
+        abort(404)
+    name = attachment.file_name if which == "original" else "预览.jpg"
+    return stream_download(open_file(stored), filename=name, mimetype=MIME[stored.kind])
+
+
 @bp.route("/unit/competitions/<int:competition_id>/receipt.pdf")
 @unit_required
 def receipt(competition_id: int):
@@ -241,6 +349,8 @@ def receipt(competition_id: int):
 @bp.route("/competitions/<int:competition_id>/submissions")
 @organiser_required
 def overview(competition_id: int):
+    from judging.competitions.service import audience
+
     competition = db.get_or_404(Competition, competition_id)
     state = request.args.get("state", "")
     all_rows = service.overview(competition)
@@ -248,6 +358,7 @@ def overview(competition_id: int):
         state = ""
     rows = [r for r in all_rows if r.state == state] if state else all_rows
     form = ExtensionForm()
+    missing = [r for r in all_rows if r.state == "none" and r.eligible]
     form.unit_id.choices = [(r.unit.id, r.unit.name) for r in all_rows]
     totals = {s: sum(1 for r in all_rows if r.state == s) for s in service.STATE_LABELS}
     return render_template(
@@ -260,6 +371,11 @@ def overview(competition_id: int):
         entries=service.entries_of(competition),
         overlaps=originality.overlap_by_entry(competition),
         form=form,
+        missing=missing,
+        mail=notify.mail_configured(current_app.config),
+        action_form=ActionForm(),
+        recommendations=service.RECOMMENDATION_LABELS,
+        words=audience(competition),
     )
 
 
@@ -320,6 +436,9 @@ def entry_detail(entry_id: int):
         entry=entry,
         findings=findings,
         EntryStatus=EntryStatus,
+        recommend_form=RecommendForm(
+            mark=entry.recommendation, note=entry.recommendation_note
+        ),
     )
 
 
@@ -336,3 +455,87 @@ def entry_file(entry_id: int, which: str):
         else (f"{entry.code or entry.id}-评审稿.{stored.kind}")
     )
     return stream_download(open_file(stored), filename=name, mimetype=MIME[stored.kind])
+
+
+@bp.route("/attachments/<int:attachment_id>/<any(original, preview):which>")
+@organiser_required
+def attachment_file(attachment_id: int, which: str):
+    return _attachment_download(db.get_or_404(Attachment, attachment_id), which)
+
+
+@bp.route("/entries/<int:entry_id>/recommend", methods=["POST"])
+@organiser_required
+def recommend(entry_id: int):
+    entry = db.get_or_404(Entry, entry_id)
+    form = RecommendForm()
+    if form.validate_on_submit():
+        perform(
+            lambda: service.recommend_entry(
+                actor=current_user,
+                entry=entry,
+                mark=form.mark.data or "",
+                note=form.note.data or "",
+            ),
+            done=_("推荐已保存。"),
+            refused=service.SubmissionError,
+        )
+    else:
+        flash(_("推荐只能是“优秀”“推荐”或不推荐，说明不超过 1000 字。"), "error")
+    return redirect(url_for("submissions.entry_detail", entry_id=entry.id))
+
+
+@bp.route("/competitions/<int:competition_id>/recommended.xlsx")
+@organiser_required
+def recommended_xlsx(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    return xlsx_download(service.recommended_xlsx(competition), "优秀与推荐材料.xlsx")
+
+
+@bp.route("/competitions/<int:competition_id>/missing.xlsx")
+@organiser_required
+def missing_xlsx(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    return xlsx_download(reminders.missing_xlsx(competition), "未报送单位名单.xlsx")
+
+
+@bp.route("/competitions/<int:competition_id>/unit-reminders")
+@organiser_required
+def unit_reminders(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    return render_template(
+        "submissions/reminders.html",
+        c=competition,
+        notices=reminders.build_unit_notices(competition, login_url=login_url()),
+        mail=notify.mail_configured(current_app.config),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/competitions/<int:competition_id>/unit-reminders", methods=["POST"])
+@organiser_required
+def send_unit_reminders(competition_id: int):
+    competition = db.get_or_404(Competition, competition_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not notify.mail_configured(current_app.config):
+        flash(
+            _("未配置邮件服务器，请下载名单电话联系，或复制邮件内容手工发送。"), "error"
+        )
+    else:
+        job_id = reminders.queue_unit_reminders(
+            actor=current_user, competition=competition, login_url=login_url()
+        )
+        db.session.commit()
+        status = job_status(job_id)
+        if status is not None and status.state == "failed":
+            flash(status.error, "error")
+        elif status is not None and not status.active:
+            flash(
+                _("已发送 %(n)d 封催报邮件。", n=(status.result or {}).get("sent", 0)),
+                "success",
+            )
+        else:
+            flash(_("催报邮件正在后台发送，发送结果将记入操作日志。"), "info")
+    return redirect(
+        url_for("submissions.unit_reminders", competition_id=competition.id)
+    )

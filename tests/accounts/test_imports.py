@@ -116,8 +116,8 @@ def test_validate_units_reports_every_bad_row():
 
     assert [str(e) for e in errors] == [
         "第 2 行：电子邮箱格式不正确（bad-mail）",
-        "第 3 行：学校名称为空",
-        "第 4 行：学校名称“重庆大学”与第 2 行重复",
+        "第 3 行：单位名称为空",
+        "第 4 行：单位名称“重庆大学”与第 2 行重复",
         "第 5 行：简称“重大”与第 2 行重复",
     ]
 
@@ -179,7 +179,7 @@ def test_import_bad_file_writes_nothing(app):
     db.session.rollback()
 
     assert [str(e) for e in result.errors] == [
-        "第 4 行：学校名称“重庆大学”与第 2 行重复",
+        "第 4 行：单位名称“重庆大学”与第 2 行重复",
         "第 4 行：简称“重大”与第 2 行重复",
     ]
     assert db.session.scalar(select(func.count(Unit.id))) == 0

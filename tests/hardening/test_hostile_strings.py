@@ -169,6 +169,7 @@ def test_files_zip_keeps_every_member_inside_its_unit_folder(
         "_con/01-..pdf",
         "_etc/01-..pdf",
         "单位/01-..pdf",
+        "索引-index.xlsx",
     ]
     assert len(db.session.scalars(select(Entry)).all()) == 5
 

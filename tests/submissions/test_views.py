@@ -306,15 +306,16 @@ def test_overview_export_and_zip(app, unit_client, make_user, make_competition):
     rows = list(
         load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True)
     )
-    assert rows[1][:5] == (
+    assert rows[1][:6] == (
         "重庆大学",
+        "本科院校",
         1,
         "新时代产业工人队伍建设改革的实践路径",
         "调研报告",
         "张晓明、刘洋",
     )
     names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
-    assert names == ["重庆大学/01-论文.pdf"]
+    assert names == ["重庆大学/01-论文.pdf", "索引-index.xlsx"]
 
 
 def test_minimum_shown_as_units_without_entries(
