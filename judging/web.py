@@ -283,7 +283,9 @@ def init_app(app: Flask) -> None:
     def _layout() -> dict:
         # The title only: an ORM object costs more than the query itself.
         title = None
-        if current_user.is_authenticated:
+        # not for unit contacts: calls differ by unit, and their dashboard
+        # lists the ones they may take part in
+        if current_user.is_authenticated and current_user.role != Role.UNIT:
             title = db.session.scalar(_CURRENT_TITLE)
         return {
             "Role": Role,

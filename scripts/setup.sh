@@ -6,7 +6,8 @@
 # test).
 # --corpus also installs LibreOffice Writer, needed only to regenerate the
 # anonymity red-team corpus (tests/fixtures/src/make_anonymity_corpus.py); the
-# generated files are committed, so tests never need it.
+# generated files are committed, so tests never need it; and exiftool and
+# libheif's heif-enc for the photo fixtures (tests/fixtures/src/make_media_fixtures.py).
 # Safe to run again: it only installs what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,5 +55,5 @@ if [ $want_test = 1 ]; then
   apt_install chromium wrk nginx redis-server
 fi
 if [ $want_corpus = 1 ]; then
-  apt_install libreoffice-writer-nogui
+  apt_install libreoffice-writer-nogui libimage-exiftool-perl libheif-examples
 fi

@@ -168,8 +168,14 @@ def unit_redacted(entry_id: int):
 @unit_required
 def check_file(competition_id: int):
     """A unit checks a draft for identity leaks without submitting it."""
+    from judging.submissions.service import visible_to
+
     competition = db.session.get(Competition, competition_id)
-    if competition is None or competition.phase == "draft":
+    if (
+        competition is None
+        or competition.is_collection  # not judged: nothing to keep anonymous
+        or not visible_to(competition, current_user.unit)
+    ):
         abort(404)
     form = CheckForm()
     results = None

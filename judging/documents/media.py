@@ -16,6 +16,7 @@ import io
 import json
 import subprocess
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,14 +119,20 @@ def _open_image(data: bytes):  # noqa: ANN202
         pillow_heif.register_heif_opener()
     except ImportError:  # pragma: no cover - installed by setup.cfg
         pass
+    bomb = MediaRejected("照片像素过多（超过 8000 万像素），请缩小后再上传。")
     try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
+        with warnings.catch_warnings():  # the size is checked just below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
-        raise MediaRejected(
-            "照片像素过多（超过 8000 万像素），请缩小后再上传。"
-        ) from exc
+        raise bomb from exc
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a bad file
+        raise MediaRejected("照片无法读取：文件已损坏或不是完整的图片。") from exc
+    if image.width * image.height > MAX_PIXELS:  # before decoding a pixel
+        raise bomb
+    try:
+        image.load()
+    except Exception as exc:  # noqa: BLE001
         raise MediaRejected("照片无法读取：文件已损坏或不是完整的图片。") from exc
     return image
 

@@ -285,8 +285,11 @@ def public(competition_id: int):
 @unit_required
 def unit(competition_id: int):
     from judging.certificates.service import unit_rows as certificates_of
+    from judging.submissions.service import visible_to
 
     c = _published(competition_id)
+    if not visible_to(c, current_user.unit):
+        abort(404)
     rows = service.unit_rows(c, unit_id=current_user.unit_id)
     certificates = certificates_of(c, current_user.unit)
     return render_template(

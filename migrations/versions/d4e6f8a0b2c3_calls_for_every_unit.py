@@ -71,9 +71,10 @@ def upgrade():
         sa.PrimaryKeyConstraint('competition_id', 'unit_id',
                                 name=op.f('pk_eligible_unit')),
     )
+    if op.get_bind().dialect.name != 'sqlite':  # SQLite keeps no lengths
+        op.alter_column('entry', 'category', existing_type=sa.String(length=20),
+                        type_=sa.String(length=40), existing_nullable=False)
     with op.batch_alter_table('entry', schema=None) as batch_op:
-        batch_op.alter_column('category', existing_type=sa.String(length=20),
-                              type_=sa.String(length=40), existing_nullable=False)
         batch_op.add_column(sa.Column('recommendation', sa.String(length=16),
                                       server_default='', nullable=False))
         batch_op.add_column(sa.Column('recommendation_note', sa.Text(),
