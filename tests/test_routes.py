@@ -88,6 +88,7 @@ ROUTES: dict[str, set[str]] = {
     "review.dashboard": {JUDGE},
     "review.sheet": {JUDGE},
     "review.copy": {JUDGE},
+    "review.photo": {JUDGE},
     "review.declare_conflict": {JUDGE},
     "review.progress": {ORG},
     "review.entry_reviews": {ORG},

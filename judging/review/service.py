@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -163,6 +163,36 @@ def own_assignment(judge: Judge, assignment_id: int) -> Assignment | None:
     """The judge's own visible assignment, or None (missing and foreign alike)."""
     return db.session.scalar(
         _OWN_ASSIGNMENT, {"judge_id": judge.id, "assignment_id": assignment_id}
+    )
+
+
+def judge_photos(entry: Entry) -> list:
+    """The photos of `entry` a judge may see, in order: none unless the call is
+    judged and the organiser allowed it, and only those with a clean copy (the
+    photo re-encoded without any metadata)."""
+    competition = entry.competition
+    if competition.is_collection or not competition.attachments_to_judges:
+        return []
+    return [a for a in entry.attachments if a.kind == "photo" and a.clean_file_id]
+
+
+def judge_photo_count(assignment_id: int) -> int:
+    """How many photos the judge's sheet links to (one query; see judge_photos)."""
+    from judging.competitions.models import Competition
+    from judging.submissions.models import Attachment
+
+    return db.session.scalar(
+        select(func.count(Attachment.id))
+        .join(Entry, Entry.id == Attachment.entry_id)
+        .join(Assignment, Assignment.entry_id == Entry.id)
+        .join(Competition, Competition.id == Entry.competition_id)
+        .where(
+            Assignment.id == assignment_id,
+            Competition.attachments_to_judges.is_(True),
+            Competition.kind != "collection",
+            Attachment.kind == "photo",
+            Attachment.clean_file_id.is_not(None),
+        )
     )
 
 

@@ -114,6 +114,7 @@ def sheet(assignment_id: int):
         values=view.values() if kept is None else kept.to_dict(),
         paragraphs=service.review_paragraphs(view.copy),
         states=service.STATE_LABELS,
+        photos=service.judge_photo_count(assignment_id),
     )
 
 
@@ -126,6 +127,22 @@ def copy(assignment_id: int):
         abort(404)
     name = f"{entry.code}.{stored.kind}"
     return stream_download(open_file(stored), filename=name, mimetype=MIME[stored.kind])
+
+
+@bp.route("/judge/assignments/<int:assignment_id>/photos/<int:position>")
+@judge_required
+def photo(assignment_id: int, position: int):
+    """A photo attached to the entry, only where the organiser lets judges see
+    them, and only its copy re-encoded without metadata (never the upload)."""
+    entry = _own(assignment_id).entry
+    photos = service.judge_photos(entry)
+    if not 1 <= position <= len(photos):
+        abort(404)
+    stored = photos[position - 1].clean_file
+    name = f"{entry.code}-{position}.{stored.kind.replace('jpeg', 'jpg')}"
+    return stream_download(
+        open_file(stored), filename=name, mimetype=f"image/{stored.kind}"
+    )
 
 
 @bp.route("/judge/assignments/<int:assignment_id>/conflict", methods=["POST"])

@@ -226,6 +226,14 @@ def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]
                 "missing": MISSING,
             }
         return {"own": w.assignments["a"], "missing": MISSING}
+    if arg == "attachment_id":
+        if role == Role.UNIT and mine:
+            return {
+                "own": w.attachments[mine],
+                "other": w.attachments[theirs],
+                "missing": MISSING,
+            }
+        return {"own": w.attachments["a"], "missing": MISSING}
     if arg == "job_id":
         return {"own": w.jobs["own"], "other": w.jobs["other"], "missing": MISSING_JOB}
     if arg == "serial":
@@ -241,7 +249,7 @@ def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]
     }
     if arg in ids:
         return {"own": ids[arg], "missing": MISSING}
-    fixed = {"kind": "units", "which": "original", "code": "zh"}
+    fixed = {"kind": "units", "which": "original", "code": "zh", "position": 1}
     return {"own": fixed[arg]}
 
 
@@ -297,6 +305,8 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
         },
         "accounts.credentials": {"rows-0": "x\ty\tz\tw\tv"},
         "competitions.advance": {"target": Phase.OPEN},
+        "competitions.eligibility_page": {"mode": "all"},
+        "submissions.recommend": {"mark": "excellent", "note": "好"},
         "submissions.edit_entry": {
             "title": "改过的题目",
             "category": "理论研究",

@@ -39,7 +39,8 @@ from judging.results.demo import add_review
 from judging.review.service import save_review
 from judging.submissions import service as submissions
 from judging.submissions.demo import essay_docx
-from judging.submissions.models import Entry
+from judging.submissions.files import save_file
+from judging.submissions.models import Attachment, Entry
 
 PASSWORD = "correct-horse-9"
 BODY = [
@@ -65,6 +66,7 @@ class World:
     certificates: dict[str, int] = field(default_factory=dict)
     serial: str = ""
     jobs: dict[str, str] = field(default_factory=dict)
+    attachments: dict[str, int] = field(default_factory=dict)
 
 
 def seal_png() -> bytes:
@@ -338,7 +340,27 @@ def build_world() -> World:
         "own": _finished_job(pub, org.id),
         "other": _finished_job(pub, org_off.id),
     }
+    w.attachments = {"a": _photo(a_pub).id, "b": _photo(b_pub).id}
     return w
+
+
+def _photo(entry: Entry) -> Attachment:
+    """A photo attached to an entry (with its preview), stored as uploads are."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "navy").save(out, "PNG")
+    stored = save_file(out.getvalue(), kind="png")
+    attachment = Attachment(
+        entry_id=entry.id,
+        position=1,
+        kind="photo",
+        file_id=stored.id,
+        file_name="活动.png",
+        preview_file_id=stored.id,
+        clean_file_id=stored.id,
+    )
+    db.session.add(attachment)
+    db.session.commit()
+    return attachment
 
 
 def _finished_job(competition: Competition, owner_id: int) -> str:

@@ -384,3 +384,52 @@ def test_reminders_go_to_eligible_units_below_the_minimum(
     message = message_from_bytes(raw, policy=email_policy)
     assert recipients == ["lly@example.cn"]
     assert "未报单位目前已报送 0 件" in message.get_content()
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+def test_a_judge_gets_photos_only_when_allowed_and_only_without_metadata(
+    app, make_user, make_unit, make_competition, allowed
+):
+    from tests.hardening.world import assign, settle_findings
+
+    c = make_competition(
+        attachment_kinds=frozenset({"photo"}),
+        attachments_to_judges=allowed,
+        reviews_per_entry=1,
+    )
+    organiser = make_user(Role.ORGANISER)
+    client, _ = _contact(app, make_user, make_unit, name="重庆大学")
+    posted = _post(
+        client,
+        c,
+        main=("clean.docx", "论文.docx"),
+        attachments=[(_media("photo.jpg"), "调研现场.jpg")],
+        category="理论研究",
+        **{"authors-0-name": "张晓明"},
+    )
+    assert "作品已提交。" in posted.get_data(as_text=True)
+    calls.advance_phase(actor=organiser, competition=c, target="closed")
+    settle_findings(organiser, c)
+    judge = make_user(Role.JUDGE)
+    assignment = assign(db.session.scalar(select(Entry)), judge)
+    calls.advance_phase(actor=organiser, competition=c, target="reviewing")
+    db.session.commit()
+    judge_client = app.test_client()
+    login(judge_client, judge)
+
+    sheet = judge_client.get(f"/judge/assignments/{assignment.id}").get_data(
+        as_text=True
+    )
+    photo = judge_client.get(f"/judge/assignments/{assignment.id}/photos/1")
+
+    if not allowed:
+        assert photo.status_code == 404
+        assert "/photos/1" not in sheet
+        return
+    assert "/photos/1" in sheet
+    assert photo.status_code == 200
+    assert dict(Image.open(io.BytesIO(photo.data)).getexif()) == {}
+    for secret in ("张晓明", "重庆大学", "调研现场", "TestPhone"):
+        assert secret.encode() not in photo.data
+        assert secret not in photo.headers.get("Content-Disposition", "")
+    assert "重庆大学" not in sheet and "调研现场" not in sheet
