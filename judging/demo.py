@@ -15,6 +15,7 @@ from judging.accounts.models import Role, User
 from judging.assignment.demo import build_reviewing
 from judging.certificates.demo import issue
 from judging.competitions import service as competitions
+from judging.competitions.eligibility import PILOT_GROUP, UNIVERSITY_KINDS, Rule
 from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import default_settings
 from judging.dbtypes import utcnow
@@ -27,6 +28,8 @@ from judging.submissions.demo import seed_entries
 DATA = Path(__file__).parent / "data"
 UNITS_CSV = DATA / "universities-chongqing.csv"
 IDENTITIES_CSV = DATA / "universities-chongqing-identities.csv"
+OTHER_UNITS_CSV = DATA / "units-chongqing-sample.csv"  # hospitals, institutes …
+PILOTS_CSV = DATA / "units-chongqing-pilots.csv"  # 试点单位 of the reform
 ESSAY_TITLE = "“理论强基促发展 我为产改作贡献”主题征文"
 
 # (name, title, affiliation, expertise): some from listed units, some outside.
@@ -62,7 +65,7 @@ def judges_csv() -> bytes:
     return out.getvalue().encode()
 
 
-DEMO_STAGES = 5
+DEMO_STAGES = 6
 
 
 def demo_state() -> str:
@@ -128,11 +131,23 @@ def build_demo(
         filename=IDENTITIES_CSV.name,
         shared=shared,
     )
-    units.errors.extend(identities.errors)
+    others = accounts.import_units(
+        actor=admin,
+        data=OTHER_UNITS_CSV.read_bytes(),
+        filename=OTHER_UNITS_CSV.name,
+        shared=shared,
+    )
+    pilots = accounts.import_units(  # only the is_pilot column: flags the units
+        actor=admin,
+        data=PILOTS_CSV.read_bytes(),
+        filename=PILOTS_CSV.name,
+        shared=shared,
+    )
+    units.errors.extend(identities.errors + others.errors + pilots.errors)
     judges = accounts.import_judges(
         actor=admin, data=judges_csv(), filename="judges.csv", shared=shared
     )
-    step("高校与评审专家")
+    step("单位与评审专家")
     problems = [str(e) for e in units.errors + judges.errors]
     if problems:
         raise RuntimeError("; ".join(problems))
@@ -155,6 +170,11 @@ def build_demo(
                 issued_on=today.replace(day=1),
             ),
         )
+        competitions.set_eligibility(
+            actor=admin,
+            competition=essay,
+            rule=Rule("kinds", kinds=frozenset(UNIVERSITY_KINDS)),
+        )
         competitions.advance_phase(actor=admin, competition=essay, target=Phase.OPEN)
         db.session.flush()
         seed_entries(competition=essay, units=24, now=utcnow(), seed=2027)
@@ -173,12 +193,87 @@ def build_demo(
     plant_this_year(competition=essay, now=utcnow())
     db.session.flush()
     step("已公布的上年征文与证书")
+    for built in (reviewing, published):
+        if built.eligibility_mode == "all":  # they were university competitions
+            built.eligibility_mode = "kinds"
+            built.eligibility_kinds = "|".join(UNIVERSITY_KINDS)
+    build_collections(admin=admin, today=today)
+    step("年度工作总结与典型经验材料")
     unit_count = units.created + units.unchanged + units.updated
     return [
         f"主办方管理员: admin / {password}",
         f"高校联络员: unit01 … unit{unit_count:02d} / {password}（unit01 = 重庆大学）",
         f"评审专家: judge01 … judge{len(DEMO_JUDGES):02d} / {password}",
         f"角色: {Role.ORGANISER}, {Role.UNIT}, {Role.JUDGE}",
+        f"其他单位: unit{unit_count + 1:02d} … unit{unit_count + others.created:02d}"
+        f"（医院、科研院所、文化、体育单位和中学）/ {password}",
         "竞赛: 本年征文（征集中，27 校已报送，含两对查重结果）、专题调研（评审中）、"
         "上年征文（已公布，含证书）",
+        f"材料征集: {SUMMARY_TITLE}（各单位，截止 11 月 1 日）、"
+        f"{CASES_TITLE}（试点单位 1–2 篇，截止 11 月 3 日）",
     ]
+
+
+SUMMARY_TITLE = "年度产改工作总结或经验材料"
+CASES_TITLE = "产改典型经验材料（试点单位）"
+
+
+def _collection_year(today: date) -> int:
+    """The autumn the plan's collections belong to: this year's from 1 September."""
+    return today.year if today >= date(today.year, 9, 1) else today.year - 1
+
+
+def build_collections(*, admin: User, today: date) -> None:
+    """The plan's two collections beside the essays: every unit's annual
+    summary (due 1 November) and 1–2 case reports with photos from each pilot
+    unit (due 3 November), with this year's dates. When the deadline has
+    passed, the materials are dated two days before it and the call is closed."""
+    from judging.submissions.demo import CASE_TITLES, SUMMARY_TITLES, seed_collection
+
+    year = _collection_year(today)
+    specs = (
+        (SUMMARY_TITLE, date(year, 11, 1), 1, Rule(), SUMMARY_TITLES, False),
+        (CASES_TITLE, date(year, 11, 3), 2, Rule("group", group=PILOT_GROUP),
+         CASE_TITLES, True),
+    )  # fmt: skip
+    for title, due, most, rule, titles, photos in specs:
+        if db.session.scalar(select(Competition).where(Competition.title == title)):
+            continue
+        settings = default_settings(
+            title=title,
+            opens_on=date(year, 9, 1),
+            closes_on=due,
+            kind="collection",
+            categories=(),
+            people="responsible",
+            min_entries=1,
+            max_entries=most,
+            attachment_kinds=frozenset({"photo", "video"} if photos else set()),
+            max_attachments=6 if photos else 0,
+            criteria=(),
+            tiers=(),
+        )
+        call = competitions.create_competition(
+            actor=admin,
+            settings=settings,
+            extras=competitions.Extras(code_prefix="CL"),
+        )
+        competitions.set_eligibility(actor=admin, competition=call, rule=rule)
+        competitions.advance_phase(actor=admin, competition=call, target=Phase.OPEN)
+        now = min(utcnow(), call.closes_at - timedelta(days=2))
+        eligible = competitions.eligible_unit_ids(call)
+        # most units report; a few are left 未报送 for the reminders page
+        chosen = [u for i, u in enumerate(eligible) if i % 5 != 4]
+        seed_collection(
+            competition=call,
+            unit_ids=chosen,
+            titles=titles,
+            now=now,
+            seed=year + most,
+            photos=photos,
+        )
+        if utcnow() >= call.closes_at:
+            competitions.advance_phase(
+                actor=admin, competition=call, target=Phase.CLOSED
+            )
+        db.session.flush()

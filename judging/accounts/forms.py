@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import FieldList, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -45,6 +53,11 @@ class UnitNamesForm(FlaskForm):
     """Name forms of a unit for the anonymity scanner; one item per line."""
 
     short_name = StringField(_l("简称"), validators=[Optional(), Length(max=40)])
+    kind = SelectField(_l("单位类型"), validate_choice=False)
+    is_pilot = BooleanField(_l("试点单位"))
+    groups = StringField(
+        _l("分组（用顿号或逗号分隔）"), validators=[Optional(), Length(max=400)]
+    )
     aliases = TextAreaField(_l("别名"), validators=[Length(max=2000)])
     english_names = TextAreaField(_l("英文名称"), validators=[Length(max=2000)])
     abbreviations = TextAreaField(_l("英文缩写"), validators=[Length(max=1000)])

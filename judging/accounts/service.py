@@ -24,6 +24,7 @@ from judging.accounts.imports import (
 )
 from judging.accounts.models import Judge, LoginAttempt, Role, Unit, User
 from judging.audit.service import record
+from judging.competitions.eligibility import UNIT_KINDS
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.passwords import password_problems
@@ -368,6 +369,9 @@ class UnitNames:
     abbreviations: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     institutes: tuple[str, ...] = ()
+    kind: str | None = None  # None: leave as it is
+    is_pilot: bool | None = None
+    groups: tuple[str, ...] | None = None
 
 
 def update_unit_names(*, actor: User, unit: Unit, names: UnitNames) -> bool:
@@ -377,7 +381,7 @@ def update_unit_names(*, actor: User, unit: Unit, names: UnitNames) -> bool:
     already made keep their findings; new uploads and edits use the new forms.
     """
     if actor.role != Role.ORGANISER:
-        raise AccountError("只有主办方可以修改高校信息。")
+        raise AccountError("只有主办方可以修改单位信息。")
     errors = [
         e.message
         for e in identity_errors(
@@ -402,9 +406,21 @@ def update_unit_names(*, actor: User, unit: Unit, names: UnitNames) -> bool:
         "domains": "|".join(domains),
         "institutes": "|".join(names.institutes),
     }
-    for key, limit in (("short_name", 40), ("aliases", 400), ("english_names", 400),
-                       ("abbreviations", 200), ("domains", 400)):  # fmt: skip
-        if len(values[key]) > limit:
+    if names.kind is not None:
+        if names.kind and names.kind not in UNIT_KINDS:
+            errors.append(f"未知的单位类型“{names.kind}”")
+        values["kind"] = names.kind
+    if names.is_pilot is not None:
+        values["is_pilot"] = names.is_pilot
+    if names.groups is not None:
+        groups = tuple(dict.fromkeys(g.strip() for g in names.groups if g.strip()))
+        if any(len(g) > 40 or "|" in g for g in groups):
+            errors.append("分组名称过长（每个最多 40 字）或含有“|”")
+        values["groups"] = "|".join(groups)
+    limits = (("short_name", 40), ("aliases", 400), ("english_names", 400),
+              ("abbreviations", 200), ("domains", 400), ("groups", 400))  # fmt: skip
+    for key, limit in limits:
+        if len(values.get(key, "")) > limit:
             errors.append(f"内容过长（{key} 最多 {limit} 字符）")
     if errors:
         raise AccountError("；".join(errors) + "。")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -20,6 +22,7 @@ from judging.accounts.forms import (
 )
 from judging.accounts.models import Judge, Role, Unit, User
 from judging.auth import organiser_required
+from judging.competitions.eligibility import UNIT_KINDS
 from judging.extensions import db
 from judging.responses import xlsx_download
 
@@ -187,8 +190,12 @@ def _lines(text: str) -> tuple[str, ...]:
 def edit_unit(unit_id: int):
     unit = db.get_or_404(Unit, unit_id)
     form = UnitNamesForm()
+    form.kind.choices = [("", _("（未设置）"))] + [(k, k) for k in UNIT_KINDS]
     if request.method == "GET":
         form.short_name.data = unit.short_name
+        form.kind.data = unit.kind
+        form.is_pilot.data = unit.is_pilot
+        form.groups.data = "、".join(unit.group_list)
         form.aliases.data = "\n".join(unit.alias_list)
         form.english_names.data = "\n".join(unit.english_name_list)
         form.abbreviations.data = "\n".join(unit.abbreviation_list)
@@ -202,6 +209,9 @@ def edit_unit(unit_id: int):
             abbreviations=_lines(form.abbreviations.data or ""),
             domains=_lines(form.domains.data or ""),
             institutes=_lines(form.institutes.data or ""),
+            kind=form.kind.data or "",
+            is_pilot=bool(form.is_pilot.data),
+            groups=tuple(re.split(r"[、,，;；|\s]+", form.groups.data or "")),
         )
         try:
             changed = service.update_unit_names(

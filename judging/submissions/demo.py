@@ -212,3 +212,98 @@ def seed_entries(
             )
             made.append(DemoEssay(entry, leaky, clean, name))
     return made
+
+
+# --- the plan's two collections ---------------------------------------------------
+
+SUMMARY_TITLES = (
+    "{year}年度产业工人队伍建设改革工作总结",
+    "{year}年度产改工作经验材料",
+    "深化产改、建功新时代——{year}年度工作总结",
+)
+CASE_TITLES = (
+    "以技能竞赛带动职工队伍素质提升",
+    "“劳模工匠进校园”的实践与经验",
+    "职工创新工作室建设典型经验",
+    "推动产业工人职业发展通道建设的探索",
+    "健全职工技能培训体系的做法与成效",
+)
+
+
+def demo_photo(label: str, seed: int) -> bytes:
+    """A photo-like JPEG for the demo (a coloured scene with a caption bar)."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", (800, 600), tuple(rng.randrange(60, 200) for _ in "rgb"))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(0, 700), rng.randrange(0, 500)
+        colour = tuple(rng.randrange(0, 255) for _ in "rgb")
+        draw.rectangle(
+            (x, y, x + rng.randrange(40, 160), y + rng.randrange(40, 160)), fill=colour
+        )
+    draw.rectangle((0, 540, 800, 600), fill=(30, 30, 30))
+    draw.text((20, 560), label, fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def seed_collection(
+    *,
+    competition: Competition,
+    unit_ids: list[int],
+    titles: tuple[str, ...],
+    now: datetime,
+    seed: int,
+    photos: bool = False,
+) -> int:
+    """Submit a collection's materials as each unit's contact, through the real
+    service: 1 to the call's maximum per unit, each a document (and, for case
+    reports, a photo or two). Returns how many entries were made."""
+    rng = random.Random(seed)
+    contacts = db.session.execute(
+        select(User, Unit)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(Unit.id.in_(unit_ids))
+        .order_by(Unit.id)
+    ).all()
+    made = 0
+    for user, unit in contacts:
+        if service.active_entries(competition.id, unit.id):
+            continue
+        for i in range(rng.randint(1, competition.max_entries)):
+            title = rng.choice(titles).format(year=now.year)
+            body = essay_text(rng, paragraphs=5)
+            extra = (
+                [
+                    service.Upload(
+                        data=demo_photo(
+                            f"{unit.short_name or unit.name} {n}", seed + made + n
+                        ),
+                        filename=f"活动照片{n}.jpg",
+                    )
+                    for n in range(1, rng.randint(1, 2) + 1)
+                ]
+                if photos
+                else []
+            )
+            service.create_entry(
+                actor=user,
+                competition=competition,
+                data=service.EntryInput(
+                    title=title if i == 0 else f"{title}（之二）",
+                    category="",
+                    authors=(service.AuthorInput(name=person(rng)),),
+                    abstract=body[0][:120],
+                ),
+                upload=service.Upload(
+                    data=essay_docx(title, [f"{unit.name}", *body]),
+                    filename=f"{unit.short_name or unit.name}-{title}.docx",
+                ),
+                attachments=extra,
+                now=now,
+            )
+            made += 1
+    return made
