@@ -249,9 +249,7 @@ def _scored_competition(make_user, make_unit, make_competition):  # noqa: ANN001
 def test_organiser_reads_results_and_prints_certificates(
     app, live_server, browser, page, make_user, make_unit, make_competition, tmp_path
 ):
-    organiser, competition = _scored_competition(
-        make_user, make_unit, make_competition
-    )
+    organiser, competition = _scored_competition(make_user, make_unit, make_competition)
     problems = watch(page)
     page.on("dialog", lambda dialog: dialog.accept())
     log_in(page, live_server, organiser.username, PASSWORD)
