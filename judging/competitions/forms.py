@@ -46,6 +46,7 @@ class TierRow(Form):
     amount = PlainDecimalField(_l("数量"), places=2, validators=[Optional()])
     unit = SelectField(
         _l("单位"),
+        default="share",
         choices=[SelectChoice("share", "%"), SelectChoice("count", _l("名"))],
     )
 

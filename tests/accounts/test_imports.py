@@ -289,9 +289,7 @@ IDENTITIES_CSV = UNITS_CSV.parent / "universities-chongqing-identities.csv"
 
 
 def test_import_identities_file_completes_existing_units(app):
-    service.import_units(
-        actor=None, data=UNITS_CSV.read_bytes(), filename="units.csv"
-    )
+    service.import_units(actor=None, data=UNITS_CSV.read_bytes(), filename="units.csv")
     db.session.commit()
 
     result = service.import_units(
@@ -339,3 +337,53 @@ def test_import_identity_columns_cleaned_and_checked(app):
         "第 3 行：域名“cqu.edu.cn”已被“重庆大学”使用",
     ]
     assert db.session.scalar(select(func.count(Unit.id))) == 1
+
+
+UNITS_WITH_KINDS = (
+    "单位名称,简称,单位类型,是否试点单位,分组\n"
+    "重庆市人民医院,市人民医院,医院,是,卫生系统\n"
+    "重庆图书馆,重图,文化单位,否,\n"
+    "重庆市南开中学,南开中学,中学,,教育系统|试点联系校\n"
+)
+
+
+def test_import_units_with_kinds_pilots_and_groups_from_gbk(app):
+    result = service.import_units(
+        actor=None, data=UNITS_WITH_KINDS.encode("gbk"), filename="单位.csv"
+    )
+
+    units = db.session.scalars(select(Unit).order_by(Unit.id)).all()
+    assert result.errors == []
+    assert [(u.name, u.kind, u.is_pilot, u.group_list) for u in units] == [
+        ("重庆市人民医院", "医疗卫生机构", True, ["卫生系统"]),
+        ("重庆图书馆", "文化单位", False, []),
+        ("重庆市南开中学", "中小学", False, ["教育系统", "试点联系校"]),
+    ]
+
+
+def test_import_units_refuses_an_unknown_kind_or_pilot_word(app):
+    data = "名称,类型,是否试点单位\n甲单位,外星机构,是\n乙单位,企业,也许\n".encode()
+
+    result = service.import_units(actor=None, data=data, filename="u.csv")
+
+    assert [str(e) for e in result.errors] == [
+        "第 2 行：单位类型“外星机构”无法识别（可填：本科院校、高职院校、开放大学、中小学、"
+        "科研院所、医疗卫生机构、文化单位、体育单位、企业、机关事业单位、其他）",
+        "第 3 行：是否试点单位应填“是”或“否”，而不是“也许”",
+    ]
+    assert db.session.scalar(select(func.count(Unit.id))) == 0
+
+
+def test_a_file_of_pilot_flags_only_changes_only_the_flags(app):
+    service.import_units(actor=None, data=UNITS_WITH_KINDS.encode(), filename="u.csv")
+
+    service.import_units(
+        actor=None, data="name,is_pilot\n重庆图书馆,是\n".encode(), filename="p.csv"
+    )
+
+    library = db.session.scalar(select(Unit).where(Unit.name == "重庆图书馆"))
+    assert (library.kind, library.is_pilot, library.short_name) == (
+        "文化单位",
+        True,
+        "重图",
+    )

@@ -198,3 +198,54 @@ def test_settings_read_full_width_digits(client, make_user):
     client.post("/competitions/new", data=_form(token, max_entries="４"))
 
     assert db.session.scalar(select(Competition.max_entries)) == 4
+
+
+def test_collection_created_from_the_form_needs_no_rubric(client, make_user):
+    login(client, make_user(Role.ORGANISER))
+    token = csrf_token(client, "/competitions/new")
+    data = _form(
+        token,
+        kind="collection",
+        categories="",
+        people="responsible",
+        attachment_kinds=["photo", "video"],
+        max_attachments="6",
+        max_video_mb="100",
+        max_entry_mb="300",
+        required_fields=["abstract"],
+    )
+    for key in [k for k in data if k.startswith(("criteria-", "tiers-"))]:
+        del data[key]
+
+    response = client.post("/competitions/new", data=data, follow_redirects=True)
+
+    c = db.session.scalar(select(Competition))
+    assert "竞赛已创建。" in response.get_data(as_text=True)
+    assert (c.kind, c.category_list, c.people, c.criteria, c.tiers) == (
+        "collection", [], "responsible", [], [],
+    )  # fmt: skip
+    assert (c.attachment_kind_set, c.max_attachments, c.required_field_set) == (
+        frozenset({"photo", "video"}),
+        6,
+        frozenset({"abstract"}),
+    )
+    page = client.get(f"/competitions/{c.id}").get_data(as_text=True)
+    assert "已归档" in page and "评审中" not in page
+    assert "评分细则" not in page
+
+
+def test_kind_cannot_change_once_open(client, make_user, make_competition):
+    organiser = make_user(Role.ORGANISER)
+    c = make_competition(actor=organiser)
+    login(client, organiser)
+    token = csrf_token(client, f"/competitions/{c.id}/edit")
+
+    response = client.post(
+        f"/competitions/{c.id}/edit",
+        data=_form(token, kind="collection"),
+        follow_redirects=True,
+    )
+
+    assert "只能在草稿阶段修改" in response.get_data(as_text=True)
+    db.session.refresh(c)
+    assert c.kind == "competition"
