@@ -77,15 +77,18 @@ def register_commands(app: Flask) -> None:
         from sqlalchemy import select
 
         from judging.competitions.models import Competition
-        from judging.competitions.rules import PHASE_LABELS
+        from judging.competitions.rules import KIND_LABELS, PHASE_LABELS
 
         rows = db.session.scalars(select(Competition).order_by(Competition.id)).all()
         if not rows:
-            click.echo("还没有任何竞赛。")
+            click.echo("还没有任何竞赛或征集。")
             return
-        click.echo("编号\t代码\t阶段\t标题")
+        click.echo("编号\t代码\t类型\t阶段\t标题")
         for c in rows:
-            click.echo(f"{c.id}\t{c.code_prefix}\t{PHASE_LABELS[c.phase]}\t{c.title}")
+            click.echo(
+                f"{c.id}\t{c.code_prefix}\t{KIND_LABELS[c.kind]}\t"
+                f"{PHASE_LABELS[c.phase]}\t{c.title}"
+            )
 
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True, help="并行线程数")

@@ -13,14 +13,14 @@ from tests.conftest import _config
 
 
 def test_competitions_lists_id_code_phase_and_title(runner, make_competition):
-    assert runner.invoke(args=["competitions"]).output == "还没有任何竞赛。\n"
+    assert runner.invoke(args=["competitions"]).output == "还没有任何竞赛或征集。\n"
     first = make_competition(title="2026 年征文", phase=Phase.OPEN)
 
     result = runner.invoke(args=["competitions"])
 
     assert (result.exit_code, result.output) == (
         0,
-        f"编号\t代码\t阶段\t标题\n{first.id}\tZW2026\t征集中\t2026 年征文\n",
+        f"编号\t代码\t类型\t阶段\t标题\n{first.id}\tZW2026\t评审竞赛\t征集中\t2026 年征文\n",
     )
 
 
