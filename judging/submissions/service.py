@@ -866,18 +866,31 @@ def receipt_pdf(
     from judging.submissions.receipt import ReceiptLine, render_receipt
     from judging.web import shanghai
 
-    lines = [
-        ReceiptLine(
-            slot=e.slot or 0,
-            title=e.title,
-            authors="、".join(e.author_names),
-            file_name=e.file_name,
-            size=e.file.size,
-            sha256=e.file.sha256,
-            received=shanghai(e.submitted_at),
+    lines = []
+    for e in entries:
+        lines.append(
+            ReceiptLine(
+                slot=e.slot or 0,
+                title=e.title,
+                authors="、".join(e.author_names),
+                file_name=e.file_name,
+                size=e.file.size,
+                sha256=e.file.sha256,
+                received=shanghai(e.submitted_at),
+            )
         )
-        for e in entries
-    ]
+        lines += [  # each attachment with its own digest and time received
+            ReceiptLine(
+                slot=e.slot or 0,
+                title=f"附件 {a.position}",
+                authors="",
+                file_name=a.file_name,
+                size=a.file.size,
+                sha256=a.file.sha256,
+                received=shanghai(a.created_at),
+            )
+            for a in e.attachments
+        ]
     return render_receipt(
         unit=unit.name,
         competition=competition.title,

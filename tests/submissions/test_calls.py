@@ -433,3 +433,18 @@ def test_a_judge_gets_photos_only_when_allowed_and_only_without_metadata(
         assert secret.encode() not in photo.data
         assert secret not in photo.headers.get("Content-Disposition", "")
     assert "重庆大学" not in sheet and "调研现场" not in sheet
+
+
+def test_receipt_lists_every_attachment_with_its_digest(app, make_user, make_unit):
+    from pypdf import PdfReader
+
+    c, _ = _collection(make_user)
+    client, _ = _contact(app, make_user, make_unit, name="重庆市川剧院", is_pilot=True)
+    _post(client, c, attachments=[(_media("photo.png"), "排练.png")])
+    attachment = db.session.scalar(select(Attachment))
+
+    pdf = client.get(f"/unit/competitions/{c.id}/receipt.pdf")
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "附件 1" in text and "排练.png" in text
+    assert attachment.file.sha256[:32] in text.replace("\n", "")
