@@ -20,7 +20,8 @@ def test_competitions_lists_id_code_phase_and_title(runner, make_competition):
 
     assert (result.exit_code, result.output) == (
         0,
-        f"编号\t代码\t类型\t阶段\t标题\n{first.id}\tZW2026\t评审竞赛\t征集中\t2026 年征文\n",
+        "编号\t代码\t类型\t阶段\t标题\n"
+        f"{first.id}\tZW2026\t评审竞赛\t征集中\t2026 年征文\n",
     )
 
 

@@ -33,8 +33,8 @@ def _old_rows(url: str) -> None:
         conn.execute(
             text(
                 "INSERT INTO school (id, name, short_name, aliases, kind,"
-                " english_names, abbreviations, domains, institutes, contact_name, contact_phone,"
-                " contact_email, created_at) VALUES"
+                " english_names, abbreviations, domains, institutes, contact_name,"
+                " contact_phone, contact_email, created_at) VALUES"
                 " (1, '重庆大学', '重大', '', '本科', '', '', '', '', '', '', '',"
                 " '2025-09-01 00:00:00'),"
                 " (2, '重庆工业职业技术学院', '重工职院', '', '高职', '', '', '', '',"

@@ -367,8 +367,9 @@ def test_import_units_refuses_an_unknown_kind_or_pilot_word(app):
     result = service.import_units(actor=None, data=data, filename="u.csv")
 
     assert [str(e) for e in result.errors] == [
-        "第 2 行：单位类型“外星机构”无法识别（可填：本科院校、高职院校、开放大学、中小学、"
-        "科研院所、医疗卫生机构、文化单位、体育单位、企业、机关事业单位、其他）",
+        "第 2 行：单位类型“外星机构”无法识别（可填：本科院校、高职院校、开放大学、"
+        "中小学、科研院所、医疗卫生机构、文化单位、体育单位、企业、机关事业单位、"
+        "其他）",
         "第 3 行：是否试点单位应填“是”或“否”，而不是“也许”",
     ]
     assert db.session.scalar(select(func.count(Unit.id))) == 0
