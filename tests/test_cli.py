@@ -27,8 +27,8 @@ def test_demo_creates_every_stage_and_is_idempotent(runner, app):
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
     assert "admin / demo-pass-1" in first.output
-    assert "已将 88 个已有演示账号的密码改为 demo-pass-2。" in second.output
-    assert counts[:2] == (1 + 67 + 20, 3)
+    assert "已将 103 个已有演示账号的密码改为 demo-pass-2。" in second.output
+    assert counts[:2] == (1 + 67 + 15 + 20, 5)
     assert _counts() == counts
     unit01 = db.session.scalar(select(User).where(User.username == "unit01"))
     assert (unit01.unit.name, unit01.must_change_password) == ("重庆大学", False)
@@ -38,11 +38,13 @@ def test_demo_creates_every_stage_and_is_idempotent(runner, app):
     phases = db.session.execute(
         select(Competition.phase, func.count(Entry.id))
         .join(Entry, Entry.competition_id == Competition.id)
+        .where(Competition.kind == "competition")
         .group_by(Competition.id, Competition.phase)
         .order_by(Competition.id)
     ).all()
     assert [p for p, _n in phases] == [Phase.OPEN, Phase.REVIEWING, Phase.PUBLISHED]
     assert all(n > 20 for _p, n in phases)
+    _assert_collections()
     assert (
         db.session.scalar(
             select(func.count(Review.id)).where(Review.status == ReviewStatus.SUBMITTED)
@@ -69,6 +71,43 @@ def test_demo_creates_every_stage_and_is_idempotent(runner, app):
         user = db.session.scalar(select(User).where(User.username == username))
         login(client, user, password="demo-pass-2")
         assert client.get("/").location == home
+
+
+def _assert_collections() -> None:
+    """The plan's two collections: every unit's summary, pilots' case reports."""
+    from judging.accounts.models import Unit
+    from judging.submissions.models import Attachment
+
+    summary, cases = db.session.scalars(
+        select(Competition)
+        .where(Competition.kind == "collection")
+        .order_by(Competition.id)
+    ).all()
+    by_unit = dict(
+        db.session.execute(
+            select(Entry.unit_id, func.count(Entry.id))
+            .where(Entry.competition_id == cases.id)
+            .group_by(Entry.unit_id)
+        ).all()
+    )
+    pilots = set(db.session.scalars(select(Unit.id).where(Unit.is_pilot)))
+    assert len(pilots) == 6
+    assert set(by_unit) <= pilots and sorted(set(by_unit.values())) == [1, 2]
+    kinds = set(
+        db.session.scalars(
+            select(Unit.kind)
+            .join(Entry, Entry.unit_id == Unit.id)
+            .where(Entry.competition_id == summary.id)
+        )
+    )
+    assert {"本科院校", "医疗卫生机构", "文化单位"} <= kinds
+    photos = db.session.scalar(
+        select(func.count(Attachment.id))
+        .join(Entry, Entry.id == Attachment.entry_id)
+        .where(Entry.competition_id == cases.id)
+    )
+    assert photos >= len(by_unit)
+    assert (summary.closes_at.month, cases.closes_at.month) == (11, 11)
 
 
 def test_demo_refuses_a_database_with_real_users(runner, make_user):

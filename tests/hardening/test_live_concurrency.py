@@ -124,8 +124,21 @@ class Browser:
     def __init__(self, address: str) -> None:
         self.host, port = address.split(":")
         self.port = int(port)
-        self.cookies: dict[str, str] = {}
-        self.location = ""  # the Location of the last answer
+        self._session: dict[str, str] = {}  # the cookies of the logged-in session
+        # Several threads share one user's session: each keeps its own copy of
+        # the cookies (flash messages travel in them) and its own last Location,
+        # so one thread's answer is never read as another's.
+        self._local = threading.local()
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        if not hasattr(self._local, "cookies"):
+            self._local.cookies = dict(self._session)
+        return self._local.cookies
+
+    @property
+    def location(self) -> str:  # the Location of this thread's last answer
+        return getattr(self._local, "location", "")
 
     def request(
         self, method: str, path: str, body: bytes = b"", content_type: str = ""
@@ -139,7 +152,7 @@ class Browser:
         try:
             conn.request(method, path, body=body or None, headers=headers)
             response = conn.getresponse()
-            self.location = response.getheader("Location") or ""
+            self._local.location = response.getheader("Location") or ""
             text = response.read().decode("utf-8", "replace")
             for header in response.headers.get_all("Set-Cookie") or []:
                 cookie = SimpleCookie(header)
@@ -181,6 +194,7 @@ class Browser:
             {"username": user.username, "password": PASSWORD, "csrf_token": token},
         )
         assert status == 302
+        self._session = dict(self.cookies)
         return self
 
 

@@ -341,6 +341,9 @@ def build_world() -> World:
         "other": _finished_job(pub, org_off.id),
     }
     w.attachments = {"a": _photo(a_pub).id, "b": _photo(b_pub).id}
+    # judges of the competition in review may see its photos (clean copies)
+    rev.attachments_to_judges = True
+    _photo(a_rev), _photo(b_rev)
     return w
 
 
