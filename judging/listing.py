@@ -74,7 +74,9 @@ def read_state(spec: ListSpec, args: Mapping[str, str]) -> ListState:
         sort = spec.default.lstrip("-")
     page_text = (args.get("page") or "1").strip()
     page = int(page_text) if page_text.isdigit() else 1
-    filters = {name: (args.get(name) or "").strip()[:MAX_QUERY] for name in spec.filters}
+    filters = {
+        name: (args.get(name) or "").strip()[:MAX_QUERY] for name in spec.filters
+    }
     return ListState(
         q=q,
         sort=sort,
@@ -148,9 +150,7 @@ class Listing:
 
 def paginate(query: Select, spec: ListSpec, state: ListState) -> Pagination:
     """One page of the query; a page beyond the end shows the last page."""
-    page = db.paginate(
-        query, page=state.page, per_page=spec.per_page, error_out=False
-    )
+    page = db.paginate(query, page=state.page, per_page=spec.per_page, error_out=False)
     if not page.items and page.page > 1 and page.total:
         page = db.paginate(
             query, page=page.pages, per_page=spec.per_page, error_out=False
@@ -158,12 +158,16 @@ def paginate(query: Select, spec: ListSpec, state: ListState) -> Pagination:
     return page
 
 
-def listing(query: Select, spec: ListSpec, args: Mapping[str, str] | None = None) -> Listing:
+def listing(
+    query: Select, spec: ListSpec, args: Mapping[str, str] | None = None
+) -> Listing:
     """Search, filter, sort and page ``query`` as the request asks."""
     state = read_state(spec, request.args if args is None else args)
     page = paginate(apply(query, spec, state), spec, state)
     if page.page != state.page:
-        state = ListState(state.q, state.sort, state.descending, state.filters, page.page)
+        state = ListState(
+            state.q, state.sort, state.descending, state.filters, page.page
+        )
     return Listing(
         state=state,
         page=page,

@@ -301,9 +301,7 @@ def import_people(kind: str):
     result = None
     if form.validate_on_submit():
         upload = form.file.data
-        importer = (
-            service.import_units if kind == "units" else service.import_judges
-        )
+        importer = service.import_units if kind == "units" else service.import_judges
         result = importer(
             actor=current_user, data=upload.read(), filename=upload.filename or ""
         )
