@@ -47,6 +47,7 @@ ROUTES: dict[str, set[str]] = {
     "submissions.overview_xlsx": {ORG},
     "submissions.files_zip": {ORG},
     "submissions.grant_extension": {ORG},
+    "submissions.grant_extensions": {ORG},
     "submissions.entry_detail": {ORG},
     "submissions.entry_file": {ORG},
     "anonymity.queue": {ORG},

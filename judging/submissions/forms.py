@@ -11,6 +11,7 @@ from wtforms import (
     Form,
     FormField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -87,6 +88,29 @@ class ExtensionForm(FlaskForm):
         _l("延期至（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
     )
     reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+
+
+class BulkExtensionForm(FlaskForm):
+    """One later deadline, with one reason, for every unit ticked in the list."""
+
+    unit_ids = SelectMultipleField(
+        _l("所选单位"),
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(_l("请先勾选要延期的单位。"))],
+    )
+    until = DateTimeLocalField(
+        _l("延期至（北京时间）"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("请填写延期时间。"))],
+    )
+    reason = StringField(
+        _l("原因"),
+        validators=[
+            DataRequired(_l("请填写延期原因。")),
+            Length(max=500, message=_l("原因最多 500 个字。")),
+        ],
+    )
 
 
 class FileForm(FlaskForm):

@@ -302,6 +302,11 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
             "category": "理论研究",
             "authors-0-name": "张一",
         },
+        "submissions.grant_extensions": {
+            "unit_ids": [w.units["a"], w.units["b"]],
+            "until": until,
+            "reason": "网络故障",
+        },
         "submissions.grant_extension": {
             "unit_id": w.units["a"],
             "until": until,
