@@ -361,10 +361,14 @@ def progress(competition_id: int):
         (r.judge.name, (r.submitted, r.drafted, r.assigned - r.submitted - r.drafted))
         for r in state.rows
     ]
+    show = request.args.get("show", "")
+    listed = [r for r in state.rows if show != "unfinished" or r.submitted < r.assigned]
     return render_template(
         "assignment/progress.html",
         c=c,
         state=state,
+        listed=listed,
+        show=show,
         chart=stacked_bars(rows, ("#1a7f37", "#d4a72c", "#d0d7de")),
         mail=notify.mail_configured(current_app.config),
     )
@@ -377,18 +381,28 @@ def reminder_xlsx(competition_id: int):
     return xlsx_download(service.reminder_xlsx(c), "催评名单.xlsx")
 
 
+def _ids(values: list[str]) -> list[int] | None:
+    """Ticked judges from a list's checkboxes; none ticked means everyone."""
+    ids = sorted({int(v) for v in values if v.isdigit() and len(v) < 10})
+    return ids or None
+
+
 @bp.route("/competitions/<int:competition_id>/notices")
 @organiser_required
 def notices(competition_id: int):
     c = db.get_or_404(Competition, competition_id)
     kind = request.args.get("kind", "assignment")
     kind = kind if kind in notify.KINDS else "assignment"
+    judge_ids = _ids(request.args.getlist("judge"))
     return render_template(
         "assignment/notices.html",
         c=c,
         kind=kind,
         kinds=notify.KINDS,
-        notices=notify.build_notices(c, kind=kind, login_url=_login_url()),
+        judge_ids=judge_ids,
+        notices=notify.build_notices(
+            c, kind=kind, login_url=_login_url(), judge_ids=judge_ids
+        ),
         mail=notify.mail_configured(current_app.config),
         form=NoticeForm(kind=kind),
     )
@@ -402,8 +416,13 @@ def send_notices(competition_id: int):
     if not form.validate_on_submit() or not notify.mail_configured(current_app.config):
         flash(_("未配置邮件服务器，请复制邮件内容手工发送。"), "error")
         return redirect(url_for("assignment.notices", competition_id=c.id))
+    judge_ids = _ids(request.form.getlist("judge"))
     job_id = notify.queue_notices(
-        actor=current_user, competition=c, kind=form.kind.data, login_url=_login_url()
+        actor=current_user,
+        competition=c,
+        kind=form.kind.data,
+        login_url=_login_url(),
+        judge_ids=judge_ids,
     )
     db.session.commit()
     _flash_mail_job(job_status(job_id))
