@@ -52,6 +52,7 @@ ROUTES: dict[str, set[str]] = {
     "submissions.entry_file": {ORG},
     "anonymity.queue": {ORG},
     "anonymity.harmless": {ORG},
+    "anonymity.harmless_bulk": {ORG},
     "anonymity.request_redaction": {ORG},
     "anonymity.upload_redacted": {ORG},
     "anonymity.redact_fields": {ORG},

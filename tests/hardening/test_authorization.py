@@ -313,6 +313,7 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
             "reason": "网络故障",
         },
         "anonymity.harmless": {"note": "无碍。"},
+        "anonymity.harmless_bulk": {"note": "无碍。", "finding": [w.finding]},
         "originality.settle": {"decision": "cleared", "reason": "同一单位的正常引用。"},
         "anonymity.request_redaction": {"until": until, "note": "请删去校名。"},
         "anonymity.upload_redacted": {"file": (io.BytesIO(docx), "r.docx")},
