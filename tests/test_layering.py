@@ -37,6 +37,7 @@ PURE_MODULES = {
     "judging/numbers.py",
     "judging/passwords.py",
     "judging/audit/sentences.py",
+    "judging/results/explain.py",
 }
 # Every module of these packages is pure.
 PURE_PACKAGES = ("judging/documents/",)

@@ -37,6 +37,7 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.jobs import JobStatus, job_status
 from judging.responses import xlsx_download
+from judging.results import explain
 from judging.submissions.models import Entry
 from judging.web import perform
 
@@ -117,9 +118,10 @@ def _fail(exc: Exception) -> None:
 def plan(competition_id: int):
     c = db.get_or_404(Competition, competition_id)
     asked = "seed" in request.args
+    suggested_k = request.args.get("k", type=int)  # a page's "one more judge" link
     form = PlanForm(
         formdata=request.args if asked else None,
-        k=c.reviews_per_entry,
+        k=suggested_k if suggested_k and 0 < suggested_k < 100 else c.reviews_per_entry,
         seed=service.new_seed(),
     )
     preview, reasons, chart = None, [], None
@@ -132,12 +134,24 @@ def plan(competition_id: int):
             reasons = exc.reasons
         except service.AssignmentError as exc:
             flash(str(exc), "error")
+    said = []
     if preview is not None:
         rows = [(r.judge.name, (r.kept, r.new)) for r in preview.rows]
         chart = stacked_bars(rows, ("#57606a", "#b3261e"))
+        stats = preview.plan.stats
+        said = [
+            (explain.render(x, _), x.level, x.action)
+            for x in (
+                explain.connectivity(stats.components),
+                explain.shared(stats.mean_shared_all),
+                explain.same_affiliation(stats.same_affiliation_entries),
+            )
+            if x is not None
+        ]
     return render_template(
         "assignment/plan.html",
         c=c,
+        said=said,
         form=form,
         preview=preview,
         reasons=reasons,
