@@ -43,9 +43,9 @@ from judging.web import perform
 
 bp = Blueprint("assignment", __name__)
 
-CHART_WIDTH = 360
-BAR_HEIGHT = 16
-LABEL_WIDTH = 110
+CHART_WIDTH = 720
+BAR_HEIGHT = 18
+LABEL_WIDTH = 150
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,7 @@ def _probability_chart(table: service.ResultsTable) -> Markup | None:
     ]
     if not rows:
         return None
-    tiers = [t.name for t in table.competition.tiers] + [service.NOT_AWARDED]
+    tiers = [t.name for t in table.competition.tiers]  # 未获奖 is drawn grey
     return Markup(  # noqa: S704 (charts escapes every text itself)
         charts.probability_svg(rows, tiers=tiers, title=_("各作品奖项归属概率"))
     )
