@@ -18,22 +18,22 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import NumberRange, Optional
 
 from judging.competitions.rules import CriterionSpec, Settings, TierSpec
-from judging.fields import PlainDecimalField, PlainIntegerField
+from judging.fields import MaxChars, PlainDecimalField, PlainIntegerField, Required
 
 BLANK_ROWS = 2
 
 
 class CriterionRow(Form):
-    name = StringField(_l("评分项"), validators=[Optional(), Length(max=80)])
+    name = StringField(_l("评分项"), validators=[Optional(), MaxChars(80)])
     max_points = PlainIntegerField(_l("满分"), validators=[Optional()])
-    guidance = StringField(_l("评分说明"), validators=[Optional(), Length(max=500)])
+    guidance = StringField(_l("评分说明"), validators=[Optional(), MaxChars(500)])
 
 
 class TierRow(Form):
-    name = StringField(_l("奖项"), validators=[Optional(), Length(max=40)])
+    name = StringField(_l("奖项"), validators=[Optional(), MaxChars(40)])
     amount = PlainDecimalField(_l("数量"), places=2, validators=[Optional()])
     unit = SelectField(
         _l("单位"),
@@ -47,16 +47,16 @@ class CheckboxList(SelectMultipleField):
 
 
 class CompetitionForm(FlaskForm):
-    title = StringField(_l("竞赛名称"), validators=[DataRequired(), Length(max=200)])
-    theme = TextAreaField(_l("主题说明"), validators=[Optional(), Length(max=5000)])
+    title = StringField(_l("竞赛名称"), validators=[Required(), MaxChars(200)])
+    theme = TextAreaField(_l("主题说明"), validators=[Optional(), MaxChars(5000)])
     code_prefix = StringField(
         _l("作品编号前缀"),
         default="ZW",
-        validators=[DataRequired(), Length(max=12)],
+        validators=[Required(), MaxChars(12)],
     )
-    opens_on = DateField(_l("开始日期"), validators=[DataRequired()])
+    opens_on = DateField(_l("开始日期"), validators=[Required()])
     closes_on = DateField(
-        _l("截止日期（当天 24:00 截止）"), validators=[DataRequired()]
+        _l("截止日期（当天 24:00 截止）"), validators=[Required()]
     )
     min_entries = PlainIntegerField(
         _l("每校最少篇数"), default=1, validators=[NumberRange(min=0, max=100)]
@@ -88,7 +88,7 @@ class CompetitionForm(FlaskForm):
         default=30,
         validators=[NumberRange(min=1, max=100)],
     )
-    issuer = StringField(_l("颁发单位"), validators=[Optional(), Length(max=120)])
+    issuer = StringField(_l("颁发单位"), validators=[Optional(), MaxChars(120)])
     issued_on = DateField(_l("颁发日期"), validators=[Optional()])
     criteria = FieldList(FormField(CriterionRow), min_entries=1)
     tiers = FieldList(FormField(TierRow), min_entries=1)

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from judging.fields import MaxChars, Required
 from judging.submissions.models import CATEGORIES
 from judging.submissions.service import AuthorInput, EntryInput
 
@@ -25,32 +26,32 @@ AUTHOR_ROWS = 6
 
 
 class AuthorRow(Form):
-    name = StringField(_l("姓名"), validators=[Optional(), Length(max=80)])
-    department = StringField(_l("部门"), validators=[Optional(), Length(max=120)])
-    title = StringField(_l("职务/职称"), validators=[Optional(), Length(max=80)])
-    phone = StringField(_l("电话"), validators=[Optional(), Length(max=40)])
+    name = StringField(_l("姓名"), validators=[Optional(), MaxChars(80)])
+    department = StringField(_l("部门"), validators=[Optional(), MaxChars(120)])
+    title = StringField(_l("职务/职称"), validators=[Optional(), MaxChars(80)])
+    phone = StringField(_l("电话"), validators=[Optional(), MaxChars(40)])
     email = StringField(
         _l("邮箱"),
-        validators=[Optional(), Email(message=_l("邮箱格式不正确")), Length(max=120)],
+        validators=[Optional(), Email(message=_l("邮箱格式不正确")), MaxChars(120)],
     )
 
 
 class EntryForm(FlaskForm):
-    title = StringField(_l("作品题目"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("作品题目"), validators=[Required(), MaxChars(300)])
     category = SelectField(
         _l("类别"),
         choices=[SelectChoice(c, c) for c in CATEGORIES],
-        validators=[DataRequired()],
+        validators=[Required()],
     )
     authors = FieldList(
         FormField(AuthorRow), min_entries=AUTHOR_ROWS, max_entries=AUTHOR_ROWS
     )
     advisor = StringField(
-        _l("指导教师（可选）"), validators=[Optional(), Length(max=80)]
+        _l("指导教师（可选）"), validators=[Optional(), MaxChars(80)]
     )
-    abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
+    abstract = TextAreaField(_l("摘要"), validators=[Optional(), MaxChars(3000)])
     keywords = StringField(
-        _l("关键词（用分号分隔）"), validators=[Optional(), Length(max=300)]
+        _l("关键词（用分号分隔）"), validators=[Optional(), MaxChars(300)]
     )
     file = FileField(_l("作品文件（PDF 或 DOCX）"))
 
@@ -85,9 +86,9 @@ class NewEntryForm(EntryForm):
 class ExtensionForm(FlaskForm):
     unit_id = SelectField(_l("学校"), coerce=int)
     until = DateTimeLocalField(
-        _l("延期至（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        _l("延期至（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[Required()]
     )
-    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+    reason = StringField(_l("原因"), validators=[Required(), MaxChars(500)])
 
 
 class BulkExtensionForm(FlaskForm):
@@ -120,16 +121,16 @@ class FileForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    note = StringField(_l("说明"), validators=[DataRequired(), Length(max=500)])
+    note = StringField(_l("说明"), validators=[Required(), MaxChars(500)])
 
 
 class RedactionForm(FlaskForm):
     until = DateTimeLocalField(
         _l("重新提交截止（北京时间）"),
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired()],
+        validators=[Required()],
     )
-    note = StringField(_l("给学校的说明"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("给学校的说明"), validators=[Optional(), MaxChars(500)])
 
 
 class CheckForm(FlaskForm):
@@ -138,18 +139,18 @@ class CheckForm(FlaskForm):
     file = FileField(
         _l("文件（PDF 或 DOCX）"), validators=[FileRequired(_l("请选择文件。"))]
     )
-    title = StringField(_l("作品题目"), validators=[Optional(), Length(max=300)])
-    abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
-    keywords = StringField(_l("关键词"), validators=[Optional(), Length(max=300)])
+    title = StringField(_l("作品题目"), validators=[Optional(), MaxChars(300)])
+    abstract = TextAreaField(_l("摘要"), validators=[Optional(), MaxChars(3000)])
+    keywords = StringField(_l("关键词"), validators=[Optional(), MaxChars(300)])
     people = StringField(
         _l("作者与指导教师姓名（用逗号分隔）"),
-        validators=[Optional(), Length(max=400)],
+        validators=[Optional(), MaxChars(400)],
     )
 
 
 class FieldsRedactionForm(FlaskForm):
     """The organiser's redaction of what a judge reads of the entry form."""
 
-    title = StringField(_l("作品题目"), validators=[DataRequired(), Length(max=300)])
-    abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
-    keywords = StringField(_l("关键词"), validators=[Optional(), Length(max=300)])
+    title = StringField(_l("作品题目"), validators=[Required(), MaxChars(300)])
+    abstract = TextAreaField(_l("摘要"), validators=[Optional(), MaxChars(3000)])
+    keywords = StringField(_l("关键词"), validators=[Optional(), MaxChars(300)])
