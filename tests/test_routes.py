@@ -24,6 +24,7 @@ ROUTES: dict[str, set[str]] = {
     "accounts.login": EVERYONE,
     "accounts.logout": LOGGED_IN,
     "accounts.change_password": LOGGED_IN,
+    "accounts.glossary": LOGGED_IN,
     "accounts.users": {ORG},
     "accounts.reset_password": {ORG},
     "accounts.set_enabled": {ORG},

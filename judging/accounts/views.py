@@ -21,6 +21,7 @@ from judging.accounts.forms import (
 from judging.accounts.models import Judge, Role, Unit, User
 from judging.auth import organiser_required
 from judging.extensions import db
+from judging.glossary import TERMS
 from judging.listing import ListSpec, listing
 from judging.responses import xlsx_download
 
@@ -109,6 +110,13 @@ def change_password():
         k=passwords.MIN_DISTINCT,
     )
     return render_template("accounts/password.html", form=form, rule=rule)
+
+
+@bp.route("/glossary")
+@login_required
+def glossary():
+    """The terms the pages use, each explained once."""
+    return render_template("accounts/glossary.html", terms=TERMS)
 
 
 # --- organiser: accounts, units, judges ---------------------------------
