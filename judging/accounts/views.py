@@ -185,7 +185,8 @@ def set_enabled(user_id: int):
             ),
             "success",
         )
-    back = {k: v for k, v in request.args.items() if k in ("role", "q", "sort", "page")}
+    kept = ("role", "enabled", "q", "sort", "page")
+    back = {k: v for k, v in request.args.items() if k in kept}
     return redirect(url_for("accounts.users", **back))
 
 

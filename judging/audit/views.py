@@ -74,7 +74,7 @@ def index():
         )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     rows = [
-        (e, render(describe(f), _), _link(f))
+        (e, render(describe(f), _), _link(f), f.competition)
         for e, f in zip(page.items, facts(page.items), strict=True)
     ]
     return render_template(
