@@ -240,3 +240,24 @@ def test_audit_log_in_sentences_filtered_by_kind_and_person(
     assert "王芳 将竞赛「2026 年征文」从 已定稿 改为 已公布" in text
     assert '{"before"' not in text.split("<details>")[0]
     assert _actions(client.get("/admin/audit?kind=account&actor=-")) == ["login"]
+
+
+def test_audit_sentences_in_english(client, make_user, make_competition):
+    admin = _organiser(client, make_user)
+    admin.display_name = "Wang Fang"
+    c = make_competition(title="Essay 2026")
+    _event(
+        "competition.phase",
+        at=T0,
+        actor=admin,
+        competition=c,
+        before="finalised",
+        after="published",
+    )
+    _event("weird.key", at=T0 + timedelta(minutes=1))
+    client.get("/lang/en")
+
+    text = client.get("/admin/audit?until=2026-03-02").get_data(as_text=True)
+
+    assert "Wang Fang moved “Essay 2026” from Finalised to Published" in text
+    assert "System did “weird.key”" in text
