@@ -147,6 +147,16 @@ def deadline_label(value: datetime | None) -> str:
     return f"{local.year} 年 {local.month} 月 {local.day} 日 {clock}"
 
 
+def day_label(value: datetime | None) -> str:
+    """ "2026 年 3 月 1 日": a calendar day in Asia/Shanghai, like deadlines."""
+    if value is None:
+        return ""
+    local = value.astimezone(SHANGHAI) if value.tzinfo else value.replace(tzinfo=UTC)
+    if has_request_context() and select_locale() == "en":
+        return f"{local:%d %b %Y}"
+    return f"{local.year} 年 {local.month} 月 {local.day} 日"
+
+
 def time_left(seconds: int) -> str:
     """ "12 天 3 小时" / "3 小时 20 分" / "已截止" for a countdown."""
     if seconds <= 0:
@@ -202,6 +212,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
     app.jinja_env.filters["shanghai"] = shanghai
     app.jinja_env.filters["deadline"] = deadline_label
+    app.jinja_env.filters["day"] = day_label
     app.jinja_env.filters["time_left"] = time_left
 
     @user_logged_in.connect_via(app)

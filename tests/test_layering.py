@@ -36,6 +36,9 @@ PURE_MODULES = {
     "judging/escaping.py",
     "judging/numbers.py",
     "judging/passwords.py",
+    "judging/audit/sentences.py",
+    "judging/results/explain.py",
+    "judging/glossary.py",
 }
 # Every module of these packages is pure.
 PURE_PACKAGES = ("judging/documents/",)

@@ -14,22 +14,24 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import EqualTo, Optional
+
+from judging.fields import MaxChars, Required
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=128)])
+    username = StringField(_l("用户名"), validators=[Required(), MaxChars(64)])
+    password = PasswordField(_l("密码"), validators=[Required(), MaxChars(128)])
     next = HiddenField()
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(_l("当前密码"), validators=[DataRequired()])
-    new = PasswordField(_l("新密码"), validators=[DataRequired(), Length(max=128)])
+    current = PasswordField(_l("当前密码"), validators=[Required()])
+    new = PasswordField(_l("新密码"), validators=[Required(), MaxChars(128)])
     confirm = PasswordField(
         _l("再次输入新密码"),
         validators=[
-            DataRequired(),
+            Required(),
             EqualTo("new", message=_l("两次输入的新密码不一致。")),
         ],
     )
@@ -52,14 +54,14 @@ class CredentialsForm(FlaskForm):
 class UnitNamesForm(FlaskForm):
     """Name forms of a unit for the anonymity scanner; one item per line."""
 
-    short_name = StringField(_l("简称"), validators=[Optional(), Length(max=40)])
+    short_name = StringField(_l("简称"), validators=[Optional(), MaxChars(40)])
     kind = SelectField(_l("单位类型"), validate_choice=False)
     is_pilot = BooleanField(_l("试点单位"))
     groups = StringField(
-        _l("分组（用顿号或逗号分隔）"), validators=[Optional(), Length(max=400)]
+        _l("分组（用顿号或逗号分隔）"), validators=[Optional(), MaxChars(400)]
     )
-    aliases = TextAreaField(_l("别名"), validators=[Length(max=2000)])
-    english_names = TextAreaField(_l("英文名称"), validators=[Length(max=2000)])
-    abbreviations = TextAreaField(_l("英文缩写"), validators=[Length(max=1000)])
-    domains = TextAreaField(_l("网站与邮箱域名"), validators=[Length(max=2000)])
-    institutes = TextAreaField(_l("二级学院"), validators=[Length(max=8000)])
+    aliases = TextAreaField(_l("别名"), validators=[MaxChars(2000)])
+    english_names = TextAreaField(_l("英文名称"), validators=[MaxChars(2000)])
+    abbreviations = TextAreaField(_l("英文缩写"), validators=[MaxChars(1000)])
+    domains = TextAreaField(_l("网站与邮箱域名"), validators=[MaxChars(2000)])
+    institutes = TextAreaField(_l("二级学院"), validators=[MaxChars(8000)])

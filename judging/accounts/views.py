@@ -24,6 +24,8 @@ from judging.accounts.models import Judge, Role, Unit, User
 from judging.auth import organiser_required
 from judging.competitions.eligibility import UNIT_KINDS
 from judging.extensions import db
+from judging.glossary import TERMS
+from judging.listing import ListSpec, listing
 from judging.responses import xlsx_download
 
 bp = Blueprint("accounts", __name__)
@@ -113,23 +115,44 @@ def change_password():
     return render_template("accounts/password.html", form=form, rule=rule)
 
 
+@bp.route("/glossary")
+@login_required
+def glossary():
+    """The terms the pages use, each explained once."""
+    return render_template("accounts/glossary.html", terms=TERMS)
+
+
 # --- organiser: accounts, units, judges ---------------------------------
+
+
+def _role_filter(value: str):  # noqa: ANN202
+    return User.role == value if value in set(Role) else None
+
+
+def _enabled_filter(value: str):  # noqa: ANN202
+    return {"1": User.is_enabled.is_(True), "0": User.is_enabled.is_(False)}.get(value)
+
+
+USERS = ListSpec(
+    sorts={
+        "username": User.username,
+        "role": User.role,
+        "name": User.display_name,
+        "login": User.last_login_at,
+    },
+    default="username",
+    tiebreak=User.id,
+    search=(User.username, User.display_name),
+    filters={"role": _role_filter, "enabled": _enabled_filter},
+)
 
 
 @bp.route("/admin/users")
 @organiser_required
 def users():
-    role = request.args.get("role", "")
-    query = (
-        select(User)
-        .options(selectinload(User.unit), selectinload(User.judge))
-        .order_by(User.role, User.username)
-    )
-    if role in set(Role):
-        query = query.where(User.role == role)
-    page = db.paginate(query, per_page=50)
+    query = select(User).options(selectinload(User.unit), selectinload(User.judge))
     return render_template(
-        "accounts/users.html", page=page, role=role, form=ActionForm()
+        "accounts/users.html", l=listing(query, USERS), form=ActionForm()
     )
 
 
@@ -165,19 +188,53 @@ def set_enabled(user_id: int):
             ),
             "success",
         )
-    return redirect(url_for("accounts.users", role=request.args.get("role", "")))
+    kept = ("role", "enabled", "q", "sort", "page")
+    back = {k: v for k, v in request.args.items() if k in kept}
+    return redirect(url_for("accounts.users", **back))
+
+
+_UNIT_ACCOUNTS = (
+    select(func.count(User.id)).where(User.unit_id == Unit.id).scalar_subquery()
+)
+
+
+def _unit_kind_filter(value: str):  # noqa: ANN202
+    return Unit.kind == value
+
+
+UNITS = ListSpec(
+    sorts={
+        "id": Unit.id,
+        "name": Unit.name,
+        "kind": Unit.kind,
+        "contact": Unit.contact_name,
+        "accounts": _UNIT_ACCOUNTS,
+    },
+    default="id",
+    tiebreak=Unit.id,
+    search=(Unit.name, Unit.short_name, Unit.aliases, Unit.contact_name),
+    filters={"kind": _unit_kind_filter},
+)
 
 
 @bp.route("/admin/units")
 @organiser_required
 def units():
-    rows = db.session.execute(
-        select(Unit, func.count(User.id))
-        .outerjoin(User, User.unit_id == Unit.id)
-        .group_by(Unit.id)
-        .order_by(Unit.id)
+    page = listing(select(Unit), UNITS)
+    ids = [u.id for u in page.items]
+    accounts = dict(
+        db.session.execute(
+            select(User.unit_id, func.count(User.id))
+            .where(User.unit_id.in_(ids))
+            .group_by(User.unit_id)
+        ).all()
+    )
+    kinds = db.session.scalars(
+        select(Unit.kind).where(Unit.kind != "").distinct().order_by(Unit.kind)
     ).all()
-    return render_template("accounts/units.html", rows=rows)
+    return render_template(
+        "accounts/units.html", l=page, accounts=accounts, kinds=kinds
+    )
 
 
 def _lines(text: str) -> tuple[str, ...]:
@@ -227,15 +284,33 @@ def edit_unit(unit_id: int):
     return render_template("accounts/unit_edit.html", unit=unit, form=form)
 
 
+def _judge_unit_filter(value: str):  # noqa: ANN202
+    return {"1": Judge.unit_id.is_not(None), "0": Judge.unit_id.is_(None)}.get(value)
+
+
+JUDGES = ListSpec(
+    sorts={
+        "name": Judge.name,
+        "title": Judge.title,
+        "affiliation": Judge.affiliation,
+        "username": User.username,
+    },
+    default="name",
+    tiebreak=Judge.id,
+    search=(Judge.name, Judge.affiliation, Judge.expertise, Judge.title, User.username),
+    filters={"affiliated": _judge_unit_filter},
+)
+
+
 @bp.route("/admin/judges")
 @organiser_required
 def judges():
-    items = db.session.scalars(
+    query = (
         select(Judge)
+        .join(User, User.id == Judge.user_id)
         .options(selectinload(Judge.user), selectinload(Judge.unit))
-        .order_by(Judge.id)
-    ).all()
-    return render_template("accounts/judges.html", judges=items)
+    )
+    return render_template("accounts/judges.html", l=listing(query, JUDGES))
 
 
 @bp.route("/admin/<any(units, judges):kind>/import", methods=["GET", "POST"])

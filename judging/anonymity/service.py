@@ -7,7 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Role, Unit, User
 from judging.anonymity import pipeline
@@ -457,3 +458,75 @@ def queue(
         return (0 if open_ else 1, min((order[f.severity] for f in open_), default=3))
 
     return sorted(grouped.values(), key=weight)
+
+
+# Open findings first, the most serious first (high, then manual, then low).
+_RANK = case(
+    (Finding.severity == "high", 0), (Finding.severity == "manual", 1), else_=2
+)
+
+
+def _own_overrides() -> tuple:
+    """High findings about the entry's own unit or people, marked harmless."""
+    return (
+        Finding.status == FindingStatus.HARMLESS,
+        Finding.severity == "high",
+        Finding.kind.in_(OWN_KINDS),
+    )
+
+
+def queue_entries(competition: Competition, *, overrides_only: bool = False) -> Select:
+    """The entries of the queue as one query, so the page can sort and page it.
+
+    Same rows as ``queue``; its ``urgency`` column orders open high findings
+    first, settled entries last.
+    """
+    having = select(Finding.entry_id)
+    if overrides_only:
+        having = having.where(*_own_overrides())
+    return (
+        select(Entry)
+        .join(Unit, Unit.id == Entry.unit_id)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+            Entry.id.in_(having),
+        )
+        .options(selectinload(Entry.unit), selectinload(Entry.authors))
+    )
+
+
+URGENCY = func.coalesce(
+    select(func.min(_RANK))
+    .where(Finding.entry_id == Entry.id, Finding.status == FindingStatus.OPEN)
+    .correlate(Entry)
+    .scalar_subquery(),
+    3,
+)
+
+
+def findings_of(
+    entry_ids: list[int], *, overrides_only: bool = False
+) -> dict[int, list[Finding]]:
+    """The findings of a page of entries, in one statement."""
+    query = select(Finding).where(Finding.entry_id.in_(entry_ids)).order_by(Finding.id)
+    if overrides_only:
+        query = query.where(*_own_overrides())
+    grouped: dict[int, list[Finding]] = {i: [] for i in entry_ids}
+    for finding in db.session.scalars(query):
+        grouped[finding.entry_id].append(finding)
+    return grouped
+
+
+def mark_harmless_all(*, actor: User, findings: list[Finding], note: str) -> int:
+    """Settle several findings with one reason: each as ``mark_harmless`` would,
+    and none if any is refused (the caller rolls back)."""
+    settled = 0
+    for finding in findings:
+        if finding.status != FindingStatus.OPEN:
+            continue
+        mark_harmless(actor=actor, finding=finding, note=note)
+        settled += 1
+    if not settled:
+        raise AnonymityError("所选问题都已处理。")
+    return settled

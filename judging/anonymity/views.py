@@ -15,14 +15,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
+from judging.accounts.models import Unit
 from judging.anonymity import service
-from judging.anonymity.models import Finding
+from judging.anonymity.models import Finding, FindingStatus
 from judging.auth import organiser_required, unit_required
 from judging.competitions.models import Competition
 from judging.competitions.rules import from_local
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.listing import ListSpec, listing
 from judging.submissions.forms import (
     CheckForm,
     FieldsRedactionForm,
@@ -36,16 +39,48 @@ from judging.web import perform
 bp = Blueprint("anonymity", __name__)
 
 
+def _open_filter(value: str):  # noqa: ANN202
+    open_ = service.URGENCY < 3
+    return {"open": open_, "settled": ~open_}.get(value)
+
+
+def _severity_filter(value: str):  # noqa: ANN202
+    if value not in service.SEVERITY_LABELS:
+        return None
+    return Entry.id.in_(
+        select(Finding.entry_id).where(
+            Finding.severity == value, Finding.status == FindingStatus.OPEN
+        )
+    )
+
+
+QUEUE = ListSpec(
+    sorts={"urgency": service.URGENCY, "code": Entry.code, "unit": Unit.name},
+    default="urgency",
+    tiebreak=Entry.id,
+    search=(Entry.code, Entry.title, Unit.name),
+    filters={
+        "status": _open_filter,
+        "severity": _severity_filter,
+        "show": lambda _value: None,  # read below; kept by the pager
+    },
+    per_page=20,
+)
+
+
 @bp.route("/competitions/<int:competition_id>/anonymity")
 @organiser_required
 def queue(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     overrides = request.args.get("show") == "overrides"
+    page = listing(service.queue_entries(competition, overrides_only=overrides), QUEUE)
+    findings = service.findings_of([e.id for e in page.items], overrides_only=overrides)
     return render_template(
         "anonymity/queue.html",
         c=competition,
         overrides=overrides,
-        items=service.queue(competition, overrides_only=overrides),
+        l=page,
+        items=[(e, findings[e.id]) for e in page.items],
         kinds=service.KIND_LABELS,
         locations=service.LOCATION_LABELS,
         severities=service.SEVERITY_LABELS,
@@ -54,6 +89,40 @@ def queue(competition_id: int):
         redaction_form=RedactionForm(),
         file_form=FileForm(),
     )
+
+
+@bp.route("/competitions/<int:competition_id>/findings/harmless", methods=["POST"])
+@organiser_required
+def harmless_bulk(competition_id: int):
+    """Settle the ticked findings with one reason, all or none."""
+    competition = db.get_or_404(Competition, competition_id)
+    form = NoteForm()
+    ids = sorted({int(v) for v in request.form.getlist("finding") if v.isdigit()})
+    findings = db.session.scalars(
+        select(Finding)
+        .join(Entry, Entry.id == Finding.entry_id)
+        .where(Finding.id.in_(ids), Entry.competition_id == competition.id)
+        .order_by(Finding.id)
+    ).all()
+    if not findings:
+        flash(_("请先勾选要处理的问题。"), "error")
+    elif not form.validate_on_submit():
+        flash(_("请说明为何所选问题无碍匿名。"), "error")
+    else:
+        n = sum(1 for f in findings if f.status == FindingStatus.OPEN)
+        perform(
+            lambda: service.mark_harmless_all(
+                actor=current_user, findings=list(findings), note=form.note.data
+            ),
+            done=_("已将 %(n)d 个问题标记为无碍。", n=n),
+            refused=service.AnonymityError,
+        )
+    back = {
+        k: v
+        for k, v in request.args.items()
+        if k in ("q", "sort", "page", "status", "severity", "show")
+    }
+    return redirect(url_for("anonymity.queue", competition_id=competition.id, **back))
 
 
 @bp.route("/findings/<int:finding_id>/harmless", methods=["POST"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import AnyOf, InputRequired, NumberRange
 
-from judging.fields import PlainIntegerField
+from judging.fields import MaxChars, PlainIntegerField, Required
 
 
 class PlanForm(FlaskForm):
@@ -35,18 +35,18 @@ class ApplyForm(FlaskForm):
 
 
 class ConflictForm(FlaskForm):
-    judge_id = SelectField(_l("评审专家"), coerce=int, validators=[DataRequired()])
+    judge_id = SelectField(_l("评审专家"), coerce=int, validators=[Required()])
     unit_id = SelectField(_l("回避学校"), coerce=int)
     entry_id = SelectField(_l("或回避作品"), coerce=int)
-    reason = StringField(_l("回避原因"), validators=[DataRequired(), Length(max=500)])
+    reason = StringField(_l("回避原因"), validators=[Required(), MaxChars(500)])
 
 
 class ReasonForm(FlaskForm):
-    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+    reason = StringField(_l("原因"), validators=[Required(), MaxChars(500)])
 
 
 class JudgeForm(FlaskForm):
-    judge_id = SelectField(_l("评审专家"), coerce=int, validators=[DataRequired()])
+    judge_id = SelectField(_l("评审专家"), coerce=int, validators=[Required()])
 
 
 class NoticeForm(FlaskForm):

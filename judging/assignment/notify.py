@@ -110,11 +110,19 @@ def _body(
 
 
 def build_notices(
-    competition: Competition, *, kind: str, login_url: str
+    competition: Competition,
+    *,
+    kind: str,
+    login_url: str,
+    judge_ids: Sequence[int] | None = None,
 ) -> list[Notice]:
     """One message per judge: ``assignment`` (all essays) or ``reminder``
-    (only judges with unfinished reviews, listing those essays)."""
+    (only judges with unfinished reviews, listing those essays); ``judge_ids``
+    keeps only those judges (the organiser ticked them in the progress list)."""
     essays = _essays(competition, unfinished=kind == "reminder")
+    if judge_ids is not None:
+        wanted = set(judge_ids)
+        essays = {j: e for j, e in essays.items() if j in wanted}
     if not essays:
         return []
     judges = db.session.execute(
@@ -206,7 +214,12 @@ MAIL_TASK = "mail.notices"
 
 
 def queue_notices(
-    *, actor: User, competition: Competition, kind: str, login_url: str
+    *,
+    actor: User,
+    competition: Competition,
+    kind: str,
+    login_url: str,
+    judge_ids: Sequence[int] | None = None,
 ) -> str:
     """Queue sending `kind` notices for `competition`; return the job id (the
     caller commits). The job builds the messages when it runs, so they list
@@ -219,6 +232,7 @@ def queue_notices(
         competition_id=competition.id,
         kind=kind,
         login_url=login_url,
+        judge_ids=None if judge_ids is None else sorted(set(judge_ids)),
     )
 
 
@@ -229,6 +243,7 @@ def send_queued_notices(
     competition_id: int,
     kind: str,
     login_url: str,
+    judge_ids: list[int] | None = None,
 ) -> dict:
     """The job behind queue_notices: send, audit (with the job's owner)."""
     competition = db.session.get(Competition, competition_id)
@@ -236,7 +251,9 @@ def send_queued_notices(
         raise jobs.JobError("该征文活动已不存在。")
     job = db.session.get(jobs.Job, progress.job_id)
     actor = db.session.get(User, job.owner_id) if job and job.owner_id else None
-    notices = build_notices(competition, kind=kind, login_url=login_url)
+    notices = build_notices(
+        competition, kind=kind, login_url=login_url, judge_ids=judge_ids
+    )
     progress.update(0, len(notices))
     try:
         result = send_notices(

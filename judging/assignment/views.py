@@ -37,14 +37,15 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.jobs import JobStatus, job_status
 from judging.responses import xlsx_download
+from judging.results import explain
 from judging.submissions.models import Entry
 from judging.web import login_url, perform
 
 bp = Blueprint("assignment", __name__)
 
-CHART_WIDTH = 360
-BAR_HEIGHT = 16
-LABEL_WIDTH = 110
+CHART_WIDTH = 720
+BAR_HEIGHT = 18
+LABEL_WIDTH = 150
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,10 @@ def _fail(exc: Exception) -> None:
 def plan(competition_id: int):
     c = db.get_or_404(Competition, competition_id)
     asked = "seed" in request.args
+    suggested_k = request.args.get("k", type=int)  # a page's "one more judge" link
     form = PlanForm(
         formdata=request.args if asked else None,
-        k=c.reviews_per_entry,
+        k=suggested_k if suggested_k and 0 < suggested_k < 100 else c.reviews_per_entry,
         seed=service.new_seed(),
     )
     preview, reasons, chart = None, [], None
@@ -124,12 +126,24 @@ def plan(competition_id: int):
             reasons = exc.reasons
         except service.AssignmentError as exc:
             flash(str(exc), "error")
+    said = []
     if preview is not None:
         rows = [(r.judge.name, (r.kept, r.new)) for r in preview.rows]
         chart = stacked_bars(rows, ("#57606a", "#b3261e"))
+        stats = preview.plan.stats
+        said = [
+            (explain.render(x, _), x.level, x.action)
+            for x in (
+                explain.connectivity(stats.components),
+                explain.shared(stats.mean_shared_all),
+                explain.same_affiliation(stats.same_affiliation_entries),
+            )
+            if x is not None
+        ]
     return render_template(
         "assignment/plan.html",
         c=c,
+        said=said,
         form=form,
         preview=preview,
         reasons=reasons,
@@ -353,10 +367,14 @@ def progress(competition_id: int):
         (r.judge.name, (r.submitted, r.drafted, r.assigned - r.submitted - r.drafted))
         for r in state.rows
     ]
+    show = request.args.get("show", "")
+    listed = [r for r in state.rows if show != "unfinished" or r.submitted < r.assigned]
     return render_template(
         "assignment/progress.html",
         c=c,
         state=state,
+        listed=listed,
+        show=show,
         chart=stacked_bars(rows, ("#1a7f37", "#d4a72c", "#d0d7de")),
         mail=notify.mail_configured(current_app.config),
     )
@@ -369,18 +387,28 @@ def reminder_xlsx(competition_id: int):
     return xlsx_download(service.reminder_xlsx(c), "催评名单.xlsx")
 
 
+def _ids(values: list[str]) -> list[int] | None:
+    """Ticked judges from a list's checkboxes; none ticked means everyone."""
+    ids = sorted({int(v) for v in values if v.isdigit() and len(v) < 10})
+    return ids or None
+
+
 @bp.route("/competitions/<int:competition_id>/notices")
 @organiser_required
 def notices(competition_id: int):
     c = db.get_or_404(Competition, competition_id)
     kind = request.args.get("kind", "assignment")
     kind = kind if kind in notify.KINDS else "assignment"
+    judge_ids = _ids(request.args.getlist("judge"))
     return render_template(
         "assignment/notices.html",
         c=c,
         kind=kind,
         kinds=notify.KINDS,
-        notices=notify.build_notices(c, kind=kind, login_url=login_url()),
+        judge_ids=judge_ids,
+        notices=notify.build_notices(
+            c, kind=kind, login_url=login_url(), judge_ids=judge_ids
+        ),
         mail=notify.mail_configured(current_app.config),
         form=NoticeForm(kind=kind),
     )
@@ -394,8 +422,13 @@ def send_notices(competition_id: int):
     if not form.validate_on_submit() or not notify.mail_configured(current_app.config):
         flash(_("未配置邮件服务器，请复制邮件内容手工发送。"), "error")
         return redirect(url_for("assignment.notices", competition_id=c.id))
+    judge_ids = _ids(request.form.getlist("judge"))
     job_id = notify.queue_notices(
-        actor=current_user, competition=c, kind=form.kind.data, login_url=login_url()
+        actor=current_user,
+        competition=c,
+        kind=form.kind.data,
+        login_url=login_url(),
+        judge_ids=judge_ids,
     )
     db.session.commit()
     _flash_mail_job(job_status(job_id))

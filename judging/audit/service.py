@@ -6,11 +6,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import User
 from judging.audit.models import AuditEvent
+from judging.audit.sentences import KINDS, EventFacts, parse_detail
 from judging.extensions import db
 
 
@@ -44,6 +45,7 @@ def record(
 def events_query(
     *,
     action: str = "",
+    kind: str = "",
     competition_id: int | None = None,
     actor: str = "",
     since: datetime | None = None,
@@ -51,8 +53,9 @@ def events_query(
 ) -> Select:
     """The audit events matching the organiser's filters, newest first.
 
-    ``actor`` is a user name (exact), or "-" for events without an actor (the
-    command line, the system); ``since`` is inclusive, ``until`` exclusive.
+    ``actor`` is a user name (exact) or a person's name (part of it), or "-" for
+    events without an actor (the command line, the system); ``kind`` a key of
+    ``sentences.KINDS``; ``since`` is inclusive, ``until`` exclusive.
     """
     query = (
         select(AuditEvent)
@@ -61,13 +64,24 @@ def events_query(
     )
     if action:
         query = query.where(AuditEvent.action == action)
+    if kind in KINDS:
+        prefixes = KINDS[kind][1]
+        query = query.where(
+            or_(
+                AuditEvent.action.in_(prefixes),
+                *(AuditEvent.action.startswith(f"{p}.") for p in prefixes),
+            )
+        )
     if competition_id is not None:
         query = query.where(AuditEvent.competition_id == competition_id)
     if actor == "-":
         query = query.where(AuditEvent.actor_id.is_(None))
     elif actor:
         query = query.join(User, User.id == AuditEvent.actor_id).where(
-            User.username == actor
+            or_(
+                User.username == actor,
+                User.display_name.icontains(actor, autoescape=True),
+            )
         )
     if since is not None:
         query = query.where(AuditEvent.at >= since)
@@ -83,3 +97,63 @@ def known_actions() -> list[str]:
             select(AuditEvent.action).distinct().order_by(AuditEvent.action)
         )
     )
+
+
+CHUNK = 900  # ids per IN list: well under every database's parameter limit
+
+
+def _names(model: Any, column: Any, ids: set[int]) -> dict[int, str]:
+    ordered = sorted(ids)
+    out: dict[int, str] = {}
+    for start in range(0, len(ordered), CHUNK):
+        part = ordered[start : start + CHUNK]
+        rows = db.session.execute(select(model.id, column).where(model.id.in_(part)))
+        out.update((i, name) for i, name in rows)
+    return out
+
+
+def facts(events: list[AuditEvent]) -> list[EventFacts]:
+    """The plain facts the sentence formatter needs, for a page of events.
+
+    Object and competition names are looked up in one statement per kind of
+    object, whatever the number of events.
+    """
+    from judging.accounts.models import Judge, Unit
+    from judging.competitions.models import Competition
+    from judging.submissions.models import Entry
+
+    wanted: dict[str, set[int]] = {}
+    for e in events:
+        if e.object_id is not None:
+            wanted.setdefault(e.object_type, set()).add(e.object_id)
+    names = {
+        "user": _names(User, User.username, wanted.get("user", set())),
+        "unit": _names(Unit, Unit.name, wanted.get("unit", set())),
+        "judge": _names(Judge, Judge.name, wanted.get("judge", set())),
+        "entry": {
+            i: code or f"#{i}"
+            for i, code in _names(Entry, Entry.code, wanted.get("entry", set())).items()
+        },
+    }
+    titles = _names(
+        Competition,
+        Competition.title,
+        {e.competition_id for e in events if e.competition_id is not None}
+        | wanted.get("competition", set()),
+    )
+    names["competition"] = titles
+    out = []
+    for e in events:
+        actor = (e.actor.display_name or e.actor.username) if e.actor else ""
+        out.append(
+            EventFacts(
+                action=e.action,
+                actor=actor,
+                object_type=e.object_type,
+                object_id=e.object_id,
+                object_name=names.get(e.object_type, {}).get(e.object_id or 0, ""),
+                competition=titles.get(e.competition_id or 0, ""),
+                detail=parse_detail(e.detail),
+            )
+        )
+    return out

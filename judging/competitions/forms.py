@@ -19,7 +19,7 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import NumberRange, Optional
 
 from judging.competitions.rules import (
     ATTACHMENT_LABELS,
@@ -30,19 +30,19 @@ from judging.competitions.rules import (
     Settings,
     TierSpec,
 )
-from judging.fields import PlainDecimalField, PlainIntegerField
+from judging.fields import MaxChars, PlainDecimalField, PlainIntegerField, Required
 
 BLANK_ROWS = 2
 
 
 class CriterionRow(Form):
-    name = StringField(_l("评分项"), validators=[Optional(), Length(max=80)])
+    name = StringField(_l("评分项"), validators=[Optional(), MaxChars(80)])
     max_points = PlainIntegerField(_l("满分"), validators=[Optional()])
-    guidance = StringField(_l("评分说明"), validators=[Optional(), Length(max=500)])
+    guidance = StringField(_l("评分说明"), validators=[Optional(), MaxChars(500)])
 
 
 class TierRow(Form):
-    name = StringField(_l("奖项"), validators=[Optional(), Length(max=40)])
+    name = StringField(_l("奖项"), validators=[Optional(), MaxChars(40)])
     amount = PlainDecimalField(_l("数量"), places=2, validators=[Optional()])
     unit = SelectField(
         _l("单位"),
@@ -69,16 +69,16 @@ class CompetitionForm(FlaskForm):
         default="competition",
         choices=[SelectChoice(k, _l(v)) for k, v in KIND_LABELS.items()],
     )
-    title = StringField(_l("名称"), validators=[DataRequired(), Length(max=200)])
-    theme = TextAreaField(_l("主题说明"), validators=[Optional(), Length(max=5000)])
+    title = StringField(_l("名称"), validators=[Required(), MaxChars(200)])
+    theme = TextAreaField(_l("主题说明"), validators=[Optional(), MaxChars(5000)])
     code_prefix = StringField(
         _l("作品编号前缀"),
         default="ZW",
-        validators=[DataRequired(), Length(max=12)],
+        validators=[Required(), MaxChars(12)],
     )
-    opens_on = DateField(_l("开始日期"), validators=[DataRequired()])
+    opens_on = DateField(_l("开始日期"), validators=[Required()])
     closes_on = DateField(
-        _l("截止日期（当天 24:00 截止）"), validators=[DataRequired()]
+        _l("截止日期（当天 24:00 截止）"), validators=[Required()]
     )
     min_entries = PlainIntegerField(
         _l("每个单位最少件数"), default=1, validators=[NumberRange(min=0, max=100)]
@@ -113,7 +113,7 @@ class CompetitionForm(FlaskForm):
     categories = TextAreaField(
         _l("作品类别（每行一个；留空表示不分类别）"),
         default="理论研究\n调研报告",
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), MaxChars(500)],
     )
     people = SelectField(
         _l("需要填写的人员"),
@@ -140,7 +140,7 @@ class CompetitionForm(FlaskForm):
         validators=[NumberRange(min=1, max=5000)],
     )
     attachments_to_judges = BooleanField(_l("评审专家可查看照片附件（已去除元数据）"))
-    issuer = StringField(_l("颁发单位"), validators=[Optional(), Length(max=120)])
+    issuer = StringField(_l("颁发单位"), validators=[Optional(), MaxChars(120)])
     issued_on = DateField(_l("颁发日期"), validators=[Optional()])
     criteria = FieldList(FormField(CriterionRow), min_entries=1)
     tiers = FieldList(FormField(TierRow), min_entries=1)

@@ -18,6 +18,11 @@ MUTED = "#8a8a8a"
 BAR = "#9e1b1e"
 SOFT = "#e8d5c4"
 FONT = 'font-family="sans-serif"'
+# Natural width of every chart: about a card's width on a desktop, so labels
+# show at their real size (12–13 px); CSS shrinks it on narrow screens.
+WIDTH = 960
+# Awarded tiers, best first; anything else (未获奖) is drawn in UNAWARDED.
+UNAWARDED = "#b8b8b8"
 TIER_COLOURS = ("#9e1b1e", "#c0612b", "#d9a441", "#6b8e23", "#4682b4", "#6a5acd")
 
 
@@ -64,7 +69,7 @@ def _text(
     text: str,
     *,
     anchor: str = "start",
-    size: int = 11,
+    size: int = 13,
     fill: str = INK,
 ) -> str:
     return (
@@ -78,18 +83,18 @@ def _nice(value: float) -> str:
 
 
 def histogram_svg(
-    bins: Sequence[Bin], *, title: str, width: int = 560, height: int = 240
+    bins: Sequence[Bin], *, title: str, width: int = WIDTH, height: int = 240
 ) -> str:
     """Bars of counts per bin with the bin edges on the x axis."""
-    left, right, top, bottom = 40, 10, 20, 36
+    left, right, top, bottom = 48, 16, 24, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max((b.count for b in bins), default=0) or 1
     step = plot_w / max(len(bins), 1)
     body = [
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
         f'y2="{top + plot_h}" stroke="{INK}" stroke-width="1"/>',
-        _text(left - 6, top + 4, str(peak), anchor="end", fill=MUTED),
-        _text(left - 6, top + plot_h, "0", anchor="end", fill=MUTED),
+        _text(left - 6, top + 4, str(peak), anchor="end", size=12, fill=MUTED),
+        _text(left - 6, top + plot_h, "0", anchor="end", size=12, fill=MUTED),
     ]
     for i, b in enumerate(bins):
         h = plot_h * b.count / peak
@@ -106,22 +111,22 @@ def histogram_svg(
                     top + plot_h - h - 4,
                     str(b.count),
                     anchor="middle",
-                    size=10,
+                    size=12,
                 )
             )
         body.append(
             _text(
-                x, top + plot_h + 14, _nice(b.low), anchor="middle", size=10, fill=MUTED
+                x, top + plot_h + 18, _nice(b.low), anchor="middle", size=12, fill=MUTED
             )
         )
     if bins:
         body.append(
             _text(
                 left + plot_w,
-                top + plot_h + 14,
+                top + plot_h + 18,
                 _nice(bins[-1].high),
                 anchor="middle",
-                size=10,
+                size=12,
                 fill=MUTED,
             )
         )
@@ -129,13 +134,13 @@ def histogram_svg(
 
 
 def forest_svg(
-    rows: Sequence[Interval], *, title: str, width: int = 560, row_height: int = 22
+    rows: Sequence[Interval], *, title: str, width: int = WIDTH, row_height: int = 22
 ) -> str:
     """Each row's estimate as a dot with its interval as a line; 0 is marked.
 
     Used for judges' severities: left of 0 is harsh, right of 0 lenient.
     """
-    left, right, top, bottom = 120, 20, 16, 30
+    left, right, top, bottom = 170, 24, 16, 32
     height = top + bottom + row_height * max(len(rows), 1)
     plot_w = width - left - right
     lows = [r.low for r in rows] + [0.0]
@@ -149,10 +154,10 @@ def forest_svg(
     body = [
         f'<line x1="{zero:.1f}" y1="{top - 6}" x2="{zero:.1f}" '
         f'y2="{height - bottom + 4}" stroke="{MUTED}" stroke-dasharray="3 3"/>',
-        _text(zero, height - 8, "0", anchor="middle", size=10, fill=MUTED),
-        _text(x_of(-span), height - 8, f"−{_nice(span)}", size=10, fill=MUTED),
+        _text(zero, height - 8, "0", anchor="middle", size=12, fill=MUTED),
+        _text(x_of(-span), height - 8, f"−{_nice(span)}", size=12, fill=MUTED),
         _text(
-            x_of(span), height - 8, f"+{_nice(span)}", anchor="end", size=10, fill=MUTED
+            x_of(span), height - 8, f"+{_nice(span)}", anchor="end", size=12, fill=MUTED
         ),
     ]
     for i, r in enumerate(rows):
@@ -175,14 +180,16 @@ def probability_svg(
     *,
     tiers: Sequence[str],
     title: str,
-    width: int = 560,
-    row_height: int = 18,
+    width: int = WIDTH,
+    row_height: int = 24,
 ) -> str:
     """Horizontal bars of each entry's tier probability, coloured by tier.
 
     A dashed line marks 0.8, below which an entry is near a tier boundary.
+    ``tiers`` are the awarded tiers, best first; any other tier (未获奖) is
+    grey, never a colour that reads as a prize.
     """
-    left, right, top, bottom = 110, 50, 10, 24
+    left, right, top, bottom = 130, 170, 10, 28
     height = top + bottom + row_height * max(len(rows), 1)
     plot_w = width - left - right
     colour = {t: TIER_COLOURS[i % len(TIER_COLOURS)] for i, t in enumerate(tiers)}
@@ -190,21 +197,21 @@ def probability_svg(
     body = [
         f'<line x1="{mark:.1f}" y1="{top - 4}" x2="{mark:.1f}" '
         f'y2="{height - bottom + 4}" stroke="{MUTED}" stroke-dasharray="3 3"/>',
-        _text(mark, height - 6, "0.8", anchor="middle", size=10, fill=MUTED),
-        _text(left, height - 6, "0", anchor="middle", size=10, fill=MUTED),
-        _text(left + plot_w, height - 6, "1", anchor="middle", size=10, fill=MUTED),
+        _text(mark, height - 6, "0.8", anchor="middle", size=12, fill=MUTED),
+        _text(left, height - 6, "0", anchor="middle", size=12, fill=MUTED),
+        _text(left + plot_w, height - 6, "1", anchor="middle", size=12, fill=MUTED),
     ]
     for i, r in enumerate(rows):
         y = top + row_height * i
         w = plot_w * max(0.0, min(1.0, r.probability))
-        body.append(_text(left - 6, y + row_height - 5, r.label, anchor="end", size=10))
+        body.append(_text(left - 6, y + row_height - 5, r.label, anchor="end", size=12))
         body.append(
             f'<rect x="{left}" y="{y + 2:.1f}" width="{plot_w}" '
             f'height="{row_height - 4}" fill="{SOFT}"/>'
         )
         body.append(
             f'<rect x="{left}" y="{y + 2:.1f}" width="{w:.1f}" '
-            f'height="{row_height - 4}" fill="{colour.get(r.tier, MUTED)}">'
+            f'height="{row_height - 4}" fill="{colour.get(r.tier, UNAWARDED)}">'
             f"<title>{escape(r.label)} {escape(r.tier)}: {r.probability:.2f}"
             "</title></rect>"
         )
@@ -213,7 +220,7 @@ def probability_svg(
                 left + plot_w + 4,
                 y + row_height - 5,
                 f"{r.probability:.2f} {r.tier}",
-                size=10,
+                size=12,
             )
         )
     return _svg(width, height, title, body)

@@ -25,7 +25,7 @@ from judging.results.service import (
 from judging.review.models import Review, Score
 from judging.tables import safe_cell
 
-AWARD_HEADERS = ("奖项", "名次", "编号", "论文题目", "作者", "指导教师", "单位", "备注")
+AWARD_HEADERS = ("奖项", "名次", "编号", "作品题目", "作者", "指导教师", "单位", "备注")
 
 
 def _append(sheet: Worksheet, values: Sequence[object]) -> None:
@@ -119,7 +119,7 @@ def score_sheet_xlsx(
         summary,
         (
             "编号",
-            "论文题目",
+            "作品题目",
             "单位",
             "评审份数",
             *[dict(METHODS)[m] for m in methods],
@@ -160,7 +160,7 @@ def score_sheet_xlsx(
         detail,
         (
             "编号",
-            "论文题目",
+            "作品题目",
             "评审专家",
             *[f"{cr.name}（{cr.max_points}）" for cr in criteria],
             "总分",

@@ -6,8 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
+from judging.fields import MaxChars
 from judging.results.aggregate import METHODS
 
 EXCLUDE = "__exclude__"
@@ -28,7 +29,7 @@ class OverrideForm(FlaskForm):
         _l("理由（必填）"),
         validators=[
             DataRequired(message=_l("调整奖项或取消资格必须填写理由。")),
-            Length(max=2000),
+            MaxChars(2000),
         ],
     )
 

@@ -37,7 +37,7 @@ from judging.escaping import paragraph_text as _escape
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
-HEADERS = ("序号", "编号", "论文题目", "作者", "指导教师", "单位")
+HEADERS = ("序号", "编号", "作品题目", "作者", "指导教师", "单位")
 # Column widths in points; they add up to the text width of A4 less the margins.
 COLUMN_WIDTHS = (28.0, 62.0, 170.0, 86.0, 58.0, 0.0)
 CELL_PADDING = 4.0

@@ -3,6 +3,8 @@ each unit's own results."""
 
 from __future__ import annotations
 
+import statistics
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +17,7 @@ from judging.competitions.service import transition_problems
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.responses import pdf_download, xlsx_download
-from judging.results import charts, exports, service
+from judging.results import charts, explain, exports, service
 from judging.results.forms import EXCLUDE, FinaliseForm, OverrideForm
 from judging.submissions.models import Entry
 from judging.web import perform
@@ -89,7 +91,24 @@ def index(competition_id: int):
         overrides={o.entry_id: o for o in service.overrides_of(c)},
         chart=_probability_chart(table),
         form=ActionForm(),
+        doubt=(doubt := _doubt(table)),
+        doubt_said=_said(doubt.summary) if table.rows else None,
+        rows_by_id={r.entry.id: r for r in table.rows},
+        plain=_plain_scores(c) if table.is_frozen else {},
+        reasons={s.entry.id: s.reason for s in table.suggestions},
     )
+
+
+def _plain_scores(c: Competition) -> dict[int, tuple[float, float]]:
+    """Each entry's mean and median of its submitted totals, for the frozen
+    table: the organiser can then explain why 73.33 ranks below 72.75."""
+    totals: dict[int, list[float]] = {}
+    for review in service.submitted_reviews(c):
+        totals.setdefault(review.assignment.entry_id, []).append(float(review.total))
+    return {
+        entry_id: (statistics.fmean(values), statistics.median(values))
+        for entry_id, values in totals.items()
+    }
 
 
 def _probability_chart(table: service.ResultsTable) -> Markup | None:
@@ -104,7 +123,7 @@ def _probability_chart(table: service.ResultsTable) -> Markup | None:
     ]
     if not rows:
         return None
-    tiers = [t.name for t in table.competition.tiers] + [service.NOT_AWARDED]
+    tiers = [t.name for t in table.competition.tiers]  # 未获奖 is drawn grey
     return Markup(  # noqa: S704 (charts escapes every text itself)
         charts.probability_svg(rows, tiers=tiers, title=_("各作品奖项归属概率"))
     )
@@ -244,9 +263,47 @@ def reliability(competition_id: int):
         "results/reliability.html",
         c=c,
         stats=stats,
+        said=_reliability_words(stats),
         histogram=Markup(histogram) if histogram else None,  # noqa: S704
         forest=Markup(forest) if forest else None,  # noqa: S704
     )
+
+
+def _said(x: explain.Explanation | None) -> dict | None:
+    """An explanation rendered for a template: its words, level and action."""
+    if x is None:
+        return None
+    return {"text": explain.render(x, _), "level": x.level, "action": x.action}
+
+
+def _reliability_words(stats: service.Reliability | None) -> dict:
+    """What the reliability page's numbers mean, one line each."""
+    if stats is None:
+        return {}
+    judges = {}
+    for judge, e in stats.judges:
+        words = [
+            explain.render(
+                explain.severity(e.severity, e.severity_low, e.severity_high), _
+            )
+        ]
+        spread = explain.spread(e.scale)
+        if spread is not None:
+            words.append(explain.render(spread, _))
+        judges[judge.id] = "；".join(words)
+    return {
+        "alpha": _said(explain.agreement(stats.alpha, stats.n_reviews)),
+        "judges": judges,
+    }
+
+
+def _doubt(table: service.ResultsTable) -> explain.Doubt:
+    candidates = [
+        explain.Candidate(r.entry.id, r.entry.code or "", r.tier_probability, r.tier)
+        for r in table.rows
+        if r.tier_probability is not None and not r.is_excluded
+    ]
+    return explain.doubt(candidates, total=len(table.rows))
 
 
 @bp.route("/competitions/<int:competition_id>/awards.xlsx")

@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Optional
 
 from judging.competitions.models import Criterion
+from judging.fields import MaxChars, Required
 from judging.review.imports import parse_points
 
 
@@ -22,7 +23,7 @@ class RubricForm(FlaskForm):
     shown back unchanged when the sheet is refused.
     """
 
-    comment = TextAreaField(_l("总体评语"), validators=[Optional(), Length(max=5000)])
+    comment = TextAreaField(_l("总体评语"), validators=[Optional(), MaxChars(5000)])
     criteria: Sequence[Criterion] = ()
 
     def points_field(self, criterion: Criterion) -> StringField:
@@ -59,7 +60,7 @@ def rubric_form(criteria: Sequence[Criterion]) -> type[RubricForm]:
 
 
 class ReasonForm(FlaskForm):
-    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+    reason = StringField(_l("原因"), validators=[Required(), MaxChars(500)])
 
 
 class PaperScoresForm(FlaskForm):

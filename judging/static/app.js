@@ -16,3 +16,12 @@ document.addEventListener("submit", (event) => {
     setTimeout(() => { form.dataset.sent = "0"; }, 4000);
   }
 });
+// "Select all on this page" for a bulk action's checkboxes (form="…").
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!box.classList || !box.classList.contains("select-all")) return;
+  const selector = `input[type=checkbox][form="${box.dataset.form}"]`;
+  document.querySelectorAll(selector).forEach((item) => {
+    item.checked = box.checked;
+  });
+});

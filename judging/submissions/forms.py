@@ -11,40 +11,42 @@ from wtforms import (
     Form,
     FormField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from judging.fields import MaxChars, Required
 from judging.submissions.service import AuthorInput, EntryInput
 
 AUTHOR_ROWS = 6
 
 
 class AuthorRow(Form):
-    name = StringField(_l("姓名"), validators=[Optional(), Length(max=80)])
-    department = StringField(_l("部门"), validators=[Optional(), Length(max=120)])
-    title = StringField(_l("职务/职称"), validators=[Optional(), Length(max=80)])
-    phone = StringField(_l("电话"), validators=[Optional(), Length(max=40)])
+    name = StringField(_l("姓名"), validators=[Optional(), MaxChars(80)])
+    department = StringField(_l("部门"), validators=[Optional(), MaxChars(120)])
+    title = StringField(_l("职务/职称"), validators=[Optional(), MaxChars(80)])
+    phone = StringField(_l("电话"), validators=[Optional(), MaxChars(40)])
     email = StringField(
         _l("邮箱"),
-        validators=[Optional(), Email(message=_l("邮箱格式不正确")), Length(max=120)],
+        validators=[Optional(), Email(message=_l("邮箱格式不正确")), MaxChars(120)],
     )
 
 
 class EntryForm(FlaskForm):
-    title = StringField(_l("作品题目"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("作品题目"), validators=[Required(), MaxChars(300)])
     category = SelectField(_l("类别"), choices=[], validate_choice=False)
     authors = FieldList(
         FormField(AuthorRow), min_entries=AUTHOR_ROWS, max_entries=AUTHOR_ROWS
     )
     advisor = StringField(
-        _l("指导教师（可选）"), validators=[Optional(), Length(max=80)]
+        _l("指导教师（可选）"), validators=[Optional(), MaxChars(80)]
     )
-    abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
+    abstract = TextAreaField(_l("摘要"), validators=[Optional(), MaxChars(3000)])
     keywords = StringField(
-        _l("关键词（用分号分隔）"), validators=[Optional(), Length(max=300)]
+        _l("关键词（用分号分隔）"), validators=[Optional(), MaxChars(300)]
     )
     file = FileField(_l("作品文件（PDF 或 DOCX）"))
     attachments = MultipleFileField(_l("附件（可多选）"))
@@ -85,9 +87,32 @@ class NewEntryForm(EntryForm):
 class ExtensionForm(FlaskForm):
     unit_id = SelectField(_l("学校"), coerce=int)
     until = DateTimeLocalField(
-        _l("延期至（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+        _l("延期至（北京时间）"), format="%Y-%m-%dT%H:%M", validators=[Required()]
     )
-    reason = StringField(_l("原因"), validators=[DataRequired(), Length(max=500)])
+    reason = StringField(_l("原因"), validators=[Required(), MaxChars(500)])
+
+
+class BulkExtensionForm(FlaskForm):
+    """One later deadline, with one reason, for every unit ticked in the list."""
+
+    unit_ids = SelectMultipleField(
+        _l("所选单位"),
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired(_l("请先勾选要延期的单位。"))],
+    )
+    until = DateTimeLocalField(
+        _l("延期至（北京时间）"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("请填写延期时间。"))],
+    )
+    reason = StringField(
+        _l("原因"),
+        validators=[
+            DataRequired(_l("请填写延期原因。")),
+            Length(max=500, message=_l("原因最多 500 个字。")),
+        ],
+    )
 
 
 class FileForm(FlaskForm):
@@ -97,16 +122,16 @@ class FileForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    note = StringField(_l("说明"), validators=[DataRequired(), Length(max=500)])
+    note = StringField(_l("说明"), validators=[Required(), MaxChars(500)])
 
 
 class RedactionForm(FlaskForm):
     until = DateTimeLocalField(
         _l("重新提交截止（北京时间）"),
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired()],
+        validators=[Required()],
     )
-    note = StringField(_l("给学校的说明"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("给学校的说明"), validators=[Optional(), MaxChars(500)])
 
 
 class CheckForm(FlaskForm):
@@ -115,21 +140,21 @@ class CheckForm(FlaskForm):
     file = FileField(
         _l("文件（PDF 或 DOCX）"), validators=[FileRequired(_l("请选择文件。"))]
     )
-    title = StringField(_l("作品题目"), validators=[Optional(), Length(max=300)])
-    abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
-    keywords = StringField(_l("关键词"), validators=[Optional(), Length(max=300)])
+    title = StringField(_l("作品题目"), validators=[Optional(), MaxChars(300)])
+    abstract = TextAreaField(_l("摘要"), validators=[Optional(), MaxChars(3000)])
+    keywords = StringField(_l("关键词"), validators=[Optional(), MaxChars(300)])
     people = StringField(
         _l("作者与指导教师姓名（用逗号分隔）"),
-        validators=[Optional(), Length(max=400)],
+        validators=[Optional(), MaxChars(400)],
     )
 
 
 class FieldsRedactionForm(FlaskForm):
     """The organiser's redaction of what a judge reads of the entry form."""
 
-    title = StringField(_l("作品题目"), validators=[DataRequired(), Length(max=300)])
-    abstract = TextAreaField(_l("摘要"), validators=[Optional(), Length(max=3000)])
-    keywords = StringField(_l("关键词"), validators=[Optional(), Length(max=300)])
+    title = StringField(_l("作品题目"), validators=[Required(), MaxChars(300)])
+    abstract = TextAreaField(_l("摘要"), validators=[Optional(), MaxChars(3000)])
+    keywords = StringField(_l("关键词"), validators=[Optional(), MaxChars(300)])
 
 
 class RecommendForm(FlaskForm):
@@ -143,4 +168,4 @@ class RecommendForm(FlaskForm):
             SelectChoice("recommended", _l("推荐")),
         ],
     )
-    note = TextAreaField(_l("推荐说明"), validators=[Optional(), Length(max=1000)])
+    note = TextAreaField(_l("推荐说明"), validators=[Optional(), MaxChars(1000)])

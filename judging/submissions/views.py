@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from judging.accounts.forms import ActionForm
 from judging.accounts.models import Unit
@@ -29,6 +30,7 @@ from judging.competitions.rules import PHASE_LABELS, from_local
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.jobs import job_status
+from judging.listing import ListSpec, listing
 from judging.originality import service as originality
 from judging.pending import keep_form, restore_form
 from judging.responses import pdf_download, xlsx_download
@@ -36,6 +38,7 @@ from judging.storage import stream_download
 from judging.submissions import reminders, service
 from judging.submissions.files import open_file
 from judging.submissions.forms import (
+    BulkExtensionForm,
     EntryForm,
     ExtensionForm,
     NewEntryForm,
@@ -346,6 +349,26 @@ def receipt(competition_id: int):
 # --- organiser ------------------------------------------------------------------
 
 
+def _category_filter(value: str):  # noqa: ANN202
+    return Entry.category == value if value else None  # the call's own categories
+
+
+ENTRIES = ListSpec(
+    sorts={
+        "code": Entry.code,
+        "unit": Unit.name,
+        "title": Entry.title,
+        "words": Entry.word_count,
+        "submitted": Entry.submitted_at,
+    },
+    default="code",
+    tiebreak=Entry.id,
+    search=(Entry.code, Entry.title, Unit.name, Unit.short_name, Entry.keywords),
+    # "state" filters the units' table above; kept so the pager keeps it too
+    filters={"category": _category_filter, "state": lambda _value: None},
+)
+
+
 @bp.route("/competitions/<int:competition_id>/submissions")
 @organiser_required
 def overview(competition_id: int):
@@ -357,10 +380,21 @@ def overview(competition_id: int):
     if state not in service.STATE_LABELS:
         state = ""
     rows = [r for r in all_rows if r.state == state] if state else all_rows
-    form = ExtensionForm()
     missing = [r for r in all_rows if r.state == "none" and r.eligible]
-    form.unit_id.choices = [(r.unit.id, r.unit.name) for r in all_rows]
     totals = {s: sum(1 for r in all_rows if r.state == s) for s in service.STATE_LABELS}
+    entries = (
+        select(Entry)
+        .join(Unit, Unit.id == Entry.unit_id)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+        )
+        .options(
+            selectinload(Entry.authors),
+            selectinload(Entry.unit),
+            selectinload(Entry.attachments),
+        )
+    )
     return render_template(
         "submissions/overview.html",
         c=competition,
@@ -368,14 +402,51 @@ def overview(competition_id: int):
         state=state,
         states=service.STATE_LABELS,
         totals=totals,
-        entries=service.entries_of(competition),
+        total=sum(r.count for r in all_rows),
+        l=listing(entries, ENTRIES),
+        categories=competition.category_list,
         overlaps=originality.overlap_by_entry(competition),
-        form=form,
+        form=BulkExtensionForm(),
         missing=missing,
         mail=notify.mail_configured(current_app.config),
         action_form=ActionForm(),
         recommendations=service.RECOMMENDATION_LABELS,
         words=audience(competition),
+    )
+
+
+@bp.route("/competitions/<int:competition_id>/extensions/bulk", methods=["POST"])
+@organiser_required
+def grant_extensions(competition_id: int):
+    """One later deadline for every unit ticked, in one transaction."""
+    competition = db.get_or_404(Competition, competition_id)
+    form = BulkExtensionForm()
+    units = []
+    if form.validate_on_submit():
+        units = db.session.scalars(
+            select(Unit).where(Unit.id.in_(form.unit_ids.data)).order_by(Unit.id)
+        ).all()
+    if not units:
+        errors = [e for f in (form.unit_ids, form.until, form.reason) for e in f.errors]
+        flash(errors[0] if errors else _("请先勾选要延期的单位。"), "error")
+    else:
+        perform(
+            lambda: [
+                service.grant_extension(
+                    actor=current_user,
+                    competition=competition,
+                    unit=unit,
+                    until=from_local(form.until.data),
+                    reason=form.reason.data,
+                )
+                for unit in units
+            ],
+            done=_("已为 %(n)d 个单位延长截止时间。", n=len(units)),
+            refused=service.SubmissionError,
+        )
+    state = request.args.get("state", "")
+    return redirect(
+        url_for("submissions.overview", competition_id=competition.id, state=state)
     )
 
 
@@ -420,7 +491,7 @@ def grant_extension(competition_id: int):
             refused=service.SubmissionError,
         )
     else:
-        flash(_("请填写学校、延期时间和原因。"), "error")
+        flash(_("请填写单位、延期时间和原因。"), "error")
     return redirect(url_for("submissions.overview", competition_id=competition.id))
 
 

@@ -199,7 +199,7 @@ def test_harmless_on_own_unit_needs_a_real_reason_and_is_audited(
     overrides = admin.get(
         f"/competitions/{competition.id}/anonymity?show=overrides"
     ).get_data(as_text=True)
-    assert "本校/作者信息被标记无碍" in overrides
+    assert "本单位/作者信息被标记无碍" in overrides
     assert [
         f.id for _, fs in service.queue(competition, overrides_only=True) for f in fs
     ] == [finding.id]

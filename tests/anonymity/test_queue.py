@@ -42,9 +42,7 @@ def test_leaky_file_is_flagged_with_locations(unit_client, make_competition):
     assert all(f.location != "metadata" for f in findings)  # stripped from the copy
 
 
-def test_clean_file_has_no_findings_despite_alias_traps(
-    unit_client, make_competition
-):
+def test_clean_file_has_no_findings_despite_alias_traps(unit_client, make_competition):
     competition = make_competition()
 
     _post_entry(unit_client, competition, file=("clean.pdf", "论文.pdf"))
@@ -65,9 +63,7 @@ def test_review_copy_carries_no_metadata(unit_client, make_competition):
     assert copy.text("comment") == ""
 
 
-def test_close_gives_random_unique_codes(
-    app, unit_client, make_user, make_competition
-):
+def test_close_gives_random_unique_codes(app, unit_client, make_user, make_competition):
     competition = make_competition()
     for i in range(3):
         _post_entry(unit_client, competition, title=f"论文{i}")
@@ -248,9 +244,7 @@ def test_anonymity_check_cli_prints_json_lines(runner, make_unit, tmp_path):
 
 def test_entry_form_requires_file_on_create(unit_client, make_competition):
     competition = make_competition()
-    token = csrf_token(
-        unit_client, f"/unit/competitions/{competition.id}/entries/new"
-    )
+    token = csrf_token(unit_client, f"/unit/competitions/{competition.id}/entries/new")
 
     response = unit_client.post(
         f"/unit/competitions/{competition.id}/entries/new",
@@ -260,3 +254,66 @@ def test_entry_form_requires_file_on_create(unit_client, make_competition):
     )
 
     assert "请选择作品文件。" in response.get_data(as_text=True)
+
+
+def test_bulk_harmless_settles_ticked_findings_with_one_reason(
+    app, unit_client, make_user, make_competition
+):
+    competition = make_competition()
+    _post_entry(unit_client, competition, file=("leaky.pdf", "论文.pdf"))
+    admin = _organiser(app, make_user)
+    page = f"/competitions/{competition.id}/anonymity"
+    html = admin.get(page).get_data(as_text=True)
+    ticked = re.findall(r'name="finding" value="(\d+)" form="bulk-harmless"', html)
+    token = csrf_token(admin, page)
+
+    done = admin.post(
+        f"/competitions/{competition.id}/findings/harmless",
+        data={"csrf_token": token, "finding": ticked, "note": "参考文献中的同名作者"},
+        follow_redirects=True,
+    )
+
+    assert ticked
+    assert f"已将 {len(ticked)} 个问题标记为无碍。" in done.get_data(as_text=True)
+    statuses = {db.session.get(Finding, int(i)).status for i in ticked}
+    assert statuses == {FindingStatus.HARMLESS}
+
+
+def test_bulk_harmless_without_reason_or_tick_changes_nothing(
+    app, unit_client, make_user, make_competition
+):
+    competition = make_competition()
+    _post_entry(unit_client, competition, file=("leaky.pdf", "论文.pdf"))
+    admin = _organiser(app, make_user)
+    page = f"/competitions/{competition.id}/anonymity"
+    ids = [str(f.id) for f in db.session.scalars(select(Finding))]
+    token = csrf_token(admin, page)
+    url = f"/competitions/{competition.id}/findings/harmless"
+
+    no_reason = admin.post(
+        url, data={"csrf_token": token, "finding": ids}, follow_redirects=True
+    )
+    no_tick = admin.post(
+        url, data={"csrf_token": token, "note": "理由"}, follow_redirects=True
+    )
+
+    assert "请说明为何所选问题无碍匿名。" in no_reason.get_data(as_text=True)
+    assert "请先勾选要处理的问题。" in no_tick.get_data(as_text=True)
+    assert {f.status for f in db.session.scalars(select(Finding))} == {
+        FindingStatus.OPEN
+    }
+
+
+def test_queue_filters_and_pages(app, unit_client, make_user, make_competition):
+    competition = make_competition()
+    _post_entry(unit_client, competition, file=("leaky.pdf", "论文.pdf"))
+    admin = _organiser(app, make_user)
+    page = f"/competitions/{competition.id}/anonymity"
+
+    open_ = admin.get(f"{page}?status=open").get_data(as_text=True)
+    settled = admin.get(f"{page}?status=settled").get_data(as_text=True)
+    missing = admin.get(f"{page}?q=不存在的题目").get_data(as_text=True)
+
+    assert open_.count('class="card anonymity-item"') == 1
+    assert settled.count('class="card anonymity-item"') == 0
+    assert missing.count('class="card anonymity-item"') == 0

@@ -218,7 +218,7 @@ def test_progress_page_counts_per_judge(app, make_world):
         as_text=True
     )
 
-    row = re.search(rf"<tr><td>{judge.name}</td>(.*?)</tr>", html, re.S).group(1)
+    row = re.search(rf"<td>{judge.name}</td>(.*?)</tr>", html, re.S).group(1)
     numbers = re.findall(r'<td class="num">(\d+)</td>', row)
     assert numbers == [str(len(mine)), "1", "1"]
     assert f'<progress value="1" max="{len(mine)}">' in row
@@ -387,3 +387,36 @@ def test_judge_dashboard_after_assignment_shows_codes_not_identities(app, make_w
     ]
     assert [c for c in codes if c not in html] == []
     assert [name for name in _identity_strings(w) if name in html] == []
+
+
+def test_remind_selected_judges_only(app, make_world, smtp_server):
+    w = make_world()
+    _apply(w)
+    for i, judge in enumerate(w.judges):
+        judge.email = f"judge{i}@example.cn"
+    db.session.commit()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.server_address[1])
+    client = _organiser(app, w)
+    chosen = [w.judges[0].id, w.judges[2].id]
+    progress = client.get(f"/competitions/{w.competition.id}/progress")
+    query = "&".join(f"judge={j}" for j in chosen)
+    page = f"/competitions/{w.competition.id}/notices?kind=reminder&{query}"
+
+    preview = client.get(page).get_data(as_text=True)
+    response = client.post(
+        f"/competitions/{w.competition.id}/notices/send",
+        data={
+            "kind": "reminder",
+            "judge": chosen,
+            "csrf_token": csrf_token(client, page),
+        },
+        follow_redirects=True,
+    )
+
+    assert 'form="remind-selected"' in progress.get_data(as_text=True)
+    assert preview.count('<section class="card notice">') == 2
+    assert "已发送 2 封邮件。" in response.get_data(as_text=True)
+    assert sorted(r[0][0] for r in smtp_server.messages) == [
+        "judge0@example.cn",
+        "judge2@example.cn",
+    ]

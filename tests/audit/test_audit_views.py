@@ -33,7 +33,7 @@ def _event(action: str, *, at: datetime, actor=None, competition=None, **detail)
 
 def _actions(response) -> list[str]:  # noqa: ANN001
     """The actions listed on the page, top to bottom."""
-    return re.findall(r"<td><code>([^<]+)</code></td>", response.get_data(as_text=True))
+    return re.findall(r"<tr data-action=\"([^\"]+)\">", response.get_data(as_text=True))
 
 
 def _organiser(client, make_user):  # noqa: ANN001, ANN202
@@ -114,12 +114,13 @@ def test_audit_log_paginated(client, make_user):
     assert _actions(first)[:2] == ["p.119", "p.118"]
     assert len(_actions(first)) == 50
     assert _actions(third) == [f"p.{i:03d}" for i in range(19, -1, -1)]
-    links = re.findall(r'href="([^"]+)">上一页', third.get_data(as_text=True))
+    page = third.get_data(as_text=True)
+    links = re.findall(r'href="([^"]+)" rel="prev">上一页', page)
     assert [sorted(link.split("?")[1].split("&amp;")) for link in links] == [
         ["actor=-", "page=2"]
     ]
     assert beyond.status_code == 200
-    assert _actions(beyond) == []
+    assert _actions(beyond) == _actions(third)  # beyond the end: the last page
 
 
 def test_audit_export_xlsx_filtered_and_formula_safe(client, make_user):
@@ -134,10 +135,12 @@ def test_audit_export_xlsx_filtered_and_formula_safe(client, make_user):
     assert response.headers["Cache-Control"] == "no-store"
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("时间", "操作人", "操作")
+    assert rows[0][:4] == ("时间", "经过", "操作人", "操作")
     assert len(rows) == 2
-    assert rows[1][:3] == ("2026-03-01 10:00:00", "'=HYPERLINK(1)", "s.kept")
-    assert rows[1][6] == '{"note": "@SUM(A1)"}'
+    assert rows[1][0] == "2026-03-01 10:00:00"
+    assert rows[1][1].endswith(" 执行了「s.kept」")
+    assert rows[1][2:4] == ("'=HYPERLINK(1)", "s.kept")
+    assert rows[1][7] == '{"note": "@SUM(A1)"}'
 
 
 def test_audit_log_hidden_from_judges_and_units(app, make_user):
@@ -211,3 +214,50 @@ def test_refused_phase_change_writes_no_event(client, make_user, make_competitio
     assert response.status_code == 200
     assert db.session.get(Competition, competition.id).phase == Phase.OPEN
     assert db.session.scalar(select(func.count(AuditEvent.id))) == before
+
+
+def test_audit_log_in_sentences_filtered_by_kind_and_person(
+    client, make_user, make_competition
+):
+    admin = _organiser(client, make_user)
+    admin.display_name = "王芳"
+    c = make_competition(title="2026 年征文")
+    _event(
+        "competition.phase",
+        at=T0,
+        actor=admin,
+        competition=c,
+        before="finalised",
+        after="published",
+    )
+    _event("login", at=T0 + timedelta(minutes=1), actor=admin)
+    _event("login", at=T0 + timedelta(minutes=2))
+
+    page = client.get("/admin/audit?kind=competition&actor=王")
+    text = page.get_data(as_text=True)
+
+    assert _actions(page) == ["competition.phase"]
+    assert "王芳 将竞赛「2026 年征文」从 已定稿 改为 已公布" in text
+    assert '{"before"' not in text.split("<details>")[0]
+    assert _actions(client.get("/admin/audit?kind=account&actor=-")) == ["login"]
+
+
+def test_audit_sentences_in_english(client, make_user, make_competition):
+    admin = _organiser(client, make_user)
+    admin.display_name = "Wang Fang"
+    c = make_competition(title="Essay 2026")
+    _event(
+        "competition.phase",
+        at=T0,
+        actor=admin,
+        competition=c,
+        before="finalised",
+        after="published",
+    )
+    _event("weird.key", at=T0 + timedelta(minutes=1))
+    client.get("/lang/en")
+
+    text = client.get("/admin/audit?until=2026-03-02").get_data(as_text=True)
+
+    assert "Wang Fang moved “Essay 2026” from Finalised to Published" in text
+    assert "System did “weird.key”" in text

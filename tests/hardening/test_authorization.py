@@ -312,12 +312,18 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
             "category": "理论研究",
             "authors-0-name": "张一",
         },
+        "submissions.grant_extensions": {
+            "unit_ids": [w.units["a"], w.units["b"]],
+            "until": until,
+            "reason": "网络故障",
+        },
         "submissions.grant_extension": {
             "unit_id": w.units["a"],
             "until": until,
             "reason": "网络故障",
         },
         "anonymity.harmless": {"note": "无碍。"},
+        "anonymity.harmless_bulk": {"note": "无碍。", "finding": [w.finding]},
         "originality.settle": {"decision": "cleared", "reason": "同一单位的正常引用。"},
         "anonymity.request_redaction": {"until": until, "note": "请删去校名。"},
         "anonymity.upload_redacted": {"file": (io.BytesIO(docx), "r.docx")},

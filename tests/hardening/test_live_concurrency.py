@@ -124,11 +124,14 @@ class Browser:
     def __init__(self, address: str) -> None:
         self.host, port = address.split(":")
         self.port = int(port)
-        self._session: dict[str, str] = {}  # the cookies of the logged-in session
         # Several threads share one user's session: each keeps its own copy of
         # the cookies (flash messages travel in them) and its own last Location,
-        # so one thread's answer is never read as another's.
+        # so one thread's answer is never read as another's. A thread starts
+        # from the cookies of the thread that made the browser (its login and
+        # the pages it read for tokens).
         self._local = threading.local()
+        self._local.cookies = {}
+        self._session = self._local.cookies
 
     @property
     def cookies(self) -> dict[str, str]:
@@ -194,7 +197,6 @@ class Browser:
             {"username": user.username, "password": PASSWORD, "csrf_token": token},
         )
         assert status == 302
-        self._session = dict(self.cookies)
         return self
 
 

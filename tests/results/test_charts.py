@@ -52,3 +52,24 @@ def test_probability_bars_scale_with_probability():
 def test_empty_charts_are_still_valid():
     assert charts.histogram_svg([], title="空").count("<rect") == 0
     assert charts.forest_svg([], title="空").endswith("</svg>")
+
+
+def test_unawarded_is_grey_and_labels_readable():
+    from judging.results.charts import UNAWARDED, Probability, probability_svg
+
+    svg = probability_svg(
+        [
+            Probability("ZW2026-0001", 0.9, "一等奖"),
+            Probability("ZW2026-0002", 0.7, "未获奖"),
+        ],
+        tiers=["一等奖", "二等奖", "三等奖"],
+        title="t",
+    )
+
+    fills = re.findall(
+        r'<rect x="\d+" y="[\d.]+" width="[\d.]+"[^>]*fill="(#\w+)">', svg
+    )
+    assert fills == ["#9e1b1e", UNAWARDED]
+    sizes = {int(s) for s in re.findall(r'font-size="(\d+)"', svg)}
+    assert min(sizes) >= 12
+    assert "0.70 未获奖" in svg

@@ -110,7 +110,7 @@ def test_render_award_list_long_list_numbers_every_page() -> None:
         True
     ] * total
     # The column header repeats on every page.
-    assert ["论文题目" in t for t in texts] == [True] * total
+    assert ["作品题目" in t for t in texts] == [True] * total
     codes = re.findall(r"E\d{3}", "".join(texts))
     assert codes == [f"E{i:03d}" for i in range(120)]
 

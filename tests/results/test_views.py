@@ -245,7 +245,7 @@ def test_award_list_xlsx_cells(app, build_scored):
         "奖项",
         "名次",
         "编号",
-        "论文题目",
+        "作品题目",
         "作者",
         "指导教师",
         "单位",
@@ -288,7 +288,7 @@ def test_score_sheet_has_every_review(app, build_scored):
     detail = [list(r) for r in book["评分明细"].iter_rows(values_only=True)]
     assert summary[0][:9] == [
         "编号",
-        "论文题目",
+        "作品题目",
         "单位",
         "评审份数",
         "均值",
@@ -322,3 +322,33 @@ def test_unit_finds_its_results_and_certificates(app, build_scored, make_user):
 
     assert f"/unit/competitions/{s.competition.id}/results" in dashboard
     assert "下载本校荣誉证书（2 份）" in results.get_data(as_text=True)  # 论文1, 论文5
+
+
+def test_results_and_reliability_pages_explain_their_numbers(app, build_scored):
+    s = build_scored()
+    client = _organiser(app, s)
+
+    results = client.get(_page(s)).get_data(as_text=True)
+    reliability = client.get(f"/competitions/{s.competition.id}/reliability").get_data(
+        as_text=True
+    )
+
+    assert "哪些奖项还不确定" in results
+    assert re.search(r"奖项基本确定|奖项还不确定|每篇增派评审", results)
+    assert "评审专家打分是否一致" in reliability
+    assert re.search(r"α = -?\d\.\d\d：", reliability)
+    assert re.search(r"无明显差别|少给 \d+\.\d 分|多给 \d+\.\d 分", reliability)
+
+
+def test_frozen_table_keeps_mean_and_median(app, build_scored):
+    s = build_scored()
+    client = _organiser(app, s)
+    token = csrf_token(client, _page(s))
+    client.post(
+        f"{_page(s)}/finalise", data={"csrf_token": token, "method": "calibrated"}
+    )
+
+    html = client.get(_page(s)).get_data(as_text=True)
+    head = html.split("<thead>")[1].split("</thead>")[0]
+
+    assert "均值" in head and "中位数" in head and "校准" in head
