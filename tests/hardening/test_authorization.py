@@ -67,8 +67,17 @@ CLIENTS: dict[str, tuple[str, bool]] = {
 }
 
 # GETs that write by design: the verification page counts lookups per address
-# (its rate limit lives in the database so every worker sees it).
-WRITING_GETS = {"certificates.verify"}
+# (its rate limit lives in the database so every worker sees it); the results
+# pages and files queue the recomputation of results whose scores changed (a
+# job row, never the computation itself).
+WRITING_GETS = {
+    "certificates.verify",
+    "results.index",
+    "results.reliability",
+    "results.award_list_xlsx",
+    "results.award_list_pdf",
+    "results.score_sheet",
+}
 
 # Organiser routes aimed at the competition in review (the rest: the published
 # one), so that the allowed POSTs below do real work.
@@ -86,6 +95,7 @@ ON_REVIEWING = {
     "review.paper_scores",
     "review.paper_template",
     "results.index",
+    "results.progress",
     "results.override",
     "results.clear_override",
     "results.extra_review",
