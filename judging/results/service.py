@@ -740,6 +740,27 @@ def public_rows(competition: Competition) -> list[EntryResult]:
     return list(table.rows)
 
 
+# Audited actions after which the public list may read differently.
+PUBLIC_LIST_ACTIONS = (
+    "competition.phase",
+    "results.freeze",
+    "entry.correct",
+    "unit.update",
+)
+
+
+def public_list_version(competition: Competition) -> tuple:
+    """What the published award list's text depends on, in one indexed query:
+    publication, the frozen results, corrections of titles or authors, units
+    renamed. A cached list is valid while this stays the same."""
+    last = db.session.scalar(
+        select(func.max(AuditEvent.id)).where(
+            AuditEvent.action.in_(PUBLIC_LIST_ACTIONS)
+        )
+    )
+    return (competition.id, competition.published_at, last)
+
+
 def group_by_tier(rows: list[EntryResult]) -> list[tuple[str, list[EntryResult]]]:
     """Consecutive rows of the same tier, in the order given (tier, then rank)."""
     groups: list[tuple[str, list[EntryResult]]] = []

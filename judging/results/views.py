@@ -3,7 +3,20 @@ each unit's own results."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import threading
+from collections import OrderedDict
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -352,11 +365,34 @@ def score_sheet(competition_id: int):
     return xlsx_download(data, f"{c.title}-评分总表.xlsx")
 
 
+_PUBLIC_LOCK = threading.Lock()
+PUBLIC_CACHE_SIZE = 16
+
+
+def _public_list(c: Competition) -> Markup:
+    """The rendered list of a published competition, cached per process until
+    it is published again, corrected, or a unit renamed (see
+    service.public_list_version): anyone may ask for it, often."""
+    key = (*service.public_list_version(c), str(get_locale()))
+    lists = current_app.extensions.setdefault("judging_public_lists", OrderedDict())
+    with _PUBLIC_LOCK:
+        cached = lists.get(key)
+        if cached is not None:
+            lists.move_to_end(key)
+            return cached
+    groups = service.group_by_tier(service.public_rows(c))
+    body = Markup(render_template("results/_public_list.html", groups=groups))  # noqa: S704
+    with _PUBLIC_LOCK:
+        lists[key] = body
+        while len(lists) > PUBLIC_CACHE_SIZE:
+            lists.popitem(last=False)
+    return body
+
+
 @bp.route("/awards/<int:competition_id>")
 def public(competition_id: int):
     c = _published(competition_id)
-    groups = service.group_by_tier(service.public_rows(c))
-    return render_template("results/public.html", c=c, groups=groups)
+    return render_template("results/public.html", c=c, body=_public_list(c))
 
 
 @bp.route("/unit/competitions/<int:competition_id>/results")

@@ -67,17 +67,10 @@ CLIENTS: dict[str, tuple[str, bool]] = {
 }
 
 # GETs that write by design: the verification page counts lookups per address
-# (its rate limit lives in the database so every worker sees it); the results
-# pages and files queue the recomputation of results whose scores changed (a
-# job row, never the computation itself).
-WRITING_GETS = {
-    "certificates.verify",
-    "results.index",
-    "results.reliability",
-    "results.award_list_xlsx",
-    "results.award_list_pdf",
-    "results.score_sheet",
-}
+# (its rate limit lives in the database so every worker sees it). The results
+# pages queue a recomputation when the scores changed; the world's stored
+# results are current, so here they write nothing.
+WRITING_GETS = {"certificates.verify"}
 
 # Organiser routes aimed at the competition in review (the rest: the published
 # one), so that the allowed POSTs below do real work.

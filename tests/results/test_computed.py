@@ -188,3 +188,31 @@ def test_unit_role_cannot_poll(app, build_scored, make_user):
     response = client.get(f"{_page(s)}/progress")
 
     assert response.status_code in (302, 403, 404)
+
+
+def test_public_list_cached_until_a_correction(app, build_scored):
+    from judging.certificates.service import correct_entry
+
+    s = build_scored(titles={3: "产业工人技能形成研究"})
+    service.finalise(
+        actor=s.organiser, competition=s.competition, method="mean", now=NOW
+    )
+    service.publish(actor=s.organiser, competition=s.competition, now=NOW)
+    db.session.commit()
+    public = app.test_client()
+    first = public.get(f"/awards/{s.competition.id}").get_data(as_text=True)
+    cached = public.get(f"/awards/{s.competition.id}").get_data(as_text=True)
+
+    correct_entry(
+        actor=s.organiser,
+        entry=s.entries[3],
+        title="产业工人技能形成研究（修订）",
+        authors=["作者四"],
+        now=NOW,
+    )
+    db.session.commit()
+    corrected = public.get(f"/awards/{s.competition.id}").get_data(as_text=True)
+
+    assert first == cached
+    assert "产业工人技能形成研究（修订）" not in first
+    assert "产业工人技能形成研究（修订）" in corrected and "作者四" in corrected
