@@ -14,7 +14,7 @@ from judging.commands import (
     fail,
     find_competition,
 )
-from judging.results.aggregate import METHOD_LABELS
+from judging.results.methods import METHOD_LABELS
 
 METHOD_CHOICE = click.Choice(list(METHOD_LABELS))
 

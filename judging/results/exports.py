@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from judging.competitions.models import Competition
-from judging.results.aggregate import METHODS
+from judging.results.methods import METHODS
 from judging.results.pdf_list import AwardListRow, render_award_list
 from judging.results.service import (
     EXCLUDED,

@@ -8,7 +8,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from judging.results.aggregate import METHODS
+from judging.results.methods import METHODS
 
 EXCLUDE = "__exclude__"
 

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -30,17 +31,19 @@ from judging.competitions.service import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.results import aggregate as agg
-from judging.results import awards, computed
+from judging.results import computed
 from judging.results import jobs as results_jobs
+from judging.results.methods import METHOD_LABELS, NOT_AWARDED
 from judging.results.models import AwardOverride, Result
-from judging.results.reliability import HistogramBin
 from judging.review.models import Review, ReviewStatus, Score
 from judging.submissions.models import Entry, EntryStatus
 
+if TYPE_CHECKING:  # the statistics are imported where they are computed
+    from judging.results import aggregate as agg
+    from judging.results import awards
+    from judging.results.reliability import HistogramBin
+
 DEFAULT_METHOD = "calibrated"
-METHOD_LABELS = agg.METHOD_LABELS
-NOT_AWARDED = awards.NOT_AWARDED
 EXCLUDED = "取消资格"
 # Tier probabilities below this flag an entry as near a tier boundary.
 NEAR_BOUNDARY = computed.NEAR_BOUNDARY
@@ -195,6 +198,8 @@ def entry_choices(competition: Competition) -> list[tuple[int, str]]:
 
 def scheme_of(competition: Competition) -> tuple[awards.Tier, ...]:
     """The competition's award tiers as the pure `Tier` (share OR count)."""
+    from judging.results import awards
+
     return tuple(
         awards.Tier(
             name=t.name,
@@ -262,6 +267,8 @@ def stored_table(
     Rules (ROUNDING, TIE, OVERRIDES, TIER PROBABILITY) are those of
     `judging.results.awards`; the notes say where they changed a count.
     """
+    from judging.results.awards import TierCount
+
     if method not in METHOD_LABELS:
         raise ResultsError(f"未知的汇总方法：{method}")
     found = computed.stored_data(competition.id, method)
@@ -290,7 +297,7 @@ def stored_table(
         notes=tuple(data.get("notes", ())),
         warnings=tuple(data.get("warnings", ())),
         suggestions=tuple(Suggestion(entries[i], why) for i, why in suggestions),
-        tier_counts=tuple(awards.TierCount(**t) for t in data.get("tier_counts", ())),
+        tier_counts=tuple(TierCount(**t) for t in data.get("tier_counts", ())),
         unscored=tuple(entries[i] for i in unscored),
         computed_at=computed_at,
         total_rows=total,
@@ -460,11 +467,14 @@ def reliability(competition: Competition) -> Reliability | None:
     """The stored Krippendorff's alpha, judge severities (calibrated model) and
     histogram; None when nothing is stored or nothing was scored. Never computes
     (after finalising, the statistics of the frozen results stay as they were)."""
+    from judging.results.aggregate import JudgeEffect
+    from judging.results.reliability import HistogramBin
+
     found = computed.stored_data(competition.id, computed.RELIABILITY)
     if found is None or found[0].get("empty"):
         return None
     data, _at = found
-    effects = [agg.JudgeEffect(**j) for j in data["judges"]]
+    effects = [JudgeEffect(**j) for j in data["judges"]]
     judges = computed.judges_by_id([e.judge_id for e in effects])
     effects.sort(key=lambda j: (j.severity, str(j.judge_id)))
     return Reliability(

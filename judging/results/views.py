@@ -29,7 +29,7 @@ from judging.competitions.service import transition_problems
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.responses import job_progress, pdf_download, xlsx_download
-from judging.results import charts, computed, exports, service
+from judging.results import charts, computed, service
 from judging.results import jobs as results_jobs
 from judging.results.forms import EXCLUDE, FinaliseForm, OverrideForm
 from judging.submissions.models import Entry
@@ -337,6 +337,8 @@ def _file_table(c: Competition) -> service.ResultsTable | None:
 @bp.route("/competitions/<int:competition_id>/awards.xlsx")
 @organiser_required
 def award_list_xlsx(competition_id: int):
+    from judging.results import exports  # openpyxl, reportlab: only when asked
+
     c = _competition(competition_id)
     table = _file_table(c)
     if table is None:
@@ -347,6 +349,8 @@ def award_list_xlsx(competition_id: int):
 @bp.route("/competitions/<int:competition_id>/awards.pdf")
 @organiser_required
 def award_list_pdf(competition_id: int):
+    from judging.results import exports  # openpyxl, reportlab: only when asked
+
     c = _competition(competition_id)
     table = _file_table(c)
     if table is None:
@@ -357,6 +361,8 @@ def award_list_pdf(competition_id: int):
 @bp.route("/competitions/<int:competition_id>/scores.xlsx")
 @organiser_required
 def score_sheet(competition_id: int):
+    from judging.results import exports  # openpyxl, reportlab: only when asked
+
     c = _competition(competition_id)
     table = _file_table(c)
     if table is None:
