@@ -118,9 +118,8 @@ def score_sheet_xlsx(table: ResultsTable, reviews: Sequence[ReviewLine]) -> byte
     """评分总表: one row per review and criterion, and each method per entry."""
     c = table.competition
     criteria = list(c.criteria)
-    book = Workbook()
-    summary = book.active
-    summary.title = "汇总"
+    book = Workbook(write_only=True)  # streamed: 20,000 rows at national scale
+    summary = book.create_sheet("汇总")
     methods = [m for m, _label in METHODS if any(m in r.scores for r in table.rows)]
     _append(
         summary,

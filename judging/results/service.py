@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -267,8 +268,6 @@ def stored_table(
     Rules (ROUNDING, TIE, OVERRIDES, TIER PROBABILITY) are those of
     `judging.results.awards`; the notes say where they changed a count.
     """
-    from judging.results.awards import TierCount
-
     if method not in METHOD_LABELS:
         raise ResultsError(f"未知的汇总方法：{method}")
     found = computed.stored_data(competition.id, method)
@@ -297,7 +296,9 @@ def stored_table(
         notes=tuple(data.get("notes", ())),
         warnings=tuple(data.get("warnings", ())),
         suggestions=tuple(Suggestion(entries[i], why) for i, why in suggestions),
-        tier_counts=tuple(TierCount(**t) for t in data.get("tier_counts", ())),
+        tier_counts=tuple(  # the fields of awards.TierCount, without numpy
+            SimpleNamespace(**t) for t in data.get("tier_counts", ())
+        ),
         unscored=tuple(entries[i] for i in unscored),
         computed_at=computed_at,
         total_rows=total,
@@ -467,21 +468,20 @@ def reliability(competition: Competition) -> Reliability | None:
     """The stored Krippendorff's alpha, judge severities (calibrated model) and
     histogram; None when nothing is stored or nothing was scored. Never computes
     (after finalising, the statistics of the frozen results stay as they were)."""
-    from judging.results.aggregate import JudgeEffect
-    from judging.results.reliability import HistogramBin
-
     found = computed.stored_data(competition.id, computed.RELIABILITY)
     if found is None or found[0].get("empty"):
         return None
     data, _at = found
-    effects = [JudgeEffect(**j) for j in data["judges"]]
+    # Read back as plain attribute bags with the fields of `aggregate.JudgeEffect`
+    # and `reliability.HistogramBin`: the page must not import the statistics.
+    effects = [SimpleNamespace(**j) for j in data["judges"]]
     judges = computed.judges_by_id([e.judge_id for e in effects])
     effects.sort(key=lambda j: (j.severity, str(j.judge_id)))
     return Reliability(
         alpha=data["alpha"],
         n_reviews=data["n_reviews"],
         judges=tuple((judges[e.judge_id], e) for e in effects if e.judge_id in judges),
-        histogram=tuple(HistogramBin(**b) for b in data["histogram"]),
+        histogram=tuple(SimpleNamespace(**b) for b in data["histogram"]),
         max_total=data["max_total"],
     )
 
