@@ -20,6 +20,7 @@ from judging.competitions.rules import (
     local_day,
 )
 from judging.extensions import db
+from judging.results import computed
 from judging.web import perform
 
 bp = Blueprint("competitions", __name__)
@@ -77,6 +78,7 @@ def detail(competition_id: int):
         c=c,
         target=target,
         problems=problems,
+        results_at=computed.stored_computed_at(c.id),
         labels=PHASE_LABELS,
         form=ActionForm(),
     )

@@ -186,6 +186,12 @@ def stored_fingerprint(competition_id: int) -> str | None:
     return None if stamp is None else stamp[0]
 
 
+def stored_computed_at(competition_id: int) -> datetime | None:
+    """When the stored results were computed (one query; None: never)."""
+    stamp = _stored_stamp(competition_id)
+    return None if stamp is None else stamp[1]
+
+
 def has_stored(competition_id: int) -> bool:
     return _stored_stamp(competition_id) is not None
 
