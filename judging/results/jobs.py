@@ -11,15 +11,18 @@ waits in the queue: asking again while one waits returns that one.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from judging import jobs
 from judging.competitions.models import Competition, Phase
+from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.results import computed
 
 TASK = "results.compute"
+RETRY_FAILED_AFTER = timedelta(minutes=5)  # a failed computation is tried again
 LIVE_PHASES = (Phase.REVIEWING,)
 
 
@@ -63,6 +66,14 @@ def request_recompute(
         pending.state == "queued" or pending.params.get("fingerprint") == fingerprint
     ):
         return pending.id
+    last = latest_job(competition.id)
+    if (
+        last is not None
+        and last.state == "failed"
+        and last.params.get("fingerprint") == fingerprint
+        and utcnow() - last.updated_at < RETRY_FAILED_AFTER
+    ):
+        return last.id  # the page shows the failure; no new job per view
     return jobs.enqueue(
         TASK, owner_id=owner_id, competition_id=competition.id, fingerprint=fingerprint
     )
