@@ -84,7 +84,9 @@ def _assign(entries: list[Entry], judges: list[Judge], *, k: int) -> None:
         load[a.judge_id] = load.get(a.judge_id, 0) + 1
     for entry in entries:
         mine = taken.setdefault(entry.id, set())
-        free = [j for j in judges if j.id not in mine and j.unit_id != entry.unit_id]
+        free = [
+            j for j in judges if j.id not in mine and j.unit_id != entry.unit_id
+        ]
         free.sort(key=lambda j: (load[j.id], j.id))
         for judge in free[: max(0, k - len(mine))]:
             db.session.add(Assignment(entry_id=entry.id, judge_id=judge.id))
