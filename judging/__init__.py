@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from judging import jobs, storage
     from judging.assignment import notify as _mail_tasks  # noqa: F401
     from judging.certificates import jobs as _certificate_tasks  # noqa: F401
+    from judging.results import jobs as _results_tasks  # noqa: F401
 
     jobs.init_app(app)
     storage.init_app(app)

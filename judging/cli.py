@@ -191,7 +191,7 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("anonymity-check")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--unit", required=True, help="提交学校的名称、简称或别名")
+    @click.option("--unit", required=True, help="提交单位的名称、简称或别名")
     @click.option(
         "--author", "authors", multiple=True, help="作者或指导教师姓名，可多次"
     )
@@ -199,16 +199,24 @@ def register_commands(app: Flask) -> None:
         """Check a file for identity leaks before submitting it (JSON lines)."""
         import json
 
-        from judging.accounts.imports import resolve_unit
+        from judging.accounts.imports import closest_units, resolve_unit
         from judging.accounts.models import Unit
         from judging.accounts.service import known_units
         from judging.anonymity.service import all_identities, identity
         from judging.documents.inspection import DocumentRejected, inspect_document
-        from judging.documents.scan import UnitIdentity, scan_document
+        from judging.documents.scan import scan_document
 
-        unit_id = resolve_unit(unit, known_units())
-        listed = db.session.get(Unit, unit_id) if unit_id else None
-        own = identity(listed) if listed else UnitIdentity(unit)
+        units = known_units()
+        unit_id = resolve_unit(unit, units)
+        if unit_id is None:
+            close = closest_units(unit, units)
+            if close:
+                _fail(f"未找到单位“{unit}”。您要找的是否是：{'、'.join(close)}？")
+            _fail(
+                f"未找到单位“{unit}”，也没有名称相近的单位；"
+                "请用单位的全称、简称或别名，或先导入单位（import-units）。"
+            )
+        own = identity(db.session.get(Unit, unit_id))
         try:
             doc = inspect_document(Path(file).read_bytes(), max_bytes=200 * 2**20)
         except DocumentRejected as exc:

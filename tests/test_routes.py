@@ -99,6 +99,7 @@ ROUTES: dict[str, set[str]] = {
     "review.paper_scores": {ORG},
     "review.paper_template": {ORG},
     "results.index": {ORG},
+    "results.progress": {ORG},
     "results.override": {ORG},
     "results.clear_override": {ORG},
     "results.extra_review": {ORG},

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from judging.accounts.models import Role
 from judging.assignment.models import Assignment, Conflict
@@ -32,6 +32,10 @@ PAGES = [
     "/competitions",
     "/competitions/{c}/results",
     "/competitions/{c}/reliability",
+    "/competitions/{c}/results?method=mean&page=2",
+    "/competitions/{c}/awards.xlsx",
+    "/competitions/{c}/awards.pdf",
+    "/competitions/{c}/scores.xlsx",
     "/admin/units",
     "/admin/judges",
     "/admin/users",
@@ -121,4 +125,53 @@ def counts(app, make_competition, make_user, make_unit):
 def test_statement_counts_do_not_grow_with_entries(counts):
     small = counts(6)
     large = counts(24)
+    assert large == small
+
+
+PUBLISHED = [
+    ("organiser", "/competitions/{c}/results"),
+    ("organiser", "/competitions/{c}/results?page=2"),
+    ("organiser", "/competitions/{c}/reliability"),
+    ("organiser", "/competitions/{c}/awards.xlsx"),
+    ("organiser", "/competitions/{c}"),
+    ("anonymous", "/awards/{c}"),
+    ("unit", "/unit/competitions/{c}/results"),
+]
+
+
+@pytest.fixture()
+def published_counts(app, make_competition, make_user, make_unit):
+    from judging.results import service
+
+    def measure(n_entries: int) -> dict[str, int]:
+        organiser, c = _build(n_entries, make_competition, make_user, make_unit)
+        for a in db.session.scalars(select(Assignment)):
+            if a.review is None:
+                db.session.delete(a)  # the third judge of each entry withdrew
+        service.finalise(
+            actor=organiser, competition=c, method="mean", now=utcnow()
+        )
+        service.publish(actor=organiser, competition=c, now=utcnow())
+        db.session.commit()
+        contact = make_user(Role.UNIT)
+        clients = {
+            "organiser": app.test_client(),
+            "anonymous": app.test_client(),
+            "unit": app.test_client(),
+        }
+        assert login(clients["organiser"], organiser).status_code == 302
+        assert login(clients["unit"], contact).status_code == 302
+        found = {}
+        for who, page in PUBLISHED:
+            path = page.format(c=c.id)
+            _count(clients[who], path)  # the public list: its cached copy next
+            found[page] = _count(clients[who], path)
+        return found
+
+    return measure
+
+
+def test_published_pages_do_not_grow_with_entries(published_counts):
+    small = published_counts(6)
+    large = published_counts(24)
     assert large == small

@@ -6,6 +6,7 @@ functions collect every problem with its spreadsheet row number.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -301,6 +302,27 @@ def near_unit(affiliation: str, units: Iterable[KnownUnit]) -> KnownUnit | None:
             if distance <= limit and (best is None or distance < best[0]):
                 best = (distance, unit)
     return best[1] if best else None
+
+
+def closest_units(text: str, units: Iterable[KnownUnit], n: int = 3) -> list[str]:
+    """The listed units' names closest to `text` (a misspelling first), for a
+    "did you mean" when a unit is named that is not on the list."""
+    units = list(units)
+    text = text.strip()
+    forms: dict[str, str] = {}
+    for unit in units:
+        for form in (unit.name, unit.short_name, *unit.aliases):
+            if form:
+                forms.setdefault(form, unit.name)
+    names: list[str] = []
+    near = near_unit(text, units)
+    if near is not None:
+        names.append(near.name)
+    for form in difflib.get_close_matches(text, list(forms), n=n * 2, cutoff=0.4):
+        if forms[form] not in names:
+            names.append(forms[form])
+    names += [u.name for u in units if text and text in u.name and u.name not in names]
+    return names[:n]
 
 
 def validate_judges(

@@ -25,6 +25,7 @@ from judging.competitions.rules import (
     phases_for,
 )
 from judging.extensions import db
+from judging.results import computed
 from judging.web import perform
 
 bp = Blueprint("competitions", __name__)
@@ -82,6 +83,7 @@ def detail(competition_id: int):
         c=c,
         target=target,
         problems=problems,
+        results_at=computed.stored_computed_at(c.id),
         labels=PHASE_LABELS,
         phases=phases_for(c.kind),
         kind_labels=KIND_LABELS,

@@ -14,7 +14,8 @@ from judging.commands import (
     fail,
     find_competition,
 )
-from judging.results.aggregate import METHOD_LABELS
+from judging.extensions import db
+from judging.results.methods import METHOD_LABELS
 
 METHOD_CHOICE = click.Choice(list(METHOD_LABELS))
 
@@ -76,6 +77,7 @@ def register(app: Flask) -> None:
             table = service.results_table(competition, method=method)
         except service.ResultsError as exc:
             fail(str(exc))
+        db.session.commit()  # a computation made here serves the pages too
         state = "定稿结果" if table.is_frozen else "初步结果（未定稿）"
         click.echo(f"{competition.title} · {state} · {table.method_label}")
         for line in ranking_lines(table):

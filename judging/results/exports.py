@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from judging.competitions.models import Competition
-from judging.results.aggregate import METHODS
+from judging.results.methods import METHODS
 from judging.results.pdf_list import AwardListRow, render_award_list
 from judging.results.service import (
     EXCLUDED,
     EntryResult,
     ResultsTable,
+    ReviewLine,
     awarded_rows,
     entry_key,
 )
-from judging.review.models import Review, Score
 from judging.tables import safe_cell
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 AWARD_HEADERS = ("奖项", "名次", "编号", "作品题目", "作者", "指导教师", "单位", "备注")
 
 
@@ -44,6 +46,13 @@ def _mark(row: EntryResult) -> str:
     if row.is_overridden:
         return f"经调整（原{row.model_tier}）：{row.override_reason}"
     return ""
+
+
+def computed_note(table: ResultsTable) -> str:
+    """ "计算于 …" in Asia/Shanghai: which computation of the scores a file shows."""
+    if table.computed_at is None:
+        return ""
+    return f"计算于 {table.computed_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
 
 
 def award_list_title(competition: Competition) -> str:
@@ -73,7 +82,7 @@ def award_list_xlsx(table: ResultsTable) -> bytes:
         )
     if not table.is_frozen:
         _append(sheet, ())
-        _append(sheet, ("初步结果，尚未定稿。",))
+        _append(sheet, (f"初步结果，尚未定稿。{computed_note(table)}",))
     return _save(book)
 
 
@@ -96,7 +105,7 @@ def award_list_pdf(table: ResultsTable) -> bytes:
         p for p in (c.issuer, f"{c.issued_on:%Y年%m月%d日}" if c.issued_on else "") if p
     )
     if not table.is_frozen:
-        subtitle = f"{subtitle}（初步结果，尚未定稿）".strip()
+        subtitle = f"{subtitle}（初步结果，尚未定稿，{computed_note(table)}）".strip()
     return render_award_list(
         rows,
         title=award_list_title(c),
@@ -105,15 +114,12 @@ def award_list_pdf(table: ResultsTable) -> bytes:
     )
 
 
-def score_sheet_xlsx(
-    table: ResultsTable, reviews: Sequence[tuple[Review, Sequence[Score]]]
-) -> bytes:
+def score_sheet_xlsx(table: ResultsTable, reviews: Sequence[ReviewLine]) -> bytes:
     """评分总表: one row per review and criterion, and each method per entry."""
     c = table.competition
     criteria = list(c.criteria)
-    book = Workbook()
-    summary = book.active
-    summary.title = "汇总"
+    book = Workbook(write_only=True)  # streamed: 20,000 rows at national scale
+    summary = book.create_sheet("汇总")
     methods = [m for m, _label in METHODS if any(m in r.scores for r in table.rows)]
     _append(
         summary,
@@ -155,6 +161,9 @@ def score_sheet_xlsx(
                 _mark(row),
             ),
         )
+    if not table.is_frozen and table.computed_at is not None:
+        _append(summary, ())
+        _append(summary, (f"初步结果，尚未定稿。{computed_note(table)}",))
     detail = book.create_sheet("评分明细")
     _append(
         detail,
@@ -170,26 +179,18 @@ def score_sheet_xlsx(
     )
     entries = {r.entry.id: r.entry for r in table.rows}
     ordered = sorted(
-        reviews,
-        key=lambda pair: (
-            entry_key(entries[pair[0].assignment.entry_id])
-            if pair[0].assignment.entry_id in entries
-            else "",
-            pair[0].assignment.judge.name,
-        ),
+        (r for r in reviews if r.entry_id in entries),
+        key=lambda r: (entry_key(entries[r.entry_id]), r.judge_name),
     )
-    for review, scores in ordered:
-        entry = entries.get(review.assignment.entry_id)
-        if entry is None:
-            continue
-        points = {s.criterion_id: s.points for s in scores}
+    for review in ordered:
+        entry = entries[review.entry_id]
         _append(
             detail,
             (
                 entry_key(entry),
                 entry.title,
-                review.assignment.judge.name,
-                *[_number(points.get(cr.id)) for cr in criteria],
+                review.judge_name,
+                *[_number(review.points.get(cr.id)) for cr in criteria],
                 _number(review.total),
                 review.comment,
                 "纸质录入" if review.source == "paper" else "在线",

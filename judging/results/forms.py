@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
 from judging.fields import MaxChars
-from judging.results.aggregate import METHODS
+from judging.results.methods import METHODS
 
 EXCLUDE = "__exclude__"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from judging.dbtypes import UTCDateTime, utcnow
@@ -52,3 +52,26 @@ class AwardOverride(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     entry = relationship("Entry")
+
+
+class ComputedResult(db.Model):
+    """One stored computation of a competition's results (live, before finalising).
+
+    Computed once per change of the scores, in the background, and read by every
+    page and export: ``kind`` is a ranking method (its tier allocation with the
+    tier draws) or ``reliability``; ``fingerprint`` names the exact inputs (counted
+    reviews, entries, overrides, award scheme, code) it was computed from, so a
+    page can tell at once whether it is still current.
+    """
+
+    __tablename__ = "computed_result"
+    __table_args__ = (UniqueConstraint("competition_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competition.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    fingerprint: Mapped[str] = mapped_column(String(80))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    data: Mapped[str] = mapped_column(Text)  # JSON

@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -30,23 +32,22 @@ from judging.competitions.service import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.results import aggregate as agg
-from judging.results import awards
+from judging.results import computed
+from judging.results import jobs as results_jobs
+from judging.results.methods import METHOD_LABELS, NOT_AWARDED
 from judging.results.models import AwardOverride, Result
-from judging.results.reliability import (
-    HistogramBin,
-    krippendorff_alpha_interval,
-    score_histogram,
-)
 from judging.review.models import Review, ReviewStatus, Score
 from judging.submissions.models import Entry, EntryStatus
 
+if TYPE_CHECKING:  # the statistics are imported where they are computed
+    from judging.results import aggregate as agg
+    from judging.results import awards
+    from judging.results.reliability import HistogramBin
+
 DEFAULT_METHOD = "calibrated"
-METHOD_LABELS = agg.METHOD_LABELS
-NOT_AWARDED = awards.NOT_AWARDED
 EXCLUDED = "取消资格"
 # Tier probabilities below this flag an entry as near a tier boundary.
-NEAR_BOUNDARY = 0.8
+NEAR_BOUNDARY = computed.NEAR_BOUNDARY
 REVIEW_PHASES = (Phase.REVIEWING, Phase.FINALISED, Phase.PUBLISHED)
 
 
@@ -98,6 +99,10 @@ class ResultsTable:
     suggestions: tuple[Suggestion, ...] = ()
     tier_counts: tuple[awards.TierCount, ...] = ()
     unscored: tuple[Entry, ...] = field(default_factory=tuple)
+    computed_at: datetime | None = None  # when these figures were computed
+    total_rows: int = 0  # all rows, when `rows` is one page
+    page: int = 1
+    pages: int = 1
 
     @property
     def method_label(self) -> str:
@@ -179,38 +184,23 @@ def missing_reviews(competition: Competition) -> int:
     )
 
 
-def _inputs(
-    competition: Competition,
-) -> tuple[list[agg.Review], dict[str, Entry], list[Review]]:
-    reviews = submitted_reviews(competition)
-    entries = {entry_key(e): e for e in submitted_entries(competition)}
-    by_id = {e.id: key for key, e in entries.items()}
-    items = [
-        agg.Review(
-            entry_id=by_id[r.assignment.entry_id],
-            judge_id=r.assignment.judge_id,
-            total=r.total,
+def entry_choices(competition: Competition) -> list[tuple[int, str]]:
+    """(id, "code title") of the submitted entries, for the override form."""
+    rows = db.session.execute(
+        select(Entry.id, Entry.code, Entry.title)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
         )
-        for r in reviews
-        if r.assignment.entry_id in by_id
-    ]
-    return items, entries, reviews
-
-
-def _judge_names(reviews: list[Review]) -> dict[int, str]:
-    """Judge id → name for the organiser's warnings (a shared name gets its id)."""
-    judges = {r.assignment.judge_id: r.assignment.judge.name for r in reviews}
-    counts: dict[str, int] = {}
-    for name in judges.values():
-        counts[name] = counts.get(name, 0) + 1
-    return {
-        k: name if counts[name] == 1 else f"{name}（#{k}）"
-        for k, name in judges.items()
-    }
+        .order_by(Entry.code, Entry.id)
+    )
+    return [(i, f"{computed.entry_key(i, code)} {title}") for i, code, title in rows]
 
 
 def scheme_of(competition: Competition) -> tuple[awards.Tier, ...]:
     """The competition's award tiers as the pure `Tier` (share OR count)."""
+    from judging.results import awards
+
     return tuple(
         awards.Tier(
             name=t.name,
@@ -229,12 +219,6 @@ def overrides_of(competition: Competition) -> list[AwardOverride]:
             .order_by(AwardOverride.id)
         )
     )
-
-
-def _seed(competition: Competition) -> int:
-    # Tier probabilities are Monte Carlo draws: a fixed seed per competition keeps
-    # the page from changing on every reload.
-    return competition.assignment_seed or competition.id
 
 
 # --- the results table -----------------------------------------------------------
@@ -257,97 +241,150 @@ def results_table(
 
 
 def live_table(competition: Competition, *, method: str) -> ResultsTable:
-    """Aggregate every method, allocate tiers with `method` and the overrides.
+    """The live results with `method`, computed now if what is stored is stale.
+
+    For finalising and the command line only: pages read `stored_table` and
+    queue the recomputation instead (judging.results.jobs).
+    """
+    if method not in METHOD_LABELS:
+        raise ResultsError(f"未知的汇总方法：{method}")
+    computed.ensure_current(competition)
+    table = stored_table(competition, method=method)
+    if table is None:  # pragma: no cover (ensure_current just stored it)
+        raise ResultsError("结果尚未计算。")
+    return table
+
+
+def stored_table(
+    competition: Competition,
+    *,
+    method: str,
+    page: int = 1,
+    per_page: int | None = None,
+) -> ResultsTable | None:
+    """The stored live results with `method` (one page of rows when `per_page`),
+    None when nothing is stored yet. Never computes.
 
     Rules (ROUNDING, TIE, OVERRIDES, TIER PROBABILITY) are those of
     `judging.results.awards`; the notes say where they changed a count.
     """
     if method not in METHOD_LABELS:
         raise ResultsError(f"未知的汇总方法：{method}")
-    items, entries, reviews = _inputs(competition)
-    scored = {i.entry_id for i in items}
-    unscored = tuple(e for k, e in entries.items() if k not in scored)
-    if not items:
-        return ResultsTable(competition, method, False, (), unscored=unscored)
-    max_total = float(competition.max_total)
-    names = _judge_names(reviews)
-    results = {
-        m: agg.aggregate(items, method=m, max_total=max_total, judge_names=names)
-        for m in METHOD_LABELS
-    }
-    chosen = results[method]
-    by_code = {e.id: entry_key(e) for e in entries.values()}
-    overrides = [
-        awards.Override(
-            entry_id=by_code[o.entry_id],
-            reason=o.reason,
-            tier=None if o.is_excluded else o.tier_name,
-            exclude=o.is_excluded,
-        )
-        for o in overrides_of(competition)
-        if by_code.get(o.entry_id) in scored
-    ]
-    try:
-        allocation = awards.allocate_awards(
-            chosen,
-            scheme=scheme_of(competition),
-            overrides=overrides,
-            seed=_seed(competition),
-            threshold=NEAR_BOUNDARY,
-        )
-    except awards.AwardError as exc:
-        raise ResultsError(str(exc)) from exc
-    rows = tuple(
-        EntryResult(
-            entry=entries[a.entry_id],
-            scores={m: r.entry(a.entry_id).score for m, r in results.items()},
-            score=a.score,
-            low=a.low,
-            high=a.high,
-            rank=a.rank,
-            tier=a.tier,
-            model_tier=a.model_tier,
-            tier_probability=a.tier_probability,
-            is_near_boundary=a.is_near_boundary,
-            n_reviews=chosen.entry(a.entry_id).n_reviews,
-            is_overridden=a.is_overridden,
-            is_excluded=a.is_excluded,
-            override_reason=a.override_reason,
-            calibrated=(
-                results["calibrated"].entry(a.entry_id).low,
-                results["calibrated"].entry(a.entry_id).high,
-            ),
-        )
-        for a in allocation.awards
+    found = computed.stored_data(competition.id, method)
+    if found is None:
+        return None
+    data, computed_at = found
+    if data.get("error"):
+        raise ResultsError(data["error"])
+    rows = data["rows"]
+    total = len(rows)
+    pages = max(1, -(-total // per_page)) if per_page else 1
+    page = min(max(page, 1), pages)
+    if per_page:
+        rows = rows[(page - 1) * per_page : page * per_page]
+    suggestions = data.get("suggestions", [])
+    unscored = data.get("unscored", [])
+    entries = computed.entries_by_id(
+        [r[0] for r in rows] + [s[0] for s in suggestions] + unscored
     )
-    warnings = tuple(dict.fromkeys(w for r in results.values() for w in r.warnings))
+    methods = data.get("methods", [])
     return ResultsTable(
         competition=competition,
         method=method,
         is_frozen=False,
-        rows=rows,
-        notes=allocation.notes,
-        warnings=warnings,
-        suggestions=tuple(
-            Suggestion(entries[s.entry_id], s.reason) for s in allocation.suggestions
+        rows=tuple(_stored_row(r, entries, methods) for r in rows),
+        notes=tuple(data.get("notes", ())),
+        warnings=tuple(data.get("warnings", ())),
+        suggestions=tuple(Suggestion(entries[i], why) for i, why in suggestions),
+        tier_counts=tuple(  # the fields of awards.TierCount, without numpy
+            SimpleNamespace(**t) for t in data.get("tier_counts", ())
         ),
-        tier_counts=allocation.tiers,
-        unscored=unscored,
+        unscored=tuple(entries[i] for i in unscored),
+        computed_at=computed_at,
+        total_rows=total,
+        page=page,
+        pages=pages,
     )
 
 
-def frozen_table(competition: Competition) -> ResultsTable:
-    """The `Result` rows written when finalising, in ranking order, excluded last."""
-    results = list(
-        db.session.scalars(
-            select(Result)
-            .where(Result.competition_id == competition.id)
-            .options(selectinload(Result.entry).selectinload(Entry.authors))
+def _stored_row(
+    row: list, entries: dict[int, Entry], methods: list[str]
+) -> EntryResult:
+    (entry_id, score, low, high, rank, tier, model_tier, probability, near) = row[:9]
+    n_reviews, overridden, excluded, reason, scores, interval = row[9:15]
+    return EntryResult(
+        entry=entries[entry_id],
+        scores=dict(zip(methods, scores, strict=True)),
+        score=score,
+        low=low,
+        high=high,
+        rank=rank,
+        tier=tier,
+        model_tier=model_tier,
+        tier_probability=probability,
+        is_near_boundary=near,
+        n_reviews=n_reviews,
+        is_overridden=overridden,
+        is_excluded=excluded,
+        override_reason=reason,
+        calibrated=(interval[0], interval[1]),
+    )
+
+
+def frozen_table(
+    competition: Competition,
+    *,
+    page: int = 1,
+    per_page: int | None = None,
+    awarded_only: bool = False,
+    unit_id: int | None = None,
+    with_counts: bool = True,
+) -> ResultsTable:
+    """The `Result` rows written when finalising, in ranking order, excluded last
+    (awarded only: by tier, then rank). A constant number of queries."""
+    where = [Result.competition_id == competition.id]
+    if awarded_only:
+        where += [Result.tier_name.is_not(None), Result.is_excluded.is_(False)]
+    if unit_id is not None:
+        where.append(Entry.unit_id == unit_id)
+    total = int(
+        db.session.scalar(
+            select(func.count(Result.id))
+            .join(Entry, Entry.id == Result.entry_id)
+            .where(*where)
+        )
+        or 0
+    )
+    pages = max(1, -(-total // per_page)) if per_page else 1
+    page = min(max(page, 1), pages)
+    order = (
+        (Result.tier_position, func.coalesce(Result.rank, 0), Entry.code, Entry.id)
+        if awarded_only
+        else (
+            Result.is_excluded,
+            func.coalesce(Result.rank, 0),
+            Result.score.desc(),
+            Entry.code,
+            Entry.id,
         )
     )
-    counts = _review_counts(competition)
-    results.sort(
-        key=lambda r: (r.is_excluded, r.rank or 0, -r.score, entry_key(r.entry))
+    query = (
+        select(Result)
+        .join(Entry, Entry.id == Result.entry_id)
+        .where(*where)
+        .options(
+            selectinload(Result.entry).selectinload(Entry.authors),
+            selectinload(Result.entry).selectinload(Entry.unit),
+        )
+        .order_by(*order)
+    )
+    if per_page:
+        query = query.offset((page - 1) * per_page).limit(per_page)
+    results = list(db.session.scalars(query))
+    counts = (
+        _review_counts(competition, [r.entry_id for r in results])
+        if with_counts
+        else {}
     )
     rows = tuple(
         EntryResult(
@@ -373,7 +410,7 @@ def frozen_table(competition: Competition) -> ResultsTable:
         )
         for r in results
     )
-    detail = _finalise_detail(competition)
+    detail = _finalise_detail(competition) if with_counts else {}
     return ResultsTable(
         competition=competition,
         method=competition.ranking_method or DEFAULT_METHOD,
@@ -381,15 +418,37 @@ def frozen_table(competition: Competition) -> ResultsTable:
         rows=rows,
         notes=tuple(detail.get("notes", ())),
         warnings=tuple(detail.get("warnings", ())),
+        computed_at=competition.finalised_at,
+        total_rows=total,
+        page=page,
+        pages=pages,
     )
 
 
-def _review_counts(competition: Competition) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for review in submitted_reviews(competition):
-        entry_id = review.assignment.entry_id
-        counts[entry_id] = counts.get(entry_id, 0) + 1
-    return counts
+def _counted_reviews():  # noqa: ANN202 (a Select)
+    """Submitted reviews of active assignments of submitted entries (a query)."""
+    return (
+        select(Assignment.entry_id, func.count(Review.id))
+        .join(Review, Review.assignment_id == Assignment.id)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(
+            Entry.status == EntryStatus.SUBMITTED,
+            Assignment.status == AssignmentStatus.ACTIVE,
+            Review.status == ReviewStatus.SUBMITTED,
+            Review.total.is_not(None),
+        )
+        .group_by(Assignment.entry_id)
+    )
+
+
+def _review_counts(competition: Competition, entry_ids: list[int]) -> dict[int, int]:
+    """Counted reviews per entry, in one grouped query."""
+    if not entry_ids:
+        return {}
+    query = _counted_reviews().where(
+        Entry.competition_id == competition.id, Assignment.entry_id.in_(entry_ids)
+    )
+    return dict(db.session.execute(query).all())
 
 
 def _finalise_detail(competition: Competition) -> dict:
@@ -406,27 +465,24 @@ def _finalise_detail(competition: Competition) -> dict:
 
 
 def reliability(competition: Competition) -> Reliability | None:
-    """Krippendorff's alpha, judge severities (calibrated model), the histogram."""
-    items, _entries, _reviews = _inputs(competition)
-    if not items:
+    """The stored Krippendorff's alpha, judge severities (calibrated model) and
+    histogram; None when nothing is stored or nothing was scored. Never computes
+    (after finalising, the statistics of the frozen results stay as they were)."""
+    found = computed.stored_data(competition.id, computed.RELIABILITY)
+    if found is None or found[0].get("empty"):
         return None
-    max_total = float(competition.max_total)
-    result = agg.aggregate(items, method="calibrated", max_total=max_total)
-    judges = {
-        j.id: j
-        for j in db.session.scalars(
-            select(Judge).where(Judge.id.in_([e.judge_id for e in result.judges]))
-        )
-    }
-    effects = sorted(result.judges, key=lambda j: (j.severity, str(j.judge_id)))
+    data, _at = found
+    # Read back as plain attribute bags with the fields of `aggregate.JudgeEffect`
+    # and `reliability.HistogramBin`: the page must not import the statistics.
+    effects = [SimpleNamespace(**j) for j in data["judges"]]
+    judges = computed.judges_by_id([e.judge_id for e in effects])
+    effects.sort(key=lambda j: (j.severity, str(j.judge_id)))
     return Reliability(
-        alpha=krippendorff_alpha_interval(items),
-        n_reviews=len(items),
-        judges=tuple((judges[e.judge_id], e) for e in effects),
-        histogram=score_histogram(
-            [float(i.total) for i in items], max_total=max_total, bins=10
-        ),
-        max_total=max_total,
+        alpha=data["alpha"],
+        n_reviews=data["n_reviews"],
+        judges=tuple((judges[e.judge_id], e) for e in effects if e.judge_id in judges),
+        histogram=tuple(SimpleNamespace(**b) for b in data["histogram"]),
+        max_total=data["max_total"],
     )
 
 
@@ -490,6 +546,7 @@ def set_override(
         exclude=exclude,
         reason=reason,
     )
+    results_jobs.scores_changed(competition)
     return override
 
 
@@ -513,6 +570,7 @@ def clear_override(*, actor: User, competition: Competition, entry: Entry) -> No
         obj=entry,
         competition_id=competition.id,
     )
+    results_jobs.scores_changed(competition)
 
 
 def request_extra_review(
@@ -571,14 +629,30 @@ def _all_reviews_in(competition: Competition) -> list[str]:
     missing = missing_reviews(competition)
     if missing:
         problems.append(f"还有 {missing} 份评审未提交，全部提交后才能定稿。")
-    items, entries, _reviews = _inputs(competition)
-    scored = {i.entry_id for i in items}
-    unscored = [k for k in entries if k not in scored]
+    entries = int(
+        db.session.scalar(
+            select(func.count(Entry.id)).where(
+                Entry.competition_id == competition.id,
+                Entry.status == EntryStatus.SUBMITTED,
+            )
+        )
+        or 0
+    )
+    scored = _counted_reviews().where(Entry.competition_id == competition.id)
+    unscored = select(Entry.id, Entry.code).where(
+        Entry.competition_id == competition.id,
+        Entry.status == EntryStatus.SUBMITTED,
+        Entry.id.not_in(select(scored.subquery().c.entry_id)),
+    )
+    n_unscored = int(
+        db.session.scalar(select(func.count()).select_from(unscored.subquery())) or 0
+    )
     if not entries:
         problems.append("没有参评作品，无法定稿。")
-    elif unscored:
-        codes = "、".join(unscored[:10])
-        more = f" 等 {len(unscored)} 篇" if len(unscored) > 10 else ""
+    elif n_unscored:
+        first = db.session.execute(unscored.order_by(Entry.code, Entry.id).limit(10))
+        codes = "、".join(computed.entry_key(i, code) for i, code in first)
+        more = f" 等 {n_unscored} 篇" if n_unscored > 10 else ""
         problems.append(f"作品 {codes}{more} 还没有任何已提交的评分。")
     if competition.ranking_method and competition.ranking_method not in METHOD_LABELS:
         problems.append(f"未知的汇总方法：{competition.ranking_method}")
@@ -672,7 +746,29 @@ def public_rows(competition: Competition) -> list[EntryResult]:
     """The published award list (公示名单); empty unless published."""
     if competition.phase != Phase.PUBLISHED:
         return []
-    return awarded_rows(frozen_table(competition))
+    table = frozen_table(competition, awarded_only=True, with_counts=False)
+    return list(table.rows)
+
+
+# Audited actions after which the public list may read differently.
+PUBLIC_LIST_ACTIONS = (
+    "competition.phase",
+    "results.freeze",
+    "entry.correct",
+    "unit.update",
+)
+
+
+def public_list_version(competition: Competition) -> tuple:
+    """What the published award list's text depends on, in one indexed query:
+    publication, the frozen results, corrections of titles or authors, units
+    renamed. A cached list is valid while this stays the same."""
+    last = db.session.scalar(
+        select(func.max(AuditEvent.id)).where(
+            AuditEvent.action.in_(PUBLIC_LIST_ACTIONS)
+        )
+    )
+    return (competition.id, competition.published_at, last)
 
 
 def group_by_tier(rows: list[EntryResult]) -> list[tuple[str, list[EntryResult]]]:
@@ -689,9 +785,57 @@ def unit_rows(competition: Competition, *, unit_id: int) -> list[EntryResult]:
     """One unit's own entries with their outcome, once published."""
     if competition.phase != Phase.PUBLISHED:
         return []
-    return [r for r in frozen_table(competition).rows if r.entry.unit_id == unit_id]
+    return list(frozen_table(competition, unit_id=unit_id, with_counts=False).rows)
 
 
-def review_details(competition: Competition) -> list[tuple[Review, list[Score]]]:
-    """Every counted review with its scores (for the full score sheet)."""
-    return [(r, list(r.scores)) for r in submitted_reviews(competition)]
+@dataclass(frozen=True)
+class ReviewLine:
+    """One counted review for the full score sheet (plain values, no ORM)."""
+
+    entry_id: int
+    judge_name: str
+    total: Decimal
+    comment: str
+    source: str
+    points: dict[int, Decimal]  # criterion id → points
+
+
+def review_details(competition: Competition) -> list[ReviewLine]:
+    """Every counted review with its scores, in two queries of plain rows."""
+    counted = (
+        select(Review.id)
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+            Assignment.status == AssignmentStatus.ACTIVE,
+            Review.status == ReviewStatus.SUBMITTED,
+            Review.total.is_not(None),
+        )
+    )
+    points: dict[int, dict[int, Decimal]] = {}
+    for review_id, criterion_id, value in db.session.execute(
+        select(Score.review_id, Score.criterion_id, Score.points).where(
+            Score.review_id.in_(counted)
+        )
+    ):
+        points.setdefault(review_id, {})[criterion_id] = value
+    rows = db.session.execute(
+        select(
+            Review.id,
+            Assignment.entry_id,
+            Judge.name,
+            Review.total,
+            Review.comment,
+            Review.source,
+        )
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Judge, Judge.id == Assignment.judge_id)
+        .where(Review.id.in_(counted))
+        .order_by(Review.id)
+    )
+    return [
+        ReviewLine(entry_id, name, total, comment or "", source, points.get(i, {}))
+        for i, entry_id, name, total, comment, source in rows
+    ]

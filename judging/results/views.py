@@ -4,25 +4,40 @@ each unit's own results."""
 from __future__ import annotations
 
 import statistics
+import threading
+from collections import OrderedDict
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
+from judging import jobs as queue
 from judging.accounts.forms import ActionForm
 from judging.auth import organiser_required, unit_required
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import transition_problems
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.responses import pdf_download, xlsx_download
-from judging.results import charts, explain, exports, service
+from judging.responses import job_progress, pdf_download, xlsx_download
+from judging.results import charts, computed, explain, service
+from judging.results import jobs as results_jobs
 from judging.results.forms import EXCLUDE, FinaliseForm, OverrideForm
 from judging.submissions.models import Entry
 from judging.web import perform
 
 bp = Blueprint("results", __name__)
+PER_PAGE = 200  # rows of the results table per page (the XLSX has them all)
 
 
 def _competition(competition_id: int) -> Competition:
@@ -51,31 +66,68 @@ def _back(competition: Competition, **args: str):  # noqa: ANN202
     return redirect(url_for("results.index", competition_id=competition.id, **args))
 
 
-def _override_form(table: service.ResultsTable) -> OverrideForm:
+def _override_form(competition: Competition) -> OverrideForm:
     form = OverrideForm()
     form.fill(
-        entries=[
-            (r.entry.id, f"{service.entry_key(r.entry)} {r.entry.title}")
-            for r in table.rows
-        ],
-        tiers=[t.name for t in table.competition.tiers],
+        entries=service.entry_choices(competition),
+        tiers=[t.name for t in competition.tiers],
     )
     return form
 
 
-def _table(competition: Competition, method: str | None) -> service.ResultsTable:
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _freshness(c: Competition) -> tuple[computed.Status, queue.JobStatus | None]:
+    """What is stored for the live results and, when it is stale, the
+    recomputation asked for now (queued, never run in this request)."""
+    if c.phase != Phase.REVIEWING:
+        status = computed.frozen_status(c)
+        if status.computed_at is not None:
+            return status, None
+    else:
+        status = computed.status(c)
+        if status.is_current:
+            return status, None
+    job_id = results_jobs.request_recompute(
+        c, fingerprint=status.fingerprint, owner_id=current_user.id
+    )
+    db.session.commit()
+    job = queue.job_status(job_id)
+    if job is not None and job.finished:  # ran inline (JOBS_IMMEDIATE)
+        status = (
+            computed.status(c)
+            if c.phase == Phase.REVIEWING
+            else (computed.frozen_status(c))
+        )
+        return status, None
+    return status, job
+
+
+def _table(
+    competition: Competition, method: str | None, *, page: int = 1
+) -> service.ResultsTable:
+    chosen = service.method_or_default(competition, method)
+    empty = service.ResultsTable(competition, chosen, False, ())
     try:
-        return service.results_table(competition, method=method)
+        if competition.phase != Phase.REVIEWING:
+            return service.frozen_table(competition, page=page, per_page=PER_PAGE)
+        table = service.stored_table(
+            competition, method=chosen, page=page, per_page=PER_PAGE
+        )
     except service.ResultsError as exc:
         flash(str(exc), "error")
-        return service.ResultsTable(competition, service.DEFAULT_METHOD, False, ())
+        return empty
+    return table or empty
 
 
 @bp.route("/competitions/<int:competition_id>/results")
 @organiser_required
 def index(competition_id: int):
     c = _competition(competition_id)
-    table = _table(c, request.args.get("method"))
+    status, job = _freshness(c) if c.phase == Phase.REVIEWING else (None, None)
+    table = _table(c, request.args.get("method"), page=_page())
     finalise = FinaliseForm(method=table.method)
     problems = (
         transition_problems(c, Phase.FINALISED) if c.phase == Phase.REVIEWING else []
@@ -84,10 +136,12 @@ def index(competition_id: int):
         "results/index.html",
         c=c,
         table=table,
+        status=status,
+        job=job,
         methods=service.METHOD_LABELS,
         finalise=finalise,
         problems=problems,
-        override=_override_form(table),
+        override=_override_form(c) if c.phase == Phase.REVIEWING else None,
         overrides={o.entry_id: o for o in service.overrides_of(c)},
         chart=_probability_chart(table),
         form=ActionForm(),
@@ -109,6 +163,14 @@ def _plain_scores(c: Competition) -> dict[int, tuple[float, float]]:
         entry_id: (statistics.fmean(values), statistics.median(values))
         for entry_id, values in totals.items()
     }
+
+
+@bp.route("/competitions/<int:competition_id>/results/progress")
+@organiser_required
+def progress(competition_id: int):
+    c = _competition(competition_id)
+    job = results_jobs.latest_job(c.id)
+    return job_progress(job, done_url=url_for("results.index", competition_id=c.id))
 
 
 def _probability_chart(table: service.ResultsTable) -> Markup | None:
@@ -133,7 +195,7 @@ def _probability_chart(table: service.ResultsTable) -> Markup | None:
 @organiser_required
 def override(competition_id: int):
     c = _competition(competition_id)
-    form = _override_form(service.results_table(c))
+    form = _override_form(c)
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
@@ -245,6 +307,7 @@ def publish(competition_id: int):
 @organiser_required
 def reliability(competition_id: int):
     c = _competition(competition_id)
+    status, job = _freshness(c)
     stats = service.reliability(c)
     histogram = forest = None
     if stats is not None:
@@ -264,6 +327,8 @@ def reliability(competition_id: int):
         c=c,
         stats=stats,
         said=_reliability_words(stats),
+        status=status,
+        job=job,
         histogram=Markup(histogram) if histogram else None,  # noqa: S704
         forest=Markup(forest) if forest else None,  # noqa: S704
     )
@@ -306,36 +371,90 @@ def _doubt(table: service.ResultsTable) -> explain.Doubt:
     return explain.doubt(candidates, total=len(table.rows))
 
 
+def _file_table(c: Competition) -> service.ResultsTable | None:
+    """Every row, as stored (frozen, or the live results last computed); None
+    when nothing is stored yet: the results page then queues the computation."""
+    if c.phase != Phase.REVIEWING:
+        return service.frozen_table(c)
+    method = service.method_or_default(c, request.args.get("method"))
+    try:
+        table = service.stored_table(c, method=method)
+        if table is None:  # never computed: queue it (inline under JOBS_IMMEDIATE)
+            _freshness(c)
+            table = service.stored_table(c, method=method)
+    except service.ResultsError as exc:
+        flash(str(exc), "error")
+        return None
+    if table is None:
+        flash(_("结果正在计算，完成后即可下载。"), "warning")
+    return table
+
+
 @bp.route("/competitions/<int:competition_id>/awards.xlsx")
 @organiser_required
 def award_list_xlsx(competition_id: int):
+    from judging.results import exports  # openpyxl, reportlab: only when asked
+
     c = _competition(competition_id)
-    table = service.results_table(c, method=request.args.get("method"))
+    table = _file_table(c)
+    if table is None:
+        return _back(c)
     return xlsx_download(exports.award_list_xlsx(table), f"{c.title}-获奖名单.xlsx")
 
 
 @bp.route("/competitions/<int:competition_id>/awards.pdf")
 @organiser_required
 def award_list_pdf(competition_id: int):
+    from judging.results import exports  # openpyxl, reportlab: only when asked
+
     c = _competition(competition_id)
-    table = service.results_table(c, method=request.args.get("method"))
+    table = _file_table(c)
+    if table is None:
+        return _back(c)
     return pdf_download(exports.award_list_pdf(table), f"{c.title}-获奖名单.pdf")
 
 
 @bp.route("/competitions/<int:competition_id>/scores.xlsx")
 @organiser_required
 def score_sheet(competition_id: int):
+    from judging.results import exports  # openpyxl, reportlab: only when asked
+
     c = _competition(competition_id)
-    table = service.results_table(c, method=request.args.get("method"))
+    table = _file_table(c)
+    if table is None:
+        return _back(c)
     data = exports.score_sheet_xlsx(table, service.review_details(c))
     return xlsx_download(data, f"{c.title}-评分总表.xlsx")
+
+
+_PUBLIC_LOCK = threading.Lock()
+PUBLIC_CACHE_SIZE = 16
+
+
+def _public_list(c: Competition) -> Markup:
+    """The rendered list of a published competition, cached per process until
+    it is published again, corrected, or a unit renamed (see
+    service.public_list_version): anyone may ask for it, often."""
+    key = (*service.public_list_version(c), str(get_locale()))
+    lists = current_app.extensions.setdefault("judging_public_lists", OrderedDict())
+    with _PUBLIC_LOCK:
+        cached = lists.get(key)
+        if cached is not None:
+            lists.move_to_end(key)
+            return cached
+    groups = service.group_by_tier(service.public_rows(c))
+    body = Markup(render_template("results/_public_list.html", groups=groups))  # noqa: S704
+    with _PUBLIC_LOCK:
+        lists[key] = body
+        while len(lists) > PUBLIC_CACHE_SIZE:
+            lists.popitem(last=False)
+    return body
 
 
 @bp.route("/awards/<int:competition_id>")
 def public(competition_id: int):
     c = _published(competition_id)
-    groups = service.group_by_tier(service.public_rows(c))
-    return render_template("results/public.html", c=c, groups=groups)
+    return render_template("results/public.html", c=c, body=_public_list(c))
 
 
 @bp.route("/unit/competitions/<int:competition_id>/results")

@@ -28,6 +28,7 @@ from judging.competitions.service import current_phase
 from judging.documents.inspection import DocumentRejected, inspect_document
 from judging.extensions import db
 from judging.i18n import N_
+from judging.results import jobs as results_jobs
 from judging.review.imports import (
     KnownAssignment,
     KnownJudge,
@@ -507,6 +508,8 @@ def save_review(
         assignment_id=assignment.id,
         total=review.total,
     )
+    if submit:
+        results_jobs.scores_changed(competition)
     return review
 
 
@@ -544,6 +547,7 @@ def reopen_review(*, actor: User, review: Review, reason: str, now: datetime) ->
         reason=reason.strip(),
         total=review.total,
     )
+    results_jobs.scores_changed(competition)
 
 
 @dataclass(frozen=True)
@@ -726,6 +730,7 @@ def import_paper_scores(
     for row in rows:
         _store_paper_row(actor, competition, by_id[row.assignment_id], row, now, result)
     db.session.flush()
+    results_jobs.scores_changed(competition)
     return result
 
 

@@ -12,12 +12,27 @@ smallest logged-in page (``/account/password``) and the judge's dashboard
 (``/judge``). Prints, per path, the status, the response size, the SQL
 statements per request (BEGIN included) and the milliseconds per request: the
 best and the median of five rounds, since other jobs share the machine.
+
+Organiser and public pages at national scale:
+
+    python scripts/bench/pages.py --entries 500 5000
+
+builds, per size, units × 5 entries, 300 judges, k = 3 submitted reviews
+(scripts/bench/_scale_site.py), times the background computation of the
+results once, then each results page and file (one warm request, median of
+three) with its SQL statements, finalises and publishes, and times the frozen
+and public pages. Each size is measured in a fresh process, whose resident
+memory is printed after the results page.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,7 +47,21 @@ def main() -> None:
     parser.add_argument(
         "--smoke", action="store_true", help="smallest run: 10 requests per path"
     )
+    parser.add_argument(
+        "--entries",
+        type=int,
+        nargs="+",
+        help="organiser pages at these numbers of entries (e.g. 500 5000)",
+    )
+    parser.add_argument("--serve", help=argparse.SUPPRESS)  # one size, in a child
     args = parser.parse_args()
+    if args.serve:
+        measure_organiser(**json.loads(args.serve))
+        return
+    if args.entries or args.smoke:
+        organiser_pages(args.entries or [50])
+        if args.entries:
+            return
     if args.smoke:
         args.requests = 10
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
@@ -85,6 +114,115 @@ def measure(username: str, paths: list[str], requests: int) -> None:
             f"| `{path}` | {status} | {size} | {per_request} "
             f"| {min(rounds):.2f} | {statistics.median(rounds):.2f} |"
         )
+
+
+def organiser_pages(sizes: list[int]) -> None:
+    """Build each size, then measure it in a process of its own (honest RSS)."""
+    print("\n| entries | page | status | bytes | SQL | ms |")
+    print("| ---: | --- | --- | ---: | ---: | ---: |")
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+            build = [sys.executable, str(Path(__file__).with_name("_scale_site.py"))]
+            start = time.perf_counter()
+            subprocess.run([*build, str(Path(tmp) / "instance"), str(n)], check=True)
+            built = time.perf_counter() - start
+            print(f"| {n} | (built in {built:.0f} s) | | | | |", flush=True)
+            serve = json.dumps({"instance": str(Path(tmp) / "instance"), "n": n})
+            env = dict(os.environ, JUDGING_INSTANCE_PATH=str(Path(tmp) / "instance"))
+            subprocess.run(
+                [sys.executable, __file__, "--serve", serve], check=True, env=env
+            )
+
+
+def measure_organiser(*, instance: str, n: int) -> None:
+    """One size: the results job once, then every page (in this fresh process)."""
+    from sqlalchemy import event, select
+    from werkzeug.test import EnvironBuilder
+
+    from judging import create_app
+    from judging.accounts.models import User
+    from judging.competitions.models import Competition
+    from judging.extensions import db
+    from judging.results import service
+
+    app = create_app()
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+        cid = db.session.scalars(select(Competition.id)).one()
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    organiser = _cookie(app, "organiser")
+    base = f"/competitions/{cid}"
+
+    def row(path: str, cookie: str | None, label: str | None = None) -> None:
+        headers = {"Cookie": cookie} if cookie else {}
+        environ = EnvironBuilder(path=path, headers=headers).get_environ()
+        _call(app, environ)  # warm
+        statements.clear()
+        status, size = _call(app, environ)
+        count = len(statements)
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            _call(app, environ)
+            times.append((time.perf_counter() - start) * 1e3)
+        print(
+            f"| {n} | `{label or path}` | {status.split()[0]} | {size} | {count} "
+            f"| {statistics.median(times):.0f} |",
+            flush=True,
+        )
+
+    row(f"{base}/results", organiser)
+    print(f"| {n} | worker RSS after the results page | | | | {_rss_mb():.0f} MB |")
+    for path in (
+        f"{base}/results?method=mean&page=5",
+        f"{base}/reliability",
+        f"{base}/awards.xlsx",
+        f"{base}/awards.pdf",
+        f"{base}/scores.xlsx",
+        base,
+    ):
+        row(path, organiser)
+    with app.app_context():
+        c = db.session.get(Competition, cid)
+        actor = db.session.scalars(select(User).where(User.username == "organiser"))
+        actor = actor.one()
+        start = time.perf_counter()
+        service.finalise(actor=actor, competition=c, method="calibrated", now=_now())
+        db.session.commit()
+        finalise = time.perf_counter() - start
+        service.publish(actor=actor, competition=c, now=_now())
+        db.session.commit()
+    print(f"| {n} | finalise (stored results current) | | | | {finalise * 1e3:.0f} |")
+    row(f"{base}/results", organiser, "results after publication")
+    row(f"/awards/{cid}", None, "public award list (anonymous)")
+    row(f"/unit/competitions/{cid}/results", _cookie(app, "unit"), "unit's results")
+    print(f"| {n} | worker RSS at the end | | | | {_rss_mb():.0f} MB |")
+    heavy = ", ".join(m for m in ("pandas", "scipy") if m in sys.modules)
+    print(f"| {n} | statistics loaded by the web process | | | | {heavy or '-'} |")
+
+
+def _now():  # noqa: ANN202
+    from judging.dbtypes import utcnow
+
+    return utcnow()
+
+
+def _cookie(app, username: str) -> str:  # noqa: ANN001
+    client = app.test_client()
+    token = TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
+    client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token},
+    )
+    return f"session={client.get_cookie('session').value}"
+
+
+def _rss_mb() -> float:
+    """Resident memory of this process now (Linux), in MB."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 def _call(app, environ: dict) -> tuple[str, int]:  # noqa: ANN001

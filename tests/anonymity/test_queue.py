@@ -242,6 +242,32 @@ def test_anonymity_check_cli_prints_json_lines(runner, make_unit, tmp_path):
     }
 
 
+def test_anonymity_check_cli_suggests_the_closest_unit(runner, make_unit, tmp_path):
+    make_unit(name="重庆大学", short_name="重大")
+    make_unit(name="重庆师范大学")
+    path = tmp_path / "essay.docx"
+    path.write_bytes(fixture_bytes("leaky.docx"))
+
+    result = runner.invoke(args=["anonymity-check", str(path), "--unit", "重庆大雪"])
+
+    assert result.exit_code == 1
+    assert "未找到单位“重庆大雪”。您要找的是否是：重庆大学" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_anonymity_check_cli_unknown_unit_without_neighbours(
+    runner, make_unit, tmp_path
+):
+    make_unit(name="重庆大学")
+    path = tmp_path / "essay.docx"
+    path.write_bytes(fixture_bytes("leaky.docx"))
+
+    result = runner.invoke(args=["anonymity-check", str(path), "--unit", "甲乙丙丁戊"])
+
+    assert result.exit_code == 1
+    assert "也没有名称相近的单位" in result.output
+
+
 def test_entry_form_requires_file_on_create(unit_client, make_competition):
     competition = make_competition()
     token = csrf_token(unit_client, f"/unit/competitions/{competition.id}/entries/new")

@@ -67,7 +67,9 @@ CLIENTS: dict[str, tuple[str, bool]] = {
 }
 
 # GETs that write by design: the verification page counts lookups per address
-# (its rate limit lives in the database so every worker sees it).
+# (its rate limit lives in the database so every worker sees it). The results
+# pages queue a recomputation when the scores changed; the world's stored
+# results are current, so here they write nothing.
 WRITING_GETS = {"certificates.verify"}
 
 # Organiser routes aimed at the competition in review (the rest: the published
@@ -86,6 +88,7 @@ ON_REVIEWING = {
     "review.paper_scores",
     "review.paper_template",
     "results.index",
+    "results.progress",
     "results.override",
     "results.clear_override",
     "results.extra_review",

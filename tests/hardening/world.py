@@ -34,6 +34,7 @@ from judging.extensions import db
 from judging.jobs import job_status
 from judging.originality import service as originality
 from judging.originality.models import SimilarPair
+from judging.results import computed
 from judging.results import service as results
 from judging.results.demo import add_review
 from judging.review.service import save_review
@@ -309,6 +310,8 @@ def build_world() -> World:
     conflict = add_conflict(
         actor=org, judge=judge_c.judge, unit=unit_b, reason="曾任教", now=utcnow()
     )
+    # The live results as the queue leaves them, so reading them writes nothing.
+    computed.compute_and_store(rev)
     db.session.commit()
 
     w.users = {

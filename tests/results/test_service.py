@@ -13,7 +13,7 @@ from judging.audit.models import AuditEvent
 from judging.competitions.models import Phase
 from judging.competitions.service import advance_phase
 from judging.extensions import db
-from judging.results import service
+from judging.results import computed, service
 from judging.results.models import AwardOverride, Result
 
 NOW = datetime(2026, 12, 1, 2, tzinfo=UTC)
@@ -289,6 +289,7 @@ def test_publish_refused_before_finalising(build_scored):
 
 def test_reliability_finds_the_harsh_judge(build_scored):
     s = build_scored()
+    computed.compute_and_store(s.competition)
 
     stats = service.reliability(s.competition)
 

@@ -1,0 +1,427 @@
+"""Live results computed once per change of the scores, stored, read by every page.
+
+Aggregating every method with its tier draws takes seconds at national scale, so
+no page does it. `load_inputs` reads what the results depend on as plain tuples
+(no ORM objects) and names it with a fingerprint; `compute_and_store` runs the
+pure modules and keeps one `ComputedResult` per method (and one for the
+reliability statistics) under that fingerprint; `status` tells a page in a few
+light queries whether what is stored is still current, and
+`judging.results.jobs` queues the recomputation when it is not. Once the
+competition is finalised, the frozen `Result` rows and the stored reliability
+are final: nothing here runs again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from judging.accounts.models import Judge
+from judging.assignment.models import Assignment, AssignmentStatus
+from judging.competitions.models import Competition
+from judging.dbtypes import utcnow
+from judging.extensions import db
+from judging.results.models import AwardOverride, ComputedResult
+from judging.review.models import Review, ReviewStatus
+from judging.submissions.models import Entry, EntryStatus
+
+RELIABILITY = "reliability"
+NEAR_BOUNDARY = 0.8  # tier probabilities below this flag an entry
+# The modules whose code decides the numbers: a new version recomputes.
+_CODE = (
+    "judging.results.aggregate",
+    "judging.results.awards",
+    "judging.results.reliability",
+    "judging.results.computed",
+)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the live results depend on, as plain values."""
+
+    competition_id: int
+    keys: dict[int, str]  # entry id → key the pure modules see (code order)
+    reviews: tuple[tuple[int, int, int, Decimal], ...]  # id, entry, judge, total
+    overrides: tuple[tuple[int, str | None, bool, str], ...]  # entry, tier, excl.
+    scheme: tuple[tuple[str, float | None, int | None], ...]
+    max_total: float
+    seed: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """Whether a competition's stored results are current, and the recompute."""
+
+    computed_at: datetime | None  # of what is stored; None: nothing yet
+    is_current: bool
+    fingerprint: str
+
+
+@cache
+def code_version() -> str:
+    """A digest of the modules that compute the results (read, not imported)."""
+    digest = hashlib.sha256()
+    for name in _CODE:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()[:15]
+
+
+def entry_key(entry_id: int, code: str | None) -> str:
+    """The id the pure modules see: the anonymous code (readable in their notes)."""
+    return code or f"#{entry_id}"
+
+
+def load_inputs(competition: Competition) -> Inputs:
+    """The counted reviews, entries, overrides and scheme: four light queries."""
+    entries = db.session.execute(
+        select(Entry.id, Entry.code)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+        )
+        .order_by(Entry.code, Entry.id)
+    ).all()
+    keys = {entry_id: entry_key(entry_id, code) for entry_id, code in entries}
+    reviews = tuple(
+        (r.id, r.entry_id, r.judge_id, r.total)
+        for r in db.session.execute(
+            select(Review.id, Assignment.entry_id, Assignment.judge_id, Review.total)
+            .join(Assignment, Assignment.id == Review.assignment_id)
+            .join(Entry, Entry.id == Assignment.entry_id)
+            .where(
+                Entry.competition_id == competition.id,
+                Entry.status == EntryStatus.SUBMITTED,
+                Assignment.status == AssignmentStatus.ACTIVE,
+                Review.status == ReviewStatus.SUBMITTED,
+                Review.total.is_not(None),
+            )
+            .order_by(Review.id)
+        )
+    )
+    overrides = tuple(
+        (o.entry_id, o.tier_name, bool(o.is_excluded), o.reason)
+        for o in db.session.execute(
+            select(
+                AwardOverride.entry_id,
+                AwardOverride.tier_name,
+                AwardOverride.is_excluded,
+                AwardOverride.reason,
+            )
+            .where(AwardOverride.competition_id == competition.id)
+            .order_by(AwardOverride.id)
+        )
+    )
+    scheme = tuple(
+        (
+            t.name,
+            None if t.share_percent is None else float(t.share_percent),
+            t.count,
+        )
+        for t in competition.tiers
+    )
+    max_total = float(competition.max_total)
+    # Tier probabilities are Monte Carlo draws: a fixed seed per competition
+    # keeps the ranking from changing between computations of the same scores.
+    seed = competition.assignment_seed or competition.id
+    payload = json.dumps(
+        [
+            list(keys.items()),
+            [(i, e, j, str(t)) for i, e, j, t in reviews],
+            overrides,
+            scheme,
+            max_total,
+            seed,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    data = hashlib.sha256(payload.encode()).hexdigest()
+    return Inputs(
+        competition_id=competition.id,
+        keys=keys,
+        reviews=reviews,
+        overrides=overrides,
+        scheme=scheme,
+        max_total=max_total,
+        seed=seed,
+        fingerprint=f"{code_version()}:{data}",
+    )
+
+
+def _stored(competition_id: int, kind: str) -> ComputedResult | None:
+    return db.session.scalar(
+        select(ComputedResult).where(
+            ComputedResult.competition_id == competition_id,
+            ComputedResult.kind == kind,
+        )
+    )
+
+
+def _stored_stamp(competition_id: int) -> tuple[str, datetime] | None:
+    row = db.session.execute(
+        select(ComputedResult.fingerprint, ComputedResult.computed_at).where(
+            ComputedResult.competition_id == competition_id,
+            ComputedResult.kind == RELIABILITY,
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def stored_fingerprint(competition_id: int) -> str | None:
+    stamp = _stored_stamp(competition_id)
+    return None if stamp is None else stamp[0]
+
+
+def stored_computed_at(competition_id: int) -> datetime | None:
+    """When the stored results were computed (one query; None: never)."""
+    stamp = _stored_stamp(competition_id)
+    return None if stamp is None else stamp[1]
+
+
+def has_stored(competition_id: int) -> bool:
+    return _stored_stamp(competition_id) is not None
+
+
+def status(competition: Competition) -> Status:
+    """Is what is stored computed from today's scores? (No computation.)"""
+    current = load_inputs(competition).fingerprint
+    stamp = _stored_stamp(competition.id)
+    if stamp is None:
+        return Status(None, False, current)
+    fingerprint, computed_at = stamp
+    return Status(computed_at, fingerprint == current, current)
+
+
+def frozen_status(competition: Competition) -> Status:
+    """After finalising, what is stored is final, however the scores moved."""
+    stamp = _stored_stamp(competition.id)
+    if stamp is None:
+        return Status(None, False, "")
+    return Status(stamp[1], True, stamp[0])
+
+
+# --- computing -------------------------------------------------------------------
+
+
+def compute(
+    inputs: Inputs,
+    *,
+    judge_names: dict[int, str],
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, dict]:
+    """Every method's ranking and tier allocation, and the reliability statistics.
+
+    Rules (ROUNDING, TIE, OVERRIDES, TIER PROBABILITY) are those of
+    `judging.results.awards`; each method gets its own tier draws.
+    """
+    from judging.results import aggregate as agg
+    from judging.results import awards
+    from judging.results.reliability import (
+        krippendorff_alpha_interval,
+        score_histogram,
+    )
+
+    methods = list(agg.METHOD_LABELS)
+    steps = len(methods) * 2 + 1
+    say = progress or (lambda done, total, message: None)
+    ids = {key: entry_id for entry_id, key in inputs.keys.items()}
+    items = [
+        agg.Review(entry_id=inputs.keys[e], judge_id=j, total=t)
+        for _i, e, j, t in inputs.reviews
+        if e in inputs.keys
+    ]
+    scored = {i.entry_id for i in items}
+    unscored = [i for i, key in inputs.keys.items() if key not in scored]
+    out: dict[str, dict] = {}
+    if not items:
+        for m in methods:
+            out[m] = {"rows": [], "unscored": unscored}
+        out[RELIABILITY] = {"empty": True}
+        return out
+    results = {}
+    for n, m in enumerate(methods):
+        say(n, steps, "汇总评分")
+        results[m] = agg.aggregate(
+            items, method=m, max_total=inputs.max_total, judge_names=judge_names
+        )
+    # One dict per method: looking entries up by a scan was quadratic.
+    scores = {m: {e.entry_id: e for e in r.entries} for m, r in results.items()}
+    warnings = list(dict.fromkeys(w for r in results.values() for w in r.warnings))
+    scheme = tuple(awards.Tier(name=n, share=s, count=c) for n, s, c in inputs.scheme)
+    overrides = [
+        awards.Override(
+            entry_id=inputs.keys[e],
+            reason=reason,
+            tier=None if excluded else tier,
+            exclude=excluded,
+        )
+        for e, tier, excluded, reason in inputs.overrides
+        if inputs.keys.get(e) in scored
+    ]
+    calibrated = scores["calibrated"]
+    for n, m in enumerate(methods):
+        say(len(methods) + n, steps, "分配奖项")
+        try:
+            allocation = awards.allocate_awards(
+                results[m],
+                scheme=scheme,
+                overrides=overrides,
+                seed=inputs.seed,
+                threshold=NEAR_BOUNDARY,
+            )
+        except awards.AwardError as exc:
+            out[m] = {"error": str(exc), "rows": [], "unscored": unscored}
+            continue
+        out[m] = {
+            "rows": [
+                [
+                    ids[a.entry_id],
+                    a.score,
+                    a.low,
+                    a.high,
+                    a.rank,
+                    a.tier,
+                    a.model_tier,
+                    a.tier_probability,
+                    a.is_near_boundary,
+                    scores[m][a.entry_id].n_reviews,
+                    a.is_overridden,
+                    a.is_excluded,
+                    a.override_reason,
+                    [scores[k][a.entry_id].score for k in methods],
+                    [calibrated[a.entry_id].low, calibrated[a.entry_id].high],
+                ]
+                for a in allocation.awards
+            ],
+            "methods": methods,
+            "notes": list(allocation.notes),
+            "warnings": warnings,
+            "suggestions": [
+                [ids[s.entry_id], s.reason] for s in allocation.suggestions
+            ],
+            "tier_counts": [asdict(t) for t in allocation.tiers],
+            "unscored": unscored,
+        }
+    say(steps - 1, steps, "评审一致性")
+    out[RELIABILITY] = {
+        "alpha": krippendorff_alpha_interval(items),
+        "n_reviews": len(items),
+        "judges": [asdict(j) for j in results["calibrated"].judges],
+        "histogram": [
+            asdict(b)
+            for b in score_histogram(
+                [float(i.total) for i in items], max_total=inputs.max_total, bins=10
+            )
+        ],
+        "max_total": inputs.max_total,
+    }
+    return out
+
+
+def judge_names(inputs: Inputs) -> dict[int, str]:
+    """Judge id → name for the organiser's warnings (a shared name gets its id)."""
+    wanted = sorted({j for _i, _e, j, _t in inputs.reviews})
+    judges = dict(
+        db.session.execute(
+            select(Judge.id, Judge.name).where(Judge.id.in_(wanted))
+        ).all()
+    )
+    counts: dict[str, int] = {}
+    for name in judges.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {
+        k: name if counts[name] == 1 else f"{name}（#{k}）"
+        for k, name in judges.items()
+    }
+
+
+def compute_and_store(
+    competition: Competition,
+    *,
+    inputs: Inputs | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Inputs:
+    """Compute from `inputs` (read now when None) and replace what is stored."""
+    inputs = inputs or load_inputs(competition)
+    data = compute(inputs, judge_names=judge_names(inputs), progress=progress)
+    store(inputs, data)
+    return inputs
+
+
+def store(inputs: Inputs, data: dict[str, dict]) -> None:
+    """Replace the stored results of the competition by `data`.
+
+    The fingerprint stored is that of the inputs actually used, so two
+    computations racing each other can only leave a result that says truthfully
+    what it came from; a stale one is recomputed on the next look.
+    """
+    now = utcnow()
+    db.session.execute(
+        delete(ComputedResult).where(
+            ComputedResult.competition_id == inputs.competition_id
+        )
+    )
+    for kind, value in data.items():
+        db.session.add(
+            ComputedResult(
+                competition_id=inputs.competition_id,
+                kind=kind,
+                fingerprint=inputs.fingerprint,
+                computed_at=now,
+                data=json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+            )
+        )
+    db.session.flush()
+
+
+def ensure_current(competition: Competition) -> Inputs:
+    """Make what is stored current now (finalising, the command line)."""
+    inputs = load_inputs(competition)
+    stamp = _stored_stamp(competition.id)
+    if stamp is None or stamp[0] != inputs.fingerprint:
+        compute_and_store(competition, inputs=inputs)
+    return inputs
+
+
+# --- reading what is stored ------------------------------------------------------
+
+
+def stored_data(competition_id: int, kind: str) -> tuple[dict, datetime] | None:
+    """The stored JSON of one method (or the reliability), None when absent or
+    written by another version of the code (its shape may differ)."""
+    row = _stored(competition_id, kind)
+    if row is None or not row.fingerprint.startswith(code_version() + ":"):
+        return None
+    return json.loads(row.data), row.computed_at
+
+
+def entries_by_id(ids: list[int]) -> dict[int, Entry]:
+    """The entries a page shows, with their unit and authors, in three queries."""
+    if not ids:
+        return {}
+    found = db.session.scalars(
+        select(Entry)
+        .where(Entry.id.in_(ids))
+        .options(selectinload(Entry.authors), selectinload(Entry.unit))
+    )
+    return {e.id: e for e in found}
+
+
+def judges_by_id(ids: list[int]) -> dict[int, Judge]:
+    if not ids:
+        return {}
+    return {j.id: j for j in db.session.scalars(select(Judge).where(Judge.id.in_(ids)))}
