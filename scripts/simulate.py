@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Simulate essay competitions with known truth; compare aggregation methods.
 
-Usage: python scripts/simulate.py [--seeds 10] [--designs base,panels,...]
-[--reliability] [--extra 0.1,0.2] [--smoke]
+Usage: python scripts/simulate.py [--seeds 10] [--first-seed 0]
+[--designs base,panels,...] [--reliability] [--extra 0.1,0.2] [--smoke]
 
 The designs and the truth are described in judging/results/simulation.py
 (300 essays, 30 judges, k = 3 unless the design says otherwise). Methods: the
@@ -116,12 +116,15 @@ def _max_gap(p: np.ndarray, hit: np.ndarray) -> float:
     return max(big) if big else float("nan")
 
 
-def run(*, designs: list[Design], seeds: int, reliability: bool) -> str:
+def run(
+    *, designs: list[Design], seeds: int, reliability: bool, first_seed: int = 0
+) -> str:
     """Markdown tables: the summary of tier accuracy, then every metric."""
-    results = {d.name: evaluate(d, seeds) for d in designs}
+    results = {d.name: evaluate(d, seeds, first_seed) for d in designs}
     head = " | ".join(label for _, label in METHODS)
     lines = [
-        f"奖项等级准确率（10/20/30 %），{seeds} 个随机种子的平均：",
+        f"奖项等级准确率（10/20/30 %），种子 {first_seed}–{first_seed + seeds - 1}"
+        f"（{seeds} 个）的平均：",
         "",
         f"| 情形 | {head} |",
         "| --- |" + " ---: |" * len(METHODS),
@@ -205,7 +208,9 @@ def extra_reviews(
     return tier_accuracy(score, sim.truth), expected
 
 
-def run_extra(*, designs: list[Design], seeds: int, shares: list[float]) -> str:
+def run_extra(
+    *, designs: list[Design], seeds: int, shares: list[float], first_seed: int = 0
+) -> str:
     """Markdown: tier accuracy with k reviews, with extra reviews chosen by
     ``plan_extra_reviews`` (2 rounds) or sent at random, and the oracle at k."""
     head = ["情形", "校准 k=3", "神谕 k=3"]
@@ -215,7 +220,7 @@ def run_extra(*, designs: list[Design], seeds: int, shares: list[float]) -> str:
     lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
     for design in designs:
         cells: list[list[float]] = [[] for _ in head[1:]]
-        for seed in range(seeds):
+        for seed in range(first_seed, first_seed + seeds):
             sim = simulate(design, seed)
             cells[0].append(tier_accuracy(_calibrated(sim)[1], sim.truth))
             cells[1].append(tier_accuracy(oracle(sim)[0], sim.truth))
@@ -243,6 +248,12 @@ def main() -> None:
     parser.add_argument(
         "--designs", default=",".join(d.name for d in DESIGNS), help="names, comma"
     )
+    parser.add_argument(
+        "--first-seed",
+        type=int,
+        default=0,
+        help="seeds first-seed … first-seed + seeds − 1 (fresh seeds for honesty)",
+    )
     parser.add_argument("--reliability", action="store_true")
     parser.add_argument(
         "--extra",
@@ -263,10 +274,24 @@ def main() -> None:
         args.seeds = 1
     if args.extra or args.smoke:
         shares = [float(v) for v in (args.extra or "0.2").split(",")]
-        print(run_extra(designs=designs, seeds=args.seeds, shares=shares))
+        print(
+            run_extra(
+                designs=designs,
+                seeds=args.seeds,
+                shares=shares,
+                first_seed=args.first_seed,
+            )
+        )
         if not args.smoke:
             return
-    print(run(designs=designs, seeds=args.seeds, reliability=args.reliability))
+    print(
+        run(
+            designs=designs,
+            seeds=args.seeds,
+            reliability=args.reliability,
+            first_seed=args.first_seed,
+        )
+    )
 
 
 if __name__ == "__main__":

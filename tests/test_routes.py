@@ -103,6 +103,8 @@ ROUTES: dict[str, set[str]] = {
     "results.override": {ORG},
     "results.clear_override": {ORG},
     "results.extra_review": {ORG},
+    "results.extra_reviews": {ORG},
+    "results.send_extra_reviews": {ORG},
     "results.finalise": {ORG},
     "results.publish": {ORG},
     "results.reliability": {ORG},

@@ -40,3 +40,23 @@ class OverrideForm(FlaskForm):
             SelectChoice("未获奖", _l("未获奖")),
             SelectChoice(EXCLUDE, _l("取消资格（不参与排名）")),
         ]
+
+
+class ExtraReviewsForm(FlaskForm):
+    """A budget of extra reviews (share of the entries) sent in rounds."""
+
+    share = SelectField(
+        _l("额外评审预算"),
+        coerce=int,
+        choices=[
+            SelectChoice(10, _l("作品数的 10%")),
+            SelectChoice(20, _l("作品数的 20%")),
+        ],
+        default=20,
+    )
+    rounds = SelectField(
+        _l("分几轮发出"),
+        coerce=int,
+        choices=[SelectChoice(1, "1"), SelectChoice(2, "2"), SelectChoice(3, "3")],
+        default=2,
+    )

@@ -471,3 +471,7 @@ def unit(competition_id: int):
     return render_template(
         "results/unit.html", c=c, rows=rows, certificates=len(certificates)
     )
+
+
+# The extra-reviews page lives in its own module, on this blueprint.
+from judging.results import extra_views  # noqa: E402, F401

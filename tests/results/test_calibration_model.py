@@ -158,3 +158,92 @@ def test_no_careless_flags_in_clean_competitions(name: str) -> None:
         result = aggregate(sim.reviews, method="calibrated")
 
         assert [w for w in result.warnings if "降低权重" in w] == []
+
+
+@pytest.mark.parametrize("c", [1.5, 2.0, 2.5, 3.0])
+def test_huber_bias_matches_numerical_integration(
+    c: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scipy.integrate import quad
+    from scipy.stats import norm
+
+    from judging.results import aggregate as module
+
+    def weight(z: float) -> float:
+        return min(1.0, c / max(abs(z), 1e-12))
+
+    wz2 = quad(lambda z: weight(z) * z * z * norm.pdf(z), -12, 12, points=[-c, c])[0]
+    w = quad(lambda z: weight(z) * norm.pdf(z), -12, 12, points=[-c, c])[0]
+    monkeypatch.setattr(module, "HUBER_C", c)
+
+    assert module._huber_bias() == pytest.approx(wz2 / w, abs=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("at_top", "fitted", "imputed_above", "info_below"),
+    [
+        (True, 0.0, 0.0, 1.0),  # fit at the bound: half the mass is beyond it
+        (True, -30.0, -0.0, 1.0),  # fit far below: the total is surely an outlier
+        (False, 30.0, None, 1.0),  # at the bottom, mirrored
+    ],
+)
+def test_censored_e_step_table(
+    at_top: bool, fitted: float, imputed_above: float | None, info_below: float
+) -> None:
+    from judging.results.aggregate import _censored
+
+    y, info, moment = _censored(
+        np.array([0.0]),
+        np.array([fitted]),
+        np.array([16.0]),
+        np.array([at_top]),
+        np.array([not at_top]),
+        (0.0, 0.0),
+    )
+
+    if at_top:
+        assert y[0] > imputed_above  # E[x | x ≥ c] lies beyond the bound
+    else:
+        assert y[0] < 0.0
+    assert 0 < info[0] < info_below
+    assert moment[0] > 0
+
+
+def test_censoring_off_takes_full_marks_at_face_value() -> None:
+    sim = simulate(BY_NAME["severity"], 0)
+    assert (sim.reviews.total == 100).any()
+
+    plain = aggregate(
+        sim.reviews, method="calibrated", prior=CalibrationPrior(censored=False)
+    )
+    censored = aggregate(sim.reviews, method="calibrated")
+    # No total at either bound: both rules give the same fit.
+    inside = sim.reviews[(sim.reviews.total > 0) & (sim.reviews.total < 100)]
+    a = aggregate(inside, method="calibrated")
+    b = aggregate(inside, method="calibrated", prior=CalibrationPrior(censored=False))
+
+    assert scores(a) == pytest.approx(scores(b), abs=1e-9)
+    assert not np.allclose(scores(plain), scores(censored))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_censoring_restores_coverage_with_strong_severity(seed: int) -> None:
+    sim = simulate(BY_NAME["severity"], seed)
+
+    def cover(prior: CalibrationPrior) -> float:
+        result = aggregate(sim.reviews, method="calibrated", prior=prior)
+        low = np.array([e.low for e in result.entries])
+        high = np.array([e.high for e in result.entries])
+        return coverage(low, high, sim.truth)
+
+    assert cover(CalibrationPrior()) >= 0.93
+    assert cover(CalibrationPrior()) > cover(CalibrationPrior(censored=False))
+
+
+def test_calibrated_is_deterministic() -> None:
+    sim = simulate(BY_NAME["careless"], 3)
+
+    first = aggregate(sim.reviews, method="calibrated")
+    again = aggregate(sim.reviews.sample(frac=1.0, random_state=1), method="calibrated")
+
+    assert first == again

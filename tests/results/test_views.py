@@ -352,3 +352,52 @@ def test_frozen_table_keeps_mean_and_median(app, build_scored):
     head = html.split("<thead>")[1].split("</thead>")[0]
 
     assert "均值" in head and "中位数" in head and "校准" in head
+
+
+def test_extra_reviews_page_plans_a_round_and_sends_it(app, build_scored, make_user):
+    s = build_scored()
+    make_user(Role.JUDGE)
+    client = _organiser(app, s)
+    page = f"{_page(s)}/extra-reviews"
+
+    assert "额外评审（按预算分轮）" in client.get(_page(s)).get_data(as_text=True)
+    html = client.get(page + "?share=20&rounds=1").get_data(as_text=True)
+
+    assert "共 6 篇作品，预算 1 份额外评审，分 1 轮，每轮最多 1 份。" in html
+    assert "预计本轮可使约" in html
+    codes = re.findall(r"<td>(ZW-\d{3})</td>", html)
+    assert len(codes) == 1
+    before = db.session.scalar(select(func.count(Assignment.id)))
+    response = client.post(
+        page,
+        data={"csrf_token": csrf_token(client, page), "share": "20", "rounds": "1"},
+        follow_redirects=True,
+    )
+    after_html = response.get_data(as_text=True)
+    assert "本轮已为 1 篇作品各增派 1 位评审专家。" in after_html
+    assert db.session.scalar(select(func.count(Assignment.id))) == before + 1
+    # The new review is not in yet: that entry waits, and is not planned again.
+    assert "1 篇作品还有评审未提交，暂不列入" in after_html
+    assert codes[0] not in re.findall(r"<td>(ZW-\d{3})</td>", after_html)
+
+
+def test_extra_reviews_bad_choice_falls_back_and_bad_post_is_refused(app, build_scored):
+    s = build_scored()
+    client = _organiser(app, s)
+    page = f"{_page(s)}/extra-reviews"
+
+    html = client.get(page + "?share=55&rounds=x").get_data(as_text=True)
+    assert '<option selected value="20">' in html or 'value="20" selected' in html
+    before = db.session.scalar(select(func.count(Assignment.id)))
+    response = client.post(
+        page, data={"csrf_token": csrf_token(client, page), "share": "55"}
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count(Assignment.id))) == before
+
+
+def test_extra_reviews_page_missing_once_finalised(app, build_scored):
+    s = build_scored()
+    client = _publish(app, s)
+
+    assert client.get(f"{_page(s)}/extra-reviews").status_code == 404
