@@ -7,7 +7,9 @@ from judging.audit.models import AuditEvent
 from judging.certificates.models import Certificate
 from judging.competitions.models import AwardTier, Competition, Criterion, Extension
 from judging.jobs import Job
+from judging.messages.models import Message, MessageTemplate
 from judging.originality.models import EntryText, SimilarPair
+from judging.publication.models import Correction, Objection, Publicity
 from judging.results.models import AwardOverride, Result
 from judging.review.models import Review, Score
 from judging.submissions.models import Author, Entry, StoredFile
@@ -21,6 +23,7 @@ __all__ = [
     "Certificate",
     "Competition",
     "Conflict",
+    "Correction",
     "Criterion",
     "Entry",
     "EntryText",
@@ -29,6 +32,10 @@ __all__ = [
     "Job",
     "Judge",
     "LoginAttempt",
+    "Message",
+    "MessageTemplate",
+    "Objection",
+    "Publicity",
     "Result",
     "Review",
     "Role",

@@ -36,6 +36,7 @@ PURE_MODULES = {
     "judging/escaping.py",
     "judging/numbers.py",
     "judging/passwords.py",
+    "judging/messages/texts.py",
 }
 # Every module of these packages is pure.
 PURE_PACKAGES = ("judging/documents/",)

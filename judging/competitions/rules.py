@@ -14,13 +14,22 @@ from judging.i18n import N_
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-PHASES = ("draft", "open", "closed", "reviewing", "finalised", "published")
+PHASES = (
+    "draft",
+    "open",
+    "closed",
+    "reviewing",
+    "finalised",
+    "publicity",
+    "published",
+)
 PHASE_LABELS = {
     "draft": N_("草稿"),
     "open": N_("征集中"),
     "closed": N_("已截止"),
     "reviewing": N_("评审中"),
     "finalised": N_("已定稿"),
+    "publicity": N_("公示中"),
     "published": N_("已公布"),
 }
 

@@ -128,7 +128,7 @@ def update_competition(
     rubric_changed = _rubric_changed(competition, settings)
     if rubric_changed and scores_exist(competition):
         errors.append("已有评分记录，评分细则不能再修改。")
-    if competition.phase in (Phase.FINALISED, Phase.PUBLISHED):
+    if competition.phase in (Phase.FINALISED, Phase.PUBLICITY, Phase.PUBLISHED):
         errors.append("结果已定稿，竞赛设置不能再修改。")
     if errors:
         raise CompetitionError(errors)

@@ -47,7 +47,12 @@ NOT_AWARDED = awards.NOT_AWARDED
 EXCLUDED = "取消资格"
 # Tier probabilities below this flag an entry as near a tier boundary.
 NEAR_BOUNDARY = 0.8
-REVIEW_PHASES = (Phase.REVIEWING, Phase.FINALISED, Phase.PUBLISHED)
+REVIEW_PHASES = (
+    Phase.REVIEWING,
+    Phase.FINALISED,
+    Phase.PUBLICITY,
+    Phase.PUBLISHED,
+)
 
 
 class ResultsError(ValueError):
@@ -251,7 +256,7 @@ def results_table(
     competition: Competition, *, method: str | None = None
 ) -> ResultsTable:
     """The frozen results once finalised, else a live computation with `method`."""
-    if competition.phase in (Phase.FINALISED, Phase.PUBLISHED):
+    if competition.phase in (Phase.FINALISED, Phase.PUBLICITY, Phase.PUBLISHED):
         return frozen_table(competition)
     return live_table(competition, method=method_or_default(competition, method))
 

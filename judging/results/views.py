@@ -276,9 +276,18 @@ def score_sheet(competition_id: int):
 
 @bp.route("/awards/<int:competition_id>")
 def public(competition_id: int):
+    from judging.publication.service import corrections as corrections_of
+
     c = _published(competition_id)
     groups = service.group_by_tier(service.public_rows(c))
-    return render_template("results/public.html", c=c, groups=groups)
+    corrections = corrections_of(c)
+    return render_template(
+        "results/public.html",
+        c=c,
+        groups=groups,
+        corrections=corrections,
+        corrected={k.entry_id: k for k in corrections},
+    )
 
 
 @bp.route("/unit/competitions/<int:competition_id>/results")

@@ -22,6 +22,7 @@ from judging.documents.inspection import Document, DocumentRejected, accept_docu
 from judging.escaping import path_segment
 from judging.extensions import db
 from judging.i18n import N_
+from judging.messages import notices
 from judging.storage import CHUNK
 from judging.submissions.files import open_file, save_file
 from judging.submissions.models import CATEGORIES, Author, Entry, EntryStatus
@@ -248,6 +249,7 @@ def create_entry(
         slot=entry.slot,
         sha256=stored.sha256,
     )
+    notices.entry_received(entry)
     return entry
 
 

@@ -22,6 +22,7 @@ from judging.assignment.models import Assignment, AssignmentStatus, Conflict
 from judging.competitions.models import Competition
 from judging.extensions import db
 from judging.jobs import Job
+from judging.messages.models import Message
 from judging.review.models import ReviewStatus
 from tests.assignment.conftest import World, add_review
 from tests.conftest import csrf_token, login
@@ -284,7 +285,9 @@ def test_notices_sent_by_smtp_name_codes_not_identities(app, make_world, smtp_se
     assert f"已发送 {len(w.judges)} 封邮件。" in response.get_data(as_text=True)
     assert len(smtp_server.messages) == len(w.judges)
     sent_by = db.session.execute(select(Job.name, Job.state, Job.owner_id)).all()
-    assert sent_by == [("mail.notices", "done", w.organiser.id)]
+    assert sent_by == [("messages.send", "done", None)]
+    outbox = db.session.execute(select(Message.kind, Message.status)).all()
+    assert outbox == [("judge_assignment", "sent")] * len(w.judges)
     recipients, raw = smtp_server.messages[0]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     body = message.get_content()
@@ -322,10 +325,10 @@ def test_unreachable_mail_server_fails_the_job_not_the_request(app, make_world):
 
     job = db.session.scalar(select(Job))
     assert response.status_code == 200
-    assert "邮件服务器 127.0.0.1 发送失败（已发送 0 封）" in response.get_data(
-        as_text=True
-    )
-    assert (job.name, job.state) == ("mail.notices", "failed")
+    assert "邮件服务器 127.0.0.1 发送失败" in response.get_data(as_text=True)
+    assert (job.name, job.state) == ("messages.send", "failed")
+    statuses = db.session.scalars(select(Message.status).order_by(Message.id)).all()
+    assert sorted(statuses) == ["failed"] + ["inbox"] * (len(w.judges) - 1)
 
 
 def test_disagreement_page_adds_arbitration_judge(app, make_world):

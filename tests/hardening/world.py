@@ -34,6 +34,7 @@ from judging.extensions import db
 from judging.jobs import job_status
 from judging.originality import service as originality
 from judging.originality.models import SimilarPair
+from judging.publication.service import publish_after_publicity
 from judging.results import service as results
 from judging.results.demo import add_review
 from judging.review.service import save_review
@@ -260,7 +261,12 @@ def build_world() -> World:
             now=utcnow(),
         )
     results.finalise(actor=org, competition=pub, method="mean", now=utcnow())
-    results.publish(actor=org, competition=pub, now=utcnow())
+    publish_after_publicity(
+        actor=org,
+        competition=pub,
+        started=utcnow() - timedelta(days=10),
+        now=utcnow(),
+    )
     certificates.save_seal(actor=org, competition=pub, data=seal_png(), now=utcnow())
     made = certificates.issue_certificates(actor=org, competition=pub, now=utcnow())
     by_entry = {c.entry_id: c for c in made}
