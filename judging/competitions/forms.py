@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -48,6 +49,7 @@ class CheckboxList(SelectMultipleField):
 
 class CompetitionForm(FlaskForm):
     title = StringField(_l("竞赛名称"), validators=[DataRequired(), Length(max=200)])
+    confirm_total = BooleanField(_l("确认评分细则总分不是 100 分"))
     theme = TextAreaField(_l("主题说明"), validators=[Optional(), Length(max=5000)])
     code_prefix = StringField(
         _l("作品编号前缀"),

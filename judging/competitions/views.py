@@ -19,6 +19,7 @@ from judging.competitions.rules import (
     PHASE_LABELS,
     local_day,
 )
+from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.web import perform
 
@@ -54,7 +55,10 @@ def create():
     elif form.validate_on_submit():
         try:
             c = service.create_competition(
-                actor=current_user, settings=form.settings(), extras=_extras(form)
+                actor=current_user,
+                settings=form.settings(),
+                extras=_extras(form),
+                confirm_total=form.confirm_total.data,
             )
         except service.CompetitionError as exc:
             for error in exc.errors:
@@ -77,6 +81,7 @@ def detail(competition_id: int):
         c=c,
         target=target,
         problems=problems,
+        early=service.early_close_warning(c, utcnow()) if target == "closed" else "",
         labels=PHASE_LABELS,
         form=ActionForm(),
     )
@@ -116,6 +121,7 @@ def edit(competition_id: int):
                 competition=c,
                 settings=form.settings(),
                 extras=_extras(form),
+                confirm_total=form.confirm_total.data,
             ),
             done=_("竞赛设置已保存。"),
             refused=service.CompetitionError,
@@ -131,8 +137,11 @@ def advance(competition_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     target = request.form.get("target", "")
+    confirmed = request.form.get("confirm_early") == "1"
     perform(
-        lambda: service.advance_phase(actor=current_user, competition=c, target=target),
+        lambda: service.advance_phase(
+            actor=current_user, competition=c, target=target, confirm_early=confirmed
+        ),
         done=_("竞赛已进入“%(phase)s”阶段。", phase=PHASE_LABELS.get(target, target)),
         refused=service.CompetitionError,
     )

@@ -7,12 +7,8 @@ import email.policy
 import io
 import re
 import socket
-import socketserver
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -28,54 +24,6 @@ from tests.assignment.conftest import World, add_review
 from tests.conftest import csrf_token, login
 
 NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP for smtplib: greeting, EHLO, MAIL, RCPT, DATA, QUIT."""
-
-    def reply(self, line: str) -> None:
-        self.wfile.write(line.encode() + b"\r\n")
-
-    def handle(self) -> None:
-        self.reply("220 localhost test SMTP")
-        data: list[bytes] | None = None
-        recipients: list[str] = []
-        while line := self.rfile.readline():
-            if data is not None:
-                if line.rstrip(b"\r\n") == b".":
-                    self.server.messages.append((recipients, b"".join(data)))
-                    data, recipients = None, []
-                    self.reply("250 OK")
-                else:
-                    data.append(line[1:] if line.startswith(b"..") else line)
-                continue
-            verb = line[:4].upper()
-            if verb == b"EHLO":
-                self.reply("250-localhost")
-                self.reply("250 8BITMIME")
-            elif verb == b"RCPT":
-                recipients.append(line.decode().split(":", 1)[1].strip(" <>\r\n"))
-                self.reply("250 OK")
-            elif verb == b"DATA":
-                data = []
-                self.reply("354 end with .")
-            elif verb == b"QUIT":
-                self.reply("221 bye")
-                return
-            else:
-                self.reply("250 OK")
-
-
-@pytest.fixture()
-def smtp_server() -> Iterator[socketserver.ThreadingTCPServer]:
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
-    server.daemon_threads = True
-    server.messages = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def _organiser(app, w: World):  # noqa: ANN001
