@@ -245,8 +245,9 @@ def early_close_warning(competition: Competition, now: datetime) -> str:
     if competition.phase != Phase.OPEN or now >= competition.closes_at:
         return ""
     missing = len(not_yet_submitted(competition))
+    deadline = local_day(competition.closes_at, inclusive_end=True)
     return (
-        f"公布的截止时间尚未到（{local_day(competition.closes_at, inclusive_end=True)}），"
+        f"公布的截止时间尚未到（{deadline}），"
         f"还有 {missing} 个单位未报送。提前截止后将通知所有参赛单位。"
     )
 

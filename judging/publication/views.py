@@ -39,8 +39,11 @@ MIME = {
 
 
 def _in_publicity(competition_id: int) -> Competition:
+    """A competition in 公示 (or after it: the provisional list stays on record)."""
     c = db.session.get(Competition, competition_id)
-    if c is None or c.phase != Phase.PUBLICITY:
+    if c is None or c.phase not in (Phase.PUBLICITY, Phase.PUBLISHED):
+        abort(404)
+    if service.publicity_of(c) is None:
         abort(404)
     return c
 

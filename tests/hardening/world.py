@@ -31,6 +31,9 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import DEFAULT_RUBRIC, Settings, TierSpec
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.messages.models import Message
+from judging.publication.models import Objection
+from judging.submissions.files import save_file
 from judging.jobs import job_status
 from judging.originality import service as originality
 from judging.originality.models import SimilarPair
@@ -66,6 +69,8 @@ class World:
     certificates: dict[str, int] = field(default_factory=dict)
     serial: str = ""
     jobs: dict[str, str] = field(default_factory=dict)
+    messages: dict[str, int] = field(default_factory=dict)
+    objection: int = 0
 
 
 def seal_png() -> bytes:
@@ -344,7 +349,49 @@ def build_world() -> World:
         "own": _finished_job(pub, org.id),
         "other": _finished_job(pub, org_off.id),
     }
+    w.messages = {
+        name: _message(pub, user_id)
+        for name, user_id in w.users.items()
+        if name in ("organiser", "unit-a", "unit-b", "judge-a", "judge-b")
+    }
+    w.objection = _objection(pub, a_pub, contact_b)
+    db.session.commit()
     return w
+
+
+def _message(competition: Competition, user_id: int) -> int:
+    message = Message(
+        kind="judge_reminder",
+        competition_id=competition.id,
+        user_id=user_id,
+        subject="测试消息",
+        body="测试正文",
+        status="inbox",
+        read_at=utcnow(),  # read: the badge would differ once the matrix opens it
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message.id
+
+
+def _objection(competition: Competition, entry: Entry, contact: User) -> int:
+    """An answered objection with a file, lodged during the (past) 公示."""
+    stored = save_file(b"%PDF-1.4 objection evidence", kind="pdf")
+    objection = Objection(
+        competition_id=competition.id,
+        entry_id=entry.id,
+        user_id=contact.id,
+        name="乙方联络员",
+        reasons="请复核该作品的计分情况。",
+        file_id=stored.id,
+        file_name="证据.pdf",
+        status="rejected",
+        reply="计分无误。",
+        answered_at=utcnow(),
+    )
+    db.session.add(objection)
+    db.session.flush()
+    return objection.id
 
 
 def _finished_job(competition: Competition, owner_id: int) -> str:
