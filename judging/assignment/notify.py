@@ -115,14 +115,13 @@ def build_notices(
         .where(Judge.id.in_(list(essays)))
         .order_by(Judge.name, Judge.id)
     ).all()
+    fill = messages.renderer(competition, MESSAGE_KIND[kind])
     notices = []
     for judge, user in judges:
         values = _values(
             judge, user.username, competition, essays[judge.id], login_url=login_url
         )
-        subject, body = messages.render(
-            competition, MESSAGE_KIND[kind], user.language, values
-        )
+        subject, body = fill(user.language, values)
         notices.append(
             Notice(
                 judge_id=judge.id,

@@ -115,9 +115,24 @@ def template_for(
 def render(
     competition: Competition | None, kind: str, language: str, values: dict[str, str]
 ) -> tuple[str, str]:
-    subject, body = template_for(competition, kind, language)
-    subject = " ".join(texts.fill(subject, values).split())  # one header line
-    return subject[:300], texts.fill(body, values)
+    return renderer(competition, kind)(language, values)
+
+
+def renderer(
+    competition: Competition | None, kind: str
+) -> Callable[[str, dict[str, str]], tuple[str, str]]:
+    """Fill `kind`'s template per language, reading each template once (so a
+    batch of messages costs one query per language, not one per person)."""
+    cache: dict[str, tuple[str, str]] = {}
+
+    def fill(language: str, values: dict[str, str]) -> tuple[str, str]:
+        if language not in cache:
+            cache[language] = template_for(competition, kind, language)
+        subject, body = cache[language]
+        subject = " ".join(texts.fill(subject, values).split())  # one header line
+        return subject[:300], texts.fill(body, values)
+
+    return fill
 
 
 def save_template(
@@ -208,13 +223,14 @@ def compose(
     the caller sends them itself, as the CLI does)."""
     spec = texts.KINDS[kind]
     mail = mail_configured()
+    fill = renderer(competition, kind)
     made = []
     for user in users:
         if (user.role == Role.JUDGE) != (spec.audience == "judge"):
             # judging is anonymous: a judge gets only the judges' kinds
             raise MessageError(f"消息“{spec.label}”不能发送给该用户。")
         own = values(user) if callable(values) else values
-        subject, body = render(competition, kind, user.language, own)
+        subject, body = fill(user.language, own)
         email = email_of(user)
         message = Message(
             kind=kind,

@@ -236,6 +236,10 @@ def test_notices_sent_by_smtp_name_codes_not_identities(app, make_world, smtp_se
     assert sent_by == [("messages.send", "done", None)]
     outbox = db.session.execute(select(Message.kind, Message.status)).all()
     assert outbox == [("judge_assignment", "sent")] * len(w.judges)
+    stored = " ".join(
+        m.subject + m.body for m in db.session.scalars(select(Message))
+    )
+    assert [name for name in _identity_strings(w) if name in stored] == []
     recipients, raw = smtp_server.messages[0]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     body = message.get_content()
