@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -47,7 +48,10 @@ class ObjectionForm(FlaskForm):
 class AnswerForm(FlaskForm):
     decision = SelectField(
         _l("处理结果"),
-        choices=[("rejected", _l("异议不成立")), ("upheld", _l("异议成立"))],
+        choices=[
+            SelectChoice("rejected", _l("异议不成立")),
+            SelectChoice("upheld", _l("异议成立")),
+        ],
     )
     reply = TextAreaField(_l("答复"), validators=[DataRequired(), Length(max=3000)])
     new_tier = SelectField(_l("调整该作品的结果（可选）"), choices=[])

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from judging.accounts.forms import ActionForm
 from judging.accounts.models import Role
@@ -48,9 +49,9 @@ def _in_publicity(competition_id: int) -> Competition:
     return c
 
 
-def _tier_choices(c: Competition) -> list[tuple[str, str]]:
-    return [(t.name, t.name) for t in c.tiers] + [
-        (service.NOT_AWARDED, _(service.NOT_AWARDED))
+def _tier_choices(c: Competition) -> list[SelectChoice]:
+    return [SelectChoice(t.name, t.name) for t in c.tiers] + [
+        SelectChoice(service.NOT_AWARDED, _(service.NOT_AWARDED))
     ]
 
 
@@ -80,7 +81,7 @@ def object_to(competition_id: int):
         abort(404)
     form = ObjectionForm()
     form.entry_id.choices = [
-        (r.entry.id, r.entry.title) for r in service.awarded_list(c)
+        SelectChoice(r.entry.id, r.entry.title) for r in service.awarded_list(c)
     ]
     if request.method == "GET" and user is not None:
         form.name.data = user.display_name or user.username
@@ -138,7 +139,9 @@ def desk(competition_id: int):
     c = db.get_or_404(Competition, competition_id)
     p = service.publicity_of(c)
     form = PublicityForm()
-    form.fields.choices = [(k, _(v)) for k, v in service.FIELD_LABELS.items()]
+    form.fields.choices = [
+        SelectChoice(k, _(v)) for k, v in service.FIELD_LABELS.items()
+    ]
     if request.method == "GET":
         today = local_day(utcnow())
         form.starts_on.data = today
@@ -163,7 +166,7 @@ def desk(competition_id: int):
         ):
             return redirect(url_for("publication.desk", competition_id=c.id))
     answer = AnswerForm()
-    answer.new_tier.choices = [("", _("不调整"))] + _tier_choices(c)
+    answer.new_tier.choices = [SelectChoice("", _("不调整"))] + _tier_choices(c)
     return render_template(
         "publication/desk.html",
         c=c,
@@ -202,7 +205,7 @@ def answer(objection_id: int):
     objection = db.get_or_404(Objection, objection_id)
     form = AnswerForm()
     c = db.session.get(Competition, objection.competition_id)
-    form.new_tier.choices = [("", "")] + _tier_choices(c)
+    form.new_tier.choices = [SelectChoice("", "")] + _tier_choices(c)
     if not form.validate_on_submit():
         flash(_("请选择处理结果并填写答复。"), "error")
     else:
@@ -272,7 +275,9 @@ def corrections(competition_id: int):
     c = db.get_or_404(Competition, competition_id)
     form = CorrectionForm()
     entries = [r.entry for r in service.awarded_list(c)]
-    form.entry_id.choices = [(e.id, f"{e.code or e.id} {e.title}") for e in entries]
+    form.entry_id.choices = [
+        SelectChoice(e.id, f"{e.code or e.id} {e.title}") for e in entries
+    ]
     form.tier.choices = _tier_choices(c)
     if form.validate_on_submit():
         entry = db.session.get(Entry, form.entry_id.data)

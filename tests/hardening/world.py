@@ -31,18 +31,18 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import DEFAULT_RUBRIC, Settings, TierSpec
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.messages.models import Message
-from judging.publication.models import Objection
-from judging.submissions.files import save_file
 from judging.jobs import job_status
+from judging.messages.models import Message
 from judging.originality import service as originality
 from judging.originality.models import SimilarPair
+from judging.publication.models import Objection
 from judging.publication.service import publish_after_publicity
 from judging.results import service as results
 from judging.results.demo import add_review
 from judging.review.service import save_review
 from judging.submissions import service as submissions
 from judging.submissions.demo import essay_docx
+from judging.submissions.files import save_file
 from judging.submissions.models import Entry
 
 PASSWORD = "correct-horse-9"
