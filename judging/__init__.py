@@ -68,8 +68,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     login_manager.init_app(app)
     from judging import jobs, storage
-    from judging.assignment import notify as _mail_tasks  # noqa: F401
     from judging.certificates import jobs as _certificate_tasks  # noqa: F401
+    from judging.messages import jobs as _mail_tasks  # noqa: F401
+    from judging.messages import notices as _notices  # noqa: F401  (phase actions)
+    from judging.publication import service as _publication  # noqa: F401  (guards)
     from judging.results import jobs as _results_tasks  # noqa: F401
 
     jobs.init_app(app)
@@ -114,3 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     from judging.certificates.views import bp as certificates_bp
 
     app.register_blueprint(certificates_bp)
+    from judging.messages.views import bp as messages_bp
+    from judging.publication.views import bp as publication_bp
+
+    app.register_blueprint(messages_bp)
+    app.register_blueprint(publication_bp)

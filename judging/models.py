@@ -13,7 +13,9 @@ from judging.competitions.models import (
     Extension,
 )
 from judging.jobs import Job
+from judging.messages.models import Message, MessageTemplate
 from judging.originality.models import EntryText, SimilarPair
+from judging.publication.models import Correction, Objection, Publicity
 from judging.results.models import AwardOverride, Result
 from judging.review.models import Review, Score
 from judging.submissions.models import Attachment, Author, Entry, StoredFile
@@ -28,6 +30,7 @@ __all__ = [
     "Certificate",
     "Competition",
     "Conflict",
+    "Correction",
     "Criterion",
     "EligibleUnit",
     "Entry",
@@ -37,6 +40,10 @@ __all__ = [
     "Job",
     "Judge",
     "LoginAttempt",
+    "Message",
+    "MessageTemplate",
+    "Objection",
+    "Publicity",
     "Result",
     "Review",
     "Role",

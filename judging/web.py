@@ -294,11 +294,17 @@ def init_app(app: Flask) -> None:
     def _layout() -> dict:
         # The title only: an ORM object costs more than the query itself.
         title = None
-        # not for unit contacts: calls differ by unit, and their dashboard
-        # lists the ones they may take part in
-        if current_user.is_authenticated and current_user.role != Role.UNIT:
-            title = db.session.scalar(_CURRENT_TITLE)
+        unread = 0
+        if current_user.is_authenticated:
+            from judging.messages.service import unread_count
+
+            # not for unit contacts: calls differ by unit, and their dashboard
+            # lists the ones they may take part in
+            if current_user.role != Role.UNIT:
+                title = db.session.scalar(_CURRENT_TITLE)
+            unread = unread_count(current_user)
         return {
+            "unread_messages": unread,
             "Role": Role,
             "current_competition_title": title,
             "site_title": app.config["SITE_TITLE"],
@@ -309,6 +315,10 @@ def init_app(app: Flask) -> None:
     def set_language(code: str):  # noqa: ANN202
         if code in ("zh", "en"):
             session["lang"] = code
+            # messages reach this person in the language last chosen
+            if current_user.is_authenticated and current_user.language != code:
+                current_user.language = code
+                db.session.commit()
         target = request.referrer or ""
         if not target.startswith(request.host_url):
             target = url_for("accounts.home")

@@ -20,6 +20,7 @@ from judging.competitions import service as competition_service
 from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import default_settings
 from judging.extensions import db
+from tests.mailserver import smtp_server  # noqa: F401  (a fixture for every test)
 from tests.pgtools import scratch_postgres_database
 
 PASSWORD = "correct-horse-9"

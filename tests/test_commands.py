@@ -103,3 +103,22 @@ def test_remind_without_assignments_says_so(runner, make_competition):
         1,
         "竞赛“尚未分配的征文”还没有分配评审，无需催评。\n",
     )
+
+
+def test_every_systemd_unit_runs_a_command_that_exists(app):
+    """deploy/*.service start `flask --app judging <command>`: each must exist,
+    or the daily reminders (or the worker) would fail only in production."""
+    from pathlib import Path
+
+    units = sorted(Path(__file__).resolve().parent.parent.glob("deploy/*.service"))
+    commands = {}
+    for unit in units:
+        for line in unit.read_text().splitlines():
+            if line.startswith("ExecStart=") and "--app judging" in line:
+                commands[unit.name] = line.split("--app judging", 1)[1].split()[0]
+
+    assert commands == {
+        "judging-reminders.service": "remind-deadlines",
+        "judging-worker.service": "worker",
+    }
+    assert set(commands.values()) <= set(app.cli.list_commands(None))

@@ -39,6 +39,7 @@ PURE_MODULES = {
     "judging/audit/sentences.py",
     "judging/results/explain.py",
     "judging/glossary.py",
+    "judging/messages/texts.py",
 }
 # Every module of these packages is pure.
 PURE_PACKAGES = ("judging/documents/",)

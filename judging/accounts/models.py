@@ -78,6 +78,8 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the language of the messages this person receives (the last one chosen)
+    language: Mapped[str] = mapped_column(String(8), default="zh")
 
     unit: Mapped[Unit | None] = relationship(back_populates="users")
     judge: Mapped[Judge | None] = relationship(back_populates="user")

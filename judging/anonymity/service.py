@@ -32,6 +32,7 @@ from judging.documents.scan import Finding as ScanFinding
 from judging.documents.scan import UnitIdentity, is_distinctive_alias, scan_document
 from judging.extensions import db
 from judging.i18n import N_
+from judging.messages import notices
 from judging.submissions.files import save_file
 from judging.submissions.models import CheckState, Entry, EntryStatus
 
@@ -338,6 +339,24 @@ def request_redaction(*, actor: User, entry: Entry, until: datetime, note: str) 
         until=until.isoformat(),
         note=note.strip(),
     )
+    notices.redaction_requested(
+        entry, note=note.strip(), findings=_open_findings_text(entry), until=until
+    )
+
+
+def _open_findings_text(entry: Entry) -> str:
+    """The entry's open findings, one line each, for its own unit's message."""
+    findings = db.session.scalars(
+        select(Finding)
+        .where(Finding.entry_id == entry.id, Finding.status == FindingStatus.OPEN)
+        .order_by(Finding.id)
+        .limit(20)
+    )
+    return "\n".join(
+        f"  {LOCATION_LABELS.get(f.location, f.location)}："
+        f"{KIND_LABELS.get(f.kind, f.kind)} {f.term or f.evidence[:60]}".rstrip()
+        for f in findings
+    )
 
 
 @dataclass(frozen=True)
@@ -424,6 +443,8 @@ def replace_review_copy(
         sha256=stored.sha256,
         findings=count,
     )
+    if by_unit:
+        notices.redaction_accepted(entry, findings=count)
     return count
 
 

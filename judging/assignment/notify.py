@@ -1,37 +1,36 @@
-"""E-mail to judges: assignment notices and reminders, sent by SMTP or copied by hand.
+"""Messages to judges: assignment notices and reminders, through the outbox.
 
 A judge's message names the essays by code and title only — never the unit,
-the authors or the advisor — because judging is anonymous. Without a
-configured ``MAIL_SERVER`` the same messages are shown for the organiser to copy.
-With one, the messages are sent by a background job (`queue_notices`), not in
-the organiser's request: a slow or unreachable mail server never holds a web
-worker.
+the authors or the advisor — because judging is anonymous (the judges' message
+kinds offer no such placeholder). Every notice becomes a `Message` in the
+outbox and the judge's inbox; with a configured ``MAIL_SERVER`` it is also
+e-mailed by the outbox's background job, not in the organiser's request, so a
+slow or unreachable mail server never holds a web worker. Without one the same
+messages are shown for the organiser to copy.
 """
 
 from __future__ import annotations
 
-import smtplib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
-from judging import jobs
 from judging.accounts.models import Judge, User
 from judging.assignment.models import Assignment, AssignmentStatus
 from judging.audit.service import record
 from judging.competitions.models import Competition
 from judging.extensions import db
 from judging.i18n import N_
+from judging.messages import service as messages
+from judging.messages.models import Message, MessageStatus
 from judging.review.models import Review, ReviewStatus
 from judging.submissions.models import Entry, EntryStatus
 
 KINDS = {"assignment": N_("评审任务通知"), "reminder": N_("评审催办提醒")}
+MESSAGE_KIND = {"assignment": "judge_assignment", "reminder": "judge_reminder"}
 
 
 class NotifyError(ValueError):
@@ -43,10 +42,12 @@ class Notice:
     """One message to one judge."""
 
     judge_id: int
+    user_id: int
     name: str
     email: str
     subject: str
     body: str
+    values: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -81,32 +82,23 @@ def _essays(competition: Competition, *, unfinished: bool) -> dict[int, list[Ent
     return essays
 
 
-def _body(
+def _values(
     judge: Judge,
     username: str,
     competition: Competition,
     essays: list[Entry],
     *,
-    kind: str,
     login_url: str,
-) -> str:
-    n, title = len(essays), competition.title
-    if kind == "assignment":
-        opening = f"您好！“{title}”的评审工作已经开始，请您评审以下 {n} 篇作品："
-    else:
-        opening = f"您好！“{title}”中尚有 {n} 篇作品您还未提交评分："
-    lines = [f"{judge.name} 专家：", "", opening, ""]
-    lines += [f"  {e.code or e.id}  {e.title}" for e in essays]
-    lines += [
-        "",
-        f"请登录评审系统查看评审稿并填写评分表：{login_url}",
-        f"登录用户名：{username}",
-        "",
-        "作品均已匿名处理。如发现您与某篇作品存在利益关系，请在评审页申报回避。",
-        "",
-        "竞赛主办方",
-    ]
-    return "\n".join(lines)
+) -> dict[str, str]:
+    """What a judge's message may say: codes and titles, never an identity."""
+    return {
+        "competition": competition.title,
+        "name": judge.name,
+        "count": str(len(essays)),
+        "essays": "\n".join(f"  {e.code or e.id}  {e.title}" for e in essays),
+        "login_url": login_url,
+        "username": username,
+    }
 
 
 def build_notices(
@@ -126,39 +118,49 @@ def build_notices(
     if not essays:
         return []
     judges = db.session.execute(
-        select(Judge, User.username)
+        select(Judge, User)
         .join(User, User.id == Judge.user_id)
         .where(Judge.id.in_(list(essays)))
         .order_by(Judge.name, Judge.id)
     ).all()
-    subject = f"【{KINDS[kind]}】{competition.title}"
-    return [
-        Notice(
-            judge_id=judge.id,
-            name=judge.name,
-            email=judge.email.strip(),
-            subject=subject,
-            body=_body(
-                judge,
-                username,
-                competition,
-                essays[judge.id],
-                kind=kind,
-                login_url=login_url,
-            ),
+    fill = messages.renderer(competition, MESSAGE_KIND[kind])
+    notices = []
+    for judge, user in judges:
+        values = _values(
+            judge, user.username, competition, essays[judge.id], login_url=login_url
         )
-        for judge, username in judges
-    ]
+        subject, body = fill(user.language, values)
+        notices.append(
+            Notice(
+                judge_id=judge.id,
+                user_id=user.id,
+                name=judge.name,
+                email=judge.email.strip(),
+                subject=subject,
+                body=body,
+                values=values,
+            )
+        )
+    return notices
 
 
-def _message(notice: Notice, sender: str) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = formataddr((notice.name, notice.email))
-    message["Subject"] = notice.subject
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1] or None)
-    message.set_content(notice.body, cte="base64")
-    return message
+def queue_notices(
+    *,
+    actor: User | None,
+    competition: Competition,
+    kind: str,
+    login_url: str,
+    judge_ids: Sequence[int] | None = None,
+) -> list[Message]:
+    """Put `kind` notices for `competition` into the outbox (the caller commits;
+    the e-mails then go out from the outbox's job), to every judge concerned
+    or only to `judge_ids`. Audited with the counts."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notice kind {kind!r}")
+    notices = build_notices(
+        competition, kind=kind, login_url=login_url, judge_ids=judge_ids
+    )
+    return _queue_given(actor, competition, notices, kind, later=True)
 
 
 def send_notices(
@@ -169,101 +171,42 @@ def send_notices(
     kind: str,
     config: Mapping[str, Any],
 ) -> SendResult:
-    """Send each notice by SMTP (one connection); judges without e-mail are listed.
+    """From the CLI: queue the notices and send them now, in this process."""
+    from judging.jobs import JobError
+    from judging.messages.jobs import send_messages
 
-    Recorded in the audit log with the counts; a failure for one recipient does
-    not stop the others.
-    """
-    no_email = [n.name for n in notices if not n.email]
-    failed: list[str] = []
-    sent = 0
+    made = _queue_given(actor, competition, notices, kind)
+    db.session.commit()
     try:
-        with smtplib.SMTP(
-            config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), timeout=30
-        ) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            for notice in notices:
-                if not notice.email:
-                    continue
-                try:
-                    smtp.send_message(_message(notice, config["MAIL_SENDER"]))
-                except smtplib.SMTPRecipientsRefused:
-                    failed.append(notice.name)
-                else:
-                    sent += 1
-    except (OSError, smtplib.SMTPException) as exc:
-        raise NotifyError(
-            f"邮件服务器 {config['MAIL_SERVER']} 发送失败（已发送 {sent} 封）：{exc}"
-        ) from exc
+        result = send_messages([m.id for m in made], config)
+    except JobError as exc:
+        raise NotifyError(str(exc)) from exc
+    no_email = [m.name for m in made if m.status == MessageStatus.INBOX]
+    return SendResult(sent=result["sent"], no_email=no_email, failed=result["failed"])
+
+
+def _queue_given(
+    actor: User | None,
+    competition: Competition,
+    notices: Sequence[Notice],
+    kind: str,
+    *,
+    later: bool = False,
+) -> list[Message]:
+    by_user = {n.user_id: n for n in notices}
+    made = messages.compose(
+        kind=MESSAGE_KIND[kind],
+        competition=competition,
+        users=[db.session.get(User, n.user_id) for n in notices],
+        values=lambda u: by_user[u.id].values,
+        send_later=later,
+    )
     record(
         actor_id=actor.id if actor is not None else None,
         action=f"notify.{kind}",
         obj=competition,
         competition_id=competition.id,
-        sent=sent,
-        no_email=no_email,
-        failed=failed,
+        messages=len(made),
+        no_email=[n.name for n in notices if not n.email],
     )
-    return SendResult(sent=sent, no_email=no_email, failed=failed)
-
-
-MAIL_TASK = "mail.notices"
-
-
-def queue_notices(
-    *,
-    actor: User,
-    competition: Competition,
-    kind: str,
-    login_url: str,
-    judge_ids: Sequence[int] | None = None,
-) -> str:
-    """Queue sending `kind` notices for `competition`; return the job id (the
-    caller commits). The job builds the messages when it runs, so they list
-    the assignments as they are then."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown notice kind {kind!r}")
-    return jobs.enqueue(
-        MAIL_TASK,
-        owner_id=actor.id,
-        competition_id=competition.id,
-        kind=kind,
-        login_url=login_url,
-        judge_ids=None if judge_ids is None else sorted(set(judge_ids)),
-    )
-
-
-@jobs.task(MAIL_TASK)
-def send_queued_notices(
-    progress: jobs.Progress,
-    *,
-    competition_id: int,
-    kind: str,
-    login_url: str,
-    judge_ids: list[int] | None = None,
-) -> dict:
-    """The job behind queue_notices: send, audit (with the job's owner)."""
-    competition = db.session.get(Competition, competition_id)
-    if competition is None:
-        raise jobs.JobError("该征文活动已不存在。")
-    job = db.session.get(jobs.Job, progress.job_id)
-    actor = db.session.get(User, job.owner_id) if job and job.owner_id else None
-    notices = build_notices(
-        competition, kind=kind, login_url=login_url, judge_ids=judge_ids
-    )
-    progress.update(0, len(notices))
-    try:
-        result = send_notices(
-            actor=actor,
-            competition=competition,
-            notices=notices,
-            kind=kind,
-            config=current_app.config,
-        )
-    except NotifyError as exc:
-        raise jobs.JobError(str(exc)) from exc
-    progress.update(len(notices), len(notices))
-    return {"sent": result.sent, "no_email": result.no_email, "failed": result.failed}
+    return made

@@ -35,7 +35,7 @@ from judging.auth import organiser_required
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.jobs import JobStatus, job_status
+from judging.messages.models import Message, MessageStatus
 from judging.responses import xlsx_download
 from judging.results import explain
 from judging.submissions.models import Entry
@@ -423,32 +423,42 @@ def send_notices(competition_id: int):
         flash(_("未配置邮件服务器，请复制邮件内容手工发送。"), "error")
         return redirect(url_for("assignment.notices", competition_id=c.id))
     judge_ids = _ids(request.form.getlist("judge"))
-    job_id = notify.queue_notices(
+    made = notify.queue_notices(
         actor=current_user,
         competition=c,
         kind=form.kind.data,
         login_url=login_url(),
         judge_ids=judge_ids,
     )
+    ids = [m.id for m in made]
     db.session.commit()
-    _flash_mail_job(job_status(job_id))
+    _flash_outcome(ids)
     return redirect(
         url_for("assignment.notices", competition_id=c.id, kind=form.kind.data)
     )
 
 
-def _flash_mail_job(status: JobStatus | None) -> None:
-    """The job's outcome if it is already known (inline), else that it runs."""
-    if status is None or status.active:
-        flash(_("邮件正在后台发送，发送结果将记入操作日志。"), "info")
-    elif status.state == "failed":
-        flash(status.error, "error")
-    else:
-        result = status.result or {}
-        flash(_("已发送 %(n)d 封邮件。", n=result.get("sent", 0)), "success")
-        names = "、".join(result.get("no_email", []) + result.get("failed", []))
-        if names:
-            flash(_("以下评审专家未能收到邮件，请另行联系：%(n)s", n=names), "warning")
+def _flash_outcome(message_ids: list[int]) -> None:
+    """The outcome if already known (the job ran inline), else that it runs."""
+    rows = db.session.scalars(
+        select(Message)
+        .where(Message.id.in_(message_ids))
+        .execution_options(populate_existing=True)
+    ).all()
+    if any(m.status == MessageStatus.QUEUED for m in rows):
+        flash(_("邮件正在后台发送，发送结果见消息记录。"), "info")
+        return
+    failed = [m for m in rows if m.status == MessageStatus.FAILED]
+    if failed and not any(m.status == MessageStatus.SENT for m in rows):
+        flash(failed[0].error, "error")
+        return
+    sent = sum(m.status == MessageStatus.SENT for m in rows)
+    flash(_("已发送 %(n)d 封邮件。", n=sent), "success")
+    names = "、".join(
+        m.name for m in rows if m.status in (MessageStatus.FAILED, MessageStatus.INBOX)
+    )
+    if names:
+        flash(_("以下评审专家未能收到邮件，请另行联系：%(n)s", n=names), "warning")
 
 
 @bp.route("/competitions/<int:competition_id>/disagreements")

@@ -13,7 +13,8 @@ from judging.extensions import db
 
 class Certificate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), unique=True)
+    # several when a correction revoked one and issued its replacement
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
     serial: Mapped[str] = mapped_column(String(32), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

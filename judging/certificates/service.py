@@ -40,7 +40,7 @@ log = logging.getLogger("judging")
 
 VERIFY_LIMIT = 30
 VERIFY_WINDOW = timedelta(minutes=10)
-PRINTABLE_PHASES = (Phase.FINALISED, Phase.PUBLISHED)
+PRINTABLE_PHASES = (Phase.FINALISED, Phase.PUBLICITY, Phase.PUBLISHED)
 
 
 class CertificateError(ValueError):

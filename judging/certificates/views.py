@@ -318,6 +318,12 @@ def verify(serial: str):
     # A GET that only reads: the hit is counted apart (see allow_lookup).
     if not service.allow_lookup(address=request.remote_addr or "", now=utcnow()):
         return render_template("certificates/verify_limited.html"), 429
+    from judging.publication.service import correction_for_serial
+
     row = service.lookup(serial)
     status = 200 if row is not None else 404
-    return render_template("certificates/verify.html", row=row), status
+    correction = correction_for_serial(row.certificate.serial) if row else None
+    return (
+        render_template("certificates/verify.html", row=row, correction=correction),
+        status,
+    )

@@ -70,6 +70,7 @@ class CompetitionForm(FlaskForm):
         choices=[SelectChoice(k, _l(v)) for k, v in KIND_LABELS.items()],
     )
     title = StringField(_l("名称"), validators=[Required(), MaxChars(200)])
+    confirm_total = BooleanField(_l("确认评分细则总分不是 100 分"))
     theme = TextAreaField(_l("主题说明"), validators=[Optional(), MaxChars(5000)])
     code_prefix = StringField(
         _l("作品编号前缀"),

@@ -27,6 +27,7 @@ class Phase(StrEnum):
     CLOSED = "closed"
     REVIEWING = "reviewing"
     FINALISED = "finalised"
+    PUBLICITY = "publicity"  # 公示中: the provisional list, open to objections
     PUBLISHED = "published"
     ARCHIVED = "archived"  # a collection's last phase
 

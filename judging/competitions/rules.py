@@ -14,7 +14,15 @@ from judging.i18n import N_
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-PHASES = ("draft", "open", "closed", "reviewing", "finalised", "published")
+PHASES = (
+    "draft",
+    "open",
+    "closed",
+    "reviewing",
+    "finalised",
+    "publicity",
+    "published",
+)
 # A collection is gathered and archived, never judged.
 COLLECTION_PHASES = ("draft", "open", "closed", "archived")
 ALL_PHASES = PHASES + ("archived",)
@@ -24,6 +32,7 @@ PHASE_LABELS = {
     "closed": N_("已截止"),
     "reviewing": N_("评审中"),
     "finalised": N_("已定稿"),
+    "publicity": N_("公示中"),
     "published": N_("已公布"),
     "archived": N_("已归档"),
 }

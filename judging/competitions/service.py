@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -23,10 +24,12 @@ from judging.competitions.rules import (
     PHASE_LABELS,
     Settings,
     end_of_day,
+    local_day,
     phases_for,
     start_of_day,
     validate_settings,
 )
+from judging.dbtypes import utcnow
 from judging.extensions import db
 
 
@@ -115,11 +118,24 @@ def _replace_rubric_and_tiers(c: Competition, s: Settings) -> None:
         )
 
 
+def _total_problem(settings: Settings, confirmed: bool) -> list[str]:
+    """A rubric whose points do not total 100 is kept only when confirmed."""
+    total = sum(c.max_points for c in settings.criteria)
+    if total == 100 or confirmed or not settings.criteria:
+        return []
+    return [
+        f"评分细则总分为 {total} 分，不是 100 分；"
+        "如确需如此，请勾选“确认评分细则总分不是 100 分”。"
+    ]
+
+
 def create_competition(
-    *, actor: User, settings: Settings, extras: Extras
+    *, actor: User, settings: Settings, extras: Extras, confirm_total: bool = True
 ) -> Competition:
-    """A new competition in the draft phase, refused whole if a setting is invalid."""
-    errors = validate_settings(settings)
+    """A new competition in the draft phase, refused whole if a setting is invalid.
+
+    The web form passes ``confirm_total`` from its checkbox (scripts: True)."""
+    errors = validate_settings(settings) + _total_problem(settings, confirm_total)
     if errors:
         raise CompetitionError(errors)
     c = Competition(phase=Phase.DRAFT, kind=settings.kind)
@@ -138,14 +154,21 @@ def create_competition(
 
 
 def update_competition(
-    *, actor: User, competition: Competition, settings: Settings, extras: Extras
+    *,
+    actor: User,
+    competition: Competition,
+    settings: Settings,
+    extras: Extras,
+    confirm_total: bool = True,
 ) -> None:
     """Edit settings; the rubric is locked once any score exists."""
     errors = validate_settings(settings)
     rubric_changed = _rubric_changed(competition, settings)
+    if rubric_changed:
+        errors += _total_problem(settings, confirm_total)
     if rubric_changed and scores_exist(competition):
         errors.append("已有评分记录，评分细则不能再修改。")
-    if competition.phase in (Phase.FINALISED, Phase.PUBLISHED):
+    if competition.phase in (Phase.FINALISED, Phase.PUBLICITY, Phase.PUBLISHED):
         errors.append("结果已定稿，竞赛设置不能再修改。")
     if competition.phase == Phase.ARCHIVED:
         errors.append("征集已归档，设置不能再修改。")
@@ -239,14 +262,44 @@ def current_phase(competition: Competition, *, share_lock: bool = False) -> str:
     return db.session.scalar(query.execution_options(populate_existing=True))
 
 
-def advance_phase(*, actor: User, competition: Competition, target: str) -> None:
+def early_close_warning(competition: Competition, now: datetime) -> str:
+    """Closing before the published deadline: how many eligible units have not
+    yet submitted (empty when the deadline has passed or the call is not open)."""
+    from judging.messages.notices import not_yet_submitted
+
+    if competition.phase != Phase.OPEN or now >= competition.closes_at:
+        return ""
+    missing = len(not_yet_submitted(competition))
+    deadline = local_day(competition.closes_at, inclusive_end=True)
+    return (
+        f"公布的截止时间尚未到（{deadline}），"
+        f"还有 {missing} 个单位未报送。提前截止后将通知所有参赛单位。"
+    )
+
+
+def advance_phase(
+    *,
+    actor: User,
+    competition: Competition,
+    target: str,
+    confirm_early: bool = True,
+) -> None:
     """Move one step along draft → open → closed → reviewing → finalised →
-    published (a collection: draft → open → closed → archived)."""
+    publicity (公示中) → published (a collection: draft → open → closed →
+    archived).
+
+    Closing before the published deadline needs ``confirm_early``: the web page
+    asks (naming the units that have not submitted); scripts pass True.
+    """
     db.session.execute(
         select(Competition.id).where(Competition.id == competition.id).with_for_update()
     )
     db.session.refresh(competition)
     problems = transition_problems(competition, target)
+    if target == Phase.CLOSED and not problems and not confirm_early:
+        warning = early_close_warning(competition, utcnow())
+        if warning:
+            problems = [warning + "请勾选“确认提前截止”后再操作。"]
     if problems:
         raise CompetitionError(problems)
     previous = competition.phase

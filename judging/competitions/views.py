@@ -24,6 +24,7 @@ from judging.competitions.rules import (
     local_day,
     phases_for,
 )
+from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.results import computed
 from judging.web import perform
@@ -60,7 +61,10 @@ def create():
     elif form.validate_on_submit():
         try:
             c = service.create_competition(
-                actor=current_user, settings=form.settings(), extras=_extras(form)
+                actor=current_user,
+                settings=form.settings(),
+                extras=_extras(form),
+                confirm_total=form.confirm_total.data,
             )
         except service.CompetitionError as exc:
             for error in exc.errors:
@@ -84,6 +88,7 @@ def detail(competition_id: int):
         target=target,
         problems=problems,
         results_at=computed.stored_computed_at(c.id),
+        early=service.early_close_warning(c, utcnow()) if target == "closed" else "",
         labels=PHASE_LABELS,
         phases=phases_for(c.kind),
         kind_labels=KIND_LABELS,
@@ -137,6 +142,7 @@ def edit(competition_id: int):
                 competition=c,
                 settings=form.settings(),
                 extras=_extras(form),
+                confirm_total=form.confirm_total.data,
             ),
             done=_("竞赛设置已保存。"),
             refused=service.CompetitionError,
@@ -152,8 +158,11 @@ def advance(competition_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     target = request.form.get("target", "")
+    confirmed = request.form.get("confirm_early") == "1"
     perform(
-        lambda: service.advance_phase(actor=current_user, competition=c, target=target),
+        lambda: service.advance_phase(
+            actor=current_user, competition=c, target=target, confirm_early=confirmed
+        ),
         done=_("竞赛已进入“%(phase)s”阶段。", phase=PHASE_LABELS.get(target, target)),
         refused=service.CompetitionError,
     )

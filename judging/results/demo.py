@@ -143,8 +143,13 @@ def build_published(*, admin: User, today: date) -> Competition:
     _score_all(c, entries, judges, rng=rng)
     finalised_at = datetime(2025, 12, 10, 2, tzinfo=UTC)
     service.finalise(actor=admin, competition=c, method="calibrated", now=finalised_at)
-    service.publish(
-        actor=admin, competition=c, now=datetime(2025, 12, 20, 2, tzinfo=UTC)
+    from judging.publication.service import publish_after_publicity
+
+    publish_after_publicity(
+        actor=admin,
+        competition=c,
+        started=datetime(2025, 12, 11, 2, tzinfo=UTC),
+        now=datetime(2025, 12, 20, 2, tzinfo=UTC),
     )
     db.session.flush()
     return c

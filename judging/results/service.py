@@ -48,7 +48,12 @@ DEFAULT_METHOD = "calibrated"
 EXCLUDED = "取消资格"
 # Tier probabilities below this flag an entry as near a tier boundary.
 NEAR_BOUNDARY = computed.NEAR_BOUNDARY
-REVIEW_PHASES = (Phase.REVIEWING, Phase.FINALISED, Phase.PUBLISHED)
+REVIEW_PHASES = (
+    Phase.REVIEWING,
+    Phase.FINALISED,
+    Phase.PUBLICITY,
+    Phase.PUBLISHED,
+)
 
 
 class ResultsError(ValueError):
@@ -235,7 +240,7 @@ def results_table(
     competition: Competition, *, method: str | None = None
 ) -> ResultsTable:
     """The frozen results once finalised, else a live computation with `method`."""
-    if competition.phase in (Phase.FINALISED, Phase.PUBLISHED):
+    if competition.phase in (Phase.FINALISED, Phase.PUBLICITY, Phase.PUBLISHED):
         return frozen_table(competition)
     return live_table(competition, method=method_or_default(competition, method))
 
@@ -755,6 +760,8 @@ PUBLIC_LIST_ACTIONS = (
     "competition.phase",
     "results.freeze",
     "entry.correct",
+    "results.correct",  # 更正 after publication
+    "results.change",  # during 公示
     "unit.update",
 )
 

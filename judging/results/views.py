@@ -442,8 +442,18 @@ def _public_list(c: Competition) -> Markup:
         if cached is not None:
             lists.move_to_end(key)
             return cached
+    from judging.publication.service import corrections as corrections_of
+
     groups = service.group_by_tier(service.public_rows(c))
-    body = Markup(render_template("results/_public_list.html", groups=groups))  # noqa: S704
+    corrections = corrections_of(c)
+    body = Markup(  # noqa: S704 (a template Jinja escaped)
+        render_template(
+            "results/_public_list.html",
+            groups=groups,
+            corrections=corrections,
+            corrected={k.entry_id: k for k in corrections},
+        )
+    )
     with _PUBLIC_LOCK:
         lists[key] = body
         while len(lists) > PUBLIC_CACHE_SIZE:

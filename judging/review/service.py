@@ -45,7 +45,12 @@ from judging.submissions.models import Entry, EntryStatus, StoredFile, split_key
 from judging.tables import TableError, read_table, safe_cell
 
 # Phases in which a judge sees the assignments; only in REVIEWING may he score.
-VISIBLE_PHASES = (Phase.REVIEWING, Phase.FINALISED, Phase.PUBLISHED)
+VISIBLE_PHASES = (
+    Phase.REVIEWING,
+    Phase.FINALISED,
+    Phase.PUBLICITY,
+    Phase.PUBLISHED,
+)
 STATE_LABELS = {"new": N_("未开始"), "draft": N_("草稿"), "submitted": N_("已提交")}
 SOURCE_LABELS = {"online": N_("在线"), "paper": N_("纸质")}
 COPY_LIMIT = 200 * 1024 * 1024

@@ -1,64 +1,82 @@
-"""催报: reminders to eligible units below a call's minimum, by e-mail where a
-mail server is configured, and a list to phone them.
+"""催报: reminders to eligible units below a call's minimum, and a list to
+phone them.
 
-The messages go to each unit's contact address (``unit.contact_email``); they
-are sent by a background job, as the judges' notices are, so a slow mail server
-never holds a page.
+The reminders are messages of the kind ``submission_reminder``
+(judging.messages): each unit's contacts get one in their inbox, and by e-mail
+from the outbox's job where a mail server is configured, in their language and
+with the organiser's wording for the call.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
-from flask import current_app
-
-from judging import jobs
-from judging.accounts.models import User
-from judging.assignment import notify
+from judging.accounts.models import Unit, User
+from judging.audit.service import record
 from judging.competitions.models import Competition
-from judging.extensions import db
-from judging.submissions.service import missing_units, unit_deadline
+from judging.messages.models import Message
+from judging.submissions.service import UnitRow, missing_units, unit_deadline
 from judging.tables import safe_cell
 
-TASK = "mail.unit_reminders"
-KIND = "unit_reminder"
+KIND = "submission_reminder"
 
 
-def build_unit_notices(
-    competition: Competition, *, login_url: str
-) -> list[notify.Notice]:
-    """One message per eligible unit below the minimum, naming its count, the
-    minimum and its own deadline (an extension included)."""
+@dataclass(frozen=True)
+class Preview:
+    unit: Unit
+    email: str
+    subject: str
+    body: str
+
+
+def _values(competition: Competition, row: UnitRow, url: str) -> dict[str, str]:
+    from judging.competitions.service import audience
     from judging.web import shanghai
 
-    notices = []
+    return {
+        "competition": competition.title,
+        "unit": row.unit.name,
+        "deadline": shanghai(unit_deadline(competition, row.unit.id)),
+        "submitted": str(row.count),
+        "minimum": str(max(competition.min_entries, 1)),
+        "maximum": str(competition.max_entries),
+        "measure": audience(competition)["measure"],
+        "url": url,
+    }
+
+
+def previews(competition: Competition, *, url: str) -> list[Preview]:
+    """What each unit below the minimum would be sent (in Chinese)."""
+    from judging.messages.service import render
+
+    out = []
     for row in missing_units(competition):
-        unit = row.unit
-        deadline = shanghai(unit_deadline(competition, unit.id), "%Y-%m-%d %H:%M")
-        body = "\n".join(
-            [
-                f"{unit.contact_name or unit.name}：",
-                "",
-                f"您好！“{competition.title}”要求每个单位报送 "
-                f"{competition.min_entries}–{competition.max_entries} 件，"
-                f"{unit.name}目前已报送 {row.count} 件。",
-                f"报送截止时间为北京时间 {deadline}（截止后系统不再接收）。",
-                "",
-                f"请登录系统报送：{login_url}",
-                "",
-                "重庆市教科文卫体工会",
-            ]
-        )
-        notices.append(
-            notify.Notice(
-                judge_id=unit.id,  # the recipient: a unit here
-                name=unit.name,
-                email=unit.contact_email.strip(),
-                subject=f"【催报提醒】{competition.title}",
-                body=body,
-            )
-        )
-    return notices
+        subject, body = render(competition, KIND, "zh", _values(competition, row, url))
+        out.append(Preview(row.unit, row.unit.contact_email.strip(), subject, body))
+    return out
+
+
+def send_unit_reminders(
+    *, actor: User, competition: Competition, url: str
+) -> list[Message]:
+    """Put one reminder per contact of every eligible unit below the minimum
+    into the outbox (audited; the caller commits)."""
+    from judging.messages.notices import to_unit
+
+    rows = missing_units(competition)
+    made: list[Message] = []
+    for row in rows:
+        made += to_unit(KIND, competition, row.unit, _values(competition, row, url))
+    record(
+        actor_id=actor.id,
+        action="submissions.remind",
+        obj=competition,
+        competition_id=competition.id,
+        units=len(rows),
+        messages=len(made),
+    )
+    return made
 
 
 def missing_xlsx(competition: Competition) -> bytes:
@@ -71,17 +89,9 @@ def missing_xlsx(competition: Competition) -> bytes:
     sheet = book.active
     sheet.title = "未报送单位"
     sheet.append(
-        [
-            "单位",
-            "类型",
-            "联系人",
-            "电话",
-            "邮箱",
-            "已报送件数",
-            "最少件数",
-            "截止时间（北京时间）",
-        ]
-    )
+        ["单位", "类型", "联系人", "电话", "邮箱", "已报送件数", "最少件数",
+         "截止时间（北京时间）"]
+    )  # fmt: skip
     for row in missing_units(competition):
         u = row.unit
         sheet.append(
@@ -97,37 +107,3 @@ def missing_xlsx(competition: Competition) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def queue_unit_reminders(
-    *, actor: User, competition: Competition, login_url: str
-) -> str:
-    """Queue the reminders; the job builds them when it runs (the caller commits)."""
-    return jobs.enqueue(
-        TASK, owner_id=actor.id, competition_id=competition.id, login_url=login_url
-    )
-
-
-@jobs.task(TASK)
-def send_unit_reminders(
-    progress: jobs.Progress, *, competition_id: int, login_url: str
-) -> dict:
-    competition = db.session.get(Competition, competition_id)
-    if competition is None:
-        raise jobs.JobError("该征集已不存在。")
-    job = db.session.get(jobs.Job, progress.job_id)
-    actor = db.session.get(User, job.owner_id) if job and job.owner_id else None
-    notices = build_unit_notices(competition, login_url=login_url)
-    progress.update(0, len(notices))
-    try:
-        result = notify.send_notices(
-            actor=actor,
-            competition=competition,
-            notices=notices,
-            kind=KIND,
-            config=current_app.config,
-        )
-    except notify.NotifyError as exc:
-        raise jobs.JobError(str(exc)) from exc
-    progress.update(len(notices), len(notices))
-    return {"sent": result.sent, "no_email": result.no_email, "failed": result.failed}

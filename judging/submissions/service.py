@@ -22,6 +22,7 @@ from judging.documents.inspection import Document, DocumentRejected, accept_docu
 from judging.escaping import path_segment
 from judging.extensions import db
 from judging.i18n import N_
+from judging.messages import notices
 from judging.storage import CHUNK
 from judging.submissions.files import open_file, save_file
 from judging.submissions.models import Attachment, Author, Entry, EntryStatus
@@ -299,6 +300,7 @@ def create_entry(
         sha256=stored.sha256,
         attachments=len(extra),
     )
+    notices.entry_received(entry)
     return entry
 
 
@@ -582,6 +584,20 @@ class UnitRow:
 STATE_LABELS = {"none": N_("未报送"), "some": N_("已报送"), "full": N_("已报满")}
 
 
+def submitted_counts(competition: Competition) -> dict[int, int]:
+    """Unit id → its submitted entries in the call (one grouped query)."""
+    return dict(
+        db.session.execute(
+            select(Entry.unit_id, func.count(Entry.id))
+            .where(
+                Entry.competition_id == competition.id,
+                Entry.status == EntryStatus.SUBMITTED,
+            )
+            .group_by(Entry.unit_id)
+        ).all()
+    )
+
+
 def unit_state(competition: Competition, count: int) -> str:
     """未报送 below the call's minimum (or with nothing), 已报满 at its maximum."""
     if count == 0 or count < competition.min_entries:
@@ -594,16 +610,7 @@ def overview(competition: Competition, *, state: str = "") -> list[UnitRow]:
     unit outside the call that still has entries (kept when it was narrowed)."""
     from judging.competitions.service import eligible_unit_ids
 
-    counts = dict(
-        db.session.execute(
-            select(Entry.unit_id, func.count(Entry.id))
-            .where(
-                Entry.competition_id == competition.id,
-                Entry.status == EntryStatus.SUBMITTED,
-            )
-            .group_by(Entry.unit_id)
-        ).all()
-    )
+    counts = submitted_counts(competition)
     extensions = dict(
         db.session.execute(
             select(Extension.unit_id, Extension.until).where(

@@ -29,8 +29,8 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import PHASE_LABELS, from_local
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.jobs import job_status
 from judging.listing import ListSpec, listing
+from judging.messages.models import Message, MessageStatus
 from judging.originality import service as originality
 from judging.pending import keep_form, restore_form
 from judging.responses import pdf_download, xlsx_download
@@ -45,7 +45,7 @@ from judging.submissions.forms import (
     RecommendForm,
 )
 from judging.submissions.models import Attachment, Entry, EntryStatus
-from judging.web import login_url, perform
+from judging.web import perform
 
 bp = Blueprint("submissions", __name__)
 
@@ -576,37 +576,57 @@ def unit_reminders(competition_id: int):
     return render_template(
         "submissions/reminders.html",
         c=competition,
-        notices=reminders.build_unit_notices(competition, login_url=login_url()),
+        notices=reminders.previews(competition, url=_dashboard_url()),
         mail=notify.mail_configured(current_app.config),
         form=ActionForm(),
     )
 
 
+def _dashboard_url() -> str:
+    return url_for("submissions.dashboard", _external=True)
+
+
 @bp.route("/competitions/<int:competition_id>/unit-reminders", methods=["POST"])
 @organiser_required
 def send_unit_reminders(competition_id: int):
+    """Remind every eligible unit below the minimum: a message to its inbox,
+    and an e-mail from the outbox's job where a mail server is configured."""
     competition = db.get_or_404(Competition, competition_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if not notify.mail_configured(current_app.config):
-        flash(
-            _("未配置邮件服务器，请下载名单电话联系，或复制邮件内容手工发送。"), "error"
+    made = reminders.send_unit_reminders(
+        actor=current_user, competition=competition, url=_dashboard_url()
+    )
+    ids = [m.id for m in made]
+    db.session.commit()
+    statuses = [
+        m.status
+        for m in db.session.scalars(
+            select(Message)
+            .where(Message.id.in_(ids))
+            .execution_options(populate_existing=True)
         )
+    ]
+    if not ids:
+        flash(_("所有参与单位都已达到最低报送件数。"), "info")
+    elif MessageStatus.QUEUED in statuses:
+        flash(_("催报邮件正在后台发送，发送结果见消息记录。"), "info")
     else:
-        job_id = reminders.queue_unit_reminders(
-            actor=current_user, competition=competition, login_url=login_url()
-        )
-        db.session.commit()
-        status = job_status(job_id)
-        if status is not None and status.state == "failed":
-            flash(status.error, "error")
-        elif status is not None and not status.active:
+        sent = statuses.count(MessageStatus.SENT)
+        flash(_("已发送 %(n)d 封催报邮件。", n=sent), "success")
+        inbox = statuses.count(MessageStatus.INBOX)
+        if inbox:
             flash(
-                _("已发送 %(n)d 封催报邮件。", n=(status.result or {}).get("sent", 0)),
-                "success",
+                _(
+                    "%(n)d 条只在站内消息中（无联系邮箱或未配置邮件服务器），"
+                    "请电话联系。",
+                    n=inbox,
+                ),
+                "warning",
             )
-        else:
-            flash(_("催报邮件正在后台发送，发送结果将记入操作日志。"), "info")
+        failed = statuses.count(MessageStatus.FAILED)
+        if failed:
+            flash(_("%(n)d 封发送失败，可在消息记录中重发。", n=failed), "error")
     return redirect(
         url_for("submissions.unit_reminders", competition_id=competition.id)
     )

@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from _demo_site import PASSWORD, TOKEN, build_data
@@ -143,6 +144,7 @@ def measure_organiser(*, instance: str, n: int) -> None:
     from judging.accounts.models import User
     from judging.competitions.models import Competition
     from judging.extensions import db
+    from judging.publication.service import publish_after_publicity
     from judging.results import service
 
     app = create_app()
@@ -191,7 +193,9 @@ def measure_organiser(*, instance: str, n: int) -> None:
         service.finalise(actor=actor, competition=c, method="calibrated", now=_now())
         db.session.commit()
         finalise = time.perf_counter() - start
-        service.publish(actor=actor, competition=c, now=_now())
+        publish_after_publicity(
+            actor=actor, competition=c, started=_now() - timedelta(days=10), now=_now()
+        )
         db.session.commit()
     print(f"| {n} | finalise (stored results current) | | | | {finalise * 1e3:.0f} |")
     row(f"{base}/results", organiser, "results after publication")

@@ -7,12 +7,8 @@ import email.policy
 import io
 import re
 import socket
-import socketserver
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -22,59 +18,12 @@ from judging.assignment.models import Assignment, AssignmentStatus, Conflict
 from judging.competitions.models import Competition
 from judging.extensions import db
 from judging.jobs import Job
+from judging.messages.models import Message
 from judging.review.models import ReviewStatus
 from tests.assignment.conftest import World, add_review
 from tests.conftest import csrf_token, login
 
 NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP for smtplib: greeting, EHLO, MAIL, RCPT, DATA, QUIT."""
-
-    def reply(self, line: str) -> None:
-        self.wfile.write(line.encode() + b"\r\n")
-
-    def handle(self) -> None:
-        self.reply("220 localhost test SMTP")
-        data: list[bytes] | None = None
-        recipients: list[str] = []
-        while line := self.rfile.readline():
-            if data is not None:
-                if line.rstrip(b"\r\n") == b".":
-                    self.server.messages.append((recipients, b"".join(data)))
-                    data, recipients = None, []
-                    self.reply("250 OK")
-                else:
-                    data.append(line[1:] if line.startswith(b"..") else line)
-                continue
-            verb = line[:4].upper()
-            if verb == b"EHLO":
-                self.reply("250-localhost")
-                self.reply("250 8BITMIME")
-            elif verb == b"RCPT":
-                recipients.append(line.decode().split(":", 1)[1].strip(" <>\r\n"))
-                self.reply("250 OK")
-            elif verb == b"DATA":
-                data = []
-                self.reply("354 end with .")
-            elif verb == b"QUIT":
-                self.reply("221 bye")
-                return
-            else:
-                self.reply("250 OK")
-
-
-@pytest.fixture()
-def smtp_server() -> Iterator[socketserver.ThreadingTCPServer]:
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
-    server.daemon_threads = True
-    server.messages = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def _organiser(app, w: World):  # noqa: ANN001
@@ -284,7 +233,13 @@ def test_notices_sent_by_smtp_name_codes_not_identities(app, make_world, smtp_se
     assert f"已发送 {len(w.judges)} 封邮件。" in response.get_data(as_text=True)
     assert len(smtp_server.messages) == len(w.judges)
     sent_by = db.session.execute(select(Job.name, Job.state, Job.owner_id)).all()
-    assert sent_by == [("mail.notices", "done", w.organiser.id)]
+    assert sent_by == [("messages.send", "done", None)]
+    outbox = db.session.execute(select(Message.kind, Message.status)).all()
+    assert outbox == [("judge_assignment", "sent")] * len(w.judges)
+    stored = " ".join(
+        m.subject + m.body for m in db.session.scalars(select(Message))
+    )
+    assert [name for name in _identity_strings(w) if name in stored] == []
     recipients, raw = smtp_server.messages[0]
     message = email.message_from_bytes(raw, policy=email.policy.default)
     body = message.get_content()
@@ -322,10 +277,10 @@ def test_unreachable_mail_server_fails_the_job_not_the_request(app, make_world):
 
     job = db.session.scalar(select(Job))
     assert response.status_code == 200
-    assert "邮件服务器 127.0.0.1 发送失败（已发送 0 封）" in response.get_data(
-        as_text=True
-    )
-    assert (job.name, job.state) == ("mail.notices", "failed")
+    assert "邮件服务器 127.0.0.1 发送失败" in response.get_data(as_text=True)
+    assert (job.name, job.state) == ("messages.send", "failed")
+    statuses = db.session.scalars(select(Message.status).order_by(Message.id)).all()
+    assert sorted(statuses) == ["failed"] + ["inbox"] * (len(w.judges) - 1)
 
 
 def test_disagreement_page_adds_arbitration_judge(app, make_world):

@@ -249,3 +249,32 @@ def test_kind_cannot_change_once_open(client, make_user, make_competition):
     assert "只能在草稿阶段修改" in response.get_data(as_text=True)
     db.session.refresh(c)
     assert c.kind == "competition"
+
+
+def test_rubric_not_totalling_100_needs_confirmation(client, make_user):
+    login(client, make_user(Role.ORGANISER))
+    token = csrf_token(client, "/competitions/new")
+    short = {"criteria-1-max_points": "30"}
+
+    refused = client.post(
+        "/competitions/new", data=_form(token, **short), follow_redirects=True
+    ).get_data(as_text=True)
+    count_after_refusal = db.session.scalar(select(func.count(Competition.id)))
+    client.post("/competitions/new", data=_form(token, confirm_total="y", **short))
+
+    assert "评分细则总分为 90 分，不是 100 分" in refused
+    assert count_after_refusal == 0
+    assert db.session.scalar(select(Competition.id)) is not None
+    assert db.session.scalar(select(Competition)).max_total == 90
+
+
+def test_unit_dashboard_shows_no_time_left_for_a_closed_call(
+    unit_client, make_competition
+):
+    make_competition(phase=Phase.CLOSED, title="已截止的征集")
+
+    html = unit_client.get("/unit").get_data(as_text=True)
+
+    assert "已截止的征集" in html
+    assert "剩余时间" not in html
+    assert '<strong class="closed">已截止</strong>' in html

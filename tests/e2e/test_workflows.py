@@ -9,6 +9,7 @@ error or a CSP violation on the way.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from judging.certificates.models import Certificate
 from judging.competitions.models import Phase
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.publication import service as publication
 from judging.results import service as results
 from judging.results.demo import add_review
 from judging.submissions import service as submissions
@@ -270,8 +272,22 @@ def test_organiser_reads_results_and_prints_certificates(
     with page.expect_navigation():
         page.click("button:text-is('定稿')")
     expect(page.locator(".flash")).to_contain_text("结果已定稿")
+    # 公示 ran (off-screen) and its objection period is over.
+    db.session.rollback()
+    publication.start_publicity(
+        actor=organiser,
+        competition=competition,
+        settings=publication.PublicitySettings(
+            starts_on=date.today() - timedelta(days=9),
+            ends_on=date.today() - timedelta(days=3),
+            fields=("title", "unit", "tier"),
+        ),
+        now=utcnow() - timedelta(days=10),
+    )
+    db.session.commit()
+    page.reload()
     with page.expect_navigation():
-        page.click("button:has-text('公布获奖名单')")
+        page.click("button:has-text('公布最终名单')")
     expect(page.locator(".flash")).to_contain_text("获奖名单已公布")
 
     page.click("a.button:has-text('返回竞赛')")

@@ -70,7 +70,7 @@ CLIENTS: dict[str, tuple[str, bool]] = {
 # (its rate limit lives in the database so every worker sees it). The results
 # pages queue a recomputation when the scores changed; the world's stored
 # results are current, so here they write nothing.
-WRITING_GETS = {"certificates.verify"}
+WRITING_GETS = {"certificates.verify", "messages.read"}  # read: marks it read
 
 # Organiser routes aimed at the competition in review (the rest: the published
 # one), so that the allowed POSTs below do real work.
@@ -241,6 +241,16 @@ def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]
         return {"own": w.attachments["a"], "missing": MISSING}
     if arg == "job_id":
         return {"own": w.jobs["own"], "other": w.jobs["other"], "missing": MISSING_JOB}
+    if arg == "message_id":
+        if client in w.messages:
+            other = {"unit-a": "unit-b", "unit-b": "unit-a", "judge-a": "judge-b"}
+            options = {"own": w.messages[client], "missing": MISSING}
+            if client in other:
+                options["other"] = w.messages[other[client]]
+            elif client == "judge-b":
+                options["other"] = w.messages["judge-a"]
+            return options
+        return {"own": w.messages["organiser"], "missing": MISSING}
     if arg == "serial":
         return {"own": w.serial, "missing": MISSING_SERIAL}
     ids = {
@@ -251,6 +261,7 @@ def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]
         "certificate_id": w.certificates["a"],
         "user_id": w.users["spare"],
         "unit_id": w.units["a"],
+        "objection_id": w.objection,
     }
     if arg in ids:
         return {"own": ids[arg], "missing": MISSING}
@@ -361,6 +372,30 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
         },
         "results.finalise": {"method": "mean"},
         "results.send_extra_reviews": {"share": "20", "rounds": "1"},
+        "publication.object_to": {
+            "entry_id": w.entries["a-pub"],
+            "name": "王五",
+            "phone": "13800000000",
+            "reasons": "请复核该作品的计分情况。",
+        },
+        "publication.answer": {"decision": "rejected", "reply": "计分无误。"},
+        "publication.corrections": {
+            "entry_id": w.entries["a-pub"],
+            "tier": "二等奖",
+            "reason": "复核发现计分错误",
+        },
+        "publication.desk": {
+            "starts_on": "2030-01-01",
+            "ends_on": "2030-01-07",
+            "fields": "title",
+        },
+        "messages.templates": {
+            "kind": "entry_received",
+            "language": "zh",
+            "subject": "收到",
+            "body": "{unit}",
+            "action": "save",
+        },
         "certificates.revoke": {"reason": "信息有误"},
         "certificates.settings": {"issuer": "重庆市总工会", "issued_on": "2026-12-01"},
         "certificates.correct": {"title": "更正后的题目", "authors": "张一"},
@@ -621,7 +656,11 @@ def test_failed_phase_step_keeps_neither_change_nor_event(fresh):
     try:
         response = s.clients["organiser"].post(
             f"/competitions/{c.id}/phase",
-            data={"target": Phase.CLOSED, "csrf_token": s.tokens["organiser"]},
+            data={
+                "target": Phase.CLOSED,
+                "confirm_early": "1",
+                "csrf_token": s.tokens["organiser"],
+            },
         )
     finally:
         ACTIONS[Phase.CLOSED].remove(refuse)

@@ -32,8 +32,11 @@ from judging.competitions.rules import DEFAULT_RUBRIC, Settings, TierSpec
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.jobs import job_status
+from judging.messages.models import Message
 from judging.originality import service as originality
 from judging.originality.models import SimilarPair
+from judging.publication.models import Objection
+from judging.publication.service import publish_after_publicity
 from judging.results import computed
 from judging.results import service as results
 from judging.results.demo import add_review
@@ -68,6 +71,8 @@ class World:
     serial: str = ""
     jobs: dict[str, str] = field(default_factory=dict)
     attachments: dict[str, int] = field(default_factory=dict)
+    messages: dict[str, int] = field(default_factory=dict)
+    objection: int = 0
 
 
 def seal_png() -> bytes:
@@ -263,7 +268,12 @@ def build_world() -> World:
             now=utcnow(),
         )
     results.finalise(actor=org, competition=pub, method="mean", now=utcnow())
-    results.publish(actor=org, competition=pub, now=utcnow())
+    publish_after_publicity(
+        actor=org,
+        competition=pub,
+        started=utcnow() - timedelta(days=10),
+        now=utcnow(),
+    )
     certificates.save_seal(actor=org, competition=pub, data=seal_png(), now=utcnow())
     made = certificates.issue_certificates(actor=org, competition=pub, now=utcnow())
     by_entry = {c.entry_id: c for c in made}
@@ -347,6 +357,13 @@ def build_world() -> World:
     # judges of the competition in review may see its photos (clean copies)
     rev.attachments_to_judges = True
     _photo(a_rev), _photo(b_rev)
+    w.messages = {
+        name: _message(pub, user_id)
+        for name, user_id in w.users.items()
+        if name in ("organiser", "unit-a", "unit-b", "judge-a", "judge-b")
+    }
+    w.objection = _objection(pub, a_pub, contact_b)
+    db.session.commit()
     return w
 
 
@@ -367,6 +384,41 @@ def _photo(entry: Entry) -> Attachment:
     db.session.add(attachment)
     db.session.commit()
     return attachment
+
+
+def _message(competition: Competition, user_id: int) -> int:
+    message = Message(
+        kind="judge_reminder",
+        competition_id=competition.id,
+        user_id=user_id,
+        subject="测试消息",
+        body="测试正文",
+        status="inbox",
+        read_at=utcnow(),  # read: the badge would differ once the matrix opens it
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message.id
+
+
+def _objection(competition: Competition, entry: Entry, contact: User) -> int:
+    """An answered objection with a file, lodged during the (past) 公示."""
+    stored = save_file(b"%PDF-1.4 objection evidence", kind="pdf")
+    objection = Objection(
+        competition_id=competition.id,
+        entry_id=entry.id,
+        user_id=contact.id,
+        name="乙方联络员",
+        reasons="请复核该作品的计分情况。",
+        file_id=stored.id,
+        file_name="证据.pdf",
+        status="rejected",
+        reply="计分无误。",
+        answered_at=utcnow(),
+    )
+    db.session.add(objection)
+    db.session.flush()
+    return objection.id
 
 
 def _finished_job(competition: Competition, owner_id: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from judging.accounts.models import Role
 from judging.competitions.models import Phase
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.publication.service import publish_after_publicity
 from judging.results import computed, service
 from judging.results import jobs as results_jobs
 from judging.results.demo import add_review
@@ -197,7 +198,12 @@ def test_public_list_cached_until_a_correction(app, build_scored):
     service.finalise(
         actor=s.organiser, competition=s.competition, method="mean", now=NOW
     )
-    service.publish(actor=s.organiser, competition=s.competition, now=NOW)
+    publish_after_publicity(
+        actor=s.organiser,
+        competition=s.competition,
+        started=NOW - timedelta(days=10),
+        now=NOW,
+    )
     db.session.commit()
     public = app.test_client()
     first = public.get(f"/awards/{s.competition.id}").get_data(as_text=True)

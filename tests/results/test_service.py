@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from judging.audit.models import AuditEvent
 from judging.competitions.models import Phase
 from judging.competitions.service import advance_phase
 from judging.extensions import db
+from judging.publication.service import publish_after_publicity
 from judging.results import computed, service
 from judging.results.models import AwardOverride, Result
 
@@ -262,7 +263,12 @@ def test_publish_sets_published_at_and_lists(build_scored):
     )
     assert service.public_rows(s.competition) == []
 
-    service.publish(actor=s.organiser, competition=s.competition, now=NOW)
+    publish_after_publicity(
+        actor=s.organiser,
+        competition=s.competition,
+        started=NOW - timedelta(days=10),
+        now=NOW,
+    )
 
     assert (s.competition.phase, s.competition.published_at) == (Phase.PUBLISHED, NOW)
     rows = service.public_rows(s.competition)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date, timedelta
 
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -12,7 +13,13 @@ from sqlalchemy import func, select
 from judging.accounts.models import Role
 from judging.assignment.models import Assignment
 from judging.competitions.models import Phase
+from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.publication.service import (
+    PublicitySettings,
+    publish_after_publicity,
+    start_publicity,
+)
 from judging.results.models import AwardOverride, Result
 from tests.conftest import csrf_token, login
 
@@ -31,8 +38,14 @@ def _publish(app, s):  # noqa: ANN001, ANN202
     client = _organiser(app, s)
     token = csrf_token(client, _page(s))
     client.post(f"{_page(s)}/finalise", data={"csrf_token": token, "method": "mean"})
-    client.post(f"{_page(s)}/publish", data={"csrf_token": token})
     db.session.rollback()
+    publish_after_publicity(
+        actor=s.organiser,
+        competition=s.competition,
+        started=utcnow() - timedelta(days=10),
+        now=utcnow(),
+    )
+    db.session.commit()
     return client
 
 
@@ -158,6 +171,18 @@ def test_finalise_then_publish_shows_frozen_results(app, build_scored):
         data={"csrf_token": token, "method": "mean"},
         follow_redirects=True,
     ).get_data(as_text=True)
+    db.session.rollback()
+    start_publicity(
+        actor=s.organiser,
+        competition=s.competition,
+        settings=PublicitySettings(
+            starts_on=date.today() - timedelta(days=9),
+            ends_on=date.today() - timedelta(days=3),
+            fields=("title", "tier"),
+        ),
+        now=utcnow() - timedelta(days=10),
+    )
+    db.session.commit()
     published = client.post(
         f"{_page(s)}/publish", data={"csrf_token": token}, follow_redirects=True
     ).get_data(as_text=True)

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
-from judging.accounts.models import Role
+from judging.accounts.models import Role, User
 from judging.assignment.service import AssignmentError, apply_plan
 from judging.competitions import service as calls
 from judging.competitions.eligibility import Rule
@@ -27,7 +27,6 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.submissions.files import load_file
 from judging.submissions.models import Attachment, Entry, StoredFile
-from tests.assignment.test_views import smtp_server  # noqa: F401 (a fixture)
 from tests.conftest import csrf_token, login
 from tests.submissions.conftest import fixture_bytes
 
@@ -353,7 +352,7 @@ def test_reminders_go_to_eligible_units_below_the_minimum(
     app,
     make_user,
     make_unit,
-    smtp_server,  # noqa: F811
+    smtp_server,
 ):
     c, organiser = _collection(make_user)
     done, _ = _contact(app, make_user, make_unit, name="已报单位", is_pilot=True)
@@ -364,6 +363,11 @@ def test_reminders_go_to_eligible_units_below_the_minimum(
     db.session.commit()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.server_address[1])
     app.config.setdefault("MAIL_SENDER", "noreply@example.cn")
+    contact = db.session.scalar(
+        select(User).where(User.role == Role.UNIT, User.unit_id == unit.id)
+    )
+    assert contact is None  # make_unit makes no account: give it one
+    make_user(Role.UNIT, unit=unit)
     admin = app.test_client()
     login(admin, organiser)
 
@@ -384,6 +388,7 @@ def test_reminders_go_to_eligible_units_below_the_minimum(
     message = message_from_bytes(raw, policy=email_policy)
     assert recipients == ["lly@example.cn"]
     assert "未报单位目前已报送 0 件" in message.get_content()
+    assert "不在范围的单位" not in message.get_content()
 
 
 @pytest.mark.parametrize("allowed", [True, False])

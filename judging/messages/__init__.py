@@ -1,0 +1,1 @@
+"""Messages: the outbox, the in-app inbox, per-competition templates, sending."""

@@ -1,0 +1,1 @@
+"""Publication: 公示 with objections, the final list, corrections afterwards."""
