@@ -1,7 +1,9 @@
 // Small progressive enhancements; every page works without them.
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  const message = form.dataset.confirm;
+  // the form's own question, or that of the button that sent it (a form with
+  // several actions asks only for the one that cannot be undone)
+  const message = form.dataset.confirm || event.submitter?.dataset.confirm;
   if (message && !window.confirm(message)) {
     event.preventDefault();
     return;

@@ -58,3 +58,32 @@ def test_wrong_password_message_in_browser(live_server, page, make_user):
     log_in(page, live_server, user.username, "not-the-password")
 
     assert "用户名或密码错误" in page.locator(".flash").inner_text()
+
+
+def test_a_button_that_asks_first_is_asked_and_can_be_declined(live_server, page):
+    """app.js asks the question of the button that sends a form, as well as the
+    form's own (a form with several actions asks only for the lasting one)."""
+    page.goto(f"{live_server}/login")
+    page.evaluate(
+        """() => {
+          const form = document.createElement("form");
+          form.method = "get"; form.action = "/no-such-page";
+          const button = document.createElement("button");
+          button.type = "submit"; button.id = "lasting";
+          button.dataset.confirm = "开始公示后名单即公开。确定继续？";
+          button.textContent = "开始公示";
+          form.appendChild(button); document.body.appendChild(form);
+        }"""
+    )
+    asked: list[str] = []
+
+    def decline(dialog) -> None:  # noqa: ANN001
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", decline)
+    page.click("#lasting")
+    page.wait_for_timeout(300)
+
+    assert asked == ["开始公示后名单即公开。确定继续？"]
+    assert page.url.endswith("/login")
