@@ -83,8 +83,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from pypinyin import Style, pinyin
-
 from judging.documents.normalise import Normalised, fold, normalise
 
 __all__ = [
@@ -388,6 +386,10 @@ def _split_name(name: str) -> tuple[str, str]:
 
 
 def _syllables(text: str, *, heteronym: bool) -> list[list[str]]:
+    # pypinyin's phrase dictionary costs ~0.2 s to import: only when a name is
+    # spelt out, not in every process that merely imports the scanner
+    from pypinyin import Style, pinyin
+
     out = []
     for readings in pinyin(text, style=Style.NORMAL, heteronym=heteronym):
         forms: list[str] = []
