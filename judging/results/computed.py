@@ -36,6 +36,23 @@ from judging.review.models import Review, ReviewStatus
 from judging.submissions.models import Entry, EntryStatus
 
 RELIABILITY = "reliability"
+
+
+def counted_reviews(competition_id: int | None = None) -> tuple:
+    """The rule for which reviews count in the results, as WHERE clauses (to
+    join Review → Assignment → Entry): submitted reviews with a total, of
+    active assignments, of submitted entries — of one competition if given."""
+    rule = (
+        Entry.status == EntryStatus.SUBMITTED,
+        Assignment.status == AssignmentStatus.ACTIVE,
+        Review.status == ReviewStatus.SUBMITTED,
+        Review.total.is_not(None),
+    )
+    if competition_id is None:
+        return rule
+    return (Entry.competition_id == competition_id, *rule)
+
+
 NEAR_BOUNDARY = 0.8  # tier probabilities below this flag an entry
 # The modules whose code decides the numbers: a new version recomputes.
 _CODE = (
@@ -102,13 +119,7 @@ def load_inputs(competition: Competition) -> Inputs:
             select(Review.id, Assignment.entry_id, Assignment.judge_id, Review.total)
             .join(Assignment, Assignment.id == Review.assignment_id)
             .join(Entry, Entry.id == Assignment.entry_id)
-            .where(
-                Entry.competition_id == competition.id,
-                Entry.status == EntryStatus.SUBMITTED,
-                Assignment.status == AssignmentStatus.ACTIVE,
-                Review.status == ReviewStatus.SUBMITTED,
-                Review.total.is_not(None),
-            )
+            .where(*counted_reviews(competition.id))
             .order_by(Review.id)
         )
     )

@@ -155,13 +155,7 @@ def submitted_reviews(competition: Competition) -> list[Review]:
             select(Review)
             .join(Assignment, Assignment.id == Review.assignment_id)
             .join(Entry, Entry.id == Assignment.entry_id)
-            .where(
-                Entry.competition_id == competition.id,
-                Entry.status == EntryStatus.SUBMITTED,
-                Assignment.status == AssignmentStatus.ACTIVE,
-                Review.status == ReviewStatus.SUBMITTED,
-                Review.total.is_not(None),
-            )
+            .where(*computed.counted_reviews(competition.id))
             .options(
                 selectinload(Review.assignment).selectinload(Assignment.judge),
                 selectinload(Review.scores),
@@ -436,12 +430,7 @@ def _counted_reviews():  # noqa: ANN202 (a Select)
         select(Assignment.entry_id, func.count(Review.id))
         .join(Review, Review.assignment_id == Assignment.id)
         .join(Entry, Entry.id == Assignment.entry_id)
-        .where(
-            Entry.status == EntryStatus.SUBMITTED,
-            Assignment.status == AssignmentStatus.ACTIVE,
-            Review.status == ReviewStatus.SUBMITTED,
-            Review.total.is_not(None),
-        )
+        .where(*computed.counted_reviews())
         .group_by(Assignment.entry_id)
     )
 
@@ -813,13 +802,7 @@ def review_details(competition: Competition) -> list[ReviewLine]:
         select(Review.id)
         .join(Assignment, Assignment.id == Review.assignment_id)
         .join(Entry, Entry.id == Assignment.entry_id)
-        .where(
-            Entry.competition_id == competition.id,
-            Entry.status == EntryStatus.SUBMITTED,
-            Assignment.status == AssignmentStatus.ACTIVE,
-            Review.status == ReviewStatus.SUBMITTED,
-            Review.total.is_not(None),
-        )
+        .where(*computed.counted_reviews(competition.id))
     )
     points: dict[int, dict[int, Decimal]] = {}
     for review_id, criterion_id, value in db.session.execute(
