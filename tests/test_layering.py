@@ -23,6 +23,8 @@ PURE_MODULES = {
     "judging/assignment/solver.py",
     "judging/results/aggregate.py",
     "judging/results/awards.py",
+    "judging/results/categories.py",
+    "judging/results/organisation.py",
     "judging/results/reliability.py",
     "judging/results/offline.py",
     "judging/results/pdf_list.py",

@@ -14,13 +14,25 @@ from judging.extensions import db
 class Certificate(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # several when a correction revoked one and issued its replacement
-    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id"), index=True)
+    # "entry" (one per awarded entry), "author" (one per author of it, the
+    # author's position in ``author_position``) or "organisation" (优秀组织奖,
+    # to ``unit_id`` in ``competition_id``)
+    kind: Mapped[str] = mapped_column(
+        String(16), default="entry", server_default="entry"
+    )
+    author_position: Mapped[int | None] = mapped_column()
+    competition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("competition.id"), index=True
+    )
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     serial: Mapped[str] = mapped_column(String(32), unique=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoke_reason: Mapped[str] = mapped_column(Text, default="")
 
     entry = relationship("Entry")
+    unit = relationship("Unit")
 
 
 class VerifyHit(db.Model):

@@ -108,6 +108,26 @@ class Competition(db.Model):
     )
     # 查重: pairs sharing at least this share of either text are listed
     similarity_percent: Mapped[int] = mapped_column(default=30)
+    # awards: tiers per category or overall (judging.results.categories), each
+    # category's own shares or counts ("理论研究：10%，20%，30%" per line)
+    award_by_category: Mapped[bool] = mapped_column(
+        default=False, server_default="0"
+    )
+    category_tiers: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # 优秀组织奖 (judging.results.organisation): "" none, "threshold" units with
+    # at least N entries and an award, "points" the top M units by tier points
+    org_award_rule: Mapped[str] = mapped_column(
+        String(16), default="", server_default=""
+    )
+    org_award_min_entries: Mapped[int] = mapped_column(default=3, server_default="3")
+    org_award_top: Mapped[int] = mapped_column(default=10, server_default="10")
+    org_award_points: Mapped[str] = mapped_column(
+        String(60), default="5,3,1", server_default="5,3,1"
+    )
+    # certificates: one per awarded entry, or one per author of it
+    certificate_mode: Mapped[str] = mapped_column(
+        String(16), default="entry", server_default="entry"
+    )
     issuer: Mapped[str] = mapped_column(String(120), default="")
     issued_on: Mapped[date | None] = mapped_column(Date)
     seal_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -50,6 +50,7 @@ FIELD_LABELS = {
     "authors": N_("作者"),
     "advisor": N_("指导教师"),
     "tier": N_("奖项"),
+    "category": N_("类别"),
 }
 NOT_AWARDED = "未获奖"
 DECISION_LABELS = {"upheld": N_("异议成立"), "rejected": N_("异议不成立")}
@@ -89,10 +90,14 @@ class ListRow:
     tier: str
     position: int
     correction: Correction | None = None
+    category: str = ""  # the category ranked apart, else the entry's own
 
 
 def awarded_list(competition: Competition) -> list[ListRow]:
-    """The frozen awarded entries by tier, then rank (the 公示 and final list)."""
+    """The frozen awarded entries by category ranked apart (in the
+    competition's order), tier, then rank (the 公示 and final list)."""
+    from judging.results.service import category_order
+
     results = db.session.execute(
         select(Result, Entry)
         .join(Entry, Entry.id == Result.entry_id)
@@ -101,11 +106,19 @@ def awarded_list(competition: Competition) -> list[ListRow]:
             Result.tier_name.is_not(None),
             Result.is_excluded.is_(False),
         )
-        .order_by(Result.tier_position, Result.rank, Entry.id)
+        .order_by(
+            *category_order(competition), Result.tier_position, Result.rank, Entry.id
+        )
     ).all()
     latest = {c.entry_id: c for c in corrections(competition)}
     return [
-        ListRow(entry, r.tier_name or "", r.tier_position or 0, latest.get(entry.id))
+        ListRow(
+            entry,
+            r.tier_name or "",
+            r.tier_position or 0,
+            latest.get(entry.id),
+            category=r.category or entry.category,
+        )
         for r, entry in results
     ]
 
@@ -400,6 +413,9 @@ def _set_tier(
     result.tier_position = position
     result.override_reason = reason.strip()
     db.session.flush()
+    from judging.results.rules_service import refresh_organisation_awards
+
+    refresh_organisation_awards(competition)  # they follow the frozen tiers
     record(
         actor_id=actor.id,
         action="results.change",

@@ -91,6 +91,7 @@ class TierCount:
     name: str
     planned: int
     actual: int
+    category: str = ""  # the category ranked apart ("" when ranked overall)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class Award:
     is_overridden: bool
     is_excluded: bool
     override_reason: str
+    category: str = ""  # the category ranked apart ("" when ranked overall)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ NEAR_BOUNDARY = 0.8  # tier probabilities below this flag an entry
 _CODE = (
     "judging.results.aggregate",
     "judging.results.awards",
+    "judging.results.categories",
     "judging.results.reliability",
     "judging.results.computed",
 )
@@ -75,6 +76,11 @@ class Inputs:
     max_total: float
     seed: int
     fingerprint: str
+    # tiers per category (judging.results.categories) or overall
+    by_category: bool = False
+    categories: tuple[str, ...] = ()  # the competition's, in its order
+    category_of: dict[int, str] | None = None  # entry id → its category
+    category_tiers: str = ""  # each category's own shares or counts
 
 
 @dataclass(frozen=True)
@@ -105,14 +111,18 @@ def entry_key(entry_id: int, code: str | None) -> str:
 def load_inputs(competition: Competition) -> Inputs:
     """The counted reviews, entries, overrides and scheme: four light queries."""
     entries = db.session.execute(
-        select(Entry.id, Entry.code)
+        select(Entry.id, Entry.code, Entry.category)
         .where(
             Entry.competition_id == competition.id,
             Entry.status == EntryStatus.SUBMITTED,
         )
         .order_by(Entry.code, Entry.id)
     ).all()
-    keys = {entry_id: entry_key(entry_id, code) for entry_id, code in entries}
+    keys = {entry_id: entry_key(entry_id, code) for entry_id, code, _c in entries}
+    by_category = bool(competition.award_by_category)
+    category_of = {i: c for i, _code, c in entries} if by_category else {}
+    categories = tuple(competition.category_list) if by_category else ()
+    category_tiers = competition.category_tiers if by_category else ""
     reviews = tuple(
         (r.id, r.entry_id, r.judge_id, r.total)
         for r in db.session.execute(
@@ -156,6 +166,7 @@ def load_inputs(competition: Competition) -> Inputs:
             scheme,
             max_total,
             seed,
+            [by_category, categories, sorted(category_of.items()), category_tiers],
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -170,6 +181,10 @@ def load_inputs(competition: Competition) -> Inputs:
         max_total=max_total,
         seed=seed,
         fingerprint=f"{code_version()}:{data}",
+        by_category=by_category,
+        categories=categories,
+        category_of=category_of,
+        category_tiers=category_tiers,
     )
 
 
@@ -240,7 +255,7 @@ def compute(
     `judging.results.awards`; each method gets its own tier draws.
     """
     from judging.results import aggregate as agg
-    from judging.results import awards
+    from judging.results import awards, categories
     from judging.results.reliability import (
         krippendorff_alpha_interval,
         score_histogram,
@@ -287,13 +302,32 @@ def compute(
     for n, m in enumerate(methods):
         say(len(methods) + n, steps, "分配奖项")
         try:
-            allocation = awards.allocate_awards(
-                results[m],
-                scheme=scheme,
-                overrides=overrides,
-                seed=inputs.seed,
-                threshold=NEAR_BOUNDARY,
-            )
+            if inputs.by_category:
+                allocation = categories.allocate_by_category(
+                    results[m],
+                    category_of={
+                        inputs.keys[e]: c
+                        for e, c in (inputs.category_of or {}).items()
+                    },
+                    categories=inputs.categories,
+                    scheme=scheme,
+                    schemes=categories.parse_category_schemes(
+                        inputs.category_tiers,
+                        scheme=scheme,
+                        categories=inputs.categories,
+                    ),
+                    overrides=overrides,
+                    seed=inputs.seed,
+                    threshold=NEAR_BOUNDARY,
+                )
+            else:
+                allocation = awards.allocate_awards(
+                    results[m],
+                    scheme=scheme,
+                    overrides=overrides,
+                    seed=inputs.seed,
+                    threshold=NEAR_BOUNDARY,
+                )
         except awards.AwardError as exc:
             out[m] = {"error": str(exc), "rows": [], "unscored": unscored}
             continue
@@ -315,6 +349,7 @@ def compute(
                     a.override_reason,
                     [scores[k][a.entry_id].score for k in methods],
                     [calibrated[a.entry_id].low, calibrated[a.entry_id].high],
+                    a.category,
                 ]
                 for a in allocation.awards
             ],

@@ -23,11 +23,22 @@ from judging.results.service import (
     ReviewLine,
     awarded_rows,
     entry_key,
+    heading,
 )
 from judging.tables import safe_cell
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-AWARD_HEADERS = ("奖项", "名次", "编号", "作品题目", "作者", "指导教师", "单位", "备注")
+AWARD_HEADERS = (
+    "奖项",
+    "名次",
+    "编号",
+    "作品题目",
+    "类别",
+    "作者",
+    "指导教师",
+    "单位",
+    "备注",
+)
 
 
 def _append(sheet: Worksheet, values: Sequence[object]) -> None:
@@ -60,7 +71,8 @@ def award_list_title(competition: Competition) -> str:
 
 
 def award_list_xlsx(table: ResultsTable) -> bytes:
-    """获奖名单: by tier, then rank; code, title, authors, advisor, unit."""
+    """获奖名单: by category ranked apart (if so), tier, then rank; code, title,
+    category, authors, advisor, unit. The 优秀组织奖 follows on its own sheet."""
     book = Workbook()
     sheet = book.active
     sheet.title = "获奖名单"
@@ -70,10 +82,11 @@ def award_list_xlsx(table: ResultsTable) -> bytes:
         _append(
             sheet,
             (
-                row.tier,
+                heading(row),
                 row.rank,
                 entry_key(e),
                 e.title,
+                row.category,
                 "、".join(e.author_names),
                 e.advisor,
                 e.unit.name,
@@ -90,10 +103,11 @@ def award_list_pdf(table: ResultsTable) -> bytes:
     """The printable award list through `pdf_list.render_award_list`."""
     rows = [
         AwardListRow(
-            tier=r.tier,
+            tier=heading(r),
             rank=r.rank or 0,
             code=entry_key(r.entry),
             title=r.entry.title,
+            category=r.category,
             authors=tuple(r.entry.author_names),
             advisor=r.entry.advisor or None,
             unit=r.entry.unit.name,
@@ -109,7 +123,7 @@ def award_list_pdf(table: ResultsTable) -> bytes:
     return render_award_list(
         rows,
         title=award_list_title(c),
-        tier_order=[t.name for t in c.tiers],
+        tier_order=list(dict.fromkeys(heading(r) for r in awarded_rows(table))),
         subtitle=subtitle or None,
     )
 
@@ -134,6 +148,7 @@ def score_sheet_xlsx(table: ResultsTable, reviews: Sequence[ReviewLine]) -> byte
             "上限",
             "名次",
             "奖项",
+            "类别",
             "归属概率",
             "备注",
         ),
@@ -155,6 +170,7 @@ def score_sheet_xlsx(table: ResultsTable, reviews: Sequence[ReviewLine]) -> byte
                 round(row.high, 2),
                 row.rank,
                 EXCLUDED if row.is_excluded else row.tier,
+                row.category,
                 None
                 if row.tier_probability is None
                 else round(row.tier_probability, 3),

@@ -25,6 +25,8 @@ class Result(db.Model):
     rank: Mapped[int | None] = mapped_column()
     tier_name: Mapped[str | None] = mapped_column(String(40))
     tier_position: Mapped[int | None] = mapped_column()
+    # the category ranked apart ("" when the tiers were allocated overall)
+    category: Mapped[str] = mapped_column(String(40), default="", server_default="")
     tier_probability: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     is_excluded: Mapped[bool] = mapped_column(default=False)
     override_reason: Mapped[str] = mapped_column(Text, default="")
@@ -75,3 +77,49 @@ class ComputedResult(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(80))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     data: Mapped[str] = mapped_column(Text)  # JSON
+
+
+class OrganisationAward(db.Model):
+    """One unit's line in the 优秀组织奖 computation, from the final results.
+
+    Written when the results are frozen and again when the rule or an override
+    changes (judging.results.rules_service); ``is_awarded`` is the outcome after
+    the organiser's override, ``model_awarded`` what the rule alone gave.
+    """
+
+    __tablename__ = "organisation_award"
+    __table_args__ = (UniqueConstraint("competition_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competition.id"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    entries: Mapped[int] = mapped_column()
+    awarded: Mapped[int] = mapped_column()
+    points: Mapped[int] = mapped_column()
+    rank: Mapped[int | None] = mapped_column()
+    model_awarded: Mapped[bool] = mapped_column()
+    is_awarded: Mapped[bool] = mapped_column()
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    unit = relationship("Unit")
+
+
+class OrganisationOverride(db.Model):
+    """The organiser's decision to give or withhold one unit's 优秀组织奖, with
+    its reason; kept apart so that it survives every recomputation."""
+
+    __tablename__ = "organisation_override"
+    __table_args__ = (UniqueConstraint("competition_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(
+        ForeignKey("competition.id"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    is_awarded: Mapped[bool] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

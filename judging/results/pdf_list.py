@@ -37,9 +37,9 @@ from judging.escaping import paragraph_text as _escape
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
-HEADERS = ("序号", "编号", "作品题目", "作者", "指导教师", "单位")
+HEADERS = ("序号", "编号", "作品题目", "类别", "作者", "指导教师", "单位")
 # Column widths in points; they add up to the text width of A4 less the margins.
-COLUMN_WIDTHS = (28.0, 62.0, 170.0, 86.0, 58.0, 0.0)
+COLUMN_WIDTHS = (28.0, 62.0, 140.0, 46.0, 78.0, 54.0, 0.0)
 CELL_PADDING = 4.0
 BODY_SIZE = 9.5
 RED = HexColor("#9E1B1E")
@@ -59,6 +59,7 @@ class AwardListRow:
     authors: tuple[str, ...]
     advisor: str | None
     unit: str
+    category: str = ""
 
 
 def sort_rows(
@@ -171,13 +172,14 @@ def _tier_table(
                 str(number),
                 cell(row.code, 1),
                 cell(f"《{row.title}》", 2),
+                cell(row.category, 3),
                 "\n".join(
                     wrap_names(
-                        row.authors, widths[3] - 2 * CELL_PADDING, font, BODY_SIZE
+                        row.authors, widths[4] - 2 * CELL_PADDING, font, BODY_SIZE
                     )
                 ),
-                cell(row.advisor or "", 4),
-                cell(row.unit, 5),
+                cell(row.advisor or "", 5),
+                cell(row.unit, 6),
             ]
         )
     table = Table(data, colWidths=widths, repeatRows=1)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Judge, Role, User
@@ -79,10 +79,16 @@ class EntryResult:
     is_excluded: bool
     override_reason: str
     calibrated: tuple[float, float] | None = None  # the calibrated interval (live)
+    group: str = ""  # the category ranked apart ("" when ranked overall)
 
     @property
     def is_awarded(self) -> bool:
         return not self.is_excluded and self.tier != NOT_AWARDED
+
+    @property
+    def category(self) -> str:
+        """The category shown: the ranking group, else the entry's own."""
+        return self.group or self.entry.category
 
 
 @dataclass(frozen=True)
@@ -327,6 +333,7 @@ def _stored_row(
         is_excluded=excluded,
         override_reason=reason,
         calibrated=(interval[0], interval[1]),
+        group=row[15] if len(row) > 15 else "",
     )
 
 
@@ -356,10 +363,18 @@ def frozen_table(
     )
     pages = max(1, -(-total // per_page)) if per_page else 1
     page = min(max(page, 1), pages)
+    group = category_order(competition)
     order = (
-        (Result.tier_position, func.coalesce(Result.rank, 0), Entry.code, Entry.id)
+        (
+            *group,
+            Result.tier_position,
+            func.coalesce(Result.rank, 0),
+            Entry.code,
+            Entry.id,
+        )
         if awarded_only
         else (
+            *group,
             Result.is_excluded,
             func.coalesce(Result.rank, 0),
             Result.score.desc(),
@@ -406,6 +421,7 @@ def frozen_table(
             is_overridden=bool(r.override_reason),
             is_excluded=r.is_excluded,
             override_reason=r.override_reason,
+            group=r.category,
         )
         for r in results
     )
@@ -422,6 +438,21 @@ def frozen_table(
         page=page,
         pages=pages,
     )
+
+
+def category_order(competition: Competition) -> tuple:
+    """ORDER BY terms putting frozen results in their category's order (as the
+    competition lists its categories; others after, by name); none when there
+    are no categories. Results ranked overall all carry "" and stay as ranked."""
+    names = competition.category_list
+    if not names:
+        return ()
+    position = case(
+        {name: i for i, name in enumerate(names)},
+        value=Result.category,
+        else_=len(names),
+    )
+    return (position, Result.category)
 
 
 def _counted_reviews():  # noqa: ANN202 (a Select)
@@ -681,6 +712,7 @@ def freeze_results(competition: Competition, actor: User) -> None:
                 rank=row.rank,
                 tier_name=row.tier if awarded else None,
                 tier_position=scheme.index(row.tier) + 1 if awarded else None,
+                category=row.group,
                 tier_probability=(
                     None
                     if row.tier_probability is None
@@ -727,13 +759,26 @@ def _points(value: float) -> Decimal:
 
 
 def awarded_rows(table: ResultsTable) -> list[EntryResult]:
-    """Awarded entries by tier (scheme order), then rank, then code."""
+    """Awarded entries by category ranked apart (the competition's order; none
+    when ranked overall), then tier (scheme order), then rank, then code."""
     order = {t.name: i for i, t in enumerate(table.competition.tiers)}
+    groups = {name: i for i, name in enumerate(table.competition.category_list)}
     rows = [r for r in table.rows if r.is_awarded]
     return sorted(
         rows,
-        key=lambda r: (order.get(r.tier, len(order)), r.rank or 0, entry_key(r.entry)),
+        key=lambda r: (
+            groups.get(r.group, len(groups)) if r.group else -1,
+            r.group,
+            order.get(r.tier, len(order)),
+            r.rank or 0,
+            entry_key(r.entry),
+        ),
     )
+
+
+def heading(row: EntryResult) -> str:
+    """A section of the award lists: "理论研究 · 一等奖", or the tier alone."""
+    return f"{row.group} · {row.tier}" if row.group else row.tier
 
 
 def public_rows(competition: Competition) -> list[EntryResult]:
@@ -768,11 +813,12 @@ def public_list_version(competition: Competition) -> tuple:
 
 
 def group_by_tier(rows: list[EntryResult]) -> list[tuple[str, list[EntryResult]]]:
-    """Consecutive rows of the same tier, in the order given (tier, then rank)."""
+    """Consecutive rows of the same heading (category ranked apart and tier), in
+    the order given (category, tier, then rank)."""
     groups: list[tuple[str, list[EntryResult]]] = []
     for row in rows:
-        if not groups or groups[-1][0] != row.tier:
-            groups.append((row.tier, []))
+        if not groups or groups[-1][0] != heading(row):
+            groups.append((heading(row), []))
         groups[-1][1].append(row)
     return groups
 

@@ -450,6 +450,7 @@ def _public_list(c: Competition) -> Markup:
         render_template(
             "results/_public_list.html",
             groups=groups,
+            categories=bool(c.category_list),
             corrections=corrections,
             corrected={k.entry_id: k for k in corrections},
         )
@@ -483,5 +484,6 @@ def unit(competition_id: int):
     )
 
 
-# The extra-reviews page lives in its own module, on this blueprint.
-from judging.results import extra_views  # noqa: E402, F401
+# The extra-reviews and award-rules pages live in their own modules, on this
+# blueprint.
+from judging.results import extra_views, rules_views  # noqa: E402, F401

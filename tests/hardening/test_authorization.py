@@ -95,6 +95,7 @@ ON_REVIEWING = {
     "results.extra_reviews",
     "results.send_extra_reviews",
     "results.finalise",
+    "results.rules",
     "submissions.overview",
     "submissions.grant_extension",
     "anonymity.queue",
@@ -372,6 +373,20 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
         },
         "results.finalise": {"method": "mean"},
         "results.send_extra_reviews": {"share": "20", "rounds": "1"},
+        "results.rules": {
+            "by_category": "y",
+            "category_tiers": "",
+            "org_rule": "threshold",
+            "org_min_entries": "1",
+            "org_top": "10",
+            "org_points": "5,3,1",
+            "certificate_mode": "entry",
+        },
+        "results.organisation_override": {
+            "unit_id": w.units["a"],
+            "target": "1",
+            "reason": "组织发动得力",
+        },
         "publication.object_to": {
             "entry_id": w.entries["a-pub"],
             "name": "王五",
