@@ -52,7 +52,12 @@ def register(app: Flask) -> None:
             )
             rows = service.issued(competition, include_revoked=False)
             items = service.printable_items(
-                competition, rows, prefix=service.verify_prefix(base_url)
+                competition,
+                rows,
+                prefix=service.verify_prefix(base_url),
+                organisations=service.issued_organisations(
+                    competition, include_revoked=False
+                ),
             )
         except service.CertificateError as exc:
             fail(str(exc))

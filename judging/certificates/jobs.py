@@ -33,7 +33,10 @@ def start_batch(*, actor: User, competition: Competition, kind: str) -> str:
     if kind not in KINDS:
         raise ValueError(f"unknown batch kind {kind!r}")
     rows = service.issued(competition, include_revoked=False)
-    service.printable_items(competition, rows, prefix=service.verify_prefix())
+    units = service.issued_organisations(competition, include_revoked=False)
+    service.printable_items(
+        competition, rows, prefix=service.verify_prefix(), organisations=units
+    )
     _prune()
     job_id = jobs.enqueue(
         TASK,
@@ -50,7 +53,7 @@ def start_batch(*, actor: User, competition: Competition, kind: str) -> str:
         competition_id=competition.id,
         job=job_id,
         kind=kind,
-        pages=len(rows),
+        pages=len(rows) + len(units),
     )
     return job_id
 
@@ -75,8 +78,11 @@ def render_batch(
     if competition is None:
         raise jobs.JobError("该征文活动已不存在。")
     rows = service.issued(competition, include_revoked=False)
+    units = service.issued_organisations(competition, include_revoked=False)
     try:
-        items = service.printable_items(competition, rows, prefix=prefix)
+        items = service.printable_items(
+            competition, rows, prefix=prefix, organisations=units
+        )
     except service.CertificateError as exc:
         raise jobs.JobError(str(exc)) from exc
     db.session.rollback()  # nothing to write: don't hold the database meanwhile

@@ -63,6 +63,11 @@ class CertificateData:
     issued_on: date
     seal_png: bytes | None = None
     unit: str | None = None
+    advisor: str = ""  # 指导教师, printed under the unit when there is one
+    category: str = ""  # the entry's category, printed with the competition
+    # "entry" or "author" (to people, for an entry), "organisation" (优秀组织奖:
+    # ``authors`` holds the unit's name, there is no title)
+    kind: str = "entry"
 
 
 def _chinese_number(value: int) -> str:
@@ -288,8 +293,15 @@ def _draw_body(canvas: Canvas, item: CertificateData, *, font: str) -> None:
         min_size=13,
         max_lines=3,
     )
+    organisation = item.kind == "organisation"
+    if organisation:
+        said = f"在{item.competition}中组织工作成绩突出，荣获"
+    elif item.category:
+        said = f"在{item.competition}（{item.category}）中荣获"
+    else:
+        said = f"在{item.competition}中荣获"
     contest = fit_text(
-        f"在{item.competition}中荣获",
+        said,
         width_pt=_BODY_WIDTH,
         font_name=font,
         max_size=17,
@@ -302,16 +314,27 @@ def _draw_body(canvas: Canvas, item: CertificateData, *, font: str) -> None:
     ]
     if item.unit:
         blocks.append(((item.unit,), 14, 1.3, GREY, 0, 6))
-    title_lines = tuple(
-        balance_lines(
-            f"《{item.title}》",
+    if item.advisor:
+        advisor = fit_text(
+            f"指导教师：{item.advisor}",
             width_pt=_BODY_WIDTH,
             font_name=font,
-            font_size=title.font_size,
+            max_size=14,
+            min_size=10,
+            max_lines=2,
         )
-    )
+        blocks.append((advisor.lines, advisor.font_size, 1.3, GREY, 0, 4))
+    if not organisation:
+        title_lines = tuple(
+            balance_lines(
+                f"《{item.title}》",
+                width_pt=_BODY_WIDTH,
+                font_name=font,
+                font_size=title.font_size,
+            )
+        )
+        blocks.append((title_lines, title.font_size, 1.45, INK, 0.3, 18))
     blocks += [
-        (title_lines, title.font_size, 1.45, INK, 0.3, 18),
         (contest.lines, contest.font_size, 1.45, INK, 0, 10),
         ((item.tier,), 36, 1.2, RED, 1.0, 14),
         (("特发此证，以资鼓励。",), 15, 1.3, INK, 0, 14),

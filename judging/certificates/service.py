@@ -16,6 +16,7 @@ from flask import current_app, url_for
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Role, Unit, User
 from judging.audit.service import record
@@ -38,6 +39,8 @@ SEAL_MAX_BYTES = 2 * 1024 * 1024
 SEAL_MAX_PIXELS = 3000
 log = logging.getLogger("judging")
 
+ENTRY, AUTHOR, ORGANISATION = "entry", "author", "organisation"
+ORGANISATION_TIER = "优秀组织奖"
 VERIFY_LIMIT = 30
 VERIFY_WINDOW = timedelta(minutes=10)
 PRINTABLE_PHASES = (Phase.FINALISED, Phase.PUBLICITY, Phase.PUBLISHED)
@@ -61,6 +64,18 @@ class Awarded:
     @property
     def is_revoked(self) -> bool:
         return self.certificate.revoked_at is not None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Whom the certificate names: one author (per-author certificates,
+        by position) or all the entry's authors."""
+        names = self.entry.author_names
+        position = self.certificate.author_position
+        if self.certificate.kind == AUTHOR and position is not None:
+            return tuple(
+                a.name for a in self.entry.authors if a.position == position
+            ) or tuple(names)
+        return tuple(names)
 
 
 @dataclass(frozen=True)
@@ -127,35 +142,76 @@ def awarded_results(competition: Competition) -> list[Result]:
 def issue_certificates(
     *, actor: User | None, competition: Competition, now: datetime
 ) -> list[Certificate]:
-    """Create one certificate per awarded entry that has none yet; return the new.
+    """Create the certificates not issued yet; return the new ones.
 
-    "No certificates before finalised": the awards must be frozen first. Running
-    it again creates nothing twice (an entry has at most one certificate, also
-    in the database), so a revoked certificate is not silently replaced.
+    "No certificates before finalised": the awards must be frozen first. The
+    competition decides (``certificate_mode``) whether an awarded entry gets one
+    certificate or one per author (each naming its author, and the advisor
+    where there is one); every unit given the 优秀组织奖 gets its own. Running
+    it again creates nothing twice, so a revoked certificate is not silently
+    replaced; an entry that already holds a certificate of either kind gets no
+    other kind.
     """
     _check_organiser(actor)
     _check_printable_phase(competition)
-    have = set(
-        db.session.scalars(
-            select(Certificate.entry_id)
-            .join(Entry, Entry.id == Certificate.entry_id)
-            .where(Entry.competition_id == competition.id)
-        )
-    )
+    have: dict[int, set[int | None]] = {}
+    for entry_id, position in db.session.execute(
+        select(Certificate.entry_id, Certificate.author_position)
+        .join(Entry, Entry.id == Certificate.entry_id)
+        .where(Entry.competition_id == competition.id)
+    ):
+        have.setdefault(entry_id, set()).add(position)
     used = set(db.session.scalars(select(Certificate.serial)))
-    created = []
-    for result in awarded_results(competition):
-        if result.entry_id in have:
-            continue
+
+    def fresh_serial() -> str:
         serial = new_serial()
         while serial in used:
             serial = new_serial()
         used.add(serial)
-        certificate = Certificate(
-            entry_id=result.entry_id, serial=serial, issued_at=now
+        return serial
+
+    per_author = competition.certificate_mode == AUTHOR
+    positions: dict[int, list[int]] = {}
+    if per_author:
+        for entry_id, position in db.session.execute(
+            select(Author.entry_id, Author.position)
+            .join(Result, Result.entry_id == Author.entry_id)
+            .where(Result.competition_id == competition.id)
+            .order_by(Author.entry_id, Author.position)
+        ):
+            positions.setdefault(entry_id, []).append(position)
+    created = []
+    for result in awarded_results(competition):
+        held = have.get(result.entry_id, set())
+        if per_author and positions.get(result.entry_id) and None not in held:
+            wanted = [p for p in positions[result.entry_id] if p not in held]
+            for position in wanted:
+                created.append(
+                    Certificate(
+                        entry_id=result.entry_id,
+                        kind=AUTHOR,
+                        author_position=position,
+                        serial=fresh_serial(),
+                        issued_at=now,
+                    )
+                )
+        elif not held:
+            created.append(
+                Certificate(
+                    entry_id=result.entry_id, serial=fresh_serial(), issued_at=now
+                )
+            )
+    created += [
+        Certificate(
+            kind=ORGANISATION,
+            competition_id=competition.id,
+            unit_id=unit_id,
+            serial=fresh_serial(),
+            issued_at=now,
         )
-        db.session.add(certificate)
-        created.append(certificate)
+        for unit_id in _organisations_without_certificate(competition)
+    ]
+    db.session.add_all(created)
     db.session.flush()
     record(
         actor_id=actor.id if actor else None,
@@ -163,8 +219,54 @@ def issue_certificates(
         obj=competition,
         competition_id=competition.id,
         created=len(created),
+        mode=competition.certificate_mode,
     )
     return created
+
+
+def _organisations_without_certificate(competition: Competition) -> list[int]:
+    """Units given the 优秀组织奖 that hold no certificate for it yet."""
+    from judging.results.models import OrganisationAward
+
+    held = select(Certificate.unit_id).where(
+        Certificate.competition_id == competition.id,
+        Certificate.kind == ORGANISATION,
+    )
+    return list(
+        db.session.scalars(
+            select(OrganisationAward.unit_id)
+            .where(
+                OrganisationAward.competition_id == competition.id,
+                OrganisationAward.is_awarded.is_(True),
+                OrganisationAward.unit_id.not_in(held),
+            )
+            .order_by(OrganisationAward.rank, OrganisationAward.unit_id)
+        )
+    )
+
+
+def issued_organisations(
+    competition: Competition,
+    *,
+    unit_id: int | None = None,
+    include_revoked: bool = True,
+) -> list[Certificate]:
+    """The 优秀组织奖 certificates of a competition, by unit name."""
+    query = (
+        select(Certificate)
+        .join(Unit, Unit.id == Certificate.unit_id)
+        .where(
+            Certificate.competition_id == competition.id,
+            Certificate.kind == ORGANISATION,
+        )
+        .options(selectinload(Certificate.unit))
+        .order_by(Unit.name, Certificate.id)
+    )
+    if unit_id is not None:
+        query = query.where(Certificate.unit_id == unit_id)
+    if not include_revoked:
+        query = query.where(Certificate.revoked_at.is_(None))
+    return list(db.session.scalars(query))
 
 
 def revoke_certificate(
@@ -184,7 +286,11 @@ def revoke_certificate(
         actor_id=actor.id,
         action="certificate.revoke",
         obj=certificate,
-        competition_id=certificate.entry.competition_id,
+        competition_id=(
+            certificate.entry.competition_id
+            if certificate.entry is not None
+            else certificate.competition_id
+        ),
         serial=certificate.serial,
         reason=certificate.revoke_reason,
     )
@@ -202,7 +308,13 @@ def issued(
         .join(Entry, Entry.id == Certificate.entry_id)
         .join(Result, Result.entry_id == Certificate.entry_id)
         .where(Entry.competition_id == competition.id)
-        .order_by(Result.tier_position, Result.rank, Entry.id)
+        .order_by(
+            Result.category,
+            Result.tier_position,
+            Result.rank,
+            Entry.id,
+            Certificate.author_position,
+        )
     )
     if unit_id is not None:
         query = query.where(Entry.unit_id == unit_id)
@@ -409,7 +521,11 @@ def _where(problem: GlyphProblem) -> str:
 
 
 def printable_items(
-    competition: Competition, rows: list[Awarded], *, prefix: str
+    competition: Competition,
+    rows: list[Awarded],
+    *,
+    prefix: str,
+    organisations: list[Certificate] | None = None,
 ) -> list[CertificateData]:
     """The pages to print for `rows` (revoked ones left out), checked first.
 
@@ -419,11 +535,16 @@ def printable_items(
     """
     _check_printable_phase(competition)
     rows = [r for r in rows if not r.is_revoked]
-    if not rows:
+    units = [c for c in organisations or () if c.revoked_at is None]
+    if not rows and not units:
         raise CertificateError("没有可打印的荣誉证书（请先颁发证书）。")
     if not competition.issuer.strip() or competition.issued_on is None:
         raise CertificateError("请先在证书设置中填写颁发单位和颁发日期。")
-    problems = glyph_problems(competition, rows)
+    problems = glyph_problems(competition, rows) + [
+        GlyphProblem(None, c.serial, N_("单位"), c.unit.name, tuple(chars))
+        for c in units
+        if (chars := missing_glyphs(c.unit.name))
+    ]
     if problems:
         listed = "；".join(
             f"{_where(p)}{p.field}“{''.join(p.chars)}”" for p in problems[:5]
@@ -433,11 +554,12 @@ def printable_items(
             "请修正后再打印。"
         )
     seal = seal_png(competition)
+    categories = bool(competition.category_list)
     return [
         CertificateData(
             serial=r.certificate.serial,
             verify_url=prefix + r.certificate.serial,
-            authors=tuple(r.entry.author_names),
+            authors=r.names,
             title=r.entry.title,
             tier=r.result.tier_name or "",
             competition=competition.title,
@@ -445,8 +567,24 @@ def printable_items(
             issued_on=competition.issued_on,
             seal_png=seal,
             unit=r.entry.unit.name,
+            advisor=r.entry.advisor,
+            category=(r.result.category or r.entry.category) if categories else "",
         )
         for r in rows
+    ] + [
+        CertificateData(
+            serial=c.serial,
+            verify_url=prefix + c.serial,
+            authors=(c.unit.name,),
+            title="",
+            tier=ORGANISATION_TIER,
+            competition=competition.title,
+            issuer=competition.issuer,
+            issued_on=competition.issued_on,
+            seal_png=seal,
+            kind=ORGANISATION,
+        )
+        for c in units
     ]
 
 
@@ -456,7 +594,8 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 def zip_member_name(item: CertificateData) -> str:
     """``<serial>-<title>.pdf`` with characters unsafe in file names removed."""
-    title = re.sub(r"[\s_]+", "_", path_segment(item.title, fallback=""))
+    name = item.title or "、".join(item.authors)  # a unit's: its name
+    title = re.sub(r"[\s_]+", "_", path_segment(name, fallback=""))
     title = title.strip("._")[:60] or "证书"
     return path_segment(f"{item.serial}-{title}.pdf")
 
@@ -492,6 +631,13 @@ def batch_file(
     out = io.BytesIO()
     write_batch(items, kind=kind, out=out, progress=progress)
     return out.getvalue()
+
+
+def unit_organisation_rows(competition: Competition, unit: Unit) -> list[Certificate]:
+    """A unit's own 优秀组织奖 certificate, once published (else none)."""
+    if competition.phase != Phase.PUBLISHED:
+        return []
+    return issued_organisations(competition, unit_id=unit.id, include_revoked=False)
 
 
 def unit_rows(competition: Competition, unit: Unit) -> list[Awarded]:
@@ -563,6 +709,18 @@ def _record_hit(address: str, now: datetime) -> None:
                     raw.execute("PRAGMA busy_timeout=30000")  # as web._sqlite_pragmas
     except OperationalError:
         log.warning("verification hit not counted: the database is busy")
+
+
+def lookup_organisation(serial: str) -> Certificate | None:
+    """The 优秀组织奖 certificate with this serial (its unit loaded), or None."""
+    return db.session.scalar(
+        select(Certificate)
+        .where(
+            Certificate.serial == normalise_serial(serial)[:32],
+            Certificate.kind == ORGANISATION,
+        )
+        .options(selectinload(Certificate.unit))
+    )
 
 
 def lookup(serial: str) -> Awarded | None:

@@ -59,10 +59,12 @@ def index(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     rows = service.issued(competition)
     live = [r for r in rows if not r.is_revoked]
+    units = service.issued_organisations(competition)
     return render_template(
         "certificates/index.html",
         c=competition,
         rows=rows,
+        units=units,
         problems=service.glyph_problems(competition, live),
         awarded=len(service.awarded_results(competition)),
         printable=competition.phase in service.PRINTABLE_PHASES,
@@ -111,7 +113,12 @@ def revoke(certificate_id: int):
             done=_("证书 %(s)s 已撤销。", s=certificate.serial),
             refused=service.CertificateError,
         )
-    return _to_index(certificate.entry.competition)
+    competition = (
+        certificate.entry.competition
+        if certificate.entry is not None
+        else db.get_or_404(Competition, certificate.competition_id)
+    )
+    return _to_index(competition)
 
 
 @bp.route(
@@ -204,12 +211,13 @@ def batch_zip(competition_id: int):
 def _direct(competition: Competition, kind: str):  # noqa: ANN202
     """A small batch straight to the browser; a large one needs a job."""
     rows = service.issued(competition, include_revoked=False)
-    if len(rows) > DIRECT_LIMIT:
+    units = service.issued_organisations(competition, include_revoked=False)
+    if len(rows) + len(units) > DIRECT_LIMIT:
         flash(_("证书较多，请使用“后台生成”，完成后下载。"), "warning")
         return _to_index(competition)
     try:
         items = service.printable_items(
-            competition, rows, prefix=service.verify_prefix()
+            competition, rows, prefix=service.verify_prefix(), organisations=units
         )
     except service.CertificateError as exc:
         flash(str(exc), "error")
@@ -297,11 +305,12 @@ def unit_pdf(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
     unit = db.session.get(Unit, current_user.unit_id)
     rows = service.unit_rows(competition, unit)
-    if not rows:
+    units = service.unit_organisation_rows(competition, unit)
+    if not rows and not units:
         abort(404)
     try:
         items = service.printable_items(
-            competition, rows, prefix=service.verify_prefix()
+            competition, rows, prefix=service.verify_prefix(), organisations=units
         )
     except service.CertificateError as exc:
         flash(str(exc), "error")
@@ -321,8 +330,14 @@ def verify(serial: str):
     from judging.publication.service import correction_for_serial
 
     row = service.lookup(serial)
-    status = 200 if row is not None else 404
+    unit_award = None if row is not None else service.lookup_organisation(serial)
+    status = 200 if row is not None or unit_award is not None else 404
     correction = correction_for_serial(row.certificate.serial) if row else None
+    if unit_award is not None:
+        competition = db.session.get(Competition, unit_award.competition_id)
+        return render_template(
+            "certificates/verify_unit.html", cert=unit_award, c=competition
+        )
     return (
         render_template("certificates/verify.html", row=row, correction=correction),
         status,

@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from judging.competitions.models import Competition
 from judging.results.methods import METHODS
+from judging.results.models import OrganisationAward
 from judging.results.pdf_list import AwardListRow, render_award_list
 from judging.results.service import (
     EXCLUDED,
@@ -70,7 +71,12 @@ def award_list_title(competition: Competition) -> str:
     return f"{competition.title}获奖名单"
 
 
-def award_list_xlsx(table: ResultsTable) -> bytes:
+ORGANISATION_HEADERS = ("名次", "单位", "参评作品", "获奖作品", "积分", "备注")
+
+
+def award_list_xlsx(
+    table: ResultsTable, organisations: Sequence[OrganisationAward] = ()
+) -> bytes:
     """获奖名单: by category ranked apart (if so), tier, then rank; code, title,
     category, authors, advisor, unit. The 优秀组织奖 follows on its own sheet."""
     book = Workbook()
@@ -96,10 +102,27 @@ def award_list_xlsx(table: ResultsTable) -> bytes:
     if not table.is_frozen:
         _append(sheet, ())
         _append(sheet, (f"初步结果，尚未定稿。{computed_note(table)}",))
+    if organisations:
+        units = book.create_sheet("优秀组织奖")
+        _append(units, ORGANISATION_HEADERS)
+        for line in organisations:
+            _append(
+                units,
+                (
+                    line.rank,
+                    line.unit.name,
+                    line.entries,
+                    line.awarded,
+                    line.points,
+                    f"经调整：{line.override_reason}" if line.override_reason else "",
+                ),
+            )
     return _save(book)
 
 
-def award_list_pdf(table: ResultsTable) -> bytes:
+def award_list_pdf(
+    table: ResultsTable, organisations: Sequence[OrganisationAward] = ()
+) -> bytes:
     """The printable award list through `pdf_list.render_award_list`."""
     rows = [
         AwardListRow(
@@ -125,6 +148,7 @@ def award_list_pdf(table: ResultsTable) -> bytes:
         title=award_list_title(c),
         tier_order=list(dict.fromkeys(heading(r) for r in awarded_rows(table))),
         subtitle=subtitle or None,
+        organisations=[line.unit.name for line in organisations],
     )
 
 

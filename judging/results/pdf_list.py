@@ -88,23 +88,33 @@ def render_award_list(
     title: str,
     tier_order: Sequence[str],
     subtitle: str | None = None,
+    organisations: Sequence[str] = (),
     out: BinaryIO | None = None,
 ) -> bytes:
     """Render the award list PDF and return its bytes (also written to ``out``).
 
     ``title`` is the heading (e.g. "2026年……征文比赛获奖名单"); ``subtitle`` an
     optional line under it (issuer and date).  One table per tier, headed by the
-    tier name and its count; the table header repeats on every page.
+    tier name and its count; the table header repeats on every page. The units
+    given the 优秀组织奖 (``organisations``, in their order) follow last.
     """
     ordered = sort_rows(rows, tier_order=tier_order)
     with binary_streams():
-        data = _render(ordered, title=title, subtitle=subtitle)
+        data = _render(
+            ordered, title=title, subtitle=subtitle, organisations=organisations
+        )
     if out is not None:
         out.write(data)
     return data
 
 
-def _render(rows: list[AwardListRow], *, title: str, subtitle: str | None) -> bytes:
+def _render(
+    rows: list[AwardListRow],
+    *,
+    title: str,
+    subtitle: str | None,
+    organisations: Sequence[str] = (),
+) -> bytes:
     font = register_font()
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -135,6 +145,15 @@ def _render(rows: list[AwardListRow], *, title: str, subtitle: str | None) -> by
         story.append(Spacer(1, 12))
     if not rows:
         story.append(Paragraph("（暂无获奖作品）", _style(font, size=11, leading=16)))
+    if organisations:
+        heading = Paragraph(
+            _escape(f"优秀组织奖（{len(organisations)} 个单位）"), tier_style
+        )
+        story += [
+            CondPageBreak(80),
+            KeepTogether([heading, Spacer(1, 4)]),
+            _units_table(organisations, width=document.width, font=font),
+        ]
     document.build(story, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
 
@@ -202,6 +221,32 @@ def _tier_table(
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [white, STRIPE_FILL]),
     ]
     table.setStyle(TableStyle(commands))
+    return table
+
+
+def _units_table(names: Sequence[str], *, width: float, font: str) -> Table:
+    """The 优秀组织奖 units: number and name, names wrapped like the cells above."""
+    widths = (COLUMN_WIDTHS[0], width - COLUMN_WIDTHS[0])
+    data: list[list[Any]] = [["序号", "单位"]]
+    for number, name in enumerate(names, start=1):
+        wrapped = wrap_zh(name, widths[1] - 2 * CELL_PADDING, font, BODY_SIZE)
+        data.append([str(number), "\n".join(wrapped)])
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTSIZE", (0, 0), (-1, -1), BODY_SIZE),
+                ("LEADING", (0, 0), (-1, -1), BODY_SIZE * 1.35),
+                ("ALIGN", (0, 0), (0, -1), "CENTER"),
+                ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+                ("LINEABOVE", (0, 0), (-1, 0), 1.0, RED),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.6, RED),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
+                ("LINEBELOW", (0, -1), (-1, -1), 1.0, RED),
+            ]
+        )
+    )
     return table
 
 

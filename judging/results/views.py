@@ -390,6 +390,15 @@ def _file_table(c: Competition) -> service.ResultsTable | None:
     return table
 
 
+def _organisations(c: Competition) -> list:
+    """The units given the 优秀组织奖 (computed from the frozen results only)."""
+    from judging.results.rules_service import organisation_rows
+
+    if c.phase == Phase.REVIEWING:
+        return []
+    return organisation_rows(c, awarded_only=True)
+
+
 @bp.route("/competitions/<int:competition_id>/awards.xlsx")
 @organiser_required
 def award_list_xlsx(competition_id: int):
@@ -399,7 +408,8 @@ def award_list_xlsx(competition_id: int):
     table = _file_table(c)
     if table is None:
         return _back(c)
-    return xlsx_download(exports.award_list_xlsx(table), f"{c.title}-获奖名单.xlsx")
+    data = exports.award_list_xlsx(table, _organisations(c))
+    return xlsx_download(data, f"{c.title}-获奖名单.xlsx")
 
 
 @bp.route("/competitions/<int:competition_id>/awards.pdf")
@@ -411,7 +421,8 @@ def award_list_pdf(competition_id: int):
     table = _file_table(c)
     if table is None:
         return _back(c)
-    return pdf_download(exports.award_list_pdf(table), f"{c.title}-获奖名单.pdf")
+    data = exports.award_list_pdf(table, _organisations(c))
+    return pdf_download(data, f"{c.title}-获奖名单.pdf")
 
 
 @bp.route("/competitions/<int:competition_id>/scores.xlsx")
@@ -443,14 +454,17 @@ def _public_list(c: Competition) -> Markup:
             lists.move_to_end(key)
             return cached
     from judging.publication.service import corrections as corrections_of
+    from judging.results.rules_service import public_organisation_rows
 
     groups = service.group_by_tier(service.public_rows(c))
     corrections = corrections_of(c)
+    organisations = public_organisation_rows(c)
     body = Markup(  # noqa: S704 (a template Jinja escaped)
         render_template(
             "results/_public_list.html",
             groups=groups,
             categories=bool(c.category_list),
+            organisations=organisations,
             corrections=corrections,
             corrected={k.entry_id: k for k in corrections},
         )
@@ -471,6 +485,7 @@ def public(competition_id: int):
 @bp.route("/unit/competitions/<int:competition_id>/results")
 @unit_required
 def unit(competition_id: int):
+    from judging.certificates.service import unit_organisation_rows
     from judging.certificates.service import unit_rows as certificates_of
     from judging.submissions.service import visible_to
 
@@ -479,8 +494,18 @@ def unit(competition_id: int):
         abort(404)
     rows = service.unit_rows(c, unit_id=current_user.unit_id)
     certificates = certificates_of(c, current_user.unit)
+    from judging.results.rules_service import public_organisation_rows
+
+    units = unit_organisation_rows(c, current_user.unit)
+    honoured = any(
+        line.unit_id == current_user.unit_id for line in public_organisation_rows(c)
+    )
     return render_template(
-        "results/unit.html", c=c, rows=rows, certificates=len(certificates)
+        "results/unit.html",
+        c=c,
+        rows=rows,
+        certificates=len(certificates) + len(units),
+        honoured=honoured,
     )
 
 

@@ -201,3 +201,58 @@ def test_organisation_awards_computed_on_freeze_and_overridden(app, build_scored
     assert db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "results.organisation_override")
     )
+
+
+def test_organisation_awards_listed_in_award_lists_and_public_list(app, build_scored):
+    s = build_scored()
+    client = _client(app, s)
+    _save_rules(client, s, org_rule="threshold", org_min_entries="3")
+
+    _finalise(client, s)
+    book = load_workbook(
+        io.BytesIO(client.get(f"/competitions/{s.competition.id}/awards.xlsx").data)
+    )
+    units = [list(r) for r in book["优秀组织奖"].iter_rows(values_only=True)]
+    _publish(s)
+    public = app.test_client().get(f"/awards/{s.competition.id}").get_data(as_text=True)
+    pdf = client.get(f"/competitions/{s.competition.id}/awards.pdf").data
+    pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+    names = sorted(u.name for u in s.units)
+    assert units[0] == ["名次", "单位", "参评作品", "获奖作品", "积分", "备注"]
+    assert sorted(r[1] for r in units[1:]) == names  # 3 entries and an award each
+    assert "优秀组织奖（2 个单位）" in public
+    assert all(name in public for name in names)
+    assert "优秀组织奖（2 个单位）" in pdf_text
+
+
+def test_no_organisation_award_without_a_rule(app, build_scored):
+    s = build_scored()
+    client = _client(app, s)
+
+    _finalise(client, s)
+    book = load_workbook(
+        io.BytesIO(client.get(f"/competitions/{s.competition.id}/awards.xlsx").data)
+    )
+
+    assert book.sheetnames == ["获奖名单"]
+    assert db.session.scalars(select(OrganisationAward)).all() == []
+
+
+def test_organisation_override_refused_before_finalised(app, build_scored):
+    s = build_scored()
+    client = _client(app, s)
+    _save_rules(client, s, org_rule="threshold")
+    token = csrf_token(client, _rules_url(s))
+
+    client.post(
+        f"/competitions/{s.competition.id}/results/organisation-overrides",
+        data={
+            "csrf_token": token,
+            "unit_id": s.units[0].id,
+            "target": "1",
+            "reason": "组织得力",
+        },
+    )
+
+    assert db.session.scalars(select(OrganisationAward)).all() == []
