@@ -561,23 +561,37 @@ def correct_result(
     before, after = _set_tier(
         actor=actor, competition=competition, entry=entry, tier=tier, reason=reason
     )
-    old = db.session.scalar(
-        select(Certificate).where(
-            Certificate.entry_id == entry.id, Certificate.revoked_at.is_(None)
+    # one certificate per entry, or one per author: every live one is replaced
+    olds = list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.entry_id == entry.id, Certificate.revoked_at.is_(None))
+            .order_by(Certificate.author_position, Certificate.id)
         )
     )
-    old_serial = new = ""
-    if old is not None:
+    for old in olds:
         revoke_certificate(
             actor=actor, certificate=old, reason=f"结果更正：{reason.strip()}", now=now
         )
-        old_serial = old.serial
-    if after != NOT_AWARDED and (old is not None):
+    old_serial = olds[0].serial if olds else ""
+    new = ""
+    if after != NOT_AWARDED and olds:
         used = set(db.session.scalars(select(Certificate.serial)))
-        new = new_serial()
-        while new in used:
-            new = new_serial()
-        db.session.add(Certificate(entry_id=entry.id, serial=new, issued_at=now))
+        for old in olds:
+            serial = new_serial()
+            while serial in used:
+                serial = new_serial()
+            used.add(serial)
+            new = new or serial
+            db.session.add(
+                Certificate(
+                    entry_id=entry.id,
+                    kind=old.kind,
+                    author_position=old.author_position,
+                    serial=serial,
+                    issued_at=now,
+                )
+            )
     correction = Correction(
         competition_id=competition.id,
         entry_id=entry.id,

@@ -18,11 +18,24 @@ from judging.competitions.rules import default_settings
 from judging.extensions import db
 from judging.originality.demo import plant_last_year
 from judging.results import service
+from judging.results.rules_service import AwardRules, set_award_rules
 from judging.review.models import Review, ReviewStatus, Score
 from judging.submissions.demo import seed_entries
 from judging.submissions.models import Entry, EntryStatus
 
 PUBLISHED_TITLE = "2025 年“理论强基促发展 我为产改作贡献”主题征文"
+# Last year's awards: 理论研究 and 调研报告 ranked apart (调研报告, the larger
+# category, with its own counts), and the 优秀组织奖 for the top five units by
+# points (一等奖 5, 二等奖 3, 三等奖 1), ties never split.
+DEMO_RULES = AwardRules(
+    by_category=True,
+    category_tiers="调研报告：2，4，6",
+    org_rule="points",
+    org_min_entries=3,
+    org_top=5,
+    org_points="5,3,1",
+    certificate_mode="entry",
+)
 COMMENTS = (
     "选题紧扣主题，调研扎实，建议进一步提炼对策。",
     "论证较充分，但理论部分略显单薄。",
@@ -94,7 +107,8 @@ def _assign(entries: list[Entry], judges: list[Judge], *, k: int) -> None:
 
 
 def build_published(*, admin: User, today: date) -> Competition:
-    """Create the 2025 competition, score it, finalise (calibrated) and publish.
+    """Create the 2025 competition, score it, finalise (calibrated) and publish,
+    with tiers per category and the 优秀组织奖 (`DEMO_RULES`).
 
     Idempotent: returns the existing competition when run again. Judges differ
     in severity (one harsh, one lenient, the rest in between), so the calibrated
@@ -121,6 +135,7 @@ def build_published(*, admin: User, today: date) -> Competition:
             issued_on=date(2025, 12, 20),
         ),
     )
+    set_award_rules(actor=admin, competition=c, rules=DEMO_RULES)
     competitions.advance_phase(actor=admin, competition=c, target=Phase.OPEN)
     db.session.flush()
     essays = seed_entries(

@@ -375,3 +375,68 @@ def test_correction_refused_before_publication(build_scored, make_user):
         )
 
     assert str(refused.value) == "结果公布后才能更正；公示期间请直接调整。"
+
+
+def test_correction_replaces_every_author_certificate(app, build_scored, make_user):
+    from judging.submissions.models import Author
+
+    s = _finalised(build_scored, make_user)
+    s.competition.certificate_mode = "author"
+    entry = _awarded(s)[0]
+    entry.authors.append(Author(position=2, name="第二作者"))
+    db.session.commit()
+    _start(s, past=True)
+    service.publish_final(actor=s.organiser, competition=s.competition, now=utcnow())
+    certificates.issue_certificates(
+        actor=s.organiser, competition=s.competition, now=utcnow()
+    )
+    db.session.commit()
+    lower = [t.name for t in s.competition.tiers][-1]
+
+    service.correct_result(
+        actor=s.organiser,
+        competition=s.competition,
+        entry=entry,
+        tier=lower,
+        reason="复核发现计分错误",
+        now=utcnow(),
+    )
+    db.session.commit()
+
+    rows = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.entry_id == entry.id)
+        .order_by(Certificate.id)
+    ).all()
+    live = [(c.author_position, c.kind) for c in rows if c.revoked_at is None]
+    revoked = [c.author_position for c in rows if c.revoked_at is not None]
+    assert sorted(live) == [(1, "author"), (2, "author")]
+    assert sorted(revoked) == [1, 2]
+
+
+def test_publicity_change_recomputes_the_organisation_awards(build_scored, make_user):
+    from judging.results.models import OrganisationAward
+    from judging.results.rules_service import refresh_organisation_awards
+
+    s = _finalised(build_scored, make_user)
+    s.competition.org_award_rule = "points"
+    s.competition.org_award_top = 1
+    refresh_organisation_awards(s.competition)
+    db.session.commit()
+    _start(s)
+    before = {
+        a.unit_id: a.points for a in db.session.scalars(select(OrganisationAward))
+    }
+    entry = _awarded(s)[0]
+
+    service.change_result(
+        actor=s.organiser,
+        competition=s.competition,
+        entry=entry,
+        tier="未获奖",
+        reason="异议成立，取消奖项",
+    )
+    db.session.commit()
+
+    after = {a.unit_id: a.points for a in db.session.scalars(select(OrganisationAward))}
+    assert after[entry.unit_id] < before[entry.unit_id]

@@ -203,3 +203,65 @@ def test_format_category_schemes_reads_back():
     text = "理论研究：10%，20%\n调研报告：2，4"
     schemes = parse_category_schemes(text, scheme=SCHEME, categories=CATS)
     assert format_category_schemes(schemes) == text
+
+
+def test_readme_worked_example():
+    """The example of README "分类评奖与优秀组织奖", end to end."""
+    from collections import defaultdict
+
+    from judging.results.organisation import Rule, UnitTally, organisation_awards
+
+    scheme = (
+        Tier("一等奖", share=10),
+        Tier("二等奖", share=20),
+        Tier("三等奖", share=30),
+    )
+    scores = {
+        "L1": 91.2, "L2": 88.0, "L3": 88.0, "L4": 85.5, "L5": 80.1,
+        "D1": 93.0, "D2": 90.4, "D3": 87.2, "D4": 86.0,
+        "D5": 84.3, "D6": 82.0, "D7": 79.5, "D8": 75.0,
+    }  # fmt: skip
+    unit = dict(
+        zip(
+            scores,
+            "甲大学 乙医院 丙研究院 甲大学 丁中学 乙医院 甲大学 丙研究院 乙医院"
+            " 丙研究院 丁中学 丙研究院 丁中学".split(),
+            strict=True,
+        )
+    )
+    allocation = allocate_by_category(
+        make_aggregation(scores),
+        category_of={k: "理论研究" if k[0] == "L" else "调研报告" for k in scores},
+        categories=CATS,
+        scheme=scheme,
+        schemes=parse_category_schemes(
+            "调研报告：1，2，3", scheme=scheme, categories=CATS
+        ),
+    )
+    tiers = {a.entry_id: a.tier for a in allocation.awards}
+    entries, won = defaultdict(int), defaultdict(list)
+    for a in allocation.awards:
+        entries[unit[a.entry_id]] += 1
+        if a.tier != NOT_AWARDED:
+            won[unit[a.entry_id]].append(a.tier)
+    tallies = [UnitTally(u, u, entries[u], tuple(won[u])) for u in entries]
+    points = {"一等奖": 5, "二等奖": 3, "三等奖": 1}
+
+    top2 = organisation_awards(tallies, rule=Rule("points", top=2, points=points))
+    top1 = organisation_awards(tallies, rule=Rule("points", top=1, points=points))
+    four = organisation_awards(tallies, rule=Rule("threshold", min_entries=4))
+
+    assert [tiers[k] for k in ("L1", "L2", "L3", "L4", "L5")] == [
+        "一等奖", "二等奖", "二等奖", "三等奖", "三等奖",
+    ]  # fmt: skip
+    assert [tiers[k] for k in ("D1", "D2", "D3", "D4", "D5", "D6", "D7")] == [
+        "一等奖", "二等奖", "二等奖", "三等奖", "三等奖", "三等奖", NOT_AWARDED,
+    ]  # fmt: skip
+    assert [(u.name, u.points, u.rank, u.is_awarded) for u in top2.units] == [
+        ("乙医院", 9, 1, True),
+        ("甲大学", 9, 1, True),
+        ("丙研究院", 7, 3, False),
+        ("丁中学", 2, 4, False),
+    ]
+    assert [u.name for u in top1.awarded] == ["乙医院", "甲大学"]
+    assert [u.name for u in four.awarded] == ["丙研究院"]

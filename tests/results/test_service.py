@@ -350,3 +350,36 @@ def test_live_table_warnings_name_the_judge(build_scored):
         f"评委 {name} 的 6 个总分几乎相同（70–70 分），无法区分作品优劣；"
         "标准分与校准已不计其评分。请与该评委核实，必要时请其他评委补评。"
     ]
+
+
+def test_demo_published_competition_has_category_tiers_and_unit_awards(
+    app, make_user
+):
+    from judging.results.demo import build_published
+    from judging.results.models import OrganisationAward
+
+    for _ in range(8):
+        make_user(Role.UNIT)
+    for _ in range(4):
+        make_user(Role.JUDGE)
+    organiser = make_user(Role.ORGANISER)
+
+    c = build_published(admin=organiser, today=date(2026, 1, 1))
+
+    results = db.session.scalars(
+        select(Result).where(Result.competition_id == c.id)
+    ).all()
+    awarded = [r for r in results if r.tier_name]
+    firsts = {r.category for r in awarded if r.tier_name == "一等奖"}
+    research = sum(r.category == "调研报告" and r.tier_name == "一等奖" for r in results)
+    units = db.session.scalars(
+        select(OrganisationAward).where(
+            OrganisationAward.competition_id == c.id,
+            OrganisationAward.is_awarded.is_(True),
+        )
+    ).all()
+    assert c.award_by_category is True
+    assert firsts == {"理论研究", "调研报告"}
+    assert research >= 2  # 调研报告 has its own counts: 2, 4, 6 (ties go up)
+    assert 1 <= len(units) <= 8
+    assert min(u.points for u in units) > 0
