@@ -371,7 +371,7 @@ def test_demo_published_competition_has_category_tiers_and_unit_awards(
     ).all()
     awarded = [r for r in results if r.tier_name]
     firsts = {r.category for r in awarded if r.tier_name == "一等奖"}
-    research = sum(r.category == "调研报告" and r.tier_name == "一等奖" for r in results)
+    research = sum(r.category == "调研报告" for r in awarded if r.tier_name == "一等奖")
     units = db.session.scalars(
         select(OrganisationAward).where(
             OrganisationAward.competition_id == c.id,
