@@ -95,7 +95,6 @@ def plan(competition: Competition, *, share: int, rounds: int) -> ExtraPlan:
     if share not in SHARES or rounds not in ROUNDS:
         raise service.ResultsError("请选择额外评审的预算与轮数。")
     from judging.results import aggregate as agg  # numpy/scipy: only when planning
-    from judging.results import awards
 
     inputs = computed.load_inputs(competition)
     by_id = computed.entries_by_id(list(inputs.keys))
@@ -120,10 +119,9 @@ def plan(competition: Competition, *, share: int, rounds: int) -> ExtraPlan:
         judge_names=computed.judge_names(inputs),
     )
     n = len(result.entries)
-    sizes, _ = awards.plan_counts(scheme=service.scheme_of(competition), n_ranked=n)
     budget, per_round = budget_of(n, share, rounds)
     waiting = _waiting_entries(competition)
-    ranked = awards.plan_extra_reviews(result.entries, sizes=sizes, budget=n)
+    ranked = _nearest_cuts(competition, inputs, result.entries)
     chosen = [p for p in ranked if entries[p.entry_id].id not in waiting]
     left_out = sum(1 for e in result.entries if entries[e.entry_id].id in waiting)
     return ExtraPlan(
@@ -146,6 +144,38 @@ def plan(competition: Competition, *, share: int, rounds: int) -> ExtraPlan:
         ),
         waiting=left_out,
     )
+
+
+def _nearest_cuts(
+    competition: Competition, inputs: computed.Inputs, scored: tuple
+) -> list:
+    """Every entry by its distance to the nearest tier cut (`plan_extra_reviews`),
+    the cuts taken within each category when the categories are ranked apart."""
+    from judging.results import awards, categories
+
+    scheme = service.scheme_of(competition)
+    if not inputs.by_category:
+        sizes, _ = awards.plan_counts(scheme=scheme, n_ranked=len(scored))
+        return list(awards.plan_extra_reviews(scored, sizes=sizes, budget=len(scored)))
+    try:
+        schemes = categories.parse_category_schemes(
+            inputs.category_tiers, scheme=scheme, categories=inputs.categories
+        )
+    except awards.AwardError as exc:
+        raise service.ResultsError(str(exc)) from exc
+    category_of = {
+        inputs.keys[e]: c or categories.UNCATEGORISED
+        for e, c in (inputs.category_of or {}).items()
+    }
+    ranked = []
+    for name in categories.category_groups(category_of, inputs.categories):
+        group = tuple(e for e in scored if category_of.get(e.entry_id) == name)
+        sizes, _ = awards.plan_counts(
+            scheme=schemes.get(name, scheme), n_ranked=len(group)
+        )
+        ranked += awards.plan_extra_reviews(group, sizes=sizes, budget=len(group))
+    ranked.sort(key=lambda p: (p.distance, str(p.entry_id)))
+    return ranked
 
 
 def send_round(

@@ -256,3 +256,39 @@ def test_organisation_override_refused_before_finalised(app, build_scored):
     )
 
     assert db.session.scalars(select(OrganisationAward)).all() == []
+
+
+def test_extra_reviews_use_the_cuts_of_each_category(app, build_scored):
+    from judging.results import extra
+    from judging.results.awards import parse_shares, plan_counts, plan_extra_reviews
+    from judging.results.computed import load_inputs
+
+    s = build_scored()
+    _two_categories(s)
+    client = _client(app, s)
+    _save_rules(client, s, by_category="y")
+
+    planned = extra.plan(s.competition, share=20, rounds=1)
+    inputs = load_inputs(s.competition)
+    scored = extra._nearest_cuts(s.competition, inputs, _calibrated(s, inputs))
+
+    by_group = []
+    for codes in (("ZW-001", "ZW-002", "ZW-003"), ("ZW-004", "ZW-005", "ZW-006")):
+        group = tuple(e for e in _calibrated(s, inputs) if e.entry_id in codes)
+        sizes, _ = plan_counts(scheme=parse_shares("10,20,30"), n_ranked=3)
+        by_group += plan_extra_reviews(group, sizes=sizes, budget=3)
+    assert planned.n_entries == 6
+    assert sorted(p.entry_id for p in scored) == sorted(p.entry_id for p in by_group)
+    assert [p.entry_id for p in scored] == [
+        p.entry_id for p in sorted(by_group, key=lambda p: (p.distance, p.entry_id))
+    ]
+
+
+def _calibrated(s, inputs):  # noqa: ANN001, ANN202
+    from judging.results import aggregate as agg
+
+    items = [
+        agg.Review(entry_id=inputs.keys[e], judge_id=j, total=t)
+        for _i, e, j, t in inputs.reviews
+    ]
+    return agg.aggregate(items, method="calibrated", max_total=100.0).entries
