@@ -22,9 +22,8 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.service import on_enter
 from judging.extensions import db
 from judging.i18n import N_
-from judging.results import categories, organisation
 from judging.results import jobs as results_jobs
-from judging.results.awards import AwardError
+from judging.results import organisation
 from judging.results.models import OrganisationAward, OrganisationOverride, Result
 from judging.results.service import scheme_of
 from judging.submissions.models import Entry
@@ -93,6 +92,10 @@ def organisation_rule(competition: Competition) -> organisation.Rule | None:
 
 
 def _check(competition: Competition, rules: AwardRules) -> list[str]:
+    # numpy/scipy (behind the categories' allocation): only when saving rules
+    from judging.results import categories
+    from judging.results.awards import AwardError
+
     problems = []
     if rules.by_category and not competition.category_list:
         problems.append("本竞赛没有设置作品类别，不能分类评奖。")
