@@ -55,6 +55,13 @@ def _tier_choices(c: Competition) -> list[SelectChoice]:
     ]
 
 
+def _organisations(c: Competition) -> list:
+    """The units given the 优秀组织奖, shown with the provisional and final list."""
+    from judging.results.rules_service import organisation_rows
+
+    return organisation_rows(c, awarded_only=True)
+
+
 @bp.route("/publicity/<int:competition_id>")
 def public(competition_id: int):
     c = _in_publicity(competition_id)
@@ -66,6 +73,7 @@ def public(competition_id: int):
         fields=p.field_list,
         labels=service.FIELD_LABELS,
         rows=service.awarded_list(c),
+        organisations=_organisations(c),
         window=service.objection_window(p),
         open=service.objections_open(c, utcnow()),
         preview=False,
@@ -192,6 +200,7 @@ def _preview(c: Competition, s: service.PublicitySettings):  # noqa: ANN202
         fields=[f for f in service.FIELD_LABELS if f in s.fields],
         labels=service.FIELD_LABELS,
         rows=service.awarded_list(c),
+        organisations=_organisations(c),
         window=(s.starts_on, s.ends_on),
         open=False,
         preview=True,
@@ -264,6 +273,7 @@ def final_preview(competition_id: int):
         "publication/final.html",
         c=c,
         rows=service.awarded_list(c),
+        organisations=_organisations(c),
         corrections=service.corrections(c),
         preview=True,
     )

@@ -292,3 +292,33 @@ def _calibrated(s, inputs):  # noqa: ANN001, ANN202
         for _i, e, j, t in inputs.reviews
     ]
     return agg.aggregate(items, method="calibrated", max_total=100.0).entries
+
+
+def test_publicity_page_lists_the_organisation_awards(app, build_scored):
+    from datetime import date
+
+    from judging.publication.service import PublicitySettings, start_publicity
+
+    s = build_scored()
+    client = _client(app, s)
+    _save_rules(client, s, org_rule="threshold", org_min_entries="3")
+    _finalise(client, s)
+    today = date.today()
+    start_publicity(
+        actor=s.organiser,
+        competition=s.competition,
+        settings=PublicitySettings(
+            starts_on=today,
+            ends_on=today + timedelta(days=6),
+            fields=("title", "unit", "tier", "category"),
+        ),
+        now=utcnow(),
+    )
+    db.session.commit()
+
+    html = app.test_client().get(f"/publicity/{s.competition.id}")
+    text = html.get_data(as_text=True)
+
+    assert html.status_code == 200
+    assert "优秀组织奖（2 个单位）" in text
+    assert "<th>类别</th>" in text and "<td>理论研究</td>" in text
