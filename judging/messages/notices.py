@@ -175,6 +175,30 @@ def deadline_reminders(competition: Competition, *, now: datetime) -> int:
     return sent
 
 
+def _organisation_awards(competition: Competition) -> list[tuple[int, str | None]]:
+    """(unit, live certificate serial or None) of the units given the 优秀组织奖."""
+    from judging.certificates.models import Certificate
+    from judging.results.models import OrganisationAward
+
+    return [
+        (unit_id, serial)
+        for unit_id, serial in db.session.execute(
+            select(OrganisationAward.unit_id, Certificate.serial)
+            .outerjoin(
+                Certificate,
+                (Certificate.unit_id == OrganisationAward.unit_id)
+                & (Certificate.competition_id == competition.id)
+                & (Certificate.kind == "organisation")
+                & Certificate.revoked_at.is_(None),
+            )
+            .where(
+                OrganisationAward.competition_id == competition.id,
+                OrganisationAward.is_awarded.is_(True),
+            )
+        )
+    ]
+
+
 def results_published(competition: Competition) -> int:
     """Each unit with entries gets its own results and certificate serials."""
     from judging.certificates.models import Certificate
@@ -186,16 +210,17 @@ def results_published(competition: Competition) -> int:
         .where(Entry.competition_id == competition.id)
         .order_by(Entry.unit_id, Result.tier_position, Entry.id)
     ).all()
-    serials = dict(
-        db.session.execute(
-            select(Certificate.entry_id, Certificate.serial)
-            .join(Entry, Entry.id == Certificate.entry_id)
-            .where(
-                Entry.competition_id == competition.id,
-                Certificate.revoked_at.is_(None),
-            )
-        ).all()
-    )
+    serials: dict[int, list[str]] = {}  # one per entry, or one per author
+    for entry_id, serial in db.session.execute(
+        select(Certificate.entry_id, Certificate.serial)
+        .join(Entry, Entry.id == Certificate.entry_id)
+        .where(
+            Entry.competition_id == competition.id,
+            Certificate.revoked_at.is_(None),
+        )
+        .order_by(Certificate.author_position, Certificate.id)
+    ):
+        serials.setdefault(entry_id, []).append(serial)
     lines: dict[int, list[str]] = {}
     for entry, result in rows:
         outcome = (
@@ -203,10 +228,16 @@ def results_published(competition: Competition) -> int:
             if result.tier_name and not result.is_excluded
             else "未获奖"
         )
-        serial = f"（证书编号 {serials[entry.id]}）" if entry.id in serials else ""
+        held = serials.get(entry.id)
+        serial = f"（证书编号 {'、'.join(held)}）" if held else ""
+        category = f"（{result.category}）" if result.category else ""
         lines.setdefault(entry.unit_id, []).append(
-            f"  《{entry.title}》：{outcome}{serial}"
+            f"  《{entry.title}》{category}：{outcome}{serial}"
         )
+    for unit_id, serial in _organisation_awards(competition):
+        if unit_id in lines:
+            held = f"（证书编号 {serial}）" if serial else ""
+            lines[unit_id].append(f"  本单位获优秀组织奖{held}")
     sent = 0
     for unit in db.session.scalars(select(Unit).where(Unit.id.in_(list(lines)))):
         sent += len(

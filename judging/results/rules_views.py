@@ -3,6 +3,8 @@ the 优秀组织奖 rule and its outcome with overrides, the certificate mode.""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -44,7 +46,7 @@ def rules(competition_id: int):
     form = AwardRulesForm()
     if request.method == "GET":
         r = rules_service.rules_of(c)
-        form.process(data=r.__dict__)
+        form.process(data=asdict(r))
     elif form.validate_on_submit() and perform(
         lambda: rules_service.set_award_rules(
             actor=current_user, competition=c, rules=form.rules()

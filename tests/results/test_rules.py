@@ -322,3 +322,29 @@ def test_publicity_page_lists_the_organisation_awards(app, build_scored):
     assert html.status_code == 200
     assert "优秀组织奖（2 个单位）" in text
     assert "<th>类别</th>" in text and "<td>理论研究</td>" in text
+
+
+def test_results_message_names_category_and_organisation_award(
+    app, build_scored, make_user
+):
+    from judging.accounts.models import Role
+    from judging.messages.models import Message
+
+    s = build_scored()
+    _two_categories(s)
+    contacts = [make_user(Role.UNIT, unit=unit) for unit in s.units]
+    client = _client(app, s)
+    _save_rules(client, s, by_category="y", org_rule="threshold", org_min_entries="3")
+    _finalise(client, s)
+
+    _publish(s)
+
+    bodies = {
+        m.user_id: m.body
+        for m in db.session.scalars(
+            select(Message).where(Message.kind == "results_published")
+        )
+    }
+    first = bodies[contacts[0].id]
+    assert "《论文1》（理论研究）：一等奖" in first
+    assert "本单位获优秀组织奖" in first
