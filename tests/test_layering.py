@@ -23,6 +23,7 @@ PURE_MODULES = {
     "judging/assignment/solver.py",
     "judging/results/aggregate.py",
     "judging/results/awards.py",
+    "judging/results/rounds.py",
     "judging/results/reliability.py",
     "judging/results/offline.py",
     "judging/results/pdf_list.py",
