@@ -252,11 +252,7 @@ def combine(
             used = {last - 1: 1.0}
         else:
             total = sum(w[i] for i in reached)
-            used = (
-                {i: w[i] / total for i in reached}
-                if total > 0
-                else {last - 1: 1.0}
-            )
+            used = {i: w[i] / total for i in reached} if total > 0 else {last - 1: 1.0}
         score = sum(rounds[i][entry].score * f for i, f in used.items())
         low = sum(rounds[i][entry].low * f for i, f in used.items())
         high = sum(rounds[i][entry].high * f for i, f in used.items())

@@ -109,7 +109,9 @@ def test_shortlist_per_category(kwargs, expected, n_notes):
 
 def test_shortlist_tie_note_is_in_chinese():
     result = shortlist(rows(("A", 90), ("B", 80), ("C", 80)), top_n=2)
-    assert result.notes == ("第 2 名有 2 篇作品同分（80.00），按并列规则全部入围，入围 3 篇。",)
+    assert result.notes == (
+        "第 2 名有 2 篇作品同分（80.00），按并列规则全部入围，入围 3 篇。",
+    )
     assert result.planned == 2
 
 
@@ -195,9 +197,7 @@ def test_combine_finalists_rank_above_every_eliminated_entry():
 
 
 def test_combine_flags_a_finalist_without_defense():
-    result = combine(
-        [ROUND1, ROUND2], defense={"B": (90,)}, defense_weight=50
-    )
+    result = combine([ROUND1, ROUND2], defense={"B": (90,)}, defense_weight=50)
     by_id = {c.entry_id: c for c in result}
     assert by_id["A"].missing_defense is True
     assert by_id["A"].score == 88
