@@ -24,6 +24,7 @@ from judging.competitions.service import guard
 from judging.extensions import db
 from judging.results import rounds as pure
 from judging.results.computed import counted_reviews, entry_key
+from judging.results.methods import METHOD_LABELS
 from judging.review.models import Review, ReviewStatus
 from judging.rounds.models import (
     ROUND_NAMES,
@@ -68,6 +69,12 @@ def _require_reviewing(competition: Competition) -> None:
 
 def _actor_id(actor: User | None) -> int | None:
     return actor.id if actor is not None else None
+
+
+def plain(value: object) -> str:
+    """A decimal as people write it: 40, 12.5 (not 40.00, 1E+2)."""
+    text = f"{Decimal(str(value)).normalize():f}"
+    return text
 
 
 def default_name(number: int) -> str:
@@ -245,8 +252,6 @@ def _in_round(competition: Competition, number: int) -> list[Entry]:
 def _rule_text(
     *, top_n: int | None, top_share: float | None, per_category: bool, method: str
 ) -> str:
-    from judging.results.aggregate import METHOD_LABELS
-
     cut = f"前 {top_n} 篇" if top_n is not None else f"前 {top_share:g}%"
     where = "各类别分别取" if per_category else "全部作品中取"
     label = METHOD_LABELS.get(method, method)
@@ -622,7 +627,7 @@ def save_defense(
             raise RoundError(f"评委“{member}”重复。")
         value = _decimal(text, f"评委“{member}”的答辩分")
         if not 0 <= value <= top:
-            raise RoundError(f"评委“{member}”的答辩分应在 0 到 {top:g} 之间。")
+            raise RoundError(f"评委“{member}”的答辩分应在 0 到 {plain(top)} 之间。")
         clean[member] = value.quantize(Decimal("0.01"))
     db.session.execute(delete(DefenseScore).where(DefenseScore.entry_id == entry.id))
     rows = [
@@ -663,3 +668,132 @@ def _last_round_complete(competition: Competition) -> list[str]:
             codes = "、".join(entry_key(e.id, e.code) for e in missing[:10])
             problems.append(f"作品 {codes} 还没有答辩成绩。")
     return problems
+
+
+# --- what the organiser's pages show ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    info: RoundInfo
+    entries: int
+    assigned: int
+    submitted: int
+    judges: int | None  # panel size; None: every enabled judge
+
+
+def summaries(competition: Competition) -> list[RoundSummary]:
+    """Each round with its entries, active assignments and submitted reviews
+    (three light queries whatever the number of rounds)."""
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for number, status in db.session.execute(
+        select(Assignment.round_no, Review.status)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .outerjoin(Review, Review.assignment_id == Assignment.id)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+            Assignment.status == AssignmentStatus.ACTIVE,
+        )
+    ):
+        counts[number][0] += 1
+        counts[number][1] += status == ReviewStatus.SUBMITTED
+    sizes = dict(
+        db.session.execute(
+            select(Round.number, func.count(RoundEntry.entry_id))
+            .join(RoundEntry, RoundEntry.round_id == Round.id)
+            .join(Entry, Entry.id == RoundEntry.entry_id)
+            .where(
+                Round.competition_id == competition.id,
+                Entry.status == EntryStatus.SUBMITTED,
+            )
+            .group_by(Round.number)
+        ).all()
+    )
+    panels = dict(
+        db.session.execute(
+            select(Round.number, func.count(RoundJudge.judge_id))
+            .join(RoundJudge, RoundJudge.round_id == Round.id)
+            .where(Round.competition_id == competition.id)
+            .group_by(Round.number)
+        ).all()
+    )
+    everyone = int(
+        db.session.scalar(
+            select(func.count(Entry.id)).where(
+                Entry.competition_id == competition.id,
+                Entry.status == EntryStatus.SUBMITTED,
+            )
+        )
+        or 0
+    )
+    return [
+        RoundSummary(
+            info,
+            everyone if info.number == 1 else int(sizes.get(info.number, 0)),
+            counts[info.number][0],
+            counts[info.number][1],
+            panels.get(info.number),
+        )
+        for info in rounds(competition)
+    ]
+
+
+def current_members(competition: Competition) -> list[tuple[Entry, RoundEntry]]:
+    """The entries of the current round (from 2 on) with how they got in."""
+    number = current_round(competition)
+    if number == 1:
+        return []
+    return list(
+        db.session.execute(
+            select(Entry, RoundEntry)
+            .join(RoundEntry, RoundEntry.entry_id == Entry.id)
+            .join(Round, Round.id == RoundEntry.round_id)
+            .where(Round.competition_id == competition.id, Round.number == number)
+            .order_by(Entry.code, Entry.id)
+        )
+        .tuples()
+        .all()
+    )
+
+
+def addable(competition: Competition) -> list[Entry]:
+    """Entries of the previous round not in the current one (to add by hand)."""
+    number = current_round(competition)
+    if number == 1:
+        return []
+    inside = members(competition, number) or set()
+    return [e for e in _in_round(competition, number - 1) if e.id not in inside]
+
+
+def explanation(competition: Competition) -> list[str]:
+    """How this competition's rounds combine, in sentences for the results page."""
+    info = rounds(competition)
+    if len(info) == 1 and not competition.defense_weight:
+        return []
+    names = "、".join(r.name for r in info)
+    lines = [
+        f"本竞赛共 {len(info)} 轮评审（{names}），"
+        "每轮的得分在本轮内单独汇总（校准只在本轮内进行）。"
+    ]
+    if len(info) > 1:
+        last = info[-1].name
+        if competition.round_mode == "weighted":
+            total = sum(r.weight for r in info) or Decimal(1)
+            parts = " + ".join(f"{r.name} {r.weight / total * 100:.0f}%" for r in info)
+            lines.append(
+                f"合成方式：各轮加权（{parts}）；未进入某轮的作品按其已参加各轮的权重计。"
+            )
+        else:
+            lines.append(f"合成方式：最后一轮决定（{last}得分即最终得分）。")
+        lines.append(
+            f"进入{last}的作品排在所有未入围作品之前，奖项只在{last}作品中评定。"
+        )
+    weight = Decimal(competition.defense_weight or 0)
+    if weight > 0:
+        lines.append(
+            f"答辩/现场评审成绩占 {plain(weight)}%"
+            f"（满分 {plain(competition.defense_max)} 分，按评委平均分折算），"
+            f"评审得分占 {plain(100 - weight)}%。"
+        )
+    return lines
