@@ -744,17 +744,14 @@ def current_members(competition: Competition) -> list[tuple[Entry, RoundEntry]]:
     number = current_round(competition)
     if number == 1:
         return []
-    return list(
-        db.session.execute(
-            select(Entry, RoundEntry)
-            .join(RoundEntry, RoundEntry.entry_id == Entry.id)
-            .join(Round, Round.id == RoundEntry.round_id)
-            .where(Round.competition_id == competition.id, Round.number == number)
-            .order_by(Entry.code, Entry.id)
-        )
-        .tuples()
-        .all()
-    )
+    rows = db.session.execute(
+        select(Entry, RoundEntry)
+        .join(RoundEntry, RoundEntry.entry_id == Entry.id)
+        .join(Round, Round.id == RoundEntry.round_id)
+        .where(Round.competition_id == competition.id, Round.number == number)
+        .order_by(Entry.code, Entry.id)
+    ).all()
+    return [(entry, member) for entry, member in rows]
 
 
 def addable(competition: Competition) -> list[Entry]:
