@@ -246,3 +246,40 @@ def test_combine_weighted_interval_is_the_weighted_interval():
 def test_combine_refuses_bad_settings(kwargs, message):
     with pytest.raises(RoundsError, match=message):
         combine([ROUND1, ROUND2], **kwargs)
+
+
+def test_readme_worked_example():
+    """The table of README "多轮评审与答辩（Rounds）"."""
+    first = {"001": rs(80), "002": rs(70), "003": rs(70), "004": rs(60), "005": rs(50)}
+    cut = shortlist([Ranked(k, v.score) for k, v in first.items()], top_n=2)
+    assert cut.entry_ids == ("001", "002", "003")
+    assert cut.notes == (
+        "第 2 名有 2 篇作品同分（70.00），按并列规则全部入围，入围 3 篇。",
+    )
+    second = {"001": rs(60), "002": rs(90), "003": rs(75)}
+
+    def table(**kwargs) -> list[tuple[str, float]]:  # noqa: ANN003
+        return [
+            (c.entry_id, round(c.score, 2)) for c in combine([first, second], **kwargs)
+        ]
+
+    assert table(mode="last") == [
+        ("002", 90),
+        ("003", 75),
+        ("001", 60),
+        ("004", 60),
+        ("005", 50),
+    ]
+    assert table(mode="weighted", weights=(30, 70)) == [
+        ("002", 84),
+        ("003", 73.5),
+        ("001", 66),
+        ("004", 60),
+        ("005", 50),
+    ]
+    assert table(
+        mode="weighted",
+        weights=(30, 70),
+        defense={"001": (100,), "002": (50,), "003": (85,)},
+        defense_weight=40,
+    ) == [("001", 79.6), ("003", 78.1), ("002", 70.4), ("004", 60), ("005", 50)]
