@@ -57,7 +57,7 @@ def upgrade():
             name=op.f('fk_round_competition_id_competition')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_round')),
         sa.UniqueConstraint(
-            'competition_id', 'number', name=op.f('uq_round_competition_id')),
+            'competition_id', 'number', name=op.f('uq_round_competition_id_number')),
     )
     with op.batch_alter_table('round', schema=None) as batch_op:
         batch_op.create_index(
@@ -97,7 +97,7 @@ def upgrade():
             name=op.f('fk_defense_score_entry_id_entry')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_defense_score')),
         sa.UniqueConstraint(
-            'entry_id', 'member', name=op.f('uq_defense_score_entry_id')),
+            'entry_id', 'member', name=op.f('uq_defense_score_entry_id_member')),
     )
     with op.batch_alter_table('defense_score', schema=None) as batch_op:
         batch_op.create_index(
