@@ -322,3 +322,20 @@ def test_finalising_needs_the_last_round_scored(first_round):
     problems = rounds._last_round_complete(s.competition)
     assert problems == ["作品 ZW-001、ZW-002、ZW-003 还没有本轮（第 2 轮）的评分。"]
     assert s.competition.phase == Phase.REVIEWING
+
+
+def test_notices_and_reminders_are_of_the_current_round(first_round):
+    from judging.assignment import notify
+
+    s, senior = first_round
+    _start(s, senior)
+    assignment.apply_plan(
+        actor=s.organiser, competition=s.competition, k=2, seed=7, now=NOW
+    )
+    db.session.commit()
+    for kind in ("assignment", "reminder"):
+        notices = notify.build_notices(s.competition, kind=kind, login_url="http://x")
+        assert {n.judge_id for n in notices} <= {j.id for j in senior}
+        assert notices
+    rows = assignment.progress(s.competition).rows
+    assert {r.judge.id for r in rows} <= {j.id for j in senior}
