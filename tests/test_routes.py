@@ -81,6 +81,7 @@ ROUTES: dict[str, set[str]] = {
     "rounds.combination": {ORG},
     "rounds.defense": {ORG},
     "rounds.save_defense": {ORG},
+    "rounds.import_defense": {ORG},
     "assignment.apply": {ORG},
     "assignment.conflicts": {ORG},
     "assignment.add_conflict": {ORG},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
@@ -63,4 +64,10 @@ class DefenseForm(FlaskForm):
     entry_id = PlainIntegerField(validators=[InputRequired()])
     marks = TextAreaField(
         _l("评委与分数（每行：评委 分数）"), validators=[MaxChars(4000)]
+    )
+
+
+class DefenseImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV 或 XLSX 文件"), validators=[FileRequired(_l("请选择文件。"))]
     )

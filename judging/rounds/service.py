@@ -794,3 +794,89 @@ def explanation(competition: Competition) -> list[str]:
             f"评审得分占 {plain(100 - weight)}%。"
         )
     return lines
+
+
+DEFENSE_COLUMNS = {
+    "作品编号": "entry_code", "编号": "entry_code", "匿名编号": "entry_code",
+    "entry_code": "entry_code", "code": "entry_code",
+    "评委": "member", "答辩评委": "member", "评审专家": "member", "member": "member",
+    "答辩分": "points", "答辩成绩": "points", "分数": "points", "得分": "points",
+    "points": "points", "score": "points",
+}  # fmt: skip
+
+
+def import_defense(
+    *,
+    actor: User | None,
+    competition: Competition,
+    data: bytes,
+    filename: str,
+    now: datetime,
+) -> tuple[int, list[str]]:
+    """Read the 答辩 scores on paper (CSV/XLSX: 作品编号, 评委, 答辩分, one row per
+    member and entry) and replace the scores of every entry named in the file.
+
+    A file with any bad row imports nothing; the problems come back with their
+    spreadsheet row numbers. Returns (entries imported, problems).
+    """
+    from judging.accounts.imports import RowError
+    from judging.tables import TableError, read_table
+
+    _require_organiser(actor)
+    _require_reviewing(competition)
+    try:
+        table = read_table(
+            data,
+            filename=filename,
+            columns=DEFENSE_COLUMNS,
+            required={"entry_code", "member", "points"},
+        )
+    except TableError as exc:
+        raise RoundError(str(exc)) from exc
+    by_code = {e.code: e for e in finalists(competition) if e.code}
+    top = Decimal(competition.defense_max)
+    errors: list[RowError] = []
+    marks: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    seen: set[tuple[str, str]] = set()
+    for number, cells in table.rows:
+        code = cells.get("entry_code", "").strip()
+        member = cells.get("member", "").strip()
+        text = cells.get("points", "").strip()
+        if not code and not member and not text:
+            continue
+        entry = by_code.get(code)
+        if entry is None:
+            errors.append(RowError(number, f"作品编号“{code}”不是最后一轮的作品。"))
+            continue
+        if not member or len(member) > 80:
+            errors.append(RowError(number, "请填写答辩评委（不超过 80 字）。"))
+            continue
+        if (code, member) in seen:
+            errors.append(RowError(number, f"评委“{member}”对作品 {code} 重复打分。"))
+            continue
+        seen.add((code, member))
+        try:
+            value = _decimal(text, "答辩分")
+        except RoundError as exc:
+            errors.append(RowError(number, str(exc)))
+            continue
+        if not 0 <= value <= top:
+            errors.append(
+                RowError(
+                    number, f"答辩分应在 0 到 {plain(top)} 之间（填写的是 {text}）。"
+                )
+            )
+            continue
+        marks[entry.id].append((member, text))
+    if errors:
+        return 0, [str(e) for e in errors]
+    entries = {e.id: e for e in by_code.values()}
+    for entry_id, given in marks.items():
+        save_defense(
+            actor=actor,
+            competition=competition,
+            entry=entries[entry_id],
+            marks=given,
+            now=now,
+        )
+    return len(marks), []

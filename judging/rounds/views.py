@@ -17,6 +17,7 @@ from judging.rounds import service
 from judging.rounds.forms import (
     CombinationForm,
     DefenseForm,
+    DefenseImportForm,
     MemberForm,
     ShortlistForm,
     StartForm,
@@ -201,6 +202,7 @@ def defense(competition_id: int):
         finalists=service.finalists(c),
         marks=marks,
         form=DefenseForm(),
+        upload=DefenseImportForm(),
     )
 
 
@@ -242,3 +244,36 @@ def save_defense(competition_id: int):
         refused=service.RoundError,
     )
     return redirect(url_for("rounds.defense", competition_id=c.id))
+
+
+@bp.route("/competitions/<int:competition_id>/defense/import", methods=["POST"])
+@organiser_required
+def import_defense(competition_id: int):
+    c = db.get_or_404(Competition, competition_id)
+    back = url_for("rounds.defense", competition_id=c.id)
+    form = DefenseImportForm()
+    if not form.validate_on_submit():
+        flash(_("请选择文件。"), "error")
+        return redirect(back)
+    upload = form.file.data
+    try:
+        count, problems = service.import_defense(
+            actor=current_user,
+            competition=c,
+            data=upload.read(),
+            filename=upload.filename or "",
+            now=utcnow(),
+        )
+    except service.RoundError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(back)
+    if problems:
+        db.session.rollback()
+        for message in problems[:20]:
+            flash(message, "error")
+        flash(_("文件有误，未导入任何成绩。"), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("已导入 %(n)d 篇作品的答辩成绩。", n=count), "success")
+    return redirect(back)

@@ -91,6 +91,7 @@ ON_REVIEWING = {
     "rounds.combination",
     "rounds.defense",
     "rounds.save_defense",
+    "rounds.import_defense",
     "review.progress",
     "review.paper_scores",
     "review.paper_template",
@@ -384,6 +385,9 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
             "defense_max": "100",
         },
         "rounds.save_defense": {"entry_id": w.entries["a"], "marks": "评委甲 80"},
+        "rounds.import_defense": {
+            "file": (io.BytesIO("作品编号,评委,答辩分\n".encode()), "d.csv")
+        },
         "review.sheet": _sheet(w),
         "review.declare_conflict": {"reason": "认识作者"},
         "review.reopen": {"reason": "分数录错"},

@@ -222,3 +222,36 @@ def test_round_two_reviews_then_results_put_finalists_first(
     )
     # ZW-004 (60 in 初评) ranks below the finalists' 55: it was not shortlisted.
     assert page.index("ZW-003") < page.index("ZW-004")
+
+
+def test_defense_scores_imported_from_paper(app, build_scored, make_user):
+    import io
+
+    s = build_scored(FLAT)
+    senior = [make_user(Role.JUDGE).judge for _ in range(2)]
+    _two_rounds(s, senior)
+    client = _organiser(app, s)
+    defense = f"/competitions/{s.competition.id}/defense"
+    token = csrf_token(client, defense)
+
+    def send(text: str) -> str:
+        return client.post(
+            defense + "/import",
+            data={"csrf_token": token, "file": (io.BytesIO(text.encode()), "d.csv")},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+
+    bad = send(
+        "作品编号,评委,答辩分\nZW-001,评委甲,85\nZW-005,评委甲,80\nZW-002,评委甲,x\n"
+    )
+    assert "第 3 行：作品编号“ZW-005”不是最后一轮的作品。" in bad
+    assert "第 4 行：答辩分不是数字：x" in bad
+    assert "未导入任何成绩" in bad
+    db.session.rollback()
+    assert db.session.scalars(select(DefenseScore)).all() == []
+    good = send(
+        "作品编号,评委,答辩分\nZW-001,评委甲,85\nZW-001,评委乙,90\nZW-002,评委甲,70\n"
+    )
+    assert "已导入 2 篇作品的答辩成绩" in good
+    db.session.rollback()
+    assert len(db.session.scalars(select(DefenseScore)).all()) == 3
