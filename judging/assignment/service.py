@@ -588,7 +588,16 @@ def _every_entry_assigned(competition: Competition) -> list[str]:
 # --- manual changes ----------------------------------------------------------------
 
 
+def _require_in_round(entry: Entry) -> None:
+    """Only entries of the current round get judges (初评: every entry)."""
+    number = rounds.current_round(entry.competition)
+    wanted = rounds.members(entry.competition, number)
+    if wanted is not None and entry.id not in wanted:
+        raise AssignmentError(f"作品 {_label(entry)} 不在本轮（第 {number} 轮）。")
+
+
 def _check_judge_for(judge: Judge, entry: Entry) -> None:
+    _require_in_round(entry)
     competition = entry.competition
     number = rounds.current_round(competition)
     chosen = rounds.panel(competition, number)
@@ -775,6 +784,7 @@ def add_extra_judges(
         raise AssignmentError("该作品已撤回。")
     if kind not in tuple(AssignmentKind):
         raise AssignmentError("未知的评审类型。")
+    _require_in_round(entry)
     if not 1 <= count <= 15:
         raise AssignmentError("增加的评审专家人数应在 1–15 之间。")
     try:

@@ -339,3 +339,14 @@ def test_notices_and_reminders_are_of_the_current_round(first_round):
         assert notices
     rows = assignment.progress(s.competition).rows
     assert {r.judge.id for r in rows} <= {j.id for j in senior}
+
+
+def test_an_entry_out_of_the_round_gets_no_judge(first_round):
+    s, senior = first_round
+    _start(s, senior)
+    with pytest.raises(assignment.AssignmentError, match="不在本轮"):
+        assignment.add_judge(
+            actor=s.organiser, entry=s.entries[4], judge=senior[0], now=NOW
+        )
+    with pytest.raises(assignment.AssignmentError, match="不在本轮"):
+        assignment.add_extra_judges(actor=s.organiser, entry=s.entries[4], now=NOW)
