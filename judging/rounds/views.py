@@ -277,3 +277,24 @@ def import_defense(competition_id: int):
     db.session.commit()
     flash(_("已导入 %(n)d 篇作品的答辩成绩。", n=count), "success")
     return redirect(back)
+
+
+@bp.app_context_processor
+def _round_label() -> dict:
+    """`round_label(c)`: "第 2 轮 · 复评（3 篇作品）" on the per-round pages, or ""
+    for a competition judged in one round."""
+
+    def round_label(c: Competition) -> str:
+        number = service.current_round(c)
+        if number == 1:
+            return ""
+        row = service.round_row(c, number)
+        entries = len(service.members(c, number) or ())
+        return _(
+            "当前为第 %(n)d 轮 · %(name)s（%(e)d 篇作品）：本页只涉及本轮。",
+            n=number,
+            name=row.name if row else "",
+            e=entries,
+        )
+
+    return {"round_label": round_label}

@@ -255,3 +255,16 @@ def test_defense_scores_imported_from_paper(app, build_scored, make_user):
     assert "已导入 2 篇作品的答辩成绩" in good
     db.session.rollback()
     assert len(db.session.scalars(select(DefenseScore)).all()) == 3
+
+
+def test_per_round_pages_say_which_round(app, build_scored, make_user):
+    s = build_scored(FLAT)
+    senior = [make_user(Role.JUDGE).judge for _ in range(2)]
+    client = _organiser(app, s)
+    plan = f"/competitions/{s.competition.id}/assignment"
+    assert "当前为第" not in client.get(plan).get_data(as_text=True)
+    _two_rounds(s, senior)
+    for path in ("assignment", "progress", "disagreements", "reviews"):
+        page = client.get(f"/competitions/{s.competition.id}/{path}")
+        text = page.get_data(as_text=True)
+        assert "当前为第 2 轮 · 复评（3 篇作品）：本页只涉及本轮。" in text, path
