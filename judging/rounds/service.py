@@ -284,7 +284,23 @@ def preview_shortlist(
         )
     except pure.RoundsError as exc:
         raise RoundError(str(exc)) from exc
-    chosen = set(result.entry_ids)
+    rows = _ranked_rows(entries, scores, set(result.entry_ids))
+    by_id = {e.id: e for e in entries}
+    return ShortlistPreview(
+        rows=rows,
+        selected=[by_id[i] for i in result.entry_ids],
+        planned=result.planned,
+        notes=result.notes,
+        rule=_rule_text(
+            top_n=top_n, top_share=top_share, per_category=per_category, method=method
+        ),
+    )
+
+
+def _ranked_rows(
+    entries: list[Entry], scores: dict[int, float], chosen: set[int]
+) -> list[ShortlistRow]:
+    """Entries by score (rounded to 2 decimals, equal scores share a rank)."""
     ordered = sorted(
         entries, key=lambda e: (-round(scores.get(e.id, -1e9), 2), e.code or "")
     )
@@ -299,16 +315,20 @@ def preview_shortlist(
         rows.append(
             ShortlistRow(e, score, rank if score is not None else None, e.id in chosen)
         )
-    by_id = {e.id: e for e in entries}
-    return ShortlistPreview(
-        rows=rows,
-        selected=[by_id[i] for i in result.entry_ids],
-        planned=result.planned,
-        notes=result.notes,
-        rule=_rule_text(
-            top_n=top_n, top_share=top_share, per_category=per_category, method=method
-        ),
-    )
+    return rows
+
+
+def round_ranking(
+    competition: Competition, number: int, *, method: str
+) -> list[ShortlistRow]:
+    """An earlier or the current round's own ranking; `is_selected`: the entry
+    went on to the next round."""
+    if not 1 <= number <= current_round(competition):
+        raise RoundError("没有这一轮。")
+    entries = _in_round(competition, number)
+    scores = round_scores(competition, number, method=method)
+    following = members(competition, number + 1) or set()
+    return _ranked_rows(entries, scores, following)
 
 
 def unfinished_reviews(competition: Competition, number: int) -> int:

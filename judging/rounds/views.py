@@ -15,6 +15,7 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.rounds import service
 from judging.rounds.forms import (
+    METHODS,
     CombinationForm,
     DefenseForm,
     DefenseImportForm,
@@ -67,6 +68,12 @@ def index(competition_id: int):
             )
         except service.RoundError as exc:
             error = str(exc)
+    looked = request.args.get("round", type=int)
+    ranking = None
+    if looked and 1 <= looked < service.current_round(c):
+        method = request.args.get("by", "calibrated")
+        method = method if method in dict(METHODS) else "calibrated"
+        ranking = (looked, service.round_ranking(c, looked, method=method))
     start = StartForm(formdata=None, data=form.data)
     start.name.data = service.default_name(service.current_round(c) + 1)
     members = MemberForm()
@@ -92,6 +99,8 @@ def index(competition_id: int):
         current_members=service.current_members(c),
         combination=combination,
         explanation=service.explanation(c),
+        ranking=ranking,
+        methods=METHODS,
     )
 
 

@@ -268,3 +268,14 @@ def test_per_round_pages_say_which_round(app, build_scored, make_user):
         page = client.get(f"/competitions/{s.competition.id}/{path}")
         text = page.get_data(as_text=True)
         assert "当前为第 2 轮 · 复评（3 篇作品）：本页只涉及本轮。" in text, path
+
+
+def test_an_earlier_round_ranking_marks_who_went_on(app, build_scored, make_user):
+    s = build_scored(FLAT)
+    senior = [make_user(Role.JUDGE).judge for _ in range(2)]
+    _two_rounds(s, senior)
+    client = _organiser(app, s)
+    page = client.get(_page(s) + "?round=1&by=mean").get_data(as_text=True)
+    table = page[page.index('class="round-ranking"') :]
+    assert table.count("<td>是</td>") == 3
+    assert table.index("ZW-001") < table.index("ZW-005")
