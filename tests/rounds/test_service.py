@@ -350,3 +350,22 @@ def test_an_entry_out_of_the_round_gets_no_judge(first_round):
         )
     with pytest.raises(assignment.AssignmentError, match="不在本轮"):
         assignment.add_extra_judges(actor=s.organiser, entry=s.entries[4], now=NOW)
+
+
+def test_start_round_from_the_command_line(first_round, runner):
+    s, senior = first_round
+    args = ["start-round", str(s.competition.id), "--top", "2", "--method", "mean"]
+    preview = runner.invoke(args=[*args, "--dry-run"])
+    assert preview.exit_code == 0, preview.output
+    assert "入围 3 篇：ZW-001、ZW-002、ZW-003" in preview.output
+    assert "按并列规则全部入围" in preview.output
+    assert rounds.current_round(s.competition) == 1
+    judges = [a for j in senior for a in ("--judge", str(j.id))]
+    done = runner.invoke(args=[*args, "--k", "2", *judges])
+    assert done.exit_code == 0, done.output
+    assert "已开始第 2 轮（复评）" in done.output
+    db.session.rollback()
+    assert rounds.panel(s.competition, 2) == {j.id for j in senior}
+    refused = runner.invoke(args=["start-round", str(s.competition.id), "--top", "0"])
+    assert refused.exit_code == 1
+    assert "入围篇数至少为 1" in refused.output
