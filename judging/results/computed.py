@@ -414,6 +414,15 @@ def compute(
             ],
             "tier_counts": [asdict(t) for t in allocation.tiers],
             "unscored": unscored,
+            # each round's own score per entry id (the shortlist reads them)
+            "round_scores": (
+                [
+                    {ids[key]: score for key, score in part.items()}
+                    for part in combined[m]["per_round"]
+                ]
+                if multi
+                else [{ids[key]: e.score for key, e in scores[m].items()}]
+            ),
         }
     say(steps - 1, steps, "评审一致性")
     out[RELIABILITY] = {
@@ -527,6 +536,7 @@ def _combine_rounds(
         "below": [c for c in rows if not c.is_finalist],
         "stage": {c.entry_id: c.last_round for c in rows},
         "scores": {c.entry_id: entry_score(c) for c in rows},
+        "per_round": [{k: v.score for k, v in part.items()} for part in per_round],
         "notes": notes,
     }
 

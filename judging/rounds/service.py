@@ -206,8 +206,19 @@ def round_scores(
     competition: Competition, number: int, *, method: str
 ) -> dict[int, float]:
     """Each entry's aggregated score in one round by `method` (calibration
-    within the round: its judges are calibrated on its reviews only)."""
+    within the round: its judges are calibrated on its reviews only).
+
+    Read from the stored live results when they are current (computed once per
+    change of the scores); computed here otherwise.
+    """
     from judging.results import aggregate as agg
+    from judging.results import computed
+
+    if computed.status(competition).is_current:
+        found = computed.stored_data(competition.id, method)
+        parts = found[0].get("round_scores") if found else None
+        if parts is not None and number <= len(parts):
+            return {int(k): float(v) for k, v in parts[number - 1].items()}
 
     items = [
         agg.Review(entry_id=e, judge_id=j, total=t)

@@ -369,3 +369,25 @@ def test_start_round_from_the_command_line(first_round, runner):
     refused = runner.invoke(args=["start-round", str(s.competition.id), "--top", "0"])
     assert refused.exit_code == 1
     assert "入围篇数至少为 1" in refused.output
+
+
+def test_round_scores_from_stored_results_equal_a_fresh_computation(first_round):
+    s, senior = first_round
+    fresh = rounds.round_scores(s.competition, 1, method="calibrated")
+    computed.compute_and_store(s.competition)
+    db.session.commit()
+    stored = rounds.round_scores(s.competition, 1, method="calibrated")
+    assert stored.keys() == fresh.keys()
+    assert all(abs(stored[k] - fresh[k]) < 1e-9 for k in fresh)
+    _start(s, senior)
+    assignment.apply_plan(
+        actor=s.organiser, competition=s.competition, k=2, seed=7, now=NOW
+    )
+    _score_round_two(s, {0: [60, 60], 1: [90, 90], 2: [75, 75]})
+    fresh_two = rounds.round_scores(s.competition, 2, method="mean")
+    computed.compute_and_store(s.competition)
+    db.session.commit()
+    assert rounds.round_scores(s.competition, 2, method="mean") == fresh_two
+    assert rounds.round_scores(s.competition, 1, method="mean") == {
+        e.id: float(t[0]) for e, t in zip(s.entries, FLAT, strict=True)
+    }
