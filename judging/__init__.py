@@ -110,6 +110,9 @@ def _register_blueprints(app: Flask) -> None:
     from judging.assignment.views import bp as assignment_bp
 
     app.register_blueprint(assignment_bp)
+    from judging.rounds.views import bp as rounds_bp
+
+    app.register_blueprint(rounds_bp)
     from judging.originality.views import bp as originality_bp
 
     app.register_blueprint(originality_bp)

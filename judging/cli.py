@@ -56,6 +56,9 @@ def register_commands(app: Flask) -> None:
     from judging.assignment.cli import register as register_assignment
 
     register_assignment(app)
+    from judging.rounds.cli import register as register_rounds
+
+    register_rounds(app)
     from judging.messages.cli import register as register_messages
 
     register_messages(app)

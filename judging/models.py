@@ -18,6 +18,7 @@ from judging.originality.models import EntryText, SimilarPair
 from judging.publication.models import Correction, Objection, Publicity
 from judging.results.models import AwardOverride, Result
 from judging.review.models import Review, Score
+from judging.rounds.models import DefenseScore, Round, RoundEntry, RoundJudge
 from judging.submissions.models import Attachment, Author, Entry, StoredFile
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Conflict",
     "Correction",
     "Criterion",
+    "DefenseScore",
     "EligibleUnit",
     "Entry",
     "EntryText",
@@ -47,6 +49,9 @@ __all__ = [
     "Result",
     "Review",
     "Role",
+    "Round",
+    "RoundEntry",
+    "RoundJudge",
     "Unit",
     "SimilarPair",
     "Score",

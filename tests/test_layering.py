@@ -25,6 +25,7 @@ PURE_MODULES = {
     "judging/results/awards.py",
     "judging/results/categories.py",
     "judging/results/organisation.py",
+    "judging/results/rounds.py",
     "judging/results/reliability.py",
     "judging/results/offline.py",
     "judging/results/pdf_list.py",

@@ -65,7 +65,7 @@ def register(app: Flask) -> None:
             fail(f"每篇评审人数 --k 至少为 1（填写的是 {k}）。")
         competition = find_competition(competition)
         seed = service.new_seed() if seed is None else seed
-        k = competition.reviews_per_entry if k is None else k
+        k = service.round_k(competition) if k is None else k
         click.echo(f"随机种子 {seed}，每篇 {k} 位评审专家。")
         try:
             if dry_run:

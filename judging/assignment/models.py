@@ -44,6 +44,8 @@ class Assignment(db.Model):
     judge_id: Mapped[int] = mapped_column(ForeignKey("judge.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16), default=AssignmentKind.REGULAR)
     status: Mapped[str] = mapped_column(String(16), default=AssignmentStatus.ACTIVE)
+    # the round of judging (judging.rounds): 1 for 初评
+    round_no: Mapped[int] = mapped_column(default=1, server_default="1", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     entry = relationship("Entry")

@@ -27,6 +27,7 @@ from judging.i18n import N_
 from judging.messages import service as messages
 from judging.messages.models import Message, MessageStatus
 from judging.review.models import Review, ReviewStatus
+from judging.rounds.service import current_round
 from judging.submissions.models import Entry, EntryStatus
 
 KINDS = {"assignment": N_("评审任务通知"), "reminder": N_("评审催办提醒")}
@@ -62,7 +63,8 @@ def mail_configured(config: Mapping[str, Any]) -> bool:
 
 
 def _essays(competition: Competition, *, unfinished: bool) -> dict[int, list[Entry]]:
-    """Each judge's active essays (only those not yet submitted, if asked)."""
+    """Each judge's active essays of the current round (only those not yet
+    submitted, if asked)."""
     rows = db.session.execute(
         select(Assignment.judge_id, Entry, Review.status)
         .join(Entry, Entry.id == Assignment.entry_id)
@@ -71,6 +73,7 @@ def _essays(competition: Competition, *, unfinished: bool) -> dict[int, list[Ent
             Entry.competition_id == competition.id,
             Entry.status == EntryStatus.SUBMITTED,
             Assignment.status == AssignmentStatus.ACTIVE,
+            Assignment.round_no == current_round(competition),
         )
         .order_by(Entry.code)
     ).all()

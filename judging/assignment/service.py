@@ -34,6 +34,7 @@ from judging.competitions.rules import PHASE_LABELS
 from judging.competitions.service import guard
 from judging.extensions import db
 from judging.review.models import Review, ReviewStatus
+from judging.rounds import service as rounds
 from judging.submissions.models import Entry, EntryStatus
 from judging.tables import safe_cell
 
@@ -102,29 +103,45 @@ def entry_input(entry: Entry) -> solver.EntryInput:
     )
 
 
-def judge_pool() -> list[Judge]:
-    """Every judge whose account is enabled: the candidates for new assignments."""
-    return list(
-        db.session.scalars(
-            select(Judge)
-            .join(User, User.id == Judge.user_id)
-            .where(User.is_enabled.is_(True))
-            .order_by(Judge.id)
-        )
+def judge_pool(competition: Competition | None = None) -> list[Judge]:
+    """Every judge whose account is enabled: the candidates for new assignments;
+    of the current round's panel when the round has one."""
+    query = (
+        select(Judge)
+        .join(User, User.id == Judge.user_id)
+        .where(User.is_enabled.is_(True))
+        .order_by(Judge.id)
     )
+    if competition is not None:
+        chosen = rounds.panel(competition, rounds.current_round(competition))
+        if chosen is not None:
+            query = query.where(Judge.id.in_(chosen))
+    return list(db.session.scalars(query))
 
 
-def submitted_entries(competition: Competition) -> list[Entry]:
-    return list(
-        db.session.scalars(
-            select(Entry)
-            .where(
-                Entry.competition_id == competition.id,
-                Entry.status == EntryStatus.SUBMITTED,
-            )
-            .order_by(Entry.code, Entry.id)
-        )
+def submitted_entries(
+    competition: Competition, *, every_round: bool = False
+) -> list[Entry]:
+    """The submitted entries of the current round (初评: all of them), or of
+    every round."""
+    wanted = (
+        None
+        if every_round
+        else rounds.members(competition, rounds.current_round(competition))
     )
+    found = db.session.scalars(
+        select(Entry)
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+        )
+        .order_by(Entry.code, Entry.id)
+    )
+    return [e for e in found if wanted is None or e.id in wanted]
+
+
+def round_k(competition: Competition) -> int:
+    return rounds.reviews_per_entry(competition, rounds.current_round(competition))
 
 
 def conflict_pairs(entries: Sequence[Entry]) -> set[Pair]:
@@ -178,9 +195,10 @@ def conflict_for(judge: Judge, entry: Entry) -> str | None:
 
 
 def _active(competition: Competition) -> list[Assignment]:
-    """Active assignments of submitted entries, with judge, entry and review
-    loaded in three more statements, whatever their number (the pages that list
-    them would otherwise run one query per row)."""
+    """Active assignments of submitted entries in the current round, with judge,
+    entry and review loaded in three more statements, whatever their number (the
+    pages that list them would otherwise run one query per row)."""
+    number = rounds.current_round(competition)
     return list(
         db.session.scalars(
             select(Assignment)
@@ -189,6 +207,7 @@ def _active(competition: Competition) -> list[Assignment]:
                 Entry.competition_id == competition.id,
                 Entry.status == EntryStatus.SUBMITTED,
                 Assignment.status == AssignmentStatus.ACTIVE,
+                Assignment.round_no == number,
             )
             .options(
                 selectinload(Assignment.judge),
@@ -201,7 +220,7 @@ def _active(competition: Competition) -> list[Assignment]:
 
 
 def active_assignment_count(competition: Competition) -> int:
-    """How many active assignments the competition's submitted entries have."""
+    """How many active assignments the submitted entries have in this round."""
     return db.session.scalar(
         select(func.count(Assignment.id))
         .join(Entry, Entry.id == Assignment.entry_id)
@@ -209,12 +228,17 @@ def active_assignment_count(competition: Competition) -> int:
             Entry.competition_id == competition.id,
             Entry.status == EntryStatus.SUBMITTED,
             Assignment.status == AssignmentStatus.ACTIVE,
+            Assignment.round_no == rounds.current_round(competition),
         )
     )
 
 
 def entry_assignments(entry: Entry, *, active_only: bool = True) -> list[Assignment]:
-    query = select(Assignment).where(Assignment.entry_id == entry.id)
+    """The entry's assignments in the current round."""
+    query = select(Assignment).where(
+        Assignment.entry_id == entry.id,
+        Assignment.round_no == rounds.current_round(entry.competition),
+    )
     if active_only:
         query = query.where(Assignment.status == AssignmentStatus.ACTIVE)
     return list(db.session.scalars(query.order_by(Assignment.id)))
@@ -391,7 +415,7 @@ def preview_plan(*, competition: Competition, k: int, seed: int) -> PlanPreview:
     entries = [e for e in submitted_entries(competition) if e.id not in blocked_ids]
     if not entries:
         raise AssignmentError("没有可分配的作品。")
-    judges = judge_pool()
+    judges = judge_pool(competition)
     if not judges:
         raise AssignmentError("还没有可用的评审专家，请先导入评审专家。")
     judge_ids = {j.id for j in judges}
@@ -403,7 +427,10 @@ def preview_plan(*, competition: Competition, k: int, seed: int) -> PlanPreview:
         and a.entry_id in entry_ids
         and a.judge_id in judge_ids
     )
-    conflicts = frozenset(conflict_pairs(entries))
+    conflicts = frozenset(
+        conflict_pairs(entries)
+        | rounds.earlier_pairs(competition, rounds.current_round(competition))
+    )
     entry_inputs = [entry_input(e) for e in entries]
     judge_inputs = [judge_input(j) for j in judges]
     by_entry = {e.id: e for e in entries}
@@ -446,21 +473,32 @@ def preview_plan(*, competition: Competition, k: int, seed: int) -> PlanPreview:
     )
 
 
-def _activate(*, entry_id: int, judge_id: int, kind: str, now: datetime) -> Assignment:
-    """Create the assignment, or reactivate the pair's earlier recused row."""
+def _activate(
+    *, entry_id: int, judge_id: int, kind: str, now: datetime, round_no: int = 1
+) -> Assignment:
+    """Create the assignment in round `round_no`, or reactivate the pair's
+    recused row of that round. A judge reviews an entry in one round only."""
     existing = db.session.scalar(
         select(Assignment).where(
             Assignment.entry_id == entry_id, Assignment.judge_id == judge_id
         )
     )
     if existing is not None:
+        if existing.round_no != round_no:
+            raise AssignmentError(
+                "该评审专家已在前一轮评审过这篇作品，每位专家对一篇作品只评一轮。"
+            )
         if existing.status == AssignmentStatus.ACTIVE:
             raise AssignmentError("该评审专家已在评审这篇作品。")
         existing.status = AssignmentStatus.ACTIVE
         existing.kind = kind
         return existing
     assignment = Assignment(
-        entry_id=entry_id, judge_id=judge_id, kind=kind, created_at=now
+        entry_id=entry_id,
+        judge_id=judge_id,
+        kind=kind,
+        created_at=now,
+        round_no=round_no,
     )
     db.session.add(assignment)
     return assignment
@@ -497,7 +535,11 @@ def apply_plan(
     pairs = preview.new_pairs
     for entry_id, judge_id in (track or iter)(pairs):
         _activate(
-            entry_id=entry_id, judge_id=judge_id, kind=AssignmentKind.REGULAR, now=now
+            entry_id=entry_id,
+            judge_id=judge_id,
+            kind=AssignmentKind.REGULAR,
+            now=now,
+            round_no=rounds.current_round(competition),
         )
     competition.assignment_seed = seed
     db.session.flush()
@@ -524,7 +566,7 @@ def understaffed(competition: Competition) -> list[tuple[Entry, int]]:
     counts: dict[int, int] = defaultdict(int)
     for a in _active(competition):
         counts[a.entry_id] += 1
-    k = competition.reviews_per_entry
+    k = round_k(competition)
     return [
         (e, counts[e.id]) for e in submitted_entries(competition) if counts[e.id] < k
     ]
@@ -535,7 +577,7 @@ def _every_entry_assigned(competition: Competition) -> list[str]:
     short = understaffed(competition)
     if not short:
         return []
-    k = competition.reviews_per_entry
+    k = round_k(competition)
     missing = sum(k - n for _, n in short)
     return [
         f"还有 {len(short)} 篇作品的评审专家不足 {k} 位（共缺 {missing} 人次），"
@@ -546,7 +588,26 @@ def _every_entry_assigned(competition: Competition) -> list[str]:
 # --- manual changes ----------------------------------------------------------------
 
 
+def _require_in_round(entry: Entry) -> None:
+    """Only entries of the current round get judges (初评: every entry)."""
+    number = rounds.current_round(entry.competition)
+    wanted = rounds.members(entry.competition, number)
+    if wanted is not None and entry.id not in wanted:
+        raise AssignmentError(f"作品 {_label(entry)} 不在本轮（第 {number} 轮）。")
+
+
 def _check_judge_for(judge: Judge, entry: Entry) -> None:
+    _require_in_round(entry)
+    competition = entry.competition
+    number = rounds.current_round(competition)
+    chosen = rounds.panel(competition, number)
+    if chosen is not None and judge.id not in chosen:
+        raise AssignmentError(f"{judge.name} 不在本轮的评审专家名单中。")
+    if (judge.id, entry.id) in rounds.earlier_pairs(competition, number):
+        raise AssignmentError(
+            f"{judge.name} 已在前一轮评审过作品 {_label(entry)}，"
+            "每位专家对一篇作品只评一轮。"
+        )
     reason = conflict_for(judge, entry)
     if reason is not None:
         raise AssignmentError(f"{judge.name} 不能评审作品 {_label(entry)}：{reason}。")
@@ -576,7 +637,13 @@ def add_judge(
     if entry.status != EntryStatus.SUBMITTED:
         raise AssignmentError("该作品已撤回。")
     _check_judge_for(judge, entry)
-    assignment = _activate(entry_id=entry.id, judge_id=judge.id, kind=kind, now=now)
+    assignment = _activate(
+        entry_id=entry.id,
+        judge_id=judge.id,
+        kind=kind,
+        now=now,
+        round_no=rounds.current_round(entry.competition),
+    )
     db.session.flush()
     record(
         actor_id=_actor_id(actor),
@@ -613,7 +680,11 @@ def swap_judge(
     _check_judge_for(judge, entry)
     assignment.status = AssignmentStatus.RECUSED
     replacement = _activate(
-        entry_id=entry.id, judge_id=judge.id, kind=assignment.kind, now=now
+        entry_id=entry.id,
+        judge_id=judge.id,
+        kind=assignment.kind,
+        now=now,
+        round_no=assignment.round_no,
     )
     db.session.flush()
     record(
@@ -649,14 +720,25 @@ def judge_choices(entry: Entry) -> list[tuple[Judge, str | None, int]]:
     loads: dict[int, int] = defaultdict(int)
     for a in _active(entry.competition):
         loads[a.judge_id] += 1
-    return [(j, conflict_for(j, entry), loads[j.id]) for j in judge_pool()]
+    competition = entry.competition
+    earlier = rounds.earlier_pairs(competition, rounds.current_round(competition))
+    return [
+        (
+            j,
+            "已在前一轮评审过该作品"
+            if (j.id, entry.id) in earlier
+            else conflict_for(j, entry),
+            loads[j.id],
+        )
+        for j in judge_pool(competition)
+    ]
 
 
 def _propose(entry: Entry, count: int) -> tuple[Pair, ...]:
     """Ask the solver for ``count`` more conflict-free, least-loaded judges."""
     competition = entry.competition
     entries = submitted_entries(competition)
-    judges = judge_pool()
+    judges = judge_pool(competition)
     judge_ids = {j.id for j in judges}
     existing = {
         (a.entry_id, a.judge_id)
@@ -664,6 +746,7 @@ def _propose(entry: Entry, count: int) -> tuple[Pair, ...]:
         if a.judge_id in judge_ids
     }
     conflicts = conflict_pairs(entries)
+    conflicts |= rounds.earlier_pairs(competition, rounds.current_round(competition))
     # A judge once withdrawn from this entry is not proposed for it again.
     conflicts.update(
         (a.judge_id, a.entry_id)
@@ -701,6 +784,7 @@ def add_extra_judges(
         raise AssignmentError("该作品已撤回。")
     if kind not in tuple(AssignmentKind):
         raise AssignmentError("未知的评审类型。")
+    _require_in_round(entry)
     if not 1 <= count <= 15:
         raise AssignmentError("增加的评审专家人数应在 1–15 之间。")
     try:
@@ -710,7 +794,13 @@ def add_extra_judges(
             "没有可增加的评审专家：" + "；".join(exc.reasons) + "。"
         ) from exc
     added = [
-        _activate(entry_id=entry.id, judge_id=judge_id, kind=kind, now=now)
+        _activate(
+            entry_id=entry.id,
+            judge_id=judge_id,
+            kind=kind,
+            now=now,
+            round_no=rounds.current_round(entry.competition),
+        )
         for _, judge_id in pairs
     ]
     db.session.flush()
@@ -766,7 +856,11 @@ def declare_conflict(
     replacement = None
     if pairs:
         replacement = _activate(
-            entry_id=entry.id, judge_id=pairs[0][1], kind=assignment.kind, now=now
+            entry_id=entry.id,
+            judge_id=pairs[0][1],
+            kind=assignment.kind,
+            now=now,
+            round_no=assignment.round_no,
         )
         db.session.flush()
     record(
@@ -834,6 +928,7 @@ def progress(competition: Competition) -> Progress:
             Entry.competition_id == competition.id,
             Entry.status == EntryStatus.SUBMITTED,
             Assignment.status == AssignmentStatus.ACTIVE,
+            Assignment.round_no == rounds.current_round(competition),
         )
     ).all()
     for assignment, status in rows:

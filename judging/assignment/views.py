@@ -113,7 +113,7 @@ def plan(competition_id: int):
     suggested_k = request.args.get("k", type=int)  # a page's "one more judge" link
     form = PlanForm(
         formdata=request.args if asked else None,
-        k=suggested_k if suggested_k and 0 < suggested_k < 100 else c.reviews_per_entry,
+        k=suggested_k if suggested_k and 0 < suggested_k < 100 else service.round_k(c),
         seed=service.new_seed(),
     )
     preview, reasons, chart = None, [], None
@@ -201,7 +201,8 @@ def _conflict_form(c: Competition) -> ConflictForm:
         (s.id, s.name) for s in db.session.scalars(select(Unit).order_by(Unit.id))
     ]
     form.entry_id.choices = [(0, "—")] + [
-        (e.id, f"{e.code or e.id} {e.title}") for e in service.submitted_entries(c)
+        (e.id, f"{e.code or e.id} {e.title}")
+        for e in service.submitted_entries(c, every_round=True)
     ]
     return form
 
@@ -219,7 +220,7 @@ def conflicts(competition_id: int):
         reason_form=ReasonForm(),
         judges={j.id: j for j in db.session.scalars(select(Judge))},
         units={s.id: s for s in db.session.scalars(select(Unit))},
-        entries={e.id: e for e in service.submitted_entries(c)},
+        entries={e.id: e for e in service.submitted_entries(c, every_round=True)},
     )
 
 

@@ -133,6 +133,17 @@ class Competition(db.Model):
     seal_sha256: Mapped[str | None] = mapped_column(String(64))
     assignment_seed: Mapped[int | None] = mapped_column()
     ranking_method: Mapped[str | None] = mapped_column(String(16))
+    # how the rounds combine (judging.results.rounds): "last" or "weighted",
+    # and the 答辩/现场评审 score's weight (percent, 0: none) and full marks
+    round_mode: Mapped[str] = mapped_column(
+        String(16), default="last", server_default="last"
+    )
+    defense_weight: Mapped[Decimal] = mapped_column(
+        Numeric(5, 2), default=Decimal("0"), server_default="0"
+    )
+    defense_max: Mapped[Decimal] = mapped_column(
+        Numeric(6, 2), default=Decimal("100"), server_default="100"
+    )
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

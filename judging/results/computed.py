@@ -33,6 +33,7 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.results.models import AwardOverride, ComputedResult
 from judging.review.models import Review, ReviewStatus
+from judging.rounds.models import DefenseScore, Round
 from judging.submissions.models import Entry, EntryStatus
 
 RELIABILITY = "reliability"
@@ -61,6 +62,7 @@ _CODE = (
     "judging.results.categories",
     "judging.results.reliability",
     "judging.results.computed",
+    "judging.results.rounds",
 )
 
 
@@ -81,6 +83,15 @@ class Inputs:
     categories: tuple[str, ...] = ()  # the competition's, in its order
     category_of: dict[int, str] | None = None  # entry id → its category
     category_tiers: str = ""  # each category's own shares or counts
+    # rounds (judging.results.rounds): each review's round, aligned with
+    # `reviews`; the number of rounds, the combination and the 答辩 scores
+    review_rounds: tuple[int, ...] = ()
+    n_rounds: int = 1
+    round_mode: str = "last"
+    round_weights: tuple[float, ...] = (100.0,)
+    defense: tuple[tuple[int, float], ...] = ()  # entry, points
+    defense_weight: float = 0.0
+    defense_max: float = 100.0
 
 
 @dataclass(frozen=True)
@@ -123,16 +134,44 @@ def load_inputs(competition: Competition) -> Inputs:
     category_of = {i: c for i, _code, c in entries} if by_category else {}
     categories = tuple(competition.category_list) if by_category else ()
     category_tiers = competition.category_tiers if by_category else ""
-    reviews = tuple(
-        (r.id, r.entry_id, r.judge_id, r.total)
-        for r in db.session.execute(
-            select(Review.id, Assignment.entry_id, Assignment.judge_id, Review.total)
-            .join(Assignment, Assignment.id == Review.assignment_id)
-            .join(Entry, Entry.id == Assignment.entry_id)
-            .where(*counted_reviews(competition.id))
-            .order_by(Review.id)
+    counted = db.session.execute(
+        select(
+            Review.id,
+            Assignment.entry_id,
+            Assignment.judge_id,
+            Review.total,
+            Assignment.round_no,
+        )
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(*counted_reviews(competition.id))
+        .order_by(Review.id)
+    ).all()
+    reviews = tuple((r.id, r.entry_id, r.judge_id, r.total) for r in counted)
+    review_rounds = tuple(int(r.round_no) for r in counted)
+    stored_rounds = db.session.execute(
+        select(Round.number, Round.weight)
+        .where(Round.competition_id == competition.id)
+        .order_by(Round.number)
+    ).all()
+    n_rounds = max([1, *(n for n, _w in stored_rounds)])
+    weight_of = {n: float(w) for n, w in stored_rounds}
+    round_weights = tuple(
+        weight_of.get(n, 100.0 if n_rounds == 1 else 0.0)
+        for n in range(1, n_rounds + 1)
+    )
+    defense = tuple(
+        (e, float(p))
+        for e, p in db.session.execute(
+            select(DefenseScore.entry_id, DefenseScore.points)
+            .join(Entry, Entry.id == DefenseScore.entry_id)
+            .where(Entry.competition_id == competition.id)
+            .order_by(DefenseScore.entry_id, DefenseScore.id)
         )
     )
+    round_mode = competition.round_mode or "last"
+    defense_weight = float(competition.defense_weight or 0)
+    defense_max = float(competition.defense_max or 100)
     overrides = tuple(
         (o.entry_id, o.tier_name, bool(o.is_excluded), o.reason)
         for o in db.session.execute(
@@ -167,6 +206,13 @@ def load_inputs(competition: Competition) -> Inputs:
             max_total,
             seed,
             [by_category, categories, sorted(category_of.items()), category_tiers],
+            review_rounds,
+            n_rounds,
+            round_mode,
+            round_weights,
+            defense,
+            defense_weight,
+            defense_max,
         ],
         ensure_ascii=False,
         separators=(",", ":"),
@@ -185,6 +231,13 @@ def load_inputs(competition: Competition) -> Inputs:
         categories=categories,
         category_of=category_of,
         category_tiers=category_tiers,
+        review_rounds=review_rounds,
+        n_rounds=n_rounds,
+        round_mode=round_mode,
+        round_weights=round_weights,
+        defense=defense,
+        defense_weight=defense_weight,
+        defense_max=defense_max,
     )
 
 
@@ -279,13 +332,23 @@ def compute(
         out[RELIABILITY] = {"empty": True}
         return out
     results = {}
+    multi = inputs.n_rounds > 1 or inputs.defense_weight > 0
+    combined: dict[str, dict] = {}
     for n, m in enumerate(methods):
         say(n, steps, "汇总评分")
-        results[m] = agg.aggregate(
-            items, method=m, max_total=inputs.max_total, judge_names=judge_names
-        )
+        if multi:
+            results[m], combined[m] = _combine_rounds(
+                inputs, items, method=m, judge_names=judge_names
+            )
+        else:
+            results[m] = agg.aggregate(
+                items, method=m, max_total=inputs.max_total, judge_names=judge_names
+            )
     # One dict per method: looking entries up by a scan was quadratic.
     scores = {m: {e.entry_id: e for e in r.entries} for m, r in results.items()}
+    if multi:  # the eliminated entries' scores too (for the score columns)
+        for m in methods:
+            scores[m].update(combined[m]["scores"])
     warnings = list(dict.fromkeys(w for r in results.values() for w in r.warnings))
     scheme = tuple(awards.Tier(name=n, share=s, count=c) for n, s, c in inputs.scheme)
     overrides = [
@@ -299,16 +362,18 @@ def compute(
         if inputs.keys.get(e) in scored
     ]
     calibrated = scores["calibrated"]
+    category_of = {
+        inputs.keys[e]: c for e, c in (inputs.category_of or {}).items()
+    }
     for n, m in enumerate(methods):
         say(len(methods) + n, steps, "分配奖项")
+        finalists = {e.entry_id for e in results[m].entries}
         try:
+            counted = [o for o in overrides if o.entry_id in finalists]
             if inputs.by_category:
                 allocation = categories.allocate_by_category(
                     results[m],
-                    category_of={
-                        inputs.keys[e]: c
-                        for e, c in (inputs.category_of or {}).items()
-                    },
+                    category_of=category_of,
                     categories=inputs.categories,
                     scheme=scheme,
                     schemes=categories.parse_category_schemes(
@@ -316,7 +381,7 @@ def compute(
                         scheme=scheme,
                         categories=inputs.categories,
                     ),
-                    overrides=overrides,
+                    overrides=counted,
                     seed=inputs.seed,
                     threshold=NEAR_BOUNDARY,
                 )
@@ -324,13 +389,15 @@ def compute(
                 allocation = awards.allocate_awards(
                     results[m],
                     scheme=scheme,
-                    overrides=overrides,
+                    overrides=counted,
                     seed=inputs.seed,
                     threshold=NEAR_BOUNDARY,
                 )
         except awards.AwardError as exc:
             out[m] = {"error": str(exc), "rows": [], "unscored": unscored}
             continue
+        stage = combined[m]["stage"] if multi else {}
+        below = combined[m]["below"] if multi else []
         out[m] = {
             "rows": [
                 [
@@ -350,23 +417,67 @@ def compute(
                     [scores[k][a.entry_id].score for k in methods],
                     [calibrated[a.entry_id].low, calibrated[a.entry_id].high],
                     a.category,
+                    stage.get(a.entry_id, 1),
                 ]
                 for a in allocation.awards
+            ]
+            + [
+                [
+                    ids[c.entry_id],
+                    c.score,
+                    c.low,
+                    c.high,
+                    rank,
+                    awards.NOT_AWARDED,
+                    awards.NOT_AWARDED,
+                    None,
+                    False,
+                    scores[m][c.entry_id].n_reviews,
+                    False,
+                    False,
+                    "",
+                    [scores[k][c.entry_id].score for k in methods],
+                    [calibrated[c.entry_id].low, calibrated[c.entry_id].high],
+                    category_of.get(c.entry_id, ""),
+                    c.last_round,
+                ]
+                for c, rank in _ranks_below(below, start=len(allocation.awards))
             ],
             "methods": methods,
-            "notes": list(allocation.notes),
+            "notes": list(allocation.notes) + (combined[m]["notes"] if multi else []),
             "warnings": warnings,
             "suggestions": [
                 [ids[s.entry_id], s.reason] for s in allocation.suggestions
             ],
             "tier_counts": [asdict(t) for t in allocation.tiers],
             "unscored": unscored,
+            # each round's own score per entry id (the shortlist reads them)
+            "round_scores": (
+                [
+                    {ids[key]: score for key, score in part.items()}
+                    for part in combined[m]["per_round"]
+                ]
+                if multi
+                else [{ids[key]: e.score for key, e in scores[m].items()}]
+            ),
         }
     say(steps - 1, steps, "评审一致性")
     out[RELIABILITY] = {
         "alpha": krippendorff_alpha_interval(items),
         "n_reviews": len(items),
-        "judges": [asdict(j) for j in results["calibrated"].judges],
+        "judges": [
+            asdict(j)
+            for j in (
+                agg.aggregate(
+                    items,
+                    method="calibrated",
+                    max_total=inputs.max_total,
+                    judge_names=judge_names,
+                )
+                if multi
+                else results["calibrated"]
+            ).judges
+        ],
         "histogram": [
             asdict(b)
             for b in score_histogram(
@@ -375,6 +486,120 @@ def compute(
         ],
         "max_total": inputs.max_total,
     }
+    return out
+
+
+def _combine_rounds(
+    inputs: Inputs, items: list, *, method: str, judge_names: dict[int, str]
+) -> tuple[object, dict]:
+    """Aggregate each round on its own (calibration within the round), then
+    combine them by `judging.results.rounds.combine`.
+
+    Returns the finalists as an `Aggregation` (the award tiers go to them
+    only) and, for the rows below them, the eliminated entries, each entry's
+    last round, its combined score per entry key and the notes.
+    """
+    from judging.results import aggregate as agg
+    from judging.results import rounds as pure
+
+    by_round: dict[int, list] = {}
+    for item, number in zip(items, _item_rounds(inputs), strict=True):
+        by_round.setdefault(number, []).append(item)
+    per_round: list[dict] = []
+    warnings: list[str] = []
+    n_reviews: list[dict] = []
+    for number in range(1, inputs.n_rounds + 1):
+        chunk = by_round.get(number, [])
+        if not chunk:
+            per_round.append({})
+            n_reviews.append({})
+            continue
+        result = agg.aggregate(
+            chunk, method=method, max_total=inputs.max_total, judge_names=judge_names
+        )
+        warnings.extend(f"第 {number} 轮：{w}" for w in result.warnings)
+        per_round.append(
+            {
+                e.entry_id: pure.RoundScore(e.score, e.low, e.high, e.sd, e.n_reviews)
+                for e in result.entries
+            }
+        )
+        n_reviews.append({e.entry_id: e.n_reviews for e in result.entries})
+    marks: dict[str, list[float]] = {}
+    for entry_id, points in inputs.defense:
+        if entry_id in inputs.keys:
+            marks.setdefault(inputs.keys[entry_id], []).append(points)
+    rows = pure.combine(
+        per_round,
+        mode=inputs.round_mode,
+        weights=inputs.round_weights,
+        defense=marks,
+        defense_weight=inputs.defense_weight,
+        defense_max=inputs.defense_max,
+        max_total=inputs.max_total,
+    )
+    notes = []
+    last = inputs.n_rounds
+    finalists = [c for c in rows if c.is_finalist]
+    if last > 1 and not finalists:
+        notes.append(f"第 {last} 轮还没有已提交的评分，暂不分配奖项。")
+    missing = [str(c.entry_id) for c in finalists if c.missing_defense]
+    if missing:
+        notes.append(f"作品 {'、'.join(missing[:10])} 还没有答辩成绩，暂按评审得分计。")
+
+    def entry_score(c: pure.Combined) -> agg.EntryScore:
+        return agg.EntryScore(
+            entry_id=c.entry_id,
+            score=c.score,
+            low=c.low,
+            high=c.high,
+            sd=c.sd,
+            n_reviews=n_reviews[c.last_round - 1].get(c.entry_id, 0),
+            component=0,
+        )
+
+    aggregation = agg.Aggregation(
+        method=method,
+        method_label=agg.METHOD_LABELS[method],
+        max_total=inputs.max_total,
+        confidence=0.95,
+        entries=tuple(entry_score(c) for c in finalists),
+        judges=(),
+        components=1,
+        noise_sd=0.0,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+    return aggregation, {
+        "below": [c for c in rows if not c.is_finalist],
+        "stage": {c.entry_id: c.last_round for c in rows},
+        "scores": {c.entry_id: entry_score(c) for c in rows},
+        "per_round": [{k: v.score for k, v in part.items()} for part in per_round],
+        "notes": notes,
+    }
+
+
+def _item_rounds(inputs: Inputs) -> list[int]:
+    """The round of each review the pure modules see (same filter as items)."""
+    rounds = inputs.review_rounds or (1,) * len(inputs.reviews)
+    return [
+        number
+        for (_i, e, _j, _t), number in zip(inputs.reviews, rounds, strict=True)
+        if e in inputs.keys
+    ]
+
+
+def _ranks_below(rows: list, *, start: int) -> list[tuple[object, int]]:
+    """Ranks for the entries below the finalists, after `start` places; equal
+    rounded scores share a rank (the TIE rule of the ranking)."""
+    out = []
+    rank = start
+    previous: tuple[int, float] | None = None
+    for position, c in enumerate(rows, start=start + 1):
+        key = (c.last_round, round(c.score, 2))
+        if key != previous:
+            rank = position
+            previous = key
+        out.append((c, rank))
     return out
 
 

@@ -156,6 +156,13 @@ def build_published(*, admin: User, today: date) -> Competition:
     competitions.advance_phase(actor=admin, competition=c, target=Phase.REVIEWING)
     _assign(entries, judges, k=c.reviews_per_entry)
     _score_all(c, entries, judges, rng=rng)
+    # 初评 → 复评 with a shortlist, then 答辩 (judging.rounds.demo).
+    from judging.rounds import demo as rounds_demo
+
+    rounds_demo.second_round(admin=admin, competition=c)
+    # The same seed: the same essays' quality and judges' severity in 复评.
+    _score_all(c, entries, judges, rng=random.Random(2025))
+    rounds_demo.combine_with_defense(admin=admin, competition=c, rng=rng)
     finalised_at = datetime(2025, 12, 10, 2, tzinfo=UTC)
     service.finalise(actor=admin, competition=c, method="calibrated", now=finalised_at)
     from judging.publication.service import publish_after_publicity

@@ -33,6 +33,7 @@ from judging.responses import job_progress, pdf_download, xlsx_download
 from judging.results import charts, computed, explain, service
 from judging.results import jobs as results_jobs
 from judging.results.forms import EXCLUDE, FinaliseForm, OverrideForm
+from judging.rounds import service as rounds_service
 from judging.submissions.models import Entry
 from judging.web import perform
 
@@ -150,6 +151,7 @@ def index(competition_id: int):
         rows_by_id={r.entry.id: r for r in table.rows},
         plain=_plain_scores(c) if table.is_frozen else {},
         reasons={s.entry.id: s.reason for s in table.suggestions},
+        round_lines=rounds_service.explanation(c),
     )
 
 

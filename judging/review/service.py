@@ -40,6 +40,7 @@ from judging.review.imports import (
     validate_paper_scores,
 )
 from judging.review.models import Review, ReviewStatus, Score
+from judging.rounds.service import current_round, members
 from judging.submissions.files import load_file
 from judging.submissions.models import Entry, EntryStatus, StoredFile, split_keywords
 from judging.tables import TableError, read_table, safe_cell
@@ -489,6 +490,8 @@ def save_review(
     competition = assignment.entry.competition
     if current_phase(competition, share_lock=True) != Phase.REVIEWING:
         raise ReviewError("当前不在评审阶段，评分不能保存或提交。")
+    if assignment.round_no != current_round(competition):
+        raise ReviewError("该轮评审已结束，评分不能再保存或提交。")
     errors = point_errors(rubric(competition), points, complete=submit)
     if errors:
         raise ReviewError("".join(errors))
@@ -539,6 +542,8 @@ def reopen_review(*, actor: User, review: Review, reason: str, now: datetime) ->
     competition = assignment.entry.competition
     if competition.phase != Phase.REVIEWING:
         raise ReviewError("当前不在评审阶段，评分不能重新开放。")
+    if assignment.round_no != current_round(competition):
+        raise ReviewError("该轮评审已结束，前一轮的评分不能重新开放。")
     review.status = ReviewStatus.DRAFT
     review.submitted_at = None
     review.updated_at = now
@@ -593,15 +598,21 @@ class EntryProgress:
 
 
 def competition_progress(competition: Competition) -> list[EntryProgress]:
-    """Per entry: active assignments, submitted reviews and their totals."""
-    entries = db.session.scalars(
-        select(Entry)
-        .where(
-            Entry.competition_id == competition.id,
-            Entry.status == EntryStatus.SUBMITTED,
+    """Per entry of the current round: active assignments, submitted reviews
+    and their totals."""
+    wanted = members(competition, current_round(competition))
+    entries = [
+        e
+        for e in db.session.scalars(
+            select(Entry)
+            .where(
+                Entry.competition_id == competition.id,
+                Entry.status == EntryStatus.SUBMITTED,
+            )
+            .order_by(Entry.code, Entry.id)
         )
-        .order_by(Entry.code, Entry.id)
-    ).all()
+        if wanted is None or e.id in wanted
+    ]
     rows = db.session.execute(
         select(Assignment.entry_id, Review.status, Review.total)
         .join(Entry, Entry.id == Assignment.entry_id)
@@ -609,6 +620,7 @@ def competition_progress(competition: Competition) -> list[EntryProgress]:
         .where(
             Entry.competition_id == competition.id,
             Assignment.status == AssignmentStatus.ACTIVE,
+            Assignment.round_no == current_round(competition),
         )
     ).all()
     active: dict[int, int] = {}
@@ -654,6 +666,7 @@ def _known(competition: Competition) -> tuple[list[KnownJudge], list[Assignment]
             Entry.status == EntryStatus.SUBMITTED,
             Entry.code.is_not(None),
             Assignment.status == AssignmentStatus.ACTIVE,
+            Assignment.round_no == current_round(competition),
         )
     ).all()
     return judges, list(assignments)

@@ -27,7 +27,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 from sqlalchemy import select
 
-from judging.accounts.models import Role, Unit
+from judging.accounts.models import Role, Unit, User
 from judging.assignment import notify
 from judging.competitions import service as competitions
 from judging.competitions.models import Phase
@@ -320,3 +320,51 @@ def test_reminder_export_names_no_unit_or_author(app, reviewing):
 
     assert response.status_code == 200
     assert leaks(response_texts(response)) == set()
+
+
+ROUND1_COMMENT = "CANARY-ROUND1-COMMENT-7f3a"
+
+
+def test_round_two_judge_crawl_finds_no_canary_nor_round_one(app, reviewing):
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from judging.assignment import service as assignment
+    from judging.assignment.models import Assignment
+    from judging.results.demo import add_review
+    from judging.rounds import service as rounds
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    organiser = db.session.scalar(select(User).where(User.username == "organiser"))
+    for a in db.session.scalars(select(Assignment)):
+        add_review(
+            assignment=a,
+            total=Decimal("77.5"),
+            criteria=list(reviewing.criteria),
+            comment=ROUND1_COMMENT,
+            now=now,
+        )
+    senior = make_user("senior", Role.JUDGE, judge_name="评审乙")
+    rounds.start_next_round(
+        actor=organiser,
+        competition=reviewing,
+        name="复评",
+        reviews=1,
+        deadline=None,
+        judge_ids=[senior.judge.id],
+        now=now,
+        top_n=2,
+        method="mean",
+    )
+    assignment.apply_plan(actor=organiser, competition=reviewing, k=1, seed=1, now=now)
+    db.session.commit()
+    client = _client(app, "senior")
+
+    texts, seen = crawl(client, "/judge")
+    sheets = [p for p in seen if re.fullmatch(r"/judge/assignments/\d+", p)]
+    joined = "\n".join(texts)
+
+    assert len(sheets) == 2
+    assert leaks(texts) == set()
+    assert ROUND1_COMMENT not in joined
+    assert "77.5" not in joined and "评审甲" not in joined
