@@ -69,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     from judging import jobs, storage
     from judging.certificates import jobs as _certificate_tasks  # noqa: F401
+    from judging.downloads import jobs as _download_tasks  # noqa: F401
     from judging.messages import jobs as _mail_tasks  # noqa: F401
     from judging.messages import notices as _notices  # noqa: F401  (phase actions)
     from judging.publication import service as _publication  # noqa: F401  (guards)
@@ -116,6 +117,9 @@ def _register_blueprints(app: Flask) -> None:
     from judging.certificates.views import bp as certificates_bp
 
     app.register_blueprint(certificates_bp)
+    from judging.downloads.views import bp as downloads_bp
+
+    app.register_blueprint(downloads_bp)
     from judging.messages.views import bp as messages_bp
     from judging.publication.views import bp as publication_bp
 
