@@ -54,12 +54,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = ensure_secret_key(instance_path)
 
     from judging import models, web  # noqa: F401  (models: complete metadata)
-    from judging.extensions import babel, csrf, db, login_manager, migrate
+    from judging.extensions import babel, csrf, db, login_manager
 
-    db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True
-    )
+    db.init_app(app)  # Flask-Migrate: bound by the commands that need it (cli.py)
     csrf.init_app(app)
     babel.init_app(
         app,
