@@ -54,12 +54,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = ensure_secret_key(instance_path)
 
     from judging import models, web  # noqa: F401  (models: complete metadata)
-    from judging.extensions import babel, csrf, db, login_manager, migrate
+    from judging.extensions import babel, csrf, db, login_manager
 
-    db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True
-    )
+    db.init_app(app)  # Flask-Migrate: bound by the commands that need it (cli.py)
     csrf.init_app(app)
     babel.init_app(
         app,
@@ -69,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     from judging import jobs, storage
     from judging.certificates import jobs as _certificate_tasks  # noqa: F401
+    from judging.downloads import jobs as _download_tasks  # noqa: F401
     from judging.messages import jobs as _mail_tasks  # noqa: F401
     from judging.messages import notices as _notices  # noqa: F401  (phase actions)
     from judging.publication import service as _publication  # noqa: F401  (guards)
@@ -119,6 +117,9 @@ def _register_blueprints(app: Flask) -> None:
     from judging.certificates.views import bp as certificates_bp
 
     app.register_blueprint(certificates_bp)
+    from judging.downloads.views import bp as downloads_bp
+
+    app.register_blueprint(downloads_bp)
     from judging.messages.views import bp as messages_bp
     from judging.publication.views import bp as publication_bp
 

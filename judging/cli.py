@@ -7,13 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
-from flask_migrate import upgrade
+from flask import Flask, current_app, g
+from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
 from judging.commands import fail as _fail
 from judging.commands import guard_commands
-from judging.extensions import db
+from judging.extensions import bind_migrations, db
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -30,7 +30,38 @@ def write_private(path: Path, data: bytes) -> None:
 
 def init_database() -> None:
     """Bring an empty or older database to the newest schema (Alembic upgrade)."""
+    bind_migrations(current_app)
+    from flask_migrate import upgrade
+
     upgrade()
+
+
+class MigrationCommands(click.Group):
+    """Flask-Migrate's ``flask db …`` commands, loaded when one is asked for:
+    Alembic stays out of every other command and of the web processes. The
+    group's own options and callback are Flask-Migrate's (``-d``, ``-x``)."""
+
+    def _real(self) -> click.Group:
+        bind_migrations(current_app)
+        from flask_migrate.cli import db as commands
+
+        return commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._real().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._real().get_command(ctx, name)
+
+
+@click.group("db", cls=MigrationCommands)
+@click.option("-d", "--directory", default=None, help="迁移脚本目录（默认 migrations）")
+@click.option("-x", "--x-arg", multiple=True, help="传给 env.py 的额外参数")
+@with_appcontext
+def migration_commands(directory: str | None, x_arg: tuple[str, ...]) -> None:
+    """Database migrations (Flask-Migrate / Alembic): upgrade, current, …"""
+    g.directory = directory  # read by Flask-Migrate, as its own group does
+    g.x_arg = x_arg
 
 
 def _schema_revision() -> str | None:
@@ -62,6 +93,7 @@ def register_commands(app: Flask) -> None:
     from judging.messages.cli import register as register_messages
 
     register_messages(app)
+    app.cli.add_command(migration_commands)
 
     @app.cli.command("init-db")
     def init_db() -> None:

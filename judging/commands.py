@@ -3,6 +3,7 @@ naming a competition by id, code or title, and never showing a traceback."""
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import sys
@@ -98,6 +99,18 @@ def find_competition(ref: str) -> Competition:
     )
 
 
+#: The reasons a file cannot be read or written, as a user reads them.
+OS_ERRORS = {
+    errno.ENOENT: "文件或其所在的文件夹不存在",
+    errno.EACCES: "没有读写权限",
+    errno.EPERM: "没有读写权限",
+    errno.EISDIR: "这是一个文件夹，请给出文件名",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "所在的磁盘只读",
+}
+
+
 def _guarded(callback: Callable) -> Callable:
     @functools.wraps(callback)
     def run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -109,9 +122,12 @@ def _guarded(callback: Callable) -> Callable:
             raise
         except OSError as exc:
             name = exc.filename or ""
-            fail(f"无法读写文件 {name}：{exc.strerror or exc}".replace("  ", " "))
+            why = OS_ERRORS.get(exc.errno or 0, exc.strerror or str(exc))
+            fail(f"无法读写文件 {name}：{why}".replace("  ", " "))
         except (OperationalError, ProgrammingError) as exc:
-            log.exception("command failed on the database")
+            # expected on a new instance: the message says what to do; the
+            # traceback only with FLASK_DEBUG (the app's logger writes stderr)
+            log.debug("command failed on the database", exc_info=True)
             fail(
                 "数据库无法使用（尚未初始化或无法连接）："
                 f"{type(exc.orig).__name__ if exc.orig else type(exc).__name__}。"

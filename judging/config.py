@@ -78,6 +78,9 @@ class DefaultConfig:
     JOBS_MAX_ATTEMPTS = 3
     JOBS_IMPORTS: tuple[str, ...] = ()  # extra modules whose tasks register
     JOBS_KEEP_HOURS = 24  # finished jobs and their files are then removed
+    # Above this many entries the results files and the dossier ZIP are built
+    # by a job (at 5,000 entries the score sheet takes 3-4 s to write).
+    DOWNLOADS_DIRECT_LIMIT = 1000
 
 
 def ensure_secret_key(instance_path: Path) -> str:

@@ -232,7 +232,9 @@ def _write_quietly(engine: Engine, job_id: str, attempt: int, **values: Any) -> 
         with engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
             if sqlite:  # the task may hold the write lock: don't wait for it
-                conn.exec_driver_sql("PRAGMA busy_timeout=1000")
+                # on the driver's own cursor: through `conn` the BEGIN (which
+                # may take the write lock) would come first, under 30 s
+                conn.connection.driver_connection.execute("PRAGMA busy_timeout=1000")
             try:
                 conn.execute(
                     update(Job)

@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import joinedload
 
@@ -89,19 +90,26 @@ def _sqlite_begin(conn) -> None:  # noqa: ANN001
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
-# Built once: building a statement costs about as much as running it, and these
-# two run on every page.
-_USER = (
-    select(User)
-    .where(User.id == bindparam("user_id"))
-    .options(joinedload(User.judge))  # judge pages use it on every request
-)
-_CURRENT_TITLE = (
-    select(Competition.title)
-    .where(Competition.phase != Phase.DRAFT)
-    .order_by(Competition.opens_at.desc())
-    .limit(1)
-)
+# Built once, on first use: building a statement costs about as much as running
+# it, and these two run on every page. Not at import: `joinedload` configures
+# every mapper (≈0.1 s), which a command that never loads a user need not pay.
+@cache
+def _user_query() -> Select:
+    return (
+        select(User)
+        .where(User.id == bindparam("user_id"))
+        .options(joinedload(User.judge))  # judge pages use it on every request
+    )
+
+
+@cache
+def _current_title_query() -> Select:
+    return (
+        select(Competition.title)
+        .where(Competition.phase != Phase.DRAFT)
+        .order_by(Competition.opens_at.desc())
+        .limit(1)
+    )
 
 
 @login_manager.user_loader
@@ -109,7 +117,7 @@ def _load_user(token: str) -> User | None:
     user_id, _sep, version = token.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.scalar(_USER, {"user_id": int(user_id)})
+    user = db.session.scalar(_user_query(), {"user_id": int(user_id)})
     if user is None or user.session_version != int(version) or not user.is_enabled:
         return None
     return user
@@ -301,7 +309,7 @@ def init_app(app: Flask) -> None:
             # not for unit contacts: calls differ by unit, and their dashboard
             # lists the ones they may take part in
             if current_user.role != Role.UNIT:
-                title = db.session.scalar(_CURRENT_TITLE)
+                title = db.session.scalar(_current_title_query())
             unread = unread_count(current_user)
         return {
             "unread_messages": unread,

@@ -32,9 +32,11 @@ else
   "$PY" -m babel.messages.frontend init -i "$T/messages.pot" -d "$tmp/po" -l en \
     >/dev/null 2>&1
 fi
+said="catalogue unchanged: $PO"
 if ! same_but_dates "$tmp/po/en/LC_MESSAGES/messages.po" "$PO"; then
   mkdir -p "$(dirname "$PO")"
   cp "$tmp/po/en/LC_MESSAGES/messages.po" "$PO"
+  said="catalogue updated: $PO"
 fi
 "$PY" -m babel.messages.frontend compile -d "$T" >/dev/null 2>&1
-echo "catalogue updated: $PO"
+echo "$said"

@@ -207,6 +207,17 @@ def test_init_db_is_repeatable(runner):
     assert db.session.scalar(select(func.count(Unit.id))) == 0
 
 
+def test_migration_commands_load_when_asked_for(runner):
+    runner.invoke(args=["init-db"])
+
+    listed = runner.invoke(args=["db", "--help"])
+    current = runner.invoke(args=["db", "current"])
+
+    assert listed.exit_code == 0, listed.output
+    assert "upgrade" in listed.output
+    assert current.exit_code == 0, current.output
+
+
 def test_numbers_on_the_command_line_are_plain_digits(runner):
     result = runner.invoke(args=["assign", "1", "--k", "1_5", "--dry-run"])
 

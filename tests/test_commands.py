@@ -68,6 +68,37 @@ def test_uninitialised_instance_gets_a_message(tmp_path: Path):
     assert "新的实例请先运行 init-db。" in result.output
 
 
+def test_uninitialised_instance_shows_no_traceback_on_stderr(tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    essay = tmp_path / "essay.txt"
+    essay.write_text("正文", encoding="utf-8")
+    env = dict(os.environ, JUDGING_INSTANCE_PATH=str(tmp_path / "instance"))
+    env.pop("FLASK_DEBUG", None)
+    flask = Path(sys.executable).with_name("flask")
+
+    done = subprocess.run(
+        [
+            str(flask),
+            "--app",
+            "judging",
+            "anonymity-check",
+            str(essay),
+            "--unit",
+            "重大",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "新的实例请先运行 init-db。" in done.stdout + done.stderr
+
+
 def test_init_db_says_what_it_did(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
     runner = create_app(_config(url, tmp_path)).test_cli_runner()

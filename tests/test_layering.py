@@ -160,3 +160,50 @@ def test_services_import_each_other_in_no_cycle():
     for start in sorted(graph):
         visit(start, [start])
     assert cycles == []
+
+
+# Libraries that cost start-up time and that only some pages, files or commands
+# need: a web process, a worker and every command must start without them
+# (STYLE.md, "Heavy imports where they are used"). Imported at module level
+# anywhere on create_app's path, one of them fails this test.
+HEAVY_AT_START = (
+    "alembic",
+    "flask_migrate",
+    "mako",
+    "numpy",
+    "openpyxl",
+    "ortools",
+    "pandas",
+    "PIL",
+    "pygments",
+    "pypdf",
+    "pypinyin",
+    "reportlab",
+    "scipy",
+)
+
+
+def test_create_app_imports_no_heavy_library(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys; from judging import create_app; create_app(); "
+        f"print(json.dumps(sorted(m for m in {HEAVY_AT_START!r} if m in sys.modules)))"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "JUDGING_INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_WARN_20": "",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PACKAGE.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert json.loads(done.stdout.splitlines()[-1]) == []

@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, text
 
 from judging import create_app
+from judging.extensions import bind_migrations
 from tests.pgtools import scratch_postgres_database
 
 BEFORE_UNITS = "b7e2c4d6f8a1"  # the last schema with a "school" table
@@ -64,6 +65,7 @@ def test_old_database_upgrades_with_its_schools_as_university_units(tmp_path):
                 "UPLOAD_FOLDER": str(tmp_path / "uploads"),
             }
         )
+        bind_migrations(app)  # what init-db and `flask db` do
         with app.app_context():
             upgrade(revision=BEFORE_UNITS)
             _old_rows(url)

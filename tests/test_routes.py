@@ -153,6 +153,10 @@ ROUTES: dict[str, set[str]] = {
     "certificates.job_status": {ORG},
     "certificates.job_file": {ORG},
     "certificates.unit_pdf": {UNIT},
+    "downloads.start": {ORG},
+    "downloads.page": {ORG},
+    "downloads.status": {ORG},
+    "downloads.file": {ORG},
     "certificates.verify": EVERYONE,
     "ops.healthz": EVERYONE,
 }

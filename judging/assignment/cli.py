@@ -25,21 +25,23 @@ def _track(label: str):  # noqa: ANN202
     return wrap
 
 
-def _login_url() -> str:
+UNSET_BASE_URL = (
+    "未设置 PUBLIC_BASE_URL（本站供评审专家访问的网址），邮件中的登录地址只能写成 "
+    "{url}，评审专家无法打开。请在 instance/config.py 中加一行 "
+    'PUBLIC_BASE_URL = "https://评审系统的网址"，或在命令前设置环境变量 '
+    "JUDGING_PUBLIC_BASE_URL=https://评审系统的网址，然后重新运行。"
+)
+
+
+def _login_url() -> tuple[str, bool]:
+    """The login address for messages and whether it is real: without
+    PUBLIC_BASE_URL a command only knows http://localhost/login."""
     base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base:
-        click.echo(
-            "注意：未设置 PUBLIC_BASE_URL，邮件中的登录地址无法指向本站；"
-            "请在 instance/config.py 中设置本站的公开网址后再发送。",
-            err=True,
-        )
     with current_app.test_request_context():
         path = url_for("accounts.login")
-        return (
-            base.rstrip("/") + path
-            if base
-            else url_for("accounts.login", _external=True)
-        )
+        if base:
+            return base.rstrip("/") + path, True
+        return url_for("accounts.login", _external=True), False
 
 
 def register(app: Flask) -> None:
@@ -114,13 +116,19 @@ def register(app: Flask) -> None:
         competition = find_competition(competition)
         if not active_assignment_count(competition):
             fail(f"竞赛“{competition.title}”还没有分配评审，无需催评。")
+        login_url, real = _login_url()
         notices = notify.build_notices(
-            competition, kind="reminder", login_url=_login_url()
+            competition, kind="reminder", login_url=login_url
         )
         if not notices:
             click.echo("所有评审专家均已完成评分，无需催评。")
             return
-        if not notify.mail_configured(current_app.config):
+        mail = notify.mail_configured(current_app.config)
+        if not real and mail:  # never e-mail every judge a link nobody can open
+            fail(["未发送任何邮件。", UNSET_BASE_URL.format(url=login_url)])
+        if not real:
+            click.echo("注意：" + UNSET_BASE_URL.format(url=login_url), err=True)
+        if not mail:
             click.echo("未配置邮件服务器（MAIL_SERVER），以下是要发送的内容：")
             for n in notices:
                 click.echo(f"\n收件人：{n.name} <{n.email or '无邮箱'}>")

@@ -33,9 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
-from ortools.graph.python import min_cost_flow
+from typing import Any
 
 __all__ = [
     "AssignmentInfeasible",
@@ -67,6 +65,20 @@ _DENSE_PAIRS = 300_000
 _MAX_CANDIDATE_ARCS = 40_000_000
 _MAX_ROUNDS = 5
 _MAX_REASONS = 50
+
+# numpy and OR-Tools (~0.4 s of imports) load on the first plan: every web
+# process and command imports this module for its conflict rule, few solve.
+np: Any = None
+min_cost_flow: Any = None
+
+
+def _load_numerics() -> None:
+    global np, min_cost_flow  # noqa: PLW0603 (bound once, on first use)
+    if np is None:
+        import numpy
+        from ortools.graph.python import min_cost_flow as flow
+
+        np, min_cost_flow = numpy, flow
 
 
 class AssignmentInfeasible(Exception):
@@ -201,6 +213,7 @@ def build_plan(
     """
     if k < 1:
         raise ValueError("k must be at least 1")
+    _load_numerics()
     inst = _Instance(entries, judges, conflicts, keep)
     kept_per_entry = np.bincount(inst.kept_e, minlength=inst.n_entries)
     need = np.maximum(k - kept_per_entry, 0)
@@ -232,6 +245,7 @@ def propose_extra_judges(
     """
     if count < 1:
         raise ValueError("count must be at least 1")
+    _load_numerics()
     inst = _Instance(entries, judges, conflicts, existing_pairs)
     need = np.zeros(inst.n_entries, dtype=np.int64)
     for entry_id in entry_ids:

@@ -99,6 +99,8 @@ ACTION_LABELS = {
     "certificates.seal_removed": N_("删除印章"),
     "certificates.issue": N_("生成证书编号"),
     "certificates.batch": N_("生成证书文件"),
+    "results.export": N_("后台生成结果文件"),
+    "submissions.export": N_("后台生成档案包"),
     "certificate.revoke": N_("作废证书"),
 }
 
@@ -180,6 +182,8 @@ TEMPLATES = {
     "certificates.seal_removed": N_("%(actor)s 删除了证书印章"),
     "certificates.issue": N_("%(actor)s 生成了 %(created)s 个证书编号"),
     "certificates.batch": N_("%(actor)s 生成了证书文件（%(pages)s 页）"),
+    "results.export": N_("%(actor)s 在后台生成了文件「%(file)s」"),
+    "submissions.export": N_("%(actor)s 在后台生成了文件「%(file)s」"),
     "certificate.revoke": N_("%(actor)s 作废了证书 %(serial)s：%(reason)s"),
 }
 FALLBACK = N_("%(actor)s 执行了「%(action)s」")

@@ -10,19 +10,16 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from flask import current_app, url_for
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Role, Unit, User
 from judging.audit.service import record
-from judging.certificates.fonts import missing_glyphs
 from judging.certificates.models import Certificate, VerifyHit
-from judging.certificates.render import CertificateData, render_certificates
 from judging.competitions.models import Competition, Phase
 from judging.escaping import path_segment
 from judging.extensions import db
@@ -41,6 +38,9 @@ log = logging.getLogger("judging")
 
 ENTRY, AUTHOR, ORGANISATION = "entry", "author", "organisation"
 ORGANISATION_TIER = "优秀组织奖"
+if TYPE_CHECKING:  # reportlab and Pillow load only where a page or PDF needs them
+    from judging.certificates.render import CertificateData
+
 VERIFY_LIMIT = 30
 VERIFY_WINDOW = timedelta(minutes=10)
 PRINTABLE_PHASES = (Phase.FINALISED, Phase.PUBLICITY, Phase.PUBLISHED)
@@ -402,6 +402,8 @@ def check_seal(data: bytes) -> bytes:
         raise CertificateError("请选择印章图片。")
     if len(data) > SEAL_MAX_BYTES:
         raise CertificateError("印章图片不能超过 2 MB。")
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != "PNG":
@@ -488,6 +490,8 @@ def verify_prefix(base_url: str | None = None) -> str:
 def glyph_problems(competition: Competition, rows: list[Awarded]) -> list[GlyphProblem]:
     """Fields that would print as empty boxes: authors, title, unit, tier,
     competition title and issuer, each with the characters the font lacks."""
+    from judging.certificates.fonts import missing_glyphs  # reportlab
+
     problems = []
     for field, text in (
         (N_("竞赛名称"), competition.title),
@@ -533,6 +537,8 @@ def printable_items(
     missing, and while any text holds a character the font cannot draw: a
     certificate must never show an empty box where a name should be.
     """
+    from judging.certificates.fonts import missing_glyphs  # reportlab
+
     _check_printable_phase(competition)
     rows = [r for r in rows if not r.is_revoked]
     units = [c for c in organisations or () if c.revoked_at is None]
@@ -553,6 +559,8 @@ def printable_items(
             f"有 {len(problems)} 处文字含证书字体无法显示的字符（{listed}），"
             "请修正后再打印。"
         )
+    from judging.certificates.render import CertificateData  # reportlab
+
     seal = seal_png(competition)
     categories = bool(competition.category_list)
     return [
@@ -609,6 +617,8 @@ def write_batch(
 ) -> None:
     """All pages as one PDF for printing (``pdf``) or one PDF per entry (``zip``),
     written to `out`; ``progress(done, total)`` after every page or file."""
+    from judging.certificates.render import render_certificates  # reportlab
+
     if kind == "pdf":
         render_certificates(items, out=out, progress=progress)
         return

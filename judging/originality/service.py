@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -18,14 +18,16 @@ from judging.accounts.models import Role, User
 from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import guard
-from judging.documents import similarity
-from judging.documents.inspection import Document, DocumentRejected, inspect_document
 from judging.extensions import db
 from judging.i18n import N_
 from judging.originality.models import EntryText, PairStatus, SimilarPair
 from judging.results.models import AwardOverride
 from judging.submissions.files import load_file
 from judging.submissions.models import Entry, EntryStatus
+
+if TYPE_CHECKING:  # numpy and lxml load where texts are read and compared
+    from judging.documents import similarity
+    from judging.documents.inspection import Document
 
 KIND_LABELS = {
     "same_text": N_("文字相同"),
@@ -56,6 +58,8 @@ class OriginalityError(ValueError):
 def _to_simplified():  # noqa: ANN202
     import opencc
 
+    from judging.documents import similarity
+
     return similarity.per_character(opencc.OpenCC("t2s.json").convert)
 
 
@@ -70,6 +74,8 @@ def document_text(doc: Document) -> str:
 
 def record_text(entry: Entry, text: str, *, now: datetime) -> EntryText:
     """Keep ``text`` (the review copy's text) and its fingerprint for ``entry``."""
+    from judging.documents import similarity
+
     printed = similarity.fingerprint(text, convert=_to_simplified())
     row = db.session.get(EntryText, entry.id) or EntryText(entry_id=entry.id)
     row.digest = printed.digest
@@ -87,6 +93,8 @@ def _text_of(entry: Entry, now: datetime) -> EntryText | None:
     row = db.session.get(EntryText, entry.id)
     if row is not None:
         return row
+    from judging.documents.inspection import DocumentRejected, inspect_document
+
     stored = entry.review_file or entry.file
     try:
         doc = inspect_document(load_file(stored), max_bytes=2**31)
@@ -96,6 +104,10 @@ def _text_of(entry: Entry, now: datetime) -> EntryText | None:
 
 
 def _print_of(row: EntryText) -> similarity.Fingerprint:
+    import numpy as np
+
+    from judging.documents import similarity
+
     hashes = np.frombuffer(row.fingerprint, dtype="<u8").astype(np.uint64)
     return similarity.Fingerprint(hashes=hashes, length=row.length, digest=row.digest)
 
@@ -172,6 +184,8 @@ def check_entries(
     texts = dict(_comparable(competition))
     progress(len(texts), len(texts) + 1, "比对")
     new = {e.id for e in entries if e.id in texts}
+    from judging.documents import similarity
+
     found = similarity.find_similar(
         {key: _print_of(row) for key, row in texts.items()},
         lambda key: texts[key].text,

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from judging.fields import MaxChars, PlainIntegerField
 from judging.results.methods import METHODS
@@ -24,7 +24,16 @@ class FinaliseForm(FlaskForm):
 
 
 class OverrideForm(FlaskForm):
-    entry_id = SelectField(_l("作品"), coerce=int, validate_choice=True)
+    # A code typed in, not a <select> of every entry (5,000 options made the
+    # results page 610 KB); the view finds the entry and refuses an unknown code.
+    entry = StringField(
+        _l("作品编号"),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[
+            DataRequired(message=_l("请填写要调整的作品编号。")),
+            Length(max=64, message=_l("作品编号过长。")),
+        ],
+    )
     target = SelectField(_l("调整为"), validate_choice=True)
     reason = TextAreaField(
         _l("理由（必填）"),
@@ -34,9 +43,8 @@ class OverrideForm(FlaskForm):
         ],
     )
 
-    def fill(self, *, entries: list[tuple[int, str]], tiers: list[str]) -> None:
-        """Choices from the competition: its entries, its tiers, 未获奖, exclusion."""
-        self.entry_id.choices = [SelectChoice(i, label) for i, label in entries]
+    def fill(self, *, tiers: list[str]) -> None:
+        """Choices from the competition: its tiers, 未获奖, exclusion."""
         self.target.choices = [SelectChoice(t, t) for t in tiers] + [
             SelectChoice("未获奖", _l("未获奖")),
             SelectChoice(EXCLUDE, _l("取消资格（不参与排名）")),

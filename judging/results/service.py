@@ -189,17 +189,19 @@ def missing_reviews(competition: Competition) -> int:
     )
 
 
-def entry_choices(competition: Competition) -> list[tuple[int, str]]:
-    """(id, "code title") of the submitted entries, for the override form."""
-    rows = db.session.execute(
-        select(Entry.id, Entry.code, Entry.title)
-        .where(
-            Entry.competition_id == competition.id,
-            Entry.status == EntryStatus.SUBMITTED,
-        )
-        .order_by(Entry.code, Entry.id)
+def entry_by_key(competition: Competition, key: str) -> Entry | None:
+    """The submitted entry of `competition` the organiser typed: its code
+    (any case, as `entry_key` shows it) or ``#id`` for one without a code."""
+    key = key.strip()
+    submitted = (
+        Entry.competition_id == competition.id,
+        Entry.status == EntryStatus.SUBMITTED,
     )
-    return [(i, f"{computed.entry_key(i, code)} {title}") for i, code, title in rows]
+    if key.startswith("#") and key[1:].isdigit():
+        match = (Entry.id == int(key[1:]), Entry.code.is_(None))
+    else:
+        match = (func.upper(Entry.code) == key.upper(),)
+    return db.session.scalars(select(Entry).where(*submitted, *match)).first()
 
 
 def scheme_of(competition: Competition) -> tuple[awards.Tier, ...]:

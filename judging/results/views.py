@@ -28,6 +28,9 @@ from judging.auth import organiser_required, unit_required
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import transition_problems
 from judging.dbtypes import utcnow
+from judging.downloads import jobs as downloads
+from judging.downloads.forms import StartForm
+from judging.downloads.views import too_large
 from judging.extensions import db
 from judging.responses import job_progress, pdf_download, xlsx_download
 from judging.results import charts, computed, explain, service
@@ -69,10 +72,7 @@ def _back(competition: Competition, **args: str):  # noqa: ANN202
 
 def _override_form(competition: Competition) -> OverrideForm:
     form = OverrideForm()
-    form.fill(
-        entries=service.entry_choices(competition),
-        tiers=[t.name for t in competition.tiers],
-    )
+    form.fill(tiers=[t.name for t in competition.tiers])
     return form
 
 
@@ -136,6 +136,8 @@ def index(competition_id: int):
     return render_template(
         "results/index.html",
         c=c,
+        files_by_job=downloads.needs_job(c),
+        file_form=StartForm(),
         table=table,
         status=status,
         job=job,
@@ -204,7 +206,17 @@ def override(competition_id: int):
                 flash(str(error), "error")
         return _back(c)
     exclude = form.target.data == EXCLUDE
-    entry = _entry(c, form.entry_id.data)
+    entry = service.entry_by_key(c, form.entry.data)
+    if entry is None:
+        flash(
+            _(
+                "本次征文没有编号为“%(code)s”的已报送作品，请核对编号"
+                "（见上方结果表的“编号”列）。",
+                code=form.entry.data,
+            ),
+            "error",
+        )
+        return _back(c)
     perform(
         lambda: service.set_override(
             actor=current_user,
@@ -407,6 +419,8 @@ def award_list_xlsx(competition_id: int):
     from judging.results import exports  # openpyxl, reportlab: only when asked
 
     c = _competition(competition_id)
+    if downloads.needs_job(c):
+        return too_large(c, "awards-xlsx")
     table = _file_table(c)
     if table is None:
         return _back(c)
@@ -420,6 +434,8 @@ def award_list_pdf(competition_id: int):
     from judging.results import exports  # openpyxl, reportlab: only when asked
 
     c = _competition(competition_id)
+    if downloads.needs_job(c):
+        return too_large(c, "awards-pdf")
     table = _file_table(c)
     if table is None:
         return _back(c)
@@ -433,6 +449,8 @@ def score_sheet(competition_id: int):
     from judging.results import exports  # openpyxl, reportlab: only when asked
 
     c = _competition(competition_id)
+    if downloads.needs_job(c):
+        return too_large(c, "scores")
     table = _file_table(c)
     if table is None:
         return _back(c)

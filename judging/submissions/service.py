@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import BinaryIO
@@ -795,14 +795,21 @@ def overview_xlsx(competition: Competition) -> bytes:
     return out.getvalue()
 
 
-def files_zip(competition: Competition, out: BinaryIO) -> None:
+def files_zip(
+    competition: Competition,
+    out: BinaryIO,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
     """The call's dossier (档案包): one folder per unit with its files and
     attachments, and the index XLSX with every field, receipt times and
     SHA-256; written to `out` one stored file at a time (streamed, each checked
-    against its SHA-256), so its size is not bounded by memory."""
+    against its SHA-256), so its size is not bounded by memory. `progress`
+    hears (entries written, entries + 1 for the index)."""
     entries = entries_of(competition)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for e in entries:
+        for done, e in enumerate(entries):
+            if progress is not None:
+                progress(done, len(entries) + 1)
             main, extra = _member_names(e)
             members = [(main, e.file)] + [
                 (name, a.file) for name, a in zip(extra, e.attachments, strict=True)

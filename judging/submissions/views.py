@@ -28,6 +28,9 @@ from judging.auth import organiser_required, unit_required
 from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import PHASE_LABELS, from_local
 from judging.dbtypes import utcnow
+from judging.downloads import jobs as downloads
+from judging.downloads.forms import StartForm
+from judging.downloads.views import too_large
 from judging.extensions import db
 from judging.listing import ListSpec, listing
 from judging.messages.models import Message, MessageStatus
@@ -398,6 +401,8 @@ def overview(competition_id: int):
     return render_template(
         "submissions/overview.html",
         c=competition,
+        files_by_job=downloads.needs_job(competition),
+        file_form=StartForm(),
         rows=rows,
         state=state,
         states=service.STATE_LABELS,
@@ -461,6 +466,8 @@ def overview_xlsx(competition_id: int):
 @organiser_required
 def files_zip(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
+    if downloads.needs_job(competition):
+        return too_large(competition, "files")
     out = tempfile.TemporaryFile()  # closed by the response when sent
     service.files_zip(competition, out)
     out.seek(0)

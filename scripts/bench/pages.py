@@ -20,9 +20,11 @@ Organiser and public pages at national scale:
 builds, per size, units × 5 entries, 300 judges, k = 3 submitted reviews
 (scripts/bench/_scale_site.py), times the background computation of the
 results once, then each results page and file (one warm request, median of
-three) with its SQL statements, finalises and publishes, and times the frozen
-and public pages. Each size is measured in a fresh process, whose resident
-memory is printed after the results page.
+three) with its SQL statements, each results file as its background job builds
+it (once; above DOWNLOADS_DIRECT_LIMIT entries the file links start that job),
+finalises and publishes, and times the frozen and public pages. Each size is
+measured in a fresh process, whose resident memory is printed after the
+results page.
 """
 
 from __future__ import annotations
@@ -185,6 +187,7 @@ def measure_organiser(*, instance: str, n: int) -> None:
         base,
     ):
         row(path, organiser)
+    files_as_jobs(app, cid, n)
     with app.app_context():
         c = db.session.get(Competition, cid)
         actor = db.session.scalars(select(User).where(User.username == "organiser"))
@@ -204,6 +207,30 @@ def measure_organiser(*, instance: str, n: int) -> None:
     print(f"| {n} | worker RSS at the end | | | | {_rss_mb():.0f} MB |")
     heavy = ", ".join(m for m in ("pandas", "scipy") if m in sys.modules)
     print(f"| {n} | statistics loaded by the web process | | | | {heavy or '-'} |")
+
+
+def files_as_jobs(app, cid: int, n: int) -> None:  # noqa: ANN001
+    """Each results file as its background job builds it (above
+    DOWNLOADS_DIRECT_LIMIT entries the download links start these jobs)."""
+    import io
+
+    from judging.competitions.models import Competition
+    from judging.downloads import jobs as downloads
+    from judging.extensions import db
+
+    by_job = "job" if n > app.config["DOWNLOADS_DIRECT_LIMIT"] else "direct"
+    for kind in ("scores", "awards-xlsx", "awards-pdf"):
+        with app.app_context():
+            c = db.session.get(Competition, cid)
+            out = io.BytesIO()
+            start = time.perf_counter()
+            downloads.KINDS[kind].build(c, None, out, lambda *a: None)
+            took = (time.perf_counter() - start) * 1e3
+        print(
+            f"| {n} | {kind} built as a job (here: {by_job}) | | {out.tell()} | "
+            f"| {took:.0f} |",
+            flush=True,
+        )
 
 
 def _now():  # noqa: ANN202

@@ -22,7 +22,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("pandas", "scipy", "reportlab", "openpyxl", "ortools", "numpy", "pypinyin")
+HEAVY = (
+    "pandas", "scipy", "reportlab", "openpyxl", "ortools", "numpy", "pypinyin",
+    "PIL", "alembic",
+)  # fmt: skip
 APP = (
     "import json, sys; from judging import create_app; create_app(); "
     f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"

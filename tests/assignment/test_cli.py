@@ -98,6 +98,51 @@ def test_remind_prints_messages_without_smtp(runner, make_world):
     assert [s.name for s in w.units if s.name in result.output] == []
 
 
+def test_remind_says_public_base_url_is_unset_and_how_to_set_it(runner, make_world):
+    w: World = make_world()
+    service.apply_plan(
+        actor=None, competition=w.competition, k=3, seed=2, now=w.competition.closes_at
+    )
+    db.session.commit()
+
+    result = runner.invoke(args=["remind", str(w.competition.id)])
+
+    assert result.exit_code == 0, result.output
+    assert "注意：未设置 PUBLIC_BASE_URL" in result.output
+    assert 'PUBLIC_BASE_URL = "https://评审系统的网址"' in result.output
+    assert "JUDGING_PUBLIC_BASE_URL=" in result.output
+
+
+def test_remind_sends_no_mail_with_a_localhost_link(app, runner, make_world):
+    w: World = make_world()
+    service.apply_plan(
+        actor=None, competition=w.competition, k=3, seed=2, now=w.competition.closes_at
+    )
+    db.session.commit()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=9)  # nothing listens
+
+    result = runner.invoke(args=["remind", str(w.competition.id)])
+
+    assert result.exit_code == 1
+    assert "未发送任何邮件。" in result.output
+    assert "未设置 PUBLIC_BASE_URL" in result.output
+
+
+def test_remind_links_to_public_base_url(app, runner, make_world):
+    w: World = make_world()
+    service.apply_plan(
+        actor=None, competition=w.competition, k=3, seed=2, now=w.competition.closes_at
+    )
+    db.session.commit()
+    app.config["PUBLIC_BASE_URL"] = "https://pingshen.example.cn/"
+
+    result = runner.invoke(args=["remind", str(w.competition.id)])
+
+    assert result.exit_code == 0, result.output
+    assert "https://pingshen.example.cn/login" in result.output
+    assert "PUBLIC_BASE_URL" not in result.output
+
+
 def test_build_reviewing_demo_assigns_three_judges_and_is_idempotent(app):
     from judging.accounts import service as accounts
     from judging.demo import UNITS_CSV, judges_csv

@@ -204,9 +204,7 @@ def _competition(endpoint: str) -> str:
 def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]:
     """The URL value of `arg` for this client: own, someone else's, missing."""
     role = CLIENTS[client][0]
-    mine = (
-        client[-1] if client in ("unit-a", "unit-b", "judge-a", "judge-b") else ""
-    )
+    mine = client[-1] if client in ("unit-a", "unit-b", "judge-a", "judge-b") else ""
     theirs = {"a": "b", "b": "a"}.get(mine, "")
     comp = _competition(endpoint)
     suffix = "" if comp == "reviewing" else "-pub"
@@ -249,7 +247,15 @@ def targets(endpoint: str, arg: str, client: str, w: World) -> dict[str, object]
             }
         return {"own": w.attachments["a"], "missing": MISSING}
     if arg == "job_id":
-        return {"own": w.jobs["own"], "other": w.jobs["other"], "missing": MISSING_JOB}
+        own, other = (
+            ("file", "file-other")
+            if endpoint.startswith("downloads.")
+            else (
+                "own",
+                "other",
+            )
+        )
+        return {"own": w.jobs[own], "other": w.jobs[other], "missing": MISSING_JOB}
     if arg == "message_id":
         if client in w.messages:
             other = {"unit-a": "unit-b", "unit-b": "unit-a", "judge-a": "judge-b"}
@@ -393,7 +399,7 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
         "review.declare_conflict": {"reason": "认识作者"},
         "review.reopen": {"reason": "分数录错"},
         "results.override": {
-            "entry_id": w.entries["a"],
+            "entry": db.session.get(Entry, w.entries["a"]).code,
             "target": "一等奖",
             "reason": "评审会决定",
         },
@@ -441,6 +447,7 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
         "certificates.settings": {"issuer": "重庆市总工会", "issued_on": "2026-12-01"},
         "certificates.correct": {"title": "更正后的题目", "authors": "张一"},
         "certificates.start_job": {"kind": "pdf"},
+        "downloads.start": {"kind": "awards-xlsx"},
     }
     return dict(data.get(endpoint, {}))
 

@@ -30,6 +30,7 @@ from judging.competitions import service as competitions
 from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import DEFAULT_RUBRIC, Settings, TierSpec
 from judging.dbtypes import utcnow
+from judging.downloads import jobs as downloads
 from judging.extensions import db
 from judging.jobs import job_status
 from judging.messages.models import Message
@@ -352,6 +353,8 @@ def build_world() -> World:
     w.jobs = {
         "own": _finished_job(pub, org.id),
         "other": _finished_job(pub, org_off.id),
+        "file": _finished_file(pub, org.id),
+        "file-other": _finished_file(pub, org_off.id),
     }
     w.attachments = {"a": _photo(a_pub).id, "b": _photo(b_pub).id}
     # judges of the competition in review may see its photos (clean copies)
@@ -430,6 +433,20 @@ def _finished_job(competition: Competition, owner_id: int) -> str:
     status = job_status(job_id)
     if status is None or not status.finished:
         raise RuntimeError(f"certificate job did not finish: {status}")
+    return job_id
+
+
+def _finished_file(competition: Competition, owner_id: int) -> str:
+    """An award list built by a job (inline in tests, at the commit)."""
+    job_id = downloads.start(
+        actor=db.session.get(User, owner_id),
+        competition=competition,
+        kind="awards-xlsx",
+    )
+    db.session.commit()
+    status = job_status(job_id)
+    if status is None or not status.finished:
+        raise RuntimeError(f"download job did not finish: {status}")
     return job_id
 
 

@@ -115,5 +115,5 @@ def test_unwritable_output_path_is_a_message_not_a_traceback(
 
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert f"无法读写文件 {target}：No such file or directory" in result.output
+    assert f"无法读写文件 {target}：文件或其所在的文件夹不存在" in result.output
     assert not target.exists()

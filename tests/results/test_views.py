@@ -91,7 +91,7 @@ def test_override_without_reason_is_refused(app, build_scored):
         f"{_page(s)}/overrides",
         data={
             "csrf_token": token,
-            "entry_id": s.entries[2].id,
+            "entry": s.entries[2].code,
             "target": "一等奖",
             "reason": "",
         },
@@ -111,7 +111,7 @@ def test_override_with_reason_is_marked(app, build_scored):
         f"{_page(s)}/overrides",
         data={
             "csrf_token": token,
-            "entry_id": s.entries[2].id,
+            "entry": s.entries[2].code,
             "target": "一等奖",
             "reason": "专家复议",
         },
@@ -122,6 +122,57 @@ def test_override_with_reason_is_marked(app, build_scored):
     assert "已记录调整及理由。" in html
     assert "已调整" in html
     assert "原为未获奖：专家复议" in html
+
+
+def test_override_of_an_unknown_code_is_refused(app, build_scored):
+    s = build_scored()
+    client = _organiser(app, s)
+    token = csrf_token(client, _page(s))
+
+    response = client.post(
+        f"{_page(s)}/overrides",
+        data={
+            "csrf_token": token,
+            "entry": "ZW-999",
+            "target": "一等奖",
+            "reason": "专家复议",
+        },
+        follow_redirects=True,
+    )
+
+    html = response.get_data(as_text=True)
+    assert "本次征文没有编号为“ZW-999”的已报送作品" in html
+    assert db.session.scalar(select(func.count(AwardOverride.id))) == 0
+
+
+def test_override_code_is_read_in_any_case(app, build_scored):
+    s = build_scored()
+    client = _organiser(app, s)
+    token = csrf_token(client, _page(s))
+
+    client.post(
+        f"{_page(s)}/overrides",
+        data={
+            "csrf_token": token,
+            "entry": f"  {s.entries[2].code.lower()} ",
+            "target": "一等奖",
+            "reason": "专家复议",
+        },
+    )
+
+    overrides = db.session.scalars(select(AwardOverride)).all()
+    found = [(o.entry_id, o.tier_name) for o in overrides]
+    assert found == [(s.entries[2].id, "一等奖")]
+
+
+def test_results_page_has_no_select_of_entries(app, build_scored):
+    s = build_scored()
+    client = _organiser(app, s)
+
+    html = client.get(_page(s)).get_data(as_text=True)
+
+    assert f'<option value="{s.entries[2].id}">' not in html
+    assert 'name="entry"' in html
 
 
 def test_extra_review_adds_a_judge(app, build_scored, make_user):

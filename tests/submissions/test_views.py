@@ -68,13 +68,9 @@ def test_file_type_decided_by_content(unit_client, make_competition):
     assert (entry.file.kind, entry.file_name) == ("docx", "论文.docx")
 
 
-def test_wrong_type_refused_and_nothing_stored(
-    unit_client, make_competition, tmp_path
-):
+def test_wrong_type_refused_and_nothing_stored(unit_client, make_competition, tmp_path):
     competition = make_competition()
-    token = csrf_token(
-        unit_client, f"/unit/competitions/{competition.id}/entries/new"
-    )
+    token = csrf_token(unit_client, f"/unit/competitions/{competition.id}/entries/new")
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 
     response = unit_client.post(
@@ -155,9 +151,7 @@ def test_edit_and_withdraw_until_deadline(unit_client, make_competition):
         data=entry_form(token, title="修改后的题目"),
         content_type="multipart/form-data",
     )
-    unit_client.post(
-        f"/unit/entries/{entry.id}/withdraw", data={"csrf_token": token}
-    )
+    unit_client.post(f"/unit/entries/{entry.id}/withdraw", data={"csrf_token": token})
 
     entry = db.session.get(Entry, entry.id)
     assert (entry.title, entry.status, entry.slot) == (
@@ -186,9 +180,7 @@ def test_edit_after_deadline_refused(unit_client, make_competition):
     assert db.session.get(Entry, entry.id).title != "偷偷改"
 
 
-def test_extension_reopens_for_one_unit(
-    app, unit_client, make_user, make_competition
-):
+def test_extension_reopens_for_one_unit(app, unit_client, make_user, make_competition):
     today = date.today()
     competition = make_competition(
         opens_on=today - timedelta(days=20), closes_on=today - timedelta(days=1)
@@ -259,9 +251,7 @@ def test_twenty_parallel_submissions_never_make_a_sixth(
     app, unit_client, make_competition
 ):
     competition = make_competition(max_entries=5)
-    token = csrf_token(
-        unit_client, f"/unit/competitions/{competition.id}/entries/new"
-    )
+    token = csrf_token(unit_client, f"/unit/competitions/{competition.id}/entries/new")
     cookie = unit_client.get_cookie("session").value
     data = fixture_bytes("clean.pdf")
     url = f"/unit/competitions/{competition.id}/entries/new"
@@ -314,6 +304,32 @@ def test_overview_export_and_zip(app, unit_client, make_user, make_competition):
         "调研报告",
         "张晓明、刘洋",
     )
+    names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
+    assert names == ["重庆大学/01-论文.pdf", "索引-index.xlsx"]
+
+
+def test_zip_of_a_large_call_is_built_by_a_job(
+    app, unit_client, make_user, make_competition
+):
+    competition = make_competition()
+    _post_entry(unit_client, competition)
+    app.config["DOWNLOADS_DIRECT_LIMIT"] = 0
+    admin = app.test_client()
+    login(admin, make_user(Role.ORGANISER))
+    page = f"/competitions/{competition.id}/submissions"
+
+    html = admin.get(page).get_data(as_text=True)
+    direct = admin.get(f"/competitions/{competition.id}/files.zip")
+    started = admin.post(
+        f"/competitions/{competition.id}/downloads",
+        data={"csrf_token": csrf_token(admin, page), "kind": "files"},
+    )
+    status = admin.get(started.location.removesuffix("/progress")).get_json()
+    archive = admin.get(status["download_url"])
+
+    assert "后台生成档案包" in html
+    assert (direct.status_code, direct.location) == (302, page)
+    assert status["state"] == "done"
     names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
     assert names == ["重庆大学/01-论文.pdf", "索引-index.xlsx"]
 

@@ -1,0 +1,1 @@
+"""Large files built as background jobs: the results files and the dossier."""
