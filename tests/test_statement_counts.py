@@ -41,6 +41,7 @@ PAGES = [
     "/admin/judges",
     "/admin/users",
     "/admin/audit",
+    "/competitions/{c}/eligibility",
 ]
 
 
