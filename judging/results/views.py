@@ -34,7 +34,7 @@ from judging.results import charts, computed, explain, service
 from judging.results import jobs as results_jobs
 from judging.results.forms import EXCLUDE, FinaliseForm, OverrideForm
 from judging.submissions.models import Entry
-from judging.web import perform
+from judging.web import error_text, perform
 
 bp = Blueprint("results", __name__)
 PER_PAGE = 200  # rows of the results table per page (the XLSX has them all)
@@ -117,7 +117,7 @@ def _table(
             competition, method=chosen, page=page, per_page=PER_PAGE
         )
     except service.ResultsError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return empty
     return table or empty
 
@@ -253,7 +253,7 @@ def extra_review(competition_id: int, entry_id: int):
         )
     except service.ResultsError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     else:
         db.session.commit()
         flash(
@@ -280,7 +280,7 @@ def finalise(competition_id: int):
         )
     except service.ResultsError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return _back(c, method=form.method.data)
     db.session.commit()
     flash(
@@ -383,7 +383,7 @@ def _file_table(c: Competition) -> service.ResultsTable | None:
             _freshness(c)
             table = service.stored_table(c, method=method)
     except service.ResultsError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return None
     if table is None:
         flash(_("结果正在计算，完成后即可下载。"), "warning")
@@ -483,5 +483,6 @@ def unit(competition_id: int):
     )
 
 
-# The extra-reviews page lives in its own module, on this blueprint.
-from judging.results import extra_views  # noqa: E402, F401
+# The extra-reviews and "why this score" pages live in their own modules, on
+# this blueprint.
+from judging.results import extra_views, why_views  # noqa: E402, F401
