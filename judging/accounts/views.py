@@ -248,7 +248,7 @@ def _lines(text: str) -> tuple[str, ...]:
 def edit_unit(unit_id: int):
     unit = db.get_or_404(Unit, unit_id)
     form = UnitNamesForm()
-    form.kind.choices = [("", _("（未设置）"))] + [(k, k) for k in UNIT_KINDS]
+    form.kind.choices = [("", _("（未设置）"))] + [(k, _(k)) for k in UNIT_KINDS]
     if request.method == "GET":
         form.short_name.data = unit.short_name
         form.kind.data = unit.kind

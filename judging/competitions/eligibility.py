@@ -15,16 +15,17 @@ from judging.i18n import N_, said
 
 # The kinds of the sector's member units. The first three are universities
 # (高校): a call limited to them may still say 高校 and 本校 on its pages.
-UNIVERSITY_KINDS = ("本科院校", "高职院校", "开放大学")
+# Marked for the catalogue: the pages show a kind in the reader's language.
+UNIVERSITY_KINDS = (N_("本科院校"), N_("高职院校"), N_("开放大学"))
 UNIT_KINDS = UNIVERSITY_KINDS + (
-    "中小学",
-    "科研院所",
-    "医疗卫生机构",
-    "文化单位",
-    "体育单位",
-    "企业",
-    "机关事业单位",
-    "其他",
+    N_("中小学"),
+    N_("科研院所"),
+    N_("医疗卫生机构"),
+    N_("文化单位"),
+    N_("体育单位"),
+    N_("企业"),
+    N_("机关事业单位"),
+    N_("其他"),
 )
 # The words people write in a list for a kind ("本科", "高职高专" …).
 KIND_ALIASES = {

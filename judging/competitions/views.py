@@ -173,8 +173,8 @@ def advance(competition_id: int):
 def _eligibility_form(c: Competition) -> EligibilityForm:
     form = EligibilityForm()
     form.mode.choices = [(m, _(label)) for m, label in eligibility.MODE_LABELS.items()]
-    form.kinds.choices = [(k, k) for k in eligibility.UNIT_KINDS]
-    form.group.choices = [(g, g) for g in service.known_groups()]
+    form.kinds.choices = [(k, _(k)) for k in eligibility.UNIT_KINDS]
+    form.group.choices = [(g, _(g)) for g in service.known_groups()]
     return form
 
 

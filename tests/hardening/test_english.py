@@ -18,7 +18,8 @@ from flask import Flask
 from sqlalchemy import String, Text, select
 
 from judging import create_app
-from judging.accounts.models import Role
+from judging.accounts.models import Role, Unit
+from judging.anonymity.service import identity
 from judging.extensions import db
 from tests.conftest import RequestClient, _config, _truncate, csrf_token
 from tests.hardening.test_authorization import CLIENTS, _login, cases
@@ -27,6 +28,8 @@ from tests.test_routes import ROUTES
 
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 _SKIP_TAGS = re.compile(r"<(script|style)\b.*?</\1>", re.S)
+# What a form sends, not what it shows (a kind's value stays 本科院校 in English).
+_VALUES = re.compile(r'\svalue="[^"]*"')
 # People who open pages, by their client name in the authorisation matrix.
 READERS = ("organiser", "unit-a", "judge-a")
 # Pages whose body is a document in the entry's own language (the review copy
@@ -37,10 +40,8 @@ NOT_CRAWLED = {"set_language", "accounts.logout"}
 # Pages still known to say something in Chinese in English mode, and why: each
 # is work left (issue 18), listed so that no other page can slip back.
 KNOWN_GAPS = {
-    # the kinds of unit are a Chinese taxonomy shown as options
-    "accounts.edit_unit",
+    # the import file's columns take Chinese values (本科院校, 是/否)
     "accounts.import_people",
-    "competitions.eligibility_page",
     # default award names offered in the new-competition form
     "competitions.create",
     # aggregation warnings and award notes are stored as Chinese sentences
@@ -56,6 +57,9 @@ KNOWN_GAPS = {
 }
 # The language switch names Chinese in Chinese, as every switch does.
 ENDONYMS = ("中文",)
+# Examples of what to type, which is Chinese whatever the interface's language
+# (the hints of the unit form).
+EXAMPLES = ("卫生系统", "重医大", "重庆大学经济与管理学院")
 
 
 @dataclass
@@ -79,6 +83,9 @@ def _stored_strings() -> list[str]:
                 if isinstance(value, str) and _HAN.search(value):
                     found.add(value)
                     found.update(p.strip() for p in re.split(r"[|\n]", value))
+    # A unit's names also come from the identity list shipped with the system.
+    for unit in db.session.scalars(select(Unit)):
+        found.update(n for n in identity(unit).all_names() if _HAN.search(n))
     return sorted((s for s in found if s), key=len, reverse=True)
 
 
@@ -104,9 +111,9 @@ def english(_schema: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 def untranslated(html: str, data: list[str]) -> list[str]:
     """The Chinese left in a page once what people wrote is taken out."""
-    text = _SKIP_TAGS.sub(" ", html)
+    text = _VALUES.sub(" ", _SKIP_TAGS.sub(" ", html))
     text = text.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
-    for value in (*data, *ENDONYMS):
+    for value in (*data, *ENDONYMS, *EXAMPLES):
         text = text.replace(value, " ")
     return sorted(set(_HAN.findall(text)))
 
