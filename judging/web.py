@@ -214,6 +214,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["deadline"] = deadline_label
     app.jinja_env.filters["day"] = day_label
     app.jinja_env.filters["time_left"] = time_left
+    # A service's message (a judging.i18n.Said) in the reader's language.
+    app.jinja_env.filters["say"] = lambda message: say(message, _)
 
     @user_logged_in.connect_via(app)
     def _start_clock(sender: Flask, user: User, **extra: object) -> None:
