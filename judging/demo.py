@@ -202,7 +202,7 @@ def build_demo(
     unit_count = units.created + units.unchanged + units.updated
     return [
         f"主办方管理员: admin / {password}",
-        f"高校联络员: unit01 … unit{unit_count:02d} / {password}（unit01 = 重庆大学）",
+        f"单位联络员: unit01 … unit{unit_count:02d} / {password}（unit01 = 重庆大学）",
         f"评审专家: judge01 … judge{len(DEMO_JUDGES):02d} / {password}",
         f"角色: {Role.ORGANISER}, {Role.UNIT}, {Role.JUDGE}",
         f"其他单位: unit{unit_count + 1:02d} … unit{unit_count + others.created:02d}"

@@ -139,4 +139,8 @@ FORBIDDEN: dict[str, str] = {
     "DOCX,PDF": "PDF、DOCX",
     "PDF,DOCX": "PDF、DOCX",
     "高校联络员": "单位联络员",
+    # Statistics words an organiser should not have to know.
+    "先验": "按一般评审专家对待",
+    "收缩": "按一般评审专家对待",
+    "评委—作品": "评审专家",
 }

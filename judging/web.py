@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload
 from judging.accounts.models import Role, User
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db, login_manager
-from judging.i18n import N_
+from judging.i18n import N_, message_of, say
 from judging.pending import KEPT_ENDPOINTS, keep_form
 
 log = logging.getLogger("judging")
@@ -222,6 +222,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["deadline"] = deadline_label
     app.jinja_env.filters["day"] = day_label
     app.jinja_env.filters["time_left"] = time_left
+    # A service's message (a judging.i18n.Said) in the reader's language.
+    app.jinja_env.filters["say"] = lambda message: say(message, _)
 
     @user_logged_in.connect_via(app)
     def _start_clock(sender: Flask, user: User, **extra: object) -> None:
@@ -394,6 +396,18 @@ def init_app(app: Flask) -> None:
         )
 
 
+def error_texts(exc: BaseException) -> list[str]:
+    """What a refusing service said, in the reader's language: its list of
+    ``errors`` if it has one, else its message."""
+    messages = getattr(exc, "errors", None) or [message_of(exc)]
+    return [say(m, _) for m in messages]
+
+
+def error_text(exc: BaseException) -> str:
+    """A refusing service's message in the reader's language (one line)."""
+    return " ".join(error_texts(exc))
+
+
 def perform(
     call: Callable[[], object],
     *,
@@ -410,7 +424,7 @@ def perform(
         call()
     except refused as exc:
         db.session.rollback()
-        for message in getattr(exc, "errors", None) or [str(exc)]:
+        for message in error_texts(exc):
             flash(message, "error")
         return False
     db.session.commit()

@@ -55,7 +55,7 @@ METHODS = (
     ("zscore", "标准分"),
     ("scaled_ls", "尺度最小二乘"),
     ("calibrated", "校准（默认）"),
-    ("oracle", "神谕（已知评委参数）"),
+    ("oracle", "神谕（已知评审专家参数）"),
 )
 DRAWS = 400
 

@@ -44,6 +44,7 @@ PAGES = [
     "/admin/judges",
     "/admin/users",
     "/admin/audit",
+    "/competitions/{c}/eligibility",
 ]
 
 

@@ -27,6 +27,7 @@ from judging.audit.service import record
 from judging.competitions.eligibility import UNIT_KINDS
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import N_, said
 from judging.passwords import password_problems
 from judging.tables import TableError, read_table, safe_cell
 
@@ -120,15 +121,18 @@ def authenticate(*, username: str, password: str, address: str) -> User:
     by_user, by_address = _recent_failures(username=username, address=address)
     if by_user >= limit or by_address >= limit * 4:
         minutes = current_app.config["LOGIN_LOCK_MINUTES"]
-        raise AccountError(f"登录失败次数过多，请 {minutes} 分钟后再试。")
+        raise AccountError(said(
+            N_("登录失败次数过多，请 %(minutes)s 分钟后再试。"),
+            minutes=minutes,
+        ))
     user = db.session.scalar(select(User).where(User.username == username))
     # Unknown names take as long as wrong passwords, so timing reveals no accounts.
     stored = user.password_hash if user else _dummy_hash()
     if not check_password_hash(stored, password) or user is None:
         db.session.add(LoginAttempt(username=username, address=address))
-        raise AccountError("用户名或密码错误。")
+        raise AccountError(N_("用户名或密码错误。"))
     if not user.is_enabled:
-        raise AccountError("该账号已停用，请联系主办方。")
+        raise AccountError(N_("该账号已停用，请联系主办方。"))
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
     user.last_login_at = utcnow()
     record(actor_id=user.id, action="login", obj=user, address=address)
@@ -143,9 +147,9 @@ def logout(*, user: User) -> None:
 
 def change_password(*, user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
-        raise AccountError("当前密码不正确。")
+        raise AccountError(N_("当前密码不正确。"))
     if current == new:
-        raise AccountError("新密码不能与当前密码相同。")
+        raise AccountError(N_("新密码不能与当前密码相同。"))
     check_new_password(new, username=user.username, role=user.role, user=user)
     user.password_hash = hash_password(new)
     user.must_change_password = False
@@ -165,7 +169,7 @@ def reset_password(*, actor: User, user: User) -> str:
 
 def set_enabled(*, actor: User, user: User, enabled: bool) -> None:
     if user.id == actor.id and not enabled:
-        raise AccountError("不能停用自己的账号。")
+        raise AccountError(N_("不能停用自己的账号。"))
     user.is_enabled = enabled
     if not enabled:
         user.session_version += 1
@@ -184,9 +188,9 @@ def create_organiser(
     """
     username = username.strip()
     if not username:
-        raise AccountError("用户名不能为空。")
+        raise AccountError(N_("用户名不能为空。"))
     if db.session.scalar(select(User).where(User.username == username)):
-        raise AccountError(f"用户名“{username}”已存在。")
+        raise AccountError(said(N_("用户名“%(username)s”已存在。"), username=username))
     if not demo:
         check_new_password(password, username=username, role=Role.ORGANISER)
     user = User(
@@ -346,7 +350,7 @@ def import_units(
             result.created += 1
             result.credentials.append(
                 Credential(
-                    user.username, password, "高校联络员", user.display_name, row.name
+                    user.username, password, "单位联络员", user.display_name, row.name
                 )
             )
             record(actor_id=actor.id if actor else None, action="unit.create", obj=unit)
@@ -381,7 +385,7 @@ def update_unit_names(*, actor: User, unit: Unit, names: UnitNames) -> bool:
     already made keep their findings; new uploads and edits use the new forms.
     """
     if actor.role != Role.ORGANISER:
-        raise AccountError("只有主办方可以修改单位信息。")
+        raise AccountError(N_("只有主办方可以修改单位信息。"))
     errors = [
         e.message
         for e in identity_errors(
@@ -395,9 +399,15 @@ def update_unit_names(*, actor: User, unit: Unit, names: UnitNames) -> bool:
     domains = tuple(dict.fromkeys(d for d in map(clean_domain, names.domains) if d))
     for other in db.session.scalars(select(Unit).where(Unit.id != unit.id)):
         if short and other.short_name == short:
-            errors.append(f"简称“{short}”已被“{other.name}”使用")
+            errors.append(said(
+                N_("简称“%(short)s”已被“%(name)s”使用"),
+                short=short, name=other.name,
+            ))
         for domain in sorted(set(domains) & set(other.domain_list)):
-            errors.append(f"域名“{domain}”已被“{other.name}”使用")
+            errors.append(said(
+                N_("域名“%(domain)s”已被“%(name)s”使用"),
+                domain=domain, name=other.name,
+            ))
     values = {
         "short_name": short,
         "aliases": "|".join(names.aliases),
@@ -408,20 +418,23 @@ def update_unit_names(*, actor: User, unit: Unit, names: UnitNames) -> bool:
     }
     if names.kind is not None:
         if names.kind and names.kind not in UNIT_KINDS:
-            errors.append(f"未知的单位类型“{names.kind}”")
+            errors.append(said(N_("未知的单位类型“%(kind)s”"), kind=names.kind))
         values["kind"] = names.kind
     if names.is_pilot is not None:
         values["is_pilot"] = names.is_pilot
     if names.groups is not None:
         groups = tuple(dict.fromkeys(g.strip() for g in names.groups if g.strip()))
         if any(len(g) > 40 or "|" in g for g in groups):
-            errors.append("分组名称过长（每个最多 40 字）或含有“|”")
+            errors.append(N_("分组名称过长（每个最多 40 字）或含有“|”"))
         values["groups"] = "|".join(groups)
     limits = (("short_name", 40), ("aliases", 400), ("english_names", 400),
               ("abbreviations", 200), ("domains", 400), ("groups", 400))  # fmt: skip
     for key, limit in limits:
         if len(values.get(key, "")) > limit:
-            errors.append(f"内容过长（{key} 最多 {limit} 字符）")
+            errors.append(said(
+                N_("内容过长（%(key)s 最多 %(limit)s 字符）"),
+                key=key, limit=limit,
+            ))
     if errors:
         raise AccountError("；".join(errors) + "。")
     before = {key: getattr(unit, key) for key in values}

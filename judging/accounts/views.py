@@ -27,6 +27,7 @@ from judging.extensions import db
 from judging.glossary import TERMS
 from judging.listing import ListSpec, listing
 from judging.responses import xlsx_download
+from judging.web import error_text
 
 bp = Blueprint("accounts", __name__)
 
@@ -69,7 +70,7 @@ def login():
             )
         except service.AccountError as exc:
             db.session.commit()  # keep the failed attempt: throttling counts it
-            flash(str(exc), "error")
+            flash(error_text(exc), "error")
         else:
             db.session.commit()
             login_user(user)
@@ -99,7 +100,7 @@ def change_password():
                 user=current_user, current=form.current.data, new=form.new.data
             )
         except service.AccountError as exc:
-            flash(str(exc), "error")
+            flash(error_text(exc), "error")
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # the new session version
@@ -177,7 +178,7 @@ def set_enabled(user_id: int):
     try:
         service.set_enabled(actor=current_user, user=user, enabled=enabled)
     except service.AccountError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     else:
         db.session.commit()
         flash(
@@ -247,7 +248,7 @@ def _lines(text: str) -> tuple[str, ...]:
 def edit_unit(unit_id: int):
     unit = db.get_or_404(Unit, unit_id)
     form = UnitNamesForm()
-    form.kind.choices = [("", _("（未设置）"))] + [(k, k) for k in UNIT_KINDS]
+    form.kind.choices = [("", _("（未设置）"))] + [(k, _(k)) for k in UNIT_KINDS]
     if request.method == "GET":
         form.short_name.data = unit.short_name
         form.kind.data = unit.kind
@@ -276,7 +277,7 @@ def edit_unit(unit_id: int):
             )
         except service.AccountError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            flash(error_text(exc), "error")
         else:
             db.session.commit()
             flash(_("已保存。") if changed else _("没有改动。"), "success")

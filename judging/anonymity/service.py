@@ -31,7 +31,7 @@ from judging.documents.review_copy import make_review_copy
 from judging.documents.scan import Finding as ScanFinding
 from judging.documents.scan import UnitIdentity, is_distinctive_alias, scan_document
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, said
 from judging.messages import notices
 from judging.submissions.files import save_file
 from judging.submissions.models import CheckState, Entry, EntryStatus
@@ -126,9 +126,9 @@ def check_without_submitting(
     """Scan a unit's draft exactly as a submission would be (file checks,
     review copy, fields); nothing is stored. Findings in document order."""
     if actor.role != Role.UNIT or actor.unit_id is None:
-        raise AnonymityError("只有高校联络员可以检查文件。")
+        raise AnonymityError(N_("只有单位联络员可以检查文件。"))
     if competition.phase == Phase.DRAFT:
-        raise AnonymityError("该竞赛尚未开放。")
+        raise AnonymityError(N_("该竞赛尚未开放。"))
     try:
         doc = _accept(competition, upload.data)
         copy = make_review_copy(upload.data, kind=doc.kind)
@@ -234,13 +234,20 @@ def _anonymity_settled(competition: Competition) -> list[str]:
     errors = []
     if checking:
         errors.append(
-            f"作品 {_codes(checking)} 仍在检查中（正在识别图片中的文字），"
-            "完成后才能进入评审。"
+            said(
+                N_(
+                    "作品 %(codes)s 仍在检查中（正在识别图片中的文字），完成后才能进入"
+                    "评审。"
+                ),
+                codes=_codes(checking),
+            )
         )
     if problems:
         errors.append(
-            f"作品 {_codes(problems)} 仍有未处理的匿名性问题，"
-            "处理后才能分配给评审专家。"
+            said(
+                N_("作品 %(codes)s 仍有未处理的匿名性问题，处理后才能分配给评审专家。"),
+                codes=_codes(problems),
+            )
         )
     return errors
 
@@ -252,7 +259,7 @@ def _codes(entries: list[Entry]) -> str:
 
 def _require_organiser(actor: User) -> None:
     if actor.role != Role.ORGANISER:
-        raise AnonymityError("只有主办方可以处理匿名性问题。")
+        raise AnonymityError(N_("只有主办方可以处理匿名性问题。"))
 
 
 def is_own_override(finding: Finding) -> bool:
@@ -294,19 +301,23 @@ def mark_harmless(*, actor: User, finding: Finding, note: str) -> None:
     _require_organiser(actor)
     note = note.strip()
     if not note:
-        raise AnonymityError("请说明为何该问题无碍匿名。")
+        raise AnonymityError(N_("请说明为何该问题无碍匿名。"))
     entry = db.session.get(Entry, finding.entry_id)
     override = is_own_override(finding)
     if override and needs_redaction(finding, entry.unit):
         raise AnonymityError(
-            "评审稿正文中出现本校名称，不能标记无碍：请上传处理后的评审稿，"
-            "或请学校重新提交。"
+            N_("评审稿正文中出现本校名称，不能标记无碍：请上传处理后的评审稿，"
+            "或请学校重新提交。")
         )
     if override and not _substantive(note):
         raise AnonymityError(
-            "该问题涉及本校或作者本人，请写明具体理由"
-            f"（至少 {MIN_OVERRIDE_CHARS} 个字），"
-            "例如“参考文献中的同名作者，非本文作者”。"
+            said(
+                N_(
+                    "该问题涉及本校或作者本人，请写明具体理由（至少 %(min)s 个字），"
+                    "例如“参考文献中的同名作者，非本文作者”。"
+                ),
+                min=MIN_OVERRIDE_CHARS,
+            )
         )
     finding.status = FindingStatus.HARMLESS
     finding.note = note
@@ -329,7 +340,7 @@ def request_redaction(*, actor: User, entry: Entry, until: datetime, note: str) 
     """Reopen one entry's file for its unit until a date, to upload a clean copy."""
     _require_organiser(actor)
     if until <= utcnow():
-        raise AnonymityError("重新提交的截止时间必须晚于现在。")
+        raise AnonymityError(N_("重新提交的截止时间必须晚于现在。"))
     entry.reopened_until = until
     record(
         actor_id=actor.id,
@@ -375,12 +386,14 @@ def redact_fields(*, actor: User, entry: Entry, fields: RedactedFields) -> int:
     are scanned again. Returns the number of field findings."""
     _require_organiser(actor)
     if entry.competition.phase not in (Phase.OPEN, Phase.CLOSED):
-        raise AnonymityError("评审已经开始，不能再修改作品信息。")
+        raise AnonymityError(N_("评审已经开始，不能再修改作品信息。"))
     title = fields.title.strip()
     if not title:
-        raise AnonymityError("作品题目不能为空。")
+        raise AnonymityError(N_("作品题目不能为空。"))
     if len(title) > 300 or len(fields.abstract) > 3000 or len(fields.keywords) > 300:
-        raise AnonymityError("内容过长：题目最多 300 字，摘要 3000 字，关键词 300 字。")
+        raise AnonymityError(N_(
+            "内容过长：题目最多 300 字，摘要 3000 字，关键词 300 字。"
+        ))
     before = {attr: getattr(entry, attr) for attr, _ in JUDGE_FIELDS}
     entry.title = title
     entry.abstract = fields.abstract.strip()
@@ -414,11 +427,11 @@ def replace_review_copy(
     by_unit = actor.role == Role.UNIT and actor.unit_id == entry.unit_id
     if by_unit:
         if entry.reopened_until is None or now >= entry.reopened_until:
-            raise AnonymityError("该作品未开放重新提交，或已过重新提交截止时间。")
+            raise AnonymityError(N_("该作品未开放重新提交，或已过重新提交截止时间。"))
     else:
         _require_organiser(actor)
     if entry.competition.phase not in (Phase.OPEN, Phase.CLOSED):
-        raise AnonymityError("评审已经开始，不能再更换评审稿。")
+        raise AnonymityError(N_("评审已经开始，不能再更换评审稿。"))
     try:
         doc = _accept(entry.competition, upload.data)
     except DocumentRejected as exc:
@@ -549,5 +562,5 @@ def mark_harmless_all(*, actor: User, findings: list[Finding], note: str) -> int
         mark_harmless(actor=actor, finding=finding, note=note)
         settled += 1
     if not settled:
-        raise AnonymityError("所选问题都已处理。")
+        raise AnonymityError(N_("所选问题都已处理。"))
     return settled

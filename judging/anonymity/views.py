@@ -34,7 +34,7 @@ from judging.submissions.forms import (
     RedactionForm,
 )
 from judging.submissions.models import Entry
-from judging.web import perform
+from judging.web import error_text, perform
 
 bp = Blueprint("anonymity", __name__)
 
@@ -175,7 +175,7 @@ def _replace(entry: Entry, form: FileForm) -> None:
         )
     except service.AnonymityError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     else:
         db.session.commit()
         flash(
@@ -262,7 +262,7 @@ def check_file(competition_id: int):
                 actor=current_user, competition=competition, upload=upload
             )
         except service.AnonymityError as exc:
-            flash(str(exc), "error")
+            flash(error_text(exc), "error")
         db.session.rollback()  # a check writes nothing
     return render_template(
         "anonymity/check.html",

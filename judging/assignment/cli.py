@@ -44,6 +44,18 @@ def _login_url() -> tuple[str, bool]:
         return url_for("accounts.login", _external=True), False
 
 
+def _groups(components: int) -> str:
+    """The judge groups in plain words (the CLI speaks Chinese, the msgid)."""
+    from judging.results import explain
+
+    said = explain.render(explain.connectivity(components), str)
+    if components <= 1:
+        return said
+    return said + (
+        "可用更大的 --k 重新生成方案，或在网页的分配方案页为各组增派评审专家。"
+    )
+
+
 def register(app: Flask) -> None:
     """Add the assignment commands to the app's CLI."""
 
@@ -96,7 +108,7 @@ def register(app: Flask) -> None:
         )
         click.echo(f"评审量 最少 {preview.min_load}，最多 {preview.max_load}")
         click.echo("回避冲突 0")
-        click.echo(f"连通分量 {stats.components}")
+        click.echo(_groups(stats.components))
         click.echo(f"两位专家平均共评 {stats.mean_shared_all:.2f} 篇")
         click.echo(f"同单位专家共评的作品 {stats.same_affiliation_entries} 篇")
         if dry_run:

@@ -33,6 +33,7 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import PHASE_LABELS
 from judging.competitions.service import guard
 from judging.extensions import db
+from judging.i18n import N_, said
 from judging.review.models import Review, ReviewStatus
 from judging.rounds import service as rounds
 from judging.submissions.models import Entry, EntryStatus
@@ -53,18 +54,24 @@ class AssignmentError(ValueError):
 def _require_organiser(actor: User | None) -> None:
     """The CLI acts as the organiser (actor None); on the web only organisers may."""
     if actor is not None and actor.role != Role.ORGANISER:
-        raise AssignmentError("只有主办方可以分配评审专家。")
+        raise AssignmentError(N_("只有主办方可以分配评审专家。"))
 
 
 def _require_phase(competition: Competition) -> None:
     """No assignment while submissions are open, nor after results are final;
     never for a collection, which is not judged."""
     if competition.is_collection:
-        raise AssignmentError("材料征集不评审，不能分配评审专家。")
+        raise AssignmentError(N_("材料征集不评审，不能分配评审专家。"))
     if competition.phase not in ASSIGNABLE_PHASES:
         label = PHASE_LABELS.get(competition.phase, competition.phase)
         raise AssignmentError(
-            f"竞赛当前为“{label}”阶段，只有在征集截止后、结果定稿前才能分配评审专家。"
+            said(
+                N_(
+                    "竞赛当前为“%(label)s”阶段，只有在征集截止后、结果定稿前才能分配评"
+                    "审专家。"
+                ),
+                label=label,
+            )
         )
 
 
@@ -280,9 +287,9 @@ def add_conflict(
     """
     _require_organiser(actor)
     if (unit is None) == (entry is None):
-        raise AssignmentError("请选择回避的学校或作品（二选一）。")
+        raise AssignmentError(N_("请选择回避的学校或作品（二选一）。"))
     if not reason.strip():
-        raise AssignmentError("请填写回避原因。")
+        raise AssignmentError(N_("请填写回避原因。"))
     duplicate = db.session.scalar(
         select(Conflict.id).where(
             Conflict.judge_id == judge.id,
@@ -290,7 +297,7 @@ def add_conflict(
         )
     )
     if duplicate is not None:
-        raise AssignmentError("该回避关系已登记。")
+        raise AssignmentError(N_("该回避关系已登记。"))
     conflict = Conflict(
         judge_id=judge.id,
         unit_id=unit.id if unit else None,
@@ -320,7 +327,7 @@ def remove_conflict(
     """Delete a recorded conflict (audited with the reason and what it was)."""
     _require_organiser(actor)
     if not reason.strip():
-        raise AssignmentError("请填写撤销回避的原因。")
+        raise AssignmentError(N_("请填写撤销回避的原因。"))
     entry = db.session.get(Entry, conflict.entry_id) if conflict.entry_id else None
     record(
         actor_id=_actor_id(actor),
@@ -409,15 +416,15 @@ def preview_plan(*, competition: Competition, k: int, seed: int) -> PlanPreview:
     """
     _require_phase(competition)
     if not 1 <= k <= 15:
-        raise AssignmentError("每篇评审人数应在 1–15 之间。")
+        raise AssignmentError(N_("每篇评审人数应在 1–15 之间。"))
     blocked = blocked_entries(competition)
     blocked_ids = {e.id for e in blocked}
     entries = [e for e in submitted_entries(competition) if e.id not in blocked_ids]
     if not entries:
-        raise AssignmentError("没有可分配的作品。")
+        raise AssignmentError(N_("没有可分配的作品。"))
     judges = judge_pool(competition)
     if not judges:
-        raise AssignmentError("还没有可用的评审专家，请先导入评审专家。")
+        raise AssignmentError(N_("还没有可用的评审专家，请先导入评审专家。"))
     judge_ids = {j.id for j in judges}
     entry_ids = {e.id for e in entries}
     kept = frozenset(
@@ -489,7 +496,7 @@ def _activate(
                 "该评审专家已在前一轮评审过这篇作品，每位专家对一篇作品只评一轮。"
             )
         if existing.status == AssignmentStatus.ACTIVE:
-            raise AssignmentError("该评审专家已在评审这篇作品。")
+            raise AssignmentError(N_("该评审专家已在评审这篇作品。"))
         existing.status = AssignmentStatus.ACTIVE
         existing.kind = kind
         return existing
@@ -610,11 +617,17 @@ def _check_judge_for(judge: Judge, entry: Entry) -> None:
         )
     reason = conflict_for(judge, entry)
     if reason is not None:
-        raise AssignmentError(f"{judge.name} 不能评审作品 {_label(entry)}：{reason}。")
+        raise AssignmentError(said(
+            N_("%(name)s 不能评审作品 %(label)s：%(reason)s。"),
+            name=judge.name, label=_label(entry), reason=reason,
+        ))
     load = judge_load(judge, entry.competition)
     if judge.capacity is not None and load >= judge.capacity:
         raise AssignmentError(
-            f"{judge.name} 已分配 {load} 篇，达到其评审容量 {judge.capacity} 篇。"
+            said(
+                N_("%(name)s 已分配 %(load)s 篇，达到其评审容量 %(capacity)s 篇。"),
+                name=judge.name, load=load, capacity=judge.capacity,
+            )
         )
 
 
@@ -635,7 +648,7 @@ def add_judge(
     _require_organiser(actor)
     _require_phase(entry.competition)
     if entry.status != EntryStatus.SUBMITTED:
-        raise AssignmentError("该作品已撤回。")
+        raise AssignmentError(N_("该作品已撤回。"))
     _check_judge_for(judge, entry)
     assignment = _activate(
         entry_id=entry.id,
@@ -664,9 +677,12 @@ def _changeable(actor: User | None, assignment: Assignment, verb: str) -> Entry:
     entry = assignment.entry
     _require_phase(entry.competition)
     if assignment.status != AssignmentStatus.ACTIVE:
-        raise AssignmentError("该分配已撤销。")
+        raise AssignmentError(N_("该分配已撤销。"))
     if _submitted(assignment):
-        raise AssignmentError(f"该评审专家已提交评分，不能{verb}。")
+        raise AssignmentError(said(
+            N_("该评审专家已提交评分，不能%(verb)s。"),
+            verb=verb,
+        ))
     return entry
 
 
@@ -676,7 +692,7 @@ def swap_judge(
     """Replace the judge of one assignment; refused once the review is submitted."""
     entry = _changeable(actor, assignment, "更换")
     if judge.id == assignment.judge_id:
-        raise AssignmentError("新旧评审专家相同。")
+        raise AssignmentError(N_("新旧评审专家相同。"))
     _check_judge_for(judge, entry)
     assignment.status = AssignmentStatus.RECUSED
     replacement = _activate(
@@ -781,12 +797,12 @@ def add_extra_judges(
     _require_organiser(actor)
     _require_phase(entry.competition)
     if entry.status != EntryStatus.SUBMITTED:
-        raise AssignmentError("该作品已撤回。")
+        raise AssignmentError(N_("该作品已撤回。"))
     if kind not in tuple(AssignmentKind):
-        raise AssignmentError("未知的评审类型。")
+        raise AssignmentError(N_("未知的评审类型。"))
     _require_in_round(entry)
     if not 1 <= count <= 15:
-        raise AssignmentError("增加的评审专家人数应在 1–15 之间。")
+        raise AssignmentError(N_("增加的评审专家人数应在 1–15 之间。"))
     try:
         pairs = _propose(entry, count)
     except solver.AssignmentInfeasible as exc:
@@ -828,16 +844,18 @@ def declare_conflict(
     """
     judge = actor.judge if actor.role == Role.JUDGE else None
     if judge is None or judge.id != assignment.judge_id:
-        raise AssignmentError("只能对分配给自己的作品申报回避。")
+        raise AssignmentError(N_("只能对分配给自己的作品申报回避。"))
     entry = assignment.entry
     if entry.competition.phase not in ASSIGNABLE_PHASES:
-        raise AssignmentError("评审已结束，不能再申报回避。")
+        raise AssignmentError(N_("评审已结束，不能再申报回避。"))
     if assignment.status != AssignmentStatus.ACTIVE:
-        raise AssignmentError("您已对该作品申报回避。")
+        raise AssignmentError(N_("您已对该作品申报回避。"))
     if _submitted(assignment):
-        raise AssignmentError("您已提交该作品的评分，不能再申报回避，请联系主办方。")
+        raise AssignmentError(N_(
+            "您已提交该作品的评分，不能再申报回避，请联系主办方。"
+        ))
     if not reason.strip():
-        raise AssignmentError("请说明回避原因。")
+        raise AssignmentError(N_("请说明回避原因。"))
     db.session.add(
         Conflict(
             judge_id=judge.id,

@@ -39,7 +39,7 @@ from judging.messages.models import Message, MessageStatus
 from judging.responses import xlsx_download
 from judging.results import explain
 from judging.submissions.models import Entry
-from judging.web import login_url, perform
+from judging.web import error_text, login_url, perform
 
 bp = Blueprint("assignment", __name__)
 
@@ -99,7 +99,7 @@ def _back(competition_id: int) -> str:
 
 def _fail(exc: Exception) -> None:
     db.session.rollback()
-    flash(str(exc), "error")
+    flash(error_text(exc), "error")
 
 
 # --- the plan ----------------------------------------------------------------------
@@ -125,7 +125,7 @@ def plan(competition_id: int):
         except solver.AssignmentInfeasible as exc:
             reasons = exc.reasons
         except service.AssignmentError as exc:
-            flash(str(exc), "error")
+            flash(error_text(exc), "error")
     said = []
     if preview is not None:
         rows = [(r.judge.name, (r.kept, r.new)) for r in preview.rows]
@@ -284,7 +284,12 @@ def entry(entry_id: int):
     form.judge_id.choices = [
         (
             j.id,
-            f"{j.name}（{j.affiliation}，{_('已分配 %(n)d 篇', n=load)}）"
+            _(
+                "%(name)s（%(unit)s，已分配 %(n)d 篇）",
+                name=j.name,
+                unit=j.affiliation,
+                n=load,
+            )
             + (f" — {reason}" if reason else ""),
         )
         for j, reason, load in choices

@@ -23,7 +23,7 @@ from judging.certificates.models import Certificate, VerifyHit
 from judging.competitions.models import Competition, Phase
 from judging.escaping import path_segment
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, said
 from judging.results.models import Result
 from judging.submissions.files import load_file, save_file
 from judging.submissions.models import Author, Entry, StoredFile
@@ -97,12 +97,12 @@ class GlyphProblem:
 def _check_organiser(actor: User | None) -> None:
     # None is the command line, run by whoever administers the server.
     if actor is not None and actor.role != Role.ORGANISER:
-        raise CertificateError("只有主办方可以管理荣誉证书。")
+        raise CertificateError(N_("只有主办方可以管理荣誉证书。"))
 
 
 def _check_printable_phase(competition: Competition) -> None:
     if competition.phase not in PRINTABLE_PHASES:
-        raise CertificateError("评审结果定稿后才能颁发和打印荣誉证书。")
+        raise CertificateError(N_("评审结果定稿后才能颁发和打印荣誉证书。"))
 
 
 def new_serial() -> str:
@@ -276,9 +276,9 @@ def revoke_certificate(
     public verification page says it is revoked."""
     _check_organiser(actor)
     if certificate.revoked_at is not None:
-        raise CertificateError("该证书已撤销。")
+        raise CertificateError(N_("该证书已撤销。"))
     if not reason.strip():
-        raise CertificateError("请填写撤销原因。")
+        raise CertificateError(N_("请填写撤销原因。"))
     certificate.revoked_at = now
     certificate.revoke_reason = reason.strip()
     db.session.flush()
@@ -340,7 +340,7 @@ def correct_entry(
     _check_organiser(actor)
     names = [n.strip() for n in authors if n.strip()]
     if not title.strip() or not names:
-        raise CertificateError("作品题目和作者姓名不能为空。")
+        raise CertificateError(N_("作品题目和作者姓名不能为空。"))
     before = {"title": entry.title, "authors": entry.author_names}
     entry.title = title.strip()
     for position, name in enumerate(names, start=1):
@@ -399,25 +399,28 @@ def check_seal(data: bytes) -> bytes:
     transparency (a palette's transparent colour becomes an alpha channel).
     """
     if not data:
-        raise CertificateError("请选择印章图片。")
+        raise CertificateError(N_("请选择印章图片。"))
     if len(data) > SEAL_MAX_BYTES:
-        raise CertificateError("印章图片不能超过 2 MB。")
+        raise CertificateError(N_("印章图片不能超过 2 MB。"))
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != "PNG":
-                raise CertificateError("印章图片须为 PNG 格式（建议透明背景）。")
+                raise CertificateError(N_("印章图片须为 PNG 格式（建议透明背景）。"))
             if max(image.size) > SEAL_MAX_PIXELS:
                 raise CertificateError(
-                    f"印章图片过大（最长边不超过 {SEAL_MAX_PIXELS} 像素）。"
+                    said(
+                        N_("印章图片过大（最长边不超过 %(pixels)s 像素）。"),
+                        pixels=SEAL_MAX_PIXELS,
+                    )
                 )
             image.load()
             clean = image.convert("RGBA")
     except CertificateError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise CertificateError("印章图片须为 PNG 格式（建议透明背景）。") from None
+        raise CertificateError(N_("印章图片须为 PNG 格式（建议透明背景）。")) from None
     out = io.BytesIO()
     clean.save(out, format="PNG")
     return out.getvalue()
@@ -483,7 +486,7 @@ def verify_prefix(base_url: str | None = None) -> str:
         return url_for("certificates.verify", serial="0", _external=True)[:-1]
     except RuntimeError:
         raise CertificateError(
-            "无法确定核验网址：请设置 PUBLIC_BASE_URL，或用 --base-url 指定。"
+            N_("无法确定核验网址：请设置 PUBLIC_BASE_URL，或用 --base-url 指定。")
         ) from None
 
 
@@ -543,9 +546,9 @@ def printable_items(
     rows = [r for r in rows if not r.is_revoked]
     units = [c for c in organisations or () if c.revoked_at is None]
     if not rows and not units:
-        raise CertificateError("没有可打印的荣誉证书（请先颁发证书）。")
+        raise CertificateError(N_("没有可打印的荣誉证书（请先颁发证书）。"))
     if not competition.issuer.strip() or competition.issued_on is None:
-        raise CertificateError("请先在证书设置中填写颁发单位和颁发日期。")
+        raise CertificateError(N_("请先在证书设置中填写颁发单位和颁发日期。"))
     problems = glyph_problems(competition, rows) + [
         GlyphProblem(None, c.serial, N_("单位"), c.unit.name, tuple(chars))
         for c in units
@@ -556,8 +559,13 @@ def printable_items(
             f"{_where(p)}{p.field}“{''.join(p.chars)}”" for p in problems[:5]
         )
         raise CertificateError(
-            f"有 {len(problems)} 处文字含证书字体无法显示的字符（{listed}），"
-            "请修正后再打印。"
+            said(
+                N_(
+                    "有 %(n)s 处文字含证书字体无法显示的字符（%(listed)s），请修正后再"
+                    "打印。"
+                ),
+                n=len(problems), listed=listed,
+            )
         )
     from judging.certificates.render import CertificateData  # reportlab
 

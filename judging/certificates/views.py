@@ -34,7 +34,7 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.responses import download, job_progress
 from judging.submissions.models import Entry
-from judging.web import perform
+from judging.web import error_text, perform
 
 bp = Blueprint("certificates", __name__)
 
@@ -88,7 +88,7 @@ def issue(competition_id: int):
         )
     except service.CertificateError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     else:
         db.session.commit()
         flash(_("已颁发 %(n)d 张荣誉证书。", n=len(created)), "success")
@@ -220,7 +220,7 @@ def _direct(competition: Competition, kind: str):  # noqa: ANN202
             competition, rows, prefix=service.verify_prefix(), organisations=units
         )
     except service.CertificateError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return _to_index(competition)
     data = service.batch_file(items, kind=kind)
     return download(data, _batch_name(competition, kind), jobs.KINDS[kind])
@@ -238,7 +238,7 @@ def start_job(competition_id: int):
             actor=current_user, competition=competition, kind=form.kind.data
         )
     except service.CertificateError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return _to_index(competition)
     db.session.commit()
     return redirect(
@@ -313,7 +313,7 @@ def unit_pdf(competition_id: int):
             competition, rows, prefix=service.verify_prefix(), organisations=units
         )
     except service.CertificateError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return redirect(url_for("submissions.dashboard"))
     data = service.batch_file(items, kind="pdf")
     return download(data, f"荣誉证书-{unit.name}.pdf", "application/pdf")

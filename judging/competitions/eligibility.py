@@ -11,20 +11,21 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from judging.i18n import N_
+from judging.i18n import N_, said
 
 # The kinds of the sector's member units. The first three are universities
 # (高校): a call limited to them may still say 高校 and 本校 on its pages.
-UNIVERSITY_KINDS = ("本科院校", "高职院校", "开放大学")
+# Marked for the catalogue: the pages show a kind in the reader's language.
+UNIVERSITY_KINDS = (N_("本科院校"), N_("高职院校"), N_("开放大学"))
 UNIT_KINDS = UNIVERSITY_KINDS + (
-    "中小学",
-    "科研院所",
-    "医疗卫生机构",
-    "文化单位",
-    "体育单位",
-    "企业",
-    "机关事业单位",
-    "其他",
+    N_("中小学"),
+    N_("科研院所"),
+    N_("医疗卫生机构"),
+    N_("文化单位"),
+    N_("体育单位"),
+    N_("企业"),
+    N_("机关事业单位"),
+    N_("其他"),
 )
 # The words people write in a list for a kind ("本科", "高职高专" …).
 KIND_ALIASES = {
@@ -106,17 +107,22 @@ class Rule:
 def problems(rule: Rule) -> list[str]:
     """Why the rule cannot be saved, as Chinese sentences (empty when it can)."""
     if rule.mode not in MODES:
-        return ["请选择参与单位的范围。"]
+        return [N_("请选择参与单位的范围。")]
     if rule.mode == "kinds":
         if not rule.kinds:
-            return ["请至少选择一种单位类型。"]
+            return [N_("请至少选择一种单位类型。")]
         unknown = sorted(rule.kinds - set(UNIT_KINDS))
         if unknown:
-            return [f"未知的单位类型：{'、'.join(unknown)}。"]
+            return [said(N_("未知的单位类型：%(kinds)s。"), kinds="、".join(unknown))]
     if rule.mode == "group" and not rule.group.strip():
-        return ["请选择或填写一个分组。"]
+        return [N_("请选择或填写一个分组。")]
     if rule.mode == "list" and not rule.unit_ids:
-        return ["请至少选择一个单位。"]
+        return [
+            N_(
+                "“指定名单”还没有单位：请在下面的单位列表中勾选单位，"
+                "再点“加入指定名单”。"
+            )
+        ]
     return []
 
 

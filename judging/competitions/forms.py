@@ -220,4 +220,3 @@ class EligibilityForm(FlaskForm):
     mode = SelectField(_l("参与单位范围"), default="all")
     kinds = CheckboxList(_l("单位类型"))
     group = SelectField(_l("分组"), validators=[Optional()])
-    units = CheckboxList(_l("指定单位"), coerce=int)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from judging.i18n import N_
+from judging.i18n import N_, said
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -141,42 +141,42 @@ def validate_settings(s: Settings) -> list[str]:
     """Every problem with the settings, as Chinese sentences; empty when valid."""
     errors: list[str] = []
     if not s.title.strip():
-        errors.append("请填写竞赛名称。")
+        errors.append(N_("请填写竞赛名称。"))
     if s.closes_on < s.opens_on:
-        errors.append("截止日期不能早于开始日期。")
+        errors.append(N_("截止日期不能早于开始日期。"))
     if s.min_entries < 0:
-        errors.append("每校最少篇数不能为负数。")
+        errors.append(N_("每校最少篇数不能为负数。"))
     if s.max_entries < 1:
-        errors.append("每校最多篇数至少为 1。")
+        errors.append(N_("每校最多篇数至少为 1。"))
     if s.min_entries > s.max_entries:
-        errors.append("每校最少篇数不能大于最多篇数。")
+        errors.append(N_("每校最少篇数不能大于最多篇数。"))
     if not s.file_types or not s.file_types <= {"pdf", "docx"}:
-        errors.append("请至少选择一种文件类型（PDF 或 DOCX）。")
+        errors.append(N_("请至少选择一种文件类型（PDF 或 DOCX）。"))
     if not 1 <= s.max_file_mb <= 100:
-        errors.append("文件大小上限应在 1–100 MB 之间。")
+        errors.append(N_("文件大小上限应在 1–100 MB 之间。"))
     if s.min_words is not None and s.min_words < 0:
-        errors.append("字数下限不能为负数。")
+        errors.append(N_("字数下限不能为负数。"))
     if (
         s.min_words is not None
         and s.max_words is not None
         and s.min_words > s.max_words
     ):
-        errors.append("字数下限不能大于字数上限。")
+        errors.append(N_("字数下限不能大于字数上限。"))
     errors.extend(_form_problems(s))
     if s.kind == "collection":
         return errors  # no rubric, judges or awards
     if not 1 <= s.reviews_per_entry <= 15:
-        errors.append("每篇评审人数应在 1–15 之间。")
+        errors.append(N_("每篇评审人数应在 1–15 之间。"))
     if not s.criteria:
-        errors.append("评分细则至少需要一项。")
+        errors.append(N_("评分细则至少需要一项。"))
     names = [c.name for c in s.criteria]
     for c in s.criteria:
         if not c.name.strip():
-            errors.append("评分项名称不能为空。")
+            errors.append(N_("评分项名称不能为空。"))
         if c.max_points <= 0:
-            errors.append(f"评分项“{c.name}”的满分必须大于 0。")
+            errors.append(said(N_("评分项“%(name)s”的满分必须大于 0。"), name=c.name))
     if len(set(names)) != len(names):
-        errors.append("评分项名称不能重复。")
+        errors.append(N_("评分项名称不能重复。"))
     errors.extend(validate_tiers(s.tiers))
     return errors
 
@@ -185,53 +185,56 @@ def _form_problems(s: Settings) -> list[str]:
     """What is wrong with the call's kind and its entry form."""
     errors: list[str] = []
     if s.kind not in KIND_LABELS:
-        errors.append("请选择征集类型（评审竞赛或材料征集）。")
+        errors.append(N_("请选择征集类型（评审竞赛或材料征集）。"))
     names = [c.strip() for c in s.categories]
     if any(not c for c in names):
-        errors.append("类别名称不能为空。")
+        errors.append(N_("类别名称不能为空。"))
     if len(set(names)) != len(names):
-        errors.append("类别名称不能重复。")
+        errors.append(N_("类别名称不能重复。"))
     if any(len(c) > 40 for c in names):
-        errors.append("类别名称不能超过 40 个字。")
+        errors.append(N_("类别名称不能超过 40 个字。"))
     if len("|".join(names)) > 400 or any("|" in c for c in names):
-        errors.append("类别太多或含有“|”。")
+        errors.append(N_("类别太多或含有“|”。"))
     if s.people not in PEOPLE_LABELS:
-        errors.append("请选择作品需要填写的人员。")
+        errors.append(N_("请选择作品需要填写的人员。"))
     if not s.required_fields <= set(OPTIONAL_FIELDS):
-        errors.append("必填项只能是摘要、关键词或指导教师。")
+        errors.append(N_("必填项只能是摘要、关键词或指导教师。"))
     if not s.attachment_kinds <= set(ATTACHMENT_LABELS):
-        errors.append("附件类型只能是文档、照片或短视频。")
+        errors.append(N_("附件类型只能是文档、照片或短视频。"))
     if not 0 <= s.max_attachments <= 50:
-        errors.append("每件作品的附件数应在 0–50 之间。")
+        errors.append(N_("每件作品的附件数应在 0–50 之间。"))
     if not 1 <= s.max_video_mb <= 2000:
-        errors.append("视频大小上限应在 1–2000 MB 之间。")
+        errors.append(N_("视频大小上限应在 1–2000 MB 之间。"))
     if not 1 <= s.max_entry_mb <= 5000:
-        errors.append("每件作品的文件总大小上限应在 1–5000 MB 之间。")
+        errors.append(N_("每件作品的文件总大小上限应在 1–5000 MB 之间。"))
     if s.attachment_kinds and s.max_attachments == 0:
-        errors.append("允许上传附件时，附件数上限至少为 1。")
+        errors.append(N_("允许上传附件时，附件数上限至少为 1。"))
     return errors
 
 
 def validate_tiers(tiers: tuple[TierSpec, ...]) -> list[str]:
     errors: list[str] = []
     if not tiers:
-        errors.append("奖项设置至少需要一个等级。")
+        errors.append(N_("奖项设置至少需要一个等级。"))
     total_share = Decimal(0)
     for t in tiers:
         if not t.name.strip():
-            errors.append("奖项名称不能为空。")
+            errors.append(N_("奖项名称不能为空。"))
         if (t.share_percent is None) == (t.count is None):
-            errors.append(f"奖项“{t.name}”须填写比例或名额之一。")
+            errors.append(said(N_("奖项“%(name)s”须填写比例或名额之一。"), name=t.name))
         if t.share_percent is not None:
             if t.share_percent <= 0:
-                errors.append(f"奖项“{t.name}”的比例必须大于 0。")
+                errors.append(said(N_("奖项“%(name)s”的比例必须大于 0。"), name=t.name))
             total_share += t.share_percent
         if t.count is not None and t.count <= 0:
-            errors.append(f"奖项“{t.name}”的名额必须大于 0。")
+            errors.append(said(N_("奖项“%(name)s”的名额必须大于 0。"), name=t.name))
     if total_share > 100:
-        errors.append(f"各奖项比例之和为 {total_share}%，超过 100%。")
+        errors.append(said(
+            N_("各奖项比例之和为 %(total_share)s%%，超过 100%%。"),
+            total_share=total_share,
+        ))
     if len({t.name for t in tiers}) != len(tiers):
-        errors.append("奖项名称不能重复。")
+        errors.append(N_("奖项名称不能重复。"))
     return errors
 
 

@@ -31,6 +31,7 @@ from judging.competitions.rules import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import N_
 
 
 class CompetitionError(ValueError):
@@ -167,13 +168,13 @@ def update_competition(
     if rubric_changed:
         errors += _total_problem(settings, confirm_total)
     if rubric_changed and scores_exist(competition):
-        errors.append("已有评分记录，评分细则不能再修改。")
+        errors.append(N_("已有评分记录，评分细则不能再修改。"))
     if competition.phase in (Phase.FINALISED, Phase.PUBLICITY, Phase.PUBLISHED):
-        errors.append("结果已定稿，竞赛设置不能再修改。")
+        errors.append(N_("结果已定稿，竞赛设置不能再修改。"))
     if competition.phase == Phase.ARCHIVED:
-        errors.append("征集已归档，设置不能再修改。")
+        errors.append(N_("征集已归档，设置不能再修改。"))
     if settings.kind != competition.kind and competition.phase != Phase.DRAFT:
-        errors.append("征集类型（评审竞赛或材料征集）只能在草稿阶段修改。")
+        errors.append(N_("征集类型（评审竞赛或材料征集）只能在草稿阶段修改。"))
     if errors:
         raise CompetitionError(errors)
     competition.kind = settings.kind
@@ -224,9 +225,9 @@ def _rubric_present(c: Competition) -> list[str]:
         return []  # a collection is not judged: no rubric, no awards
     errors = []
     if not c.criteria or c.max_total <= 0:
-        errors.append("请先设置评分细则。")
+        errors.append(N_("请先设置评分细则。"))
     if not c.tiers:
-        errors.append("请先设置奖项。")
+        errors.append(N_("请先设置奖项。"))
     return errors
 
 
@@ -418,10 +419,20 @@ def audience(competition: Competition) -> dict[str, str]:
     """The words a call's pages use for its units: 高校 / 本校 when only
     universities take part (the essay competition), 单位 / 本单位 otherwise;
     essays are counted in 篇, a collection's materials in 件."""
-    measure = "件" if competition.is_collection else "篇"
+    measure = N_("件") if competition.is_collection else N_("篇")
     if eligibility.universities_only(eligibility_rule(competition), all_unit_facts()):
-        return {"unit": "高校", "own": "本校", "each": "每校", "measure": measure}
-    return {"unit": "单位", "own": "本单位", "each": "每个单位", "measure": measure}
+        return {
+            "unit": N_("高校"),
+            "own": N_("本校"),
+            "each": N_("每校"),
+            "measure": measure,
+        }
+    return {
+        "unit": N_("单位"),
+        "own": N_("本单位"),
+        "each": N_("每个单位"),
+        "measure": measure,
+    }
 
 
 def known_groups() -> list[str]:
@@ -441,13 +452,13 @@ def set_eligibility(
     from judging.submissions.models import Entry, EntryStatus
 
     if actor.role != Role.ORGANISER:
-        raise CompetitionError("只有主办方可以设置参与单位。")
+        raise CompetitionError(N_("只有主办方可以设置参与单位。"))
     if competition.phase in (Phase.FINALISED, Phase.PUBLISHED, Phase.ARCHIVED):
-        raise CompetitionError("结果已定稿或征集已归档，参与单位不能再修改。")
+        raise CompetitionError(N_("结果已定稿或征集已归档，参与单位不能再修改。"))
     errors = eligibility.problems(rule)
     known = set(db.session.scalars(select(Unit.id)))
     if rule.mode == "list" and not rule.unit_ids <= known:
-        errors.append("名单中有不存在的单位。")
+        errors.append(N_("名单中有不存在的单位。"))
     if errors:
         raise CompetitionError(errors)
     competition.eligibility_mode = rule.mode

@@ -14,7 +14,7 @@ from judging.accounts.models import Unit
 from judging.auth import organiser_required
 from judging.competitions import eligibility, service
 from judging.competitions.forms import CompetitionForm, EligibilityForm
-from judging.competitions.models import Competition
+from judging.competitions.models import Competition, EligibleUnit
 from judging.competitions.rules import (
     ATTACHMENT_LABELS,
     DEFAULT_RUBRIC,
@@ -26,8 +26,9 @@ from judging.competitions.rules import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.listing import ListSpec, listing
 from judging.results import computed
-from judging.web import perform
+from judging.web import error_texts, perform
 
 bp = Blueprint("competitions", __name__)
 
@@ -67,7 +68,7 @@ def create():
                 confirm_total=form.confirm_total.data,
             )
         except service.CompetitionError as exc:
-            for error in exc.errors:
+            for error in error_texts(exc):
                 flash(error, "error")
         else:
             db.session.commit()
@@ -169,63 +170,139 @@ def advance(competition_id: int):
     return redirect(url_for("competitions.detail", competition_id=c.id))
 
 
-def _eligibility_form(c: Competition, units: list[Unit]) -> EligibilityForm:
+def _eligibility_form(c: Competition) -> EligibilityForm:
     form = EligibilityForm()
     form.mode.choices = [(m, _(label)) for m, label in eligibility.MODE_LABELS.items()]
-    form.kinds.choices = [(k, k) for k in eligibility.UNIT_KINDS]
-    form.group.choices = [(g, g) for g in service.known_groups()]
-    form.units.choices = [(u.id, u.name) for u in units]
+    form.kinds.choices = [(k, _(k)) for k in eligibility.UNIT_KINDS]
+    form.group.choices = [(g, _(g)) for g in service.known_groups()]
     return form
+
+
+def _listed(c: Competition) -> frozenset[int]:
+    return frozenset(e.unit_id for e in c.eligible_units)
+
+
+def _on_list_filter(c: Competition):  # noqa: ANN202
+    def make(value: str):  # noqa: ANN202
+        on = select(EligibleUnit.unit_id).where(EligibleUnit.competition_id == c.id)
+        return {"yes": Unit.id.in_(on), "no": Unit.id.not_in(on)}.get(value)
+
+    return make
+
+
+def _admitted_filter(admitted: set[int]):  # noqa: ANN202
+    def make(value: str):  # noqa: ANN202
+        ids = sorted(admitted)
+        return {"yes": Unit.id.in_(ids), "no": Unit.id.not_in(ids)}.get(value)
+
+    return make
+
+
+def _eligibility_units(c: Competition, admitted: set[int]) -> ListSpec:
+    """The units list of the eligibility page: thousands of units, so searched,
+    filtered and paged on the server like every long list."""
+    return ListSpec(
+        sorts={"name": Unit.name, "kind": Unit.kind, "id": Unit.id},
+        default="id",
+        tiebreak=Unit.id,
+        search=(Unit.name, Unit.short_name, Unit.aliases),
+        filters={
+            "kind": lambda v: Unit.kind == v,
+            "pilot": lambda v: {
+                "yes": Unit.is_pilot.is_(True),
+                "no": Unit.is_pilot.is_(False),
+            }.get(v),
+            "listed": _on_list_filter(c),
+            "admitted": _admitted_filter(admitted),
+        },
+        per_page=100,
+    )
 
 
 @bp.route("/competitions/<int:competition_id>/eligibility", methods=["GET", "POST"])
 @organiser_required
 def eligibility_page(competition_id: int):
     c = db.get_or_404(Competition, competition_id)
-    units = list(db.session.scalars(select(Unit).order_by(Unit.id)))
-    form = _eligibility_form(c, units)
+    form = _eligibility_form(c)
     if request.method == "GET":
         form.mode.data = c.eligibility_mode
         form.kinds.data = sorted(c.eligibility_kind_set)
         form.group.data = c.eligibility_group or eligibility.PILOT_GROUP
-        form.units.data = [e.unit_id for e in c.eligible_units]
     elif form.validate_on_submit():
         rule = eligibility.Rule(
             mode=form.mode.data,
             kinds=frozenset(form.kinds.data or ()),
             group=form.group.data or "",
-            unit_ids=frozenset(form.units.data or ()),
+            unit_ids=_listed(c),
         )
-        try:
-            outside = service.set_eligibility(
-                actor=current_user, competition=c, rule=rule
-            )
-        except service.CompetitionError as exc:
-            db.session.rollback()
-            for error in exc.errors:
-                flash(error, "error")
-        else:
-            db.session.commit()
-            flash(_("参与单位已保存。"), "success")
-            if outside:
-                flash(
-                    _(
-                        "已有 %(n)d 件作品来自不在新范围内的单位：作品保留，"
-                        "这些单位仍可查看，但不能再新增。",
-                        n=outside,
-                    ),
-                    "warning",
-                )
+        if _save_eligibility(c, rule):
             return redirect(
                 url_for("competitions.eligibility_page", competition_id=c.id)
             )
     else:
         flash(_("请检查所选的范围、类型、分组或单位。"), "error")
     admitted = set(service.eligible_unit_ids(c))
+    page = listing(select(Unit), _eligibility_units(c, admitted))
     return render_template(
         "competitions/eligibility.html",
         c=c,
         form=form,
-        units=units,
+        l=page,
         admitted=admitted,
+        listed=_listed(c),
+        kinds=eligibility.UNIT_KINDS,
+        action=ActionForm(),
+    )
+
+
+def _save_eligibility(c: Competition, rule: eligibility.Rule) -> bool:
+    try:
+        outside = service.set_eligibility(actor=current_user, competition=c, rule=rule)
+    except service.CompetitionError as exc:
+        db.session.rollback()
+        for error in error_texts(exc):
+            flash(error, "error")
+        return False
+    db.session.commit()
+    flash(_("参与单位已保存。"), "success")
+    if outside:
+        flash(
+            _(
+                "已有 %(n)d 件作品来自不在新范围内的单位：作品保留，"
+                "这些单位仍可查看，但不能再新增。",
+                n=outside,
+            ),
+            "warning",
+        )
+    return True
+
+
+@bp.route(
+    "/competitions/<int:competition_id>/eligibility/units", methods=["POST"]
+)
+@organiser_required
+def eligibility_units(competition_id: int):
+    """Add the ticked units to the named list (the call then uses the list), or
+    take them off it: a bulk action over the paged units list."""
+    c = db.get_or_404(Competition, competition_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ticked = {int(i) for i in request.form.getlist("unit") if i.isdigit()}
+    if not ticked:
+        flash(_("请先勾选单位。"), "error")
+    else:
+        listed = set(_listed(c))
+        adding = request.form.get("do") != "remove"
+        rule = eligibility.Rule(
+            mode="list",
+            kinds=frozenset(c.eligibility_kind_set),
+            group=c.eligibility_group or "",
+            unit_ids=frozenset(listed | ticked if adding else listed - ticked),
+        )
+        _save_eligibility(c, rule)
+    kept = ("q", "sort", "page", "kind", "pilot", "listed", "admitted")
+    args = {k: v for k, v in request.args.items() if k in kept}
+    return redirect(
+        url_for("competitions.eligibility_page", competition_id=c.id, **args)
     )

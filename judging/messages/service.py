@@ -24,6 +24,7 @@ from judging.audit.service import record
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import N_, said
 from judging.messages import texts
 from judging.messages.models import Message, MessageStatus, MessageTemplate
 
@@ -150,7 +151,7 @@ def save_template(
     """The organiser's own wording for one kind and language (audited)."""
     _require_organiser(actor)
     if kind not in texts.KINDS or language not in texts.LANGUAGES:
-        raise MessageError("未知的消息类型或语言。")
+        raise MessageError(N_("未知的消息类型或语言。"))
     problems = texts.check_template(kind, subject, body)
     if problems:
         raise MessageError("".join(problems))
@@ -231,7 +232,10 @@ def compose(
     for user in users:
         if (user.role == Role.JUDGE) != (spec.audience == "judge"):
             # judging is anonymous: a judge gets only the judges' kinds
-            raise MessageError(f"消息“{spec.label}”不能发送给该用户。")
+            raise MessageError(said(
+                N_("消息“%(label)s”不能发送给该用户。"),
+                label=spec.label,
+            ))
         own = values(user) if callable(values) else values
         subject, body = fill(user.language, own)
         email = email_of(user)
@@ -292,14 +296,14 @@ def resend(*, actor: User, messages: list[Message]) -> str | None:
     """Queue failed (or never e-mailed) messages again; returns the job id."""
     _require_organiser(actor)
     if not mail_configured():
-        raise MessageError("未配置邮件服务器，无法重新发送邮件。")
+        raise MessageError(N_("未配置邮件服务器，无法重新发送邮件。"))
     again = [
         m
         for m in messages
         if m.status in (MessageStatus.FAILED, MessageStatus.INBOX) and m.email
     ]
     if not again:
-        raise MessageError("没有可重新发送的消息（发送失败且有邮箱地址的）。")
+        raise MessageError(N_("没有可重新发送的消息（发送失败且有邮箱地址的）。"))
     for m in again:
         m.status, m.error = MessageStatus.QUEUED, ""
     db.session.flush()
@@ -386,4 +390,4 @@ def set_outcome(message_id: int, *, status: str, error: str = "") -> None:
 
 def _require_organiser(actor: User) -> None:
     if actor.role != Role.ORGANISER:
-        raise MessageError("只有主办方可以管理消息。")
+        raise MessageError(N_("只有主办方可以管理消息。"))

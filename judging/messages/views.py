@@ -13,7 +13,7 @@ from judging.extensions import db
 from judging.messages import service, texts
 from judging.messages.forms import TemplateForm
 from judging.messages.models import MessageStatus
-from judging.web import perform
+from judging.web import error_text, perform
 
 bp = Blueprint("messages", __name__)
 
@@ -135,7 +135,7 @@ def templates(competition_id: int):
             try:
                 preview = service.preview(kind, subject, body)
             except service.MessageError as exc:
-                flash(str(exc), "error")
+                flash(error_text(exc), "error")
     return render_template(
         "messages/templates.html",
         c=c,

@@ -19,7 +19,7 @@ from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import guard
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, said
 from judging.originality.models import EntryText, PairStatus, SimilarPair
 from judging.results.models import AwardOverride
 from judging.submissions.files import load_file
@@ -377,19 +377,22 @@ def settle(
     records); the entry stays in the records.
     """
     if actor.role != Role.ORGANISER:
-        raise OriginalityError("只有主办方可以处理查重结果。")
+        raise OriginalityError(N_("只有主办方可以处理查重结果。"))
     reason = (reason or "").strip()
     if decision not in DECISIONS:
-        raise OriginalityError("请选择处理方式。")
+        raise OriginalityError(N_("请选择处理方式。"))
     if len(reason) < MIN_REASON:
-        raise OriginalityError(f"请写明处理理由（至少 {MIN_REASON} 个字）。")
+        raise OriginalityError(said(
+            N_("请写明处理理由（至少 %(min)s 个字）。"),
+            min=MIN_REASON,
+        ))
     excluded = None
     if decision == PairStatus.EXCLUDED:
         if exclude_entry_id not in (pair.entry_a_id, pair.entry_b_id):
-            raise OriginalityError("请选择要取消资格的作品。")
+            raise OriginalityError(N_("请选择要取消资格的作品。"))
         excluded = db.session.get(Entry, exclude_entry_id)
         if excluded.competition.phase not in OPEN_PHASES:
-            raise OriginalityError("该作品所在竞赛的结果已定稿，不能再取消资格。")
+            raise OriginalityError(N_("该作品所在竞赛的结果已定稿，不能再取消资格。"))
         override = db.session.scalar(
             select(AwardOverride).where(AwardOverride.entry_id == excluded.id)
         ) or AwardOverride(competition_id=excluded.competition_id, entry_id=excluded.id)

@@ -32,7 +32,7 @@ from judging.competitions.service import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, said
 from judging.messages import notices
 from judging.messages.service import compose, compose_to_address, eligible_units
 from judging.publication.models import (
@@ -72,7 +72,7 @@ class PublicationError(ValueError):
 
 def _require_organiser(actor: User | None) -> None:
     if actor is None or actor.role != Role.ORGANISER:
-        raise PublicationError("只有主办方可以进行此操作。")
+        raise PublicationError(N_("只有主办方可以进行此操作。"))
 
 
 def publicity_of(competition: Competition) -> Publicity | None:
@@ -153,16 +153,16 @@ class PublicitySettings:
 def check_settings(s: PublicitySettings, *, today: date) -> list[str]:
     problems = []
     if s.ends_on < s.starts_on:
-        problems.append("公示结束日期不能早于开始日期。")
+        problems.append(N_("公示结束日期不能早于开始日期。"))
     if s.ends_on < today:
-        problems.append("公示结束日期不能早于今天。")
+        problems.append(N_("公示结束日期不能早于今天。"))
     if (s.ends_on - s.starts_on).days > 60:
-        problems.append("公示期最长 60 天。")
+        problems.append(N_("公示期最长 60 天。"))
     unknown = [f for f in s.fields if f not in FIELD_LABELS]
     if unknown or "title" not in s.fields:
-        problems.append("公示内容须包含作品题目，且只能从列出的项目中选择。")
+        problems.append(N_("公示内容须包含作品题目，且只能从列出的项目中选择。"))
     if len(s.note) > 2000:
-        problems.append("公示说明最多 2000 字。")
+        problems.append(N_("公示说明最多 2000 字。"))
     return problems
 
 
@@ -176,7 +176,7 @@ def start_publicity(
     """Publish the provisional list (公示) and open the objection period."""
     _require_organiser(actor)
     if competition.phase != Phase.FINALISED:
-        raise PublicationError("结果定稿后才能开始公示。")
+        raise PublicationError(N_("结果定稿后才能开始公示。"))
     problems = check_settings(settings, today=local_day(now))
     if problems:
         raise PublicationError("".join(problems))
@@ -235,7 +235,10 @@ def _objections_settled(competition: Competition) -> list[str]:
     problems = []
     if utcnow() < publicity.ends_at:
         _start, end = objection_window(publicity)
-        problems.append(f"公示期至 {end.isoformat()} 结束，结束后才能公布最终名单。")
+        problems.append(said(
+            N_("公示期至 %(date)s 结束，结束后才能公布最终名单。"),
+            date=end.isoformat(),
+        ))
     open_count = db.session.scalar(
         select(func.count(Objection.id)).where(
             Objection.competition_id == competition.id,
@@ -243,7 +246,10 @@ def _objections_settled(competition: Competition) -> list[str]:
         )
     )
     if open_count:
-        problems.append(f"还有 {open_count} 条异议未答复，全部答复后才能公布最终名单。")
+        problems.append(said(
+            N_("还有 %(open_count)s 条异议未答复，全部答复后才能公布最终名单。"),
+            open_count=open_count,
+        ))
     return problems
 
 
@@ -306,36 +312,36 @@ def lodge_objection(
 
     publicity = publicity_of(competition)
     if not objections_open(competition, now) or publicity is None:
-        raise PublicationError("当前不在异议期内，不能提出异议。")
+        raise PublicationError(N_("当前不在异议期内，不能提出异议。"))
     if actor is not None and actor.role != Role.UNIT:
-        raise PublicationError("异议由参赛单位联络员或公众提出。")
+        raise PublicationError(N_("异议由参赛单位联络员或公众提出。"))
     if actor is None and not publicity.allow_public:
-        raise PublicationError("本次公示仅受理参赛单位的异议，请联络员登录后提交。")
+        raise PublicationError(N_("本次公示仅受理参赛单位的异议，请联络员登录后提交。"))
     if actor is not None and actor.unit_id not in {
         u.id for u in eligible_units(competition)
     }:
-        raise PublicationError("贵单位不在本次征集范围内。")
+        raise PublicationError(N_("贵单位不在本次征集范围内。"))
     problems = []
     name = data.name.strip()
     phone = data.phone.strip()
     if not name or len(name) > 80:
-        problems.append("请填写姓名（最多 80 字）。")
+        problems.append(N_("请填写姓名（最多 80 字）。"))
     if actor is None and not PHONE.match(phone):
-        problems.append("请填写有效的联系电话。")
+        problems.append(N_("请填写有效的联系电话。"))
     reasons = data.reasons.strip()
     if len(reasons) < 10 or len(reasons) > 3000:
-        problems.append("异议理由请写 10 至 3000 字。")
+        problems.append(N_("异议理由请写 10 至 3000 字。"))
     if data.entry_id not in {r.entry.id for r in awarded_list(competition)}:
-        problems.append("请选择公示名单中的作品。")
+        problems.append(N_("请选择公示名单中的作品。"))
     kind = None
     if data.file_data:
         kind = _file_kind(data.file_data)
         if kind is None or len(data.file_data) > MAX_FILE_BYTES:
-            problems.append("附件须为 PDF、Word 或图片（JPG/PNG），不超过 10 MB。")
+            problems.append(N_("附件须为 PDF、Word 或图片（JPG/PNG），不超过 10 MB。"))
     if problems:
         raise PublicationError("".join(problems))
     if _rate_limited(actor, data, address, now):
-        raise PublicationError("提交过于频繁，请稍后再试。")
+        raise PublicationError(N_("提交过于频繁，请稍后再试。"))
     objection = Objection(
         competition_id=competition.id,
         entry_id=data.entry_id,
@@ -391,7 +397,7 @@ def _tier_position(competition: Competition, tier: str) -> int | None:
     if tier == NOT_AWARDED:
         return None
     if tier not in names:
-        raise PublicationError(f"未知的奖项：{tier}")
+        raise PublicationError(said(N_("未知的奖项：%(tier)s"), tier=tier))
     return names.index(tier) + 1
 
 
@@ -399,16 +405,16 @@ def _set_tier(
     *, actor: User, competition: Competition, entry: Entry, tier: str, reason: str
 ) -> tuple[str, str]:
     if entry.competition_id != competition.id:
-        raise PublicationError("该作品不属于本竞赛。")
+        raise PublicationError(N_("该作品不属于本竞赛。"))
     if len(reason.strip()) < 4:
-        raise PublicationError("请写明变更结果的理由。")
+        raise PublicationError(N_("请写明变更结果的理由。"))
     result = db.session.scalar(select(Result).where(Result.entry_id == entry.id))
     if result is None:
-        raise PublicationError("该作品没有定稿结果。")
+        raise PublicationError(N_("该作品没有定稿结果。"))
     position = _tier_position(competition, tier)
     before = result.tier_name or NOT_AWARDED
     if before == tier:
-        raise PublicationError("新结果与原结果相同。")
+        raise PublicationError(N_("新结果与原结果相同。"))
     result.tier_name = None if position is None else tier
     result.tier_position = position
     result.override_reason = reason.strip()
@@ -444,13 +450,13 @@ def answer_objection(
     _require_organiser(actor)
     competition = db.session.get(Competition, objection.competition_id)
     if competition.phase != Phase.PUBLICITY:
-        raise PublicationError("公示已结束，不能再答复异议。")
+        raise PublicationError(N_("公示已结束，不能再答复异议。"))
     if objection.status != ObjectionStatus.OPEN:
-        raise PublicationError("该异议已答复。")
+        raise PublicationError(N_("该异议已答复。"))
     if decision not in DECISION_LABELS:
-        raise PublicationError("请选择“异议成立”或“异议不成立”。")
+        raise PublicationError(N_("请选择“异议成立”或“异议不成立”。"))
     if len(reply.strip()) < 4:
-        raise PublicationError("请填写给异议人的答复。")
+        raise PublicationError(N_("请填写给异议人的答复。"))
     if new_tier:
         _set_tier(
             actor=actor,
@@ -501,7 +507,7 @@ def change_result(
     """During 公示, the organiser changes one entry's award (reason audited)."""
     _require_organiser(actor)
     if competition.phase != Phase.PUBLICITY:
-        raise PublicationError("只有公示期间可以直接调整结果；公布后请使用更正。")
+        raise PublicationError(N_("只有公示期间可以直接调整结果；公布后请使用更正。"))
     _set_tier(
         actor=actor, competition=competition, entry=entry, tier=tier, reason=reason
     )
@@ -557,7 +563,7 @@ def correct_result(
 
     _require_organiser(actor)
     if competition.phase != Phase.PUBLISHED:
-        raise PublicationError("结果公布后才能更正；公示期间请直接调整。")
+        raise PublicationError(N_("结果公布后才能更正；公示期间请直接调整。"))
     before, after = _set_tier(
         actor=actor, competition=competition, entry=entry, tier=tier, reason=reason
     )

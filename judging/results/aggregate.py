@@ -238,16 +238,17 @@ def aggregate(
     warnings: list[str] = []
     if data.components > 1:
         warnings.append(
-            f"评委—作品关系分为 {data.components} 个互不相连的部分，"
-            "不同部分的评委宽严无法直接比较；各部分评委的平均宽严均按 0 处理。"
+            f"有 {data.components} 组评审专家之间没有共同评阅的作品，"
+            "组与组之间无法比较谁宽谁严，校准时各组的平均宽严都按 0 处理。"
+            "建议增派评审，让各组评审专家评阅一些相同的作品。"
         )
     constant = _near_constant(data)
     for k in np.flatnonzero(constant):
         mine = data.x[data.j == k]
         warnings.append(
-            f"评委 {data.judge_labels[k]} 的 {len(mine)} 个总分几乎相同"
+            f"评审专家 {data.judge_labels[k]} 的 {len(mine)} 个总分几乎相同"
             f"（{mine.min():g}–{mine.max():g} 分），无法区分作品优劣；"
-            "标准分与校准已不计其评分。请与该评委核实，必要时请其他评委补评。"
+            "标准分与校准已不计其评分。请与这位评审专家核实，必要时请其他专家补评。"
         )
     if method == "calibrated":
         result = _calibrated(
@@ -347,7 +348,7 @@ def _prepare(
         first = int(values[counts > 1][0])
         twice = judge_ids[first % len(judge_ids)]
         raise AggregationError(
-            f"评委 {(judge_names or {}).get(twice, twice)} 对作品 "
+            f"评审专家 {(judge_names or {}).get(twice, twice)} 对作品 "
             f"{entry_ids[first // len(judge_ids)]} 有多条评分"
         )
     order = np.lexsort((j, e))
@@ -467,7 +468,7 @@ def _standardise(
         return np.zeros_like(data.x), np.ones(n_j), np.ones_like(data.x)
     if fallback.any():
         names = "、".join(data.judge_labels[k] for k in np.flatnonzero(fallback))
-        warnings.append(f"以下评委评分过少，标准化时改用整体均值与标准差：{names}")
+        warnings.append(f"以下评审专家评分过少，标准化时改用全体评分的均值与标准差：{names}")
     means = np.where(fallback, overall_mean, means)
     sds = np.where(fallback | constant, overall_sd, sds)
     z = np.where(constant[data.j], 0.0, (data.x - means[data.j]) / sds[data.j])
@@ -912,14 +913,15 @@ def _calibration_warnings(
     few = [data.judge_labels[k] for k in np.flatnonzero(n_judge < FEW_REVIEWS)]
     if few:
         warnings.append(
-            f"以下评委评阅不足 {FEW_REVIEWS} 篇，其宽严与尺度主要由先验决定"
-            f"（向 0 与 1 收缩）：{'、'.join(few)}"
+            f"以下评审专家评阅不足 {FEW_REVIEWS} 篇，还看不准其宽严，"
+            f"校准时大体按一般评审专家对待：{'、'.join(few)}"
         )
     _severity_warnings(data, severity, severity_sd, max_total, warnings)
     _weak_link_warnings(data, warnings)
     for r in np.flatnonzero((w < DOWNWEIGHT_REPORT) & informative):
         warnings.append(
-            f"评委 {data.judge_labels[data.j[r]]} 对作品 {data.entry_ids[data.e[r]]} "
+            f"评审专家 {data.judge_labels[data.j[r]]} 对作品 "
+            f"{data.entry_ids[data.e[r]]} "
             f"的评分 {data.x[r]:g} 与其他评分明显不符，已降低权重（{w[r]:.2f}）。"
             "请核实是否误填或漏看。"
         )
@@ -951,9 +953,9 @@ def _severity_warnings(
     for k in np.flatnonzero(far & (np.abs(severity) > 1.96 * severity_sd)):
         harsh = severity[k] < 0
         warnings.append(
-            f"评委 {data.judge_labels[k]} 明显偏{'严' if harsh else '宽'}："
-            f"平均比一般评委{'低' if harsh else '高'} {abs(severity[k]):.1f} 分。"
-            "校准已扣除这一差异；若不合常理，请与该评委核实对评分标准的理解。"
+            f"评审专家 {data.judge_labels[k]} 明显偏{'严' if harsh else '宽'}："
+            f"平均比一般评审专家{'低' if harsh else '高'} {abs(severity[k]):.1f} 分。"
+            "校准已扣除这一差异；若不合常理，请与这位专家核实对评分标准的理解。"
         )
 
 
@@ -967,9 +969,9 @@ def _weak_link_warnings(data: _Data, warnings: list[str]) -> None:
     if cut:
         names = "、".join(data.judge_labels[k] for k in cut)
         warnings.append(
-            f"部分作品之间只靠个别评委相连（{names}）：去掉其中任何一位，"
-            "作品就分成互不相连的几组，组与组之间的宽严比较只依赖这几位评委，"
-            "把握较小。建议安排几位评委交叉评阅不同组的作品。"
+            f"部分作品之间只靠个别评审专家相连（{names}）：去掉其中任何一位，"
+            "作品就分成互不相连的几组，组与组之间的宽严比较只依赖这几位专家，"
+            "把握较小。建议安排几位评审专家交叉评阅不同组的作品。"
         )
 
 

@@ -472,7 +472,7 @@ def suggest_reviews(
             reason=(
                 f"位于{a.model_tier}边界附近，归属概率 {a.tier_probability:.2f}，"
                 f"区间 [{a.low:.1f}, {a.high:.1f}]，"
-                f"现有 {by_id[a.entry_id].n_reviews} 份评分；建议增加一位评委"
+                f"现有 {by_id[a.entry_id].n_reviews} 份评分；建议增派一位评审专家"
             ),
         )
         for _, a in scored[:limit]

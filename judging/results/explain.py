@@ -57,13 +57,14 @@ def agreement(alpha: float, n_reviews: int) -> Explanation:
     params = {"alpha": f"{alpha:.2f}", "n": n_reviews}
     if alpha >= GOOD_ALPHA:
         return Explanation(
-            N_("α = %(alpha)s：评审专家对同一作品的打分相当一致，排名可信。"), params
+            N_("评审专家对同一作品的打分相当一致，排名可信（一致性 α = %(alpha)s）。"),
+            params,
         )
     if alpha >= FAIR_ALPHA:
         return Explanation(
             N_(
-                "α = %(alpha)s：一致程度尚可。名次相近的作品之间的差别可能只是"
-                "评审专家口味不同，奖项边界附近的作品宜复核。"
+                "评审专家打分的一致程度尚可（一致性 α = %(alpha)s）。名次相近的"
+                "作品之间的差别可能只是评审专家口味不同，奖项边界附近的作品宜复核。"
             ),
             params,
             "warn",
@@ -71,8 +72,8 @@ def agreement(alpha: float, n_reviews: int) -> Explanation:
     if alpha > 0:
         return Explanation(
             N_(
-                "α = %(alpha)s：一致程度偏低，同一作品不同评审专家给分差别较大。"
-                "建议先看“评分分歧”，对分歧大的作品仲裁或增派评审。"
+                "同一作品不同评审专家给分差别较大，一致程度偏低（一致性 α = "
+                "%(alpha)s）。建议先看“评分分歧”，对分歧大的作品仲裁或增派评审。"
             ),
             params,
             "act",
@@ -80,8 +81,9 @@ def agreement(alpha: float, n_reviews: int) -> Explanation:
         )
     return Explanation(
         N_(
-            "α = %(alpha)s：评审专家的打分几乎没有一致性，与随机打分相当。"
-            "请先核实评分标准是否讲清、有无录错的分数，再决定是否重新评审。"
+            "评审专家的打分几乎没有一致性，与随机打分相当（一致性 α = "
+            "%(alpha)s）。请先核实评分标准是否讲清、有无录错的分数，再决定是否"
+            "重新评审。"
         ),
         params,
         "act",
@@ -219,3 +221,55 @@ def doubt(candidates: Sequence[Candidate], *, total: int) -> Doubt:
         "extra_review",
     )
     return Doubt(summary, ranked, ids, True)
+
+
+def typical_total(total: float, severity: float, scale: float, mean: float) -> float:
+    """The total a typical judge (severity 0, scale 1) would have given, by the
+    calibrated model x = m + s·u + b read backwards: m + (x − m − b) / s."""
+    return mean + (total - mean - severity) / (scale if scale > 0 else 1.0)
+
+
+def entry_score(
+    *, method: str, score: float, low: float, high: float, n: int, plain: float
+) -> Explanation:
+    """An entry's score in one sentence: the method, the interval, the reviews."""
+    return Explanation(
+        N_(
+            "按“%(method)s”汇总，得分 %(score)s，95%% 的把握在 %(low)s 到 %(high)s "
+            "之间；由 %(n)d 份评分得出，这几份评分的简单平均是 %(plain)s。"
+        ),
+        {
+            "method": method,
+            "score": f"{score:.2f}",
+            "low": f"{low:.2f}",
+            "high": f"{high:.2f}",
+            "n": n,
+            "plain": f"{plain:.2f}",
+        },
+    )
+
+
+def adjustment(calibrated: float, plain: float) -> Explanation:
+    """Why the calibrated score differs from the plain mean of the entry's totals."""
+    gap = calibrated - plain
+    if abs(gap) < 0.5:
+        return Explanation(
+            N_("校准与简单平均相差不到 0.5 分：评阅这篇作品的评审专家宽严相当。")
+        )
+    if gap > 0:
+        return Explanation(
+            N_(
+                "校准比简单平均高 %(x)s 分：评阅这篇作品的评审专家总体偏严，"
+                "校准把少给的分补了回来。"
+            ),
+            {"x": f"{gap:.2f}"},
+            "warn",
+        )
+    return Explanation(
+        N_(
+            "校准比简单平均低 %(x)s 分：评阅这篇作品的评审专家总体偏宽，"
+            "校准扣除了多给的分。"
+        ),
+        {"x": f"{-gap:.2f}"},
+        "warn",
+    )

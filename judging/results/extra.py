@@ -21,6 +21,7 @@ from judging.accounts.models import User
 from judging.assignment.models import Assignment, AssignmentStatus
 from judging.competitions.models import Competition
 from judging.extensions import db
+from judging.i18n import N_
 from judging.results import computed, service
 from judging.review.models import Review, ReviewStatus
 from judging.submissions.models import Entry, EntryStatus
@@ -93,7 +94,7 @@ def _waiting_entries(competition: Competition) -> set[int]:
 def plan(competition: Competition, *, share: int, rounds: int) -> ExtraPlan:
     """This round of a budget of ``share`` % of the entries in ``rounds`` rounds."""
     if share not in SHARES or rounds not in ROUNDS:
-        raise service.ResultsError("请选择额外评审的预算与轮数。")
+        raise service.ResultsError(N_("请选择额外评审的预算与轮数。"))
     from judging.results import aggregate as agg  # numpy/scipy: only when planning
 
     inputs = computed.load_inputs(competition)
@@ -190,7 +191,7 @@ def send_round(
     service._require_reviewing(competition)
     current = plan(competition, share=share, rounds=rounds)
     if not current.items:
-        raise service.ResultsError("本轮没有需要增派评审的作品。")
+        raise service.ResultsError(N_("本轮没有需要增派评审的作品。"))
     sent: list[Entry] = []
     refused: list[str] = []
     for item in current.items:

@@ -14,6 +14,7 @@ from judging.extensions import db
 from judging.results import extra, service
 from judging.results.forms import ExtraReviewsForm
 from judging.results.views import bp
+from judging.web import error_text
 
 
 def _reviewing(competition_id: int) -> Competition:
@@ -38,7 +39,7 @@ def extra_reviews(competition_id: int):
     try:
         plan = extra.plan(c, share=share, rounds=rounds)
     except service.ResultsError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         plan = extra.ExtraPlan(share, rounds, 0, 0, 0, (), 0)
     form = ExtraReviewsForm(share=share, rounds=rounds)
     return render_template("results/extra_reviews.html", c=c, plan=plan, form=form)
@@ -58,7 +59,7 @@ def send_extra_reviews(competition_id: int):
         )
     except service.ResultsError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     else:
         db.session.commit()
         if sent:

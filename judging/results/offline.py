@@ -144,7 +144,7 @@ def read_scores(data: bytes, *, rubric: dict[str, Decimal]) -> list[Review]:
         )
         where = f"{label}第 {line} 行："
         if not entry or not judge:
-            errors.append(f"{where}作品编号或评委为空")
+            errors.append(f"{where}作品编号或评审专家为空")
             continue
         if criterion not in rubric:
             errors.append(f"{where}评分项“{criterion}”不在评分细则中")
@@ -160,7 +160,7 @@ def read_scores(data: bytes, *, rubric: dict[str, Decimal]) -> list[Review]:
         key = (entry, judge, criterion)
         if key in seen:
             errors.append(
-                f"{where}与第 {seen[key]} 行重复（作品 {entry}、评委 {judge}、"
+                f"{where}与第 {seen[key]} 行重复（作品 {entry}、评审专家 {judge}、"
                 f"评分项 {criterion}）"
             )
             continue
@@ -172,7 +172,7 @@ def read_scores(data: bytes, *, rubric: dict[str, Decimal]) -> list[Review]:
         if absent:
             rows = "、".join(str(n) for n in lines[(entry, judge)])
             errors.append(
-                f"{label}第 {rows} 行（作品 {entry}、评委 {judge}）"
+                f"{label}第 {rows} 行（作品 {entry}、评审专家 {judge}）"
                 f"缺少评分项：{'、'.join(absent)}"
             )
     if not reviews and not errors:

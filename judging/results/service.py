@@ -32,6 +32,7 @@ from judging.competitions.service import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import N_, said
 from judging.results import computed
 from judging.results import jobs as results_jobs
 from judging.results.methods import METHOD_LABELS, NOT_AWARDED
@@ -254,11 +255,11 @@ def live_table(competition: Competition, *, method: str) -> ResultsTable:
     queue the recomputation instead (judging.results.jobs).
     """
     if method not in METHOD_LABELS:
-        raise ResultsError(f"未知的汇总方法：{method}")
+        raise ResultsError(said(N_("未知的汇总方法：%(method)s"), method=method))
     computed.ensure_current(competition)
     table = stored_table(competition, method=method)
     if table is None:  # pragma: no cover (ensure_current just stored it)
-        raise ResultsError("结果尚未计算。")
+        raise ResultsError(N_("结果尚未计算。"))
     return table
 
 
@@ -276,7 +277,7 @@ def stored_table(
     `judging.results.awards`; the notes say where they changed a count.
     """
     if method not in METHOD_LABELS:
-        raise ResultsError(f"未知的汇总方法：{method}")
+        raise ResultsError(said(N_("未知的汇总方法：%(method)s"), method=method))
     found = computed.stored_data(competition.id, method)
     if found is None:
         return None
@@ -518,12 +519,12 @@ def reliability(competition: Competition) -> Reliability | None:
 
 def _require_organiser(actor: User) -> None:
     if actor.role != Role.ORGANISER:
-        raise ResultsError("只有主办方可以处理评审结果。")
+        raise ResultsError(N_("只有主办方可以处理评审结果。"))
 
 
 def _require_reviewing(competition: Competition) -> None:
     if competition.phase != Phase.REVIEWING:
-        raise ResultsError("只有评审阶段可以调整结果；结果定稿后不能再修改。")
+        raise ResultsError(N_("只有评审阶段可以调整结果；结果定稿后不能再修改。"))
 
 
 def set_override(
@@ -545,13 +546,15 @@ def set_override(
     _require_organiser(actor)
     _require_reviewing(competition)
     if entry.competition_id != competition.id:
-        raise ResultsError("该作品不属于本竞赛。")
+        raise ResultsError(N_("该作品不属于本竞赛。"))
     reason = (reason or "").strip()
     if not reason:
-        raise ResultsError("调整奖项或取消资格必须填写理由。")
+        raise ResultsError(N_("调整奖项或取消资格必须填写理由。"))
     names = [t.name for t in competition.tiers] + [NOT_AWARDED]
     if not exclude and tier not in names:
-        raise ResultsError(f"奖项“{tier or ''}”不在本次奖项设置中。")
+        raise ResultsError(
+            said(N_("奖项“%(tier)s”不在本次奖项设置中。"), tier=tier or "")
+        )
     override = db.session.scalar(
         select(AwardOverride).where(AwardOverride.entry_id == entry.id)
     )
@@ -588,7 +591,7 @@ def clear_override(*, actor: User, competition: Competition, entry: Entry) -> No
         )
     )
     if override is None:
-        raise ResultsError("该作品没有调整记录。")
+        raise ResultsError(N_("该作品没有调整记录。"))
     db.session.delete(override)
     db.session.flush()
     record(
@@ -609,7 +612,7 @@ def request_extra_review(
     _require_organiser(actor)
     _require_reviewing(competition)
     if entry.competition_id != competition.id:
-        raise ResultsError("该作品不属于本竞赛。")
+        raise ResultsError(N_("该作品不属于本竞赛。"))
     try:
         added = add_extra_judges(
             actor=actor, entry=entry, count=1, kind="regular", now=now
@@ -617,7 +620,7 @@ def request_extra_review(
     except AssignmentError as exc:
         raise ResultsError(str(exc)) from exc
     if not added:
-        raise ResultsError("没有可增派的评审专家（均已评审或存在回避关系）。")
+        raise ResultsError(N_("没有可增派的评审专家（均已评审或存在回避关系）。"))
     return added
 
 
@@ -631,7 +634,7 @@ def finalise(
     """
     _require_organiser(actor)
     if method not in METHOD_LABELS:
-        raise ResultsError(f"未知的汇总方法：{method}")
+        raise ResultsError(said(N_("未知的汇总方法：%(method)s"), method=method))
     competition.ranking_method = method
     try:
         advance_phase(actor=actor, competition=competition, target=Phase.FINALISED)
@@ -655,7 +658,10 @@ def _all_reviews_in(competition: Competition) -> list[str]:
     problems = []
     missing = missing_reviews(competition)
     if missing:
-        problems.append(f"还有 {missing} 份评审未提交，全部提交后才能定稿。")
+        problems.append(said(
+            N_("还有 %(missing)s 份评审未提交，全部提交后才能定稿。"),
+            missing=missing,
+        ))
     entries = int(
         db.session.scalar(
             select(func.count(Entry.id)).where(
@@ -675,14 +681,20 @@ def _all_reviews_in(competition: Competition) -> list[str]:
         db.session.scalar(select(func.count()).select_from(unscored.subquery())) or 0
     )
     if not entries:
-        problems.append("没有参评作品，无法定稿。")
+        problems.append(N_("没有参评作品，无法定稿。"))
     elif n_unscored:
         first = db.session.execute(unscored.order_by(Entry.code, Entry.id).limit(10))
         codes = "、".join(computed.entry_key(i, code) for i, code in first)
-        more = f" 等 {n_unscored} 篇" if n_unscored > 10 else ""
-        problems.append(f"作品 {codes}{more} 还没有任何已提交的评分。")
+        more = said(N_(" 等 %(n)s 篇"), n=n_unscored) if n_unscored > 10 else ""
+        problems.append(said(
+            N_("作品 %(codes)s%(more)s 还没有任何已提交的评分。"),
+            codes=codes, more=more,
+        ))
     if competition.ranking_method and competition.ranking_method not in METHOD_LABELS:
-        problems.append(f"未知的汇总方法：{competition.ranking_method}")
+        problems.append(said(
+            N_("未知的汇总方法：%(ranking_method)s"),
+            ranking_method=competition.ranking_method,
+        ))
     return problems
 
 

@@ -61,18 +61,18 @@ class Design:
 
 
 DESIGNS: tuple[Design, ...] = (
-    Design("base", "评委宽严、尺度、噪声各不相同"),
-    Design("identical", "评委完全一致", identical=True),
-    Design("severity", "评委宽严差异很大", severity_sd=14.0),
-    Design("scales", "评委尺度差异很大", log_scale_sd=0.45),
-    Design("noise", "评委各自噪声不同", log_noise_sd=0.5),
+    Design("base", "评审专家宽严、尺度、噪声各不相同"),
+    Design("identical", "评审专家完全一致", identical=True),
+    Design("severity", "评审专家宽严差异很大", severity_sd=14.0),
+    Design("scales", "评审专家尺度差异很大", log_scale_sd=0.45),
+    Design("noise", "评审专家各自噪声不同", log_noise_sd=0.5),
     Design("careless", "5% 评分随意", careless=0.05, log_noise_sd=0.3),
-    Design("tracks", "分赛道，评委专攻一个赛道", tracks=3, log_noise_sd=0.3),
-    Design("panels", "固定 3 人评审组，相邻组共用 1 位评委", panels=True),
-    Design("fullmarks", "有一位评委全部给满分", full_marks=True, log_noise_sd=0.3),
+    Design("tracks", "分赛道，评审专家专攻一个赛道", tracks=3, log_noise_sd=0.3),
+    Design("panels", "固定 3 人评审组，相邻组共用 1 位评审专家", panels=True),
+    Design("fullmarks", "有一位评审专家全部给满分", full_marks=True, log_noise_sd=0.3),
     Design(
         "large",
-        "10,000 篇作品、500 位评委",
+        "10,000 篇作品、500 位评审专家",
         n_entries=10_000,
         n_judges=500,
         log_noise_sd=0.3,

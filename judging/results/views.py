@@ -38,7 +38,7 @@ from judging.results import jobs as results_jobs
 from judging.results.forms import EXCLUDE, FinaliseForm, OverrideForm
 from judging.rounds import service as rounds_service
 from judging.submissions.models import Entry
-from judging.web import perform
+from judging.web import error_text, perform
 
 bp = Blueprint("results", __name__)
 PER_PAGE = 200  # rows of the results table per page (the XLSX has them all)
@@ -118,7 +118,7 @@ def _table(
             competition, method=chosen, page=page, per_page=PER_PAGE
         )
     except service.ResultsError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return empty
     return table or empty
 
@@ -267,7 +267,7 @@ def extra_review(competition_id: int, entry_id: int):
         )
     except service.ResultsError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
     else:
         db.session.commit()
         flash(
@@ -294,7 +294,7 @@ def finalise(competition_id: int):
         )
     except service.ResultsError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return _back(c, method=form.method.data)
     db.session.commit()
     flash(
@@ -397,7 +397,7 @@ def _file_table(c: Competition) -> service.ResultsTable | None:
             _freshness(c)
             table = service.stored_table(c, method=method)
     except service.ResultsError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return None
     if table is None:
         flash(_("结果正在计算，完成后即可下载。"), "warning")
@@ -529,6 +529,6 @@ def unit(competition_id: int):
     )
 
 
-# The extra-reviews and award-rules pages live in their own modules, on this
-# blueprint.
-from judging.results import extra_views, rules_views  # noqa: E402, F401
+# The extra-reviews, award-rules and "why this score" pages live in their own
+# modules, on this blueprint.
+from judging.results import extra_views, rules_views, why_views  # noqa: E402, F401

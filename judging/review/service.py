@@ -459,7 +459,7 @@ def _get_or_create_review(assignment: Assignment, source: str) -> Review:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as exc:
-        raise ReviewError("保存冲突：评分表刚被修改，请刷新页面后重试。") from exc
+        raise ReviewError(N_("保存冲突：评分表刚被修改，请刷新页面后重试。")) from exc
     return review
 
 
@@ -482,16 +482,16 @@ def save_review(
     """
     judge = actor.judge if actor.role == Role.JUDGE else None
     if judge is None or judge.id != assignment.judge_id:
-        raise ReviewError("只能填写分配给您本人的评审任务。")
+        raise ReviewError(N_("只能填写分配给您本人的评审任务。"))
     _lock_assignment(assignment)
     db.session.refresh(assignment)
     if assignment.status != AssignmentStatus.ACTIVE:
-        raise ReviewError("该评审任务已撤销（回避），不能再评分。")
+        raise ReviewError(N_("该评审任务已撤销（回避），不能再评分。"))
     competition = assignment.entry.competition
     if current_phase(competition, share_lock=True) != Phase.REVIEWING:
-        raise ReviewError("当前不在评审阶段，评分不能保存或提交。")
+        raise ReviewError(N_("当前不在评审阶段，评分不能保存或提交。"))
     if assignment.round_no != current_round(competition):
-        raise ReviewError("该轮评审已结束，评分不能再保存或提交。")
+        raise ReviewError(N_("该轮评审已结束，评分不能再保存或提交。"))
     errors = point_errors(rubric(competition), points, complete=submit)
     if errors:
         raise ReviewError("".join(errors))
@@ -499,7 +499,9 @@ def save_review(
     if review is not None and review.status == ReviewStatus.SUBMITTED:
         if submit and _same_sheet(review, points, comment):
             return review
-        raise ReviewError("评分已提交，不能再修改。如需修改，请联系主办方重新开放。")
+        raise ReviewError(N_(
+            "评分已提交，不能再修改。如需修改，请联系主办方重新开放。"
+        ))
     review = review or _get_or_create_review(assignment, "online")
     _write_scores(review, points, comment)
     review.source = "online"
@@ -531,19 +533,19 @@ def reopen_review(*, actor: User, review: Review, reason: str, now: datetime) ->
     the submitted scores.
     """
     if actor.role != Role.ORGANISER:
-        raise ReviewError("只有主办方可以重新开放评分。")
+        raise ReviewError(N_("只有主办方可以重新开放评分。"))
     if not reason.strip():
-        raise ReviewError("请填写重新开放的原因。")
+        raise ReviewError(N_("请填写重新开放的原因。"))
     assignment = review.assignment
     _lock_assignment(assignment)
     db.session.refresh(review)
     if review.status != ReviewStatus.SUBMITTED:
-        raise ReviewError("该评分尚未提交，无需重新开放。")
+        raise ReviewError(N_("该评分尚未提交，无需重新开放。"))
     competition = assignment.entry.competition
     if competition.phase != Phase.REVIEWING:
-        raise ReviewError("当前不在评审阶段，评分不能重新开放。")
+        raise ReviewError(N_("当前不在评审阶段，评分不能重新开放。"))
     if assignment.round_no != current_round(competition):
-        raise ReviewError("该轮评审已结束，前一轮的评分不能重新开放。")
+        raise ReviewError(N_("该轮评审已结束，前一轮的评分不能重新开放。"))
     review.status = ReviewStatus.DRAFT
     review.submitted_at = None
     review.updated_at = now
@@ -719,9 +721,9 @@ def import_paper_scores(
     """
     result = PaperResult()
     if actor.role != Role.ORGANISER:
-        raise ReviewError("只有主办方可以导入纸质评分。")
+        raise ReviewError(N_("只有主办方可以导入纸质评分。"))
     if competition.phase != Phase.REVIEWING:
-        raise ReviewError("只有在评审阶段才能导入纸质评分。")
+        raise ReviewError(N_("只有在评审阶段才能导入纸质评分。"))
     items = rubric(competition)
     try:
         table = read_table(

@@ -22,7 +22,7 @@ from judging.review.models import Review
 from judging.storage import stream_download
 from judging.submissions.files import open_file
 from judging.submissions.models import Entry
-from judging.web import perform
+from judging.web import error_text, perform
 
 bp = Blueprint("review", __name__)
 
@@ -232,7 +232,7 @@ def paper_scores(competition_id: int):
                 now=utcnow(),
             )
         except service.ReviewError as exc:
-            flash(str(exc), "error")
+            flash(error_text(exc), "error")
         if result is None or result.errors:
             db.session.rollback()
         else:

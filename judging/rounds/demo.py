@@ -23,7 +23,7 @@ from judging.rounds import service
 from judging.submissions.models import Entry
 
 SENIOR = 8  # the 复评 panel: the first judges ("senior experts")
-DEFENSE_PANEL = ("评委甲", "评委乙", "评委丙")
+DEFENSE_PANEL = ("专家甲", "专家乙", "专家丙")
 
 
 def _assign_round(

@@ -63,7 +63,7 @@ class CombinationForm(FlaskForm):
 class DefenseForm(FlaskForm):
     entry_id = PlainIntegerField(validators=[InputRequired()])
     marks = TextAreaField(
-        _l("评委与分数（每行：评委 分数）"), validators=[MaxChars(4000)]
+        _l("评审专家与分数（每行：姓名 分数）"), validators=[MaxChars(4000)]
     )
 
 

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from judging.dbtypes import UTCDateTime, utcnow
 from judging.extensions import db
+from judging.i18n import N_
 
-ROUND_NAMES = ("初评", "复评", "终评")
+ROUND_NAMES = (N_("初评"), N_("复评"), N_("终评"))
 
 
 class Round(db.Model):

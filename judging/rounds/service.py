@@ -26,6 +26,7 @@ from judging.results import rounds as pure
 from judging.results.computed import counted_reviews, entry_key
 from judging.results.methods import METHOD_LABELS
 from judging.review.models import Review, ReviewStatus
+from judging.rounds.columns import DEFENSE_COLUMNS
 from judging.rounds.models import (
     ROUND_NAMES,
     DefenseScore,
@@ -651,14 +652,14 @@ def save_defense(
         if not member and not str(text).strip():
             continue
         if not member:
-            raise RoundError("请填写答辩评委的姓名或编号。")
+            raise RoundError("请填写答辩评审专家的姓名或编号。")
         if len(member) > 80:
-            raise RoundError("评委姓名不超过 80 字。")
+            raise RoundError("评审专家姓名不超过 80 字。")
         if member in clean:
-            raise RoundError(f"评委“{member}”重复。")
-        value = _decimal(text, f"评委“{member}”的答辩分")
+            raise RoundError(f"评审专家“{member}”重复。")
+        value = _decimal(text, f"评审专家“{member}”的答辩分")
         if not 0 <= value <= top:
-            raise RoundError(f"评委“{member}”的答辩分应在 0 到 {plain(top)} 之间。")
+            raise RoundError(f"评审专家“{member}”的答辩分应在 0 到 {plain(top)} 之间。")
         clean[member] = value.quantize(Decimal("0.01"))
     db.session.execute(delete(DefenseScore).where(DefenseScore.entry_id == entry.id))
     rows = [
@@ -821,19 +822,10 @@ def explanation(competition: Competition) -> list[str]:
     if weight > 0:
         lines.append(
             f"答辩/现场评审成绩占 {plain(weight)}%"
-            f"（满分 {plain(competition.defense_max)} 分，按评委平均分折算），"
+            f"（满分 {plain(competition.defense_max)} 分，按评审专家平均分折算），"
             f"评审得分占 {plain(100 - weight)}%。"
         )
     return lines
-
-
-DEFENSE_COLUMNS = {
-    "作品编号": "entry_code", "编号": "entry_code", "匿名编号": "entry_code",
-    "entry_code": "entry_code", "code": "entry_code",
-    "评委": "member", "答辩评委": "member", "评审专家": "member", "member": "member",
-    "答辩分": "points", "答辩成绩": "points", "分数": "points", "得分": "points",
-    "points": "points", "score": "points",
-}  # fmt: skip
 
 
 def import_defense(
@@ -844,7 +836,7 @@ def import_defense(
     filename: str,
     now: datetime,
 ) -> tuple[int, list[str]]:
-    """Read the 答辩 scores on paper (CSV/XLSX: 作品编号, 评委, 答辩分, one row per
+    """Read the 答辩 scores on paper (CSV/XLSX: 作品编号, 评审专家, 答辩分, one row per
     member and entry) and replace the scores of every entry named in the file.
 
     A file with any bad row imports nothing; the problems come back with their
@@ -880,10 +872,10 @@ def import_defense(
             errors.append(RowError(number, f"作品编号“{code}”不是最后一轮的作品。"))
             continue
         if not member or len(member) > 80:
-            errors.append(RowError(number, "请填写答辩评委（不超过 80 字）。"))
+            errors.append(RowError(number, "请填写答辩评审专家（不超过 80 字）。"))
             continue
         if (code, member) in seen:
-            errors.append(RowError(number, f"评委“{member}”对作品 {code} 重复打分。"))
+            errors.append(RowError(number, f"评审专家“{member}”对作品 {code} 重复打分。"))
             continue
         seen.add((code, member))
         try:

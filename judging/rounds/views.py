@@ -216,7 +216,7 @@ def defense(competition_id: int):
 
 
 def _parse_marks(text: str) -> list[tuple[str, str]]:
-    """ "评委甲 85" per line (a space, tab, colon or comma between)."""
+    """ "专家甲 85" per line (a space, tab, colon or comma between)."""
     out = []
     for line in text.splitlines():
         line = line.strip()

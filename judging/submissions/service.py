@@ -21,7 +21,7 @@ from judging.competitions.models import Competition, Extension, People, Phase
 from judging.documents.inspection import Document, DocumentRejected, accept_document
 from judging.escaping import path_segment
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, said
 from judging.messages import notices
 from judging.storage import CHUNK
 from judging.submissions.files import open_file, save_file
@@ -84,16 +84,16 @@ def is_open_for(competition: Competition, unit_id: int, now: datetime) -> bool:
 
 def _check_window(competition: Competition, unit_id: int, now: datetime) -> None:
     if competition.phase != Phase.OPEN:
-        raise SubmissionError("本竞赛当前不在征集阶段，作品不能提交或修改。")
+        raise SubmissionError(N_("本竞赛当前不在征集阶段，作品不能提交或修改。"))
     if now < competition.opens_at:
-        raise SubmissionError("征集尚未开始。")
+        raise SubmissionError(N_("征集尚未开始。"))
     if now >= unit_deadline(competition, unit_id):
-        raise SubmissionError("已过截止时间，作品不能再提交、修改或撤回。")
+        raise SubmissionError(N_("已过截止时间，作品不能再提交、修改或撤回。"))
 
 
 def _check_actor(actor: User, unit_id: int) -> None:
     if actor.role != Role.UNIT or actor.unit_id != unit_id:
-        raise SubmissionError("只有本单位联络员可以报送本单位的作品。")
+        raise SubmissionError(N_("只有本单位联络员可以报送本单位的作品。"))
 
 
 def _check_eligible(competition: Competition, unit_id: int) -> None:
@@ -101,7 +101,7 @@ def _check_eligible(competition: Competition, unit_id: int) -> None:
 
     unit = db.session.get(Unit, unit_id)
     if unit is None or not is_eligible(competition, unit):
-        raise SubmissionError("本单位不在本次征集的参与范围内。")
+        raise SubmissionError(N_("本单位不在本次征集的参与范围内。"))
 
 
 def visible_to(competition: Competition, unit: Unit) -> bool:
@@ -130,23 +130,26 @@ def check_input(competition: Competition, data: EntryInput) -> list[str]:
     whom it names, its required fields), as Chinese sentences."""
     errors = []
     if not data.title.strip():
-        errors.append("请填写作品题目。")
+        errors.append(N_("请填写作品题目。"))
     categories = competition.category_list
     if categories and data.category not in categories:
-        errors.append(f"请选择作品类别（{'、'.join(categories)}）。")
+        errors.append(said(
+            N_("请选择作品类别（%(items)s）。"),
+            items='、'.join(categories),
+        ))
     if not categories and data.category:
-        errors.append("本次征集不分类别。")
+        errors.append(N_("本次征集不分类别。"))
     names = [a for a in data.authors if a.name.strip()]
     if competition.people == People.AUTHORS and not names:
-        errors.append("请至少填写一位作者姓名。")
+        errors.append(N_("请至少填写一位作者姓名。"))
     if competition.people == People.RESPONSIBLE and len(names) != 1:
-        errors.append("请填写一位负责人姓名（只填一位）。")
+        errors.append(N_("请填写一位负责人姓名（只填一位）。"))
     required = competition.required_field_set
     for name, label in (("abstract", "摘要"), ("keywords", "关键词")):
         if name in required and not getattr(data, name).strip():
-            errors.append(f"请填写{label}。")
+            errors.append(said(N_("请填写%(label)s。"), label=label))
     if "advisor" in required and not data.advisor.strip():
-        errors.append("请填写指导教师。")
+        errors.append(N_("请填写指导教师。"))
     errors.extend(unprintable(data))
     return errors
 
@@ -162,8 +165,13 @@ def unprintable(data: EntryInput) -> list[str]:
         missing = missing_glyphs(text)
         if missing:
             errors.append(
-                f"{label}“{text}”中的字符“{''.join(missing)}”无法在证书上打印，"
-                "请改用规范汉字，或联系主办方。"
+                said(
+                    N_(
+                        "%(label)s“%(text)s”中的字符“%(items)s”无法在证书上打印，请改用"
+                        "规范汉字，或联系主办方。"
+                    ),
+                    label=label, text=text, items=''.join(missing),
+                )
             )
     return errors
 
@@ -265,8 +273,17 @@ def create_entry(
 
         words = audience(competition)
         raise SubmissionError(
-            f"{words['own']}已报送 {len(used)} {words['measure']}，达到"
-            f"{words['each']} {competition.max_entries} {words['measure']}的上限。"
+            said(
+                N_(
+                    "%(own)s已报送 %(n)s %(measure)s，达到%(each)s %(max_entries)s "
+                    "%(measure)s的上限。"
+                ),
+                own=words["own"],
+                n=len(used),
+                measure=words["measure"],
+                each=words["each"],
+                max_entries=competition.max_entries,
+            )
         )
     stored = save_file(upload.data, kind=doc.kind)
     entry = Entry(
@@ -286,7 +303,7 @@ def create_entry(
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError as exc:
-        raise SubmissionError("报送冲突：名额刚被占用，请刷新页面后重试。") from exc
+        raise SubmissionError(N_("报送冲突：名额刚被占用，请刷新页面后重试。")) from exc
     _store_attachments(entry, extra)
     if not competition.is_collection:  # a collection is not judged: no scan
         _check_anonymity(entry)
@@ -336,7 +353,7 @@ def update_entry(
     the deadline."""
     _check_actor(actor, entry.unit_id)
     if entry.status != EntryStatus.SUBMITTED:
-        raise SubmissionError("该作品已撤回。")
+        raise SubmissionError(N_("该作品已撤回。"))
     competition = entry.competition
     errors = check_input(competition, data)
     if errors:
@@ -405,11 +422,18 @@ def check_attachments(
         return []
     allowed = competition.attachment_kind_set
     if not allowed:
-        raise SubmissionError("本次征集不接收附件。")
+        raise SubmissionError(N_("本次征集不接收附件。"))
     if len(existing) + len(uploads) > competition.max_attachments:
         raise SubmissionError(
-            f"每件作品最多 {competition.max_attachments} 个附件"
-            f"（已有 {len(existing)} 个，本次选择了 {len(uploads)} 个）。"
+            said(
+                N_(
+                    "每件作品最多 %(max_attachments)s 个附件（已有 %(n)s 个，本次选择了"
+                    " %(n2)s 个）。"
+                ),
+                max_attachments=competition.max_attachments,
+                n=len(existing),
+                n2=len(uploads),
+            )
         )
     total = (main_size or 0) + (len(main.data) if main else 0)
     total += sum(a.file.size for a in existing)
@@ -420,24 +444,46 @@ def check_attachments(
         kind = media.kind_of(fmt)
         if kind is None:
             raise SubmissionError(
-                f"附件“{name}”不是可接收的文件（文档 PDF/DOCX、照片 JPEG/PNG/HEIC、"
-                "短视频 MP4），文件类型按内容判定。"
+                said(
+                    N_(
+                        "附件“%(name)s”不是可接收的文件（文档 PDF/DOCX、照片 JPEG/PNG/H"
+                        "EIC、短视频 MP4），文件类型按内容判定。"
+                    ),
+                    name=name,
+                )
             )
         if kind not in allowed:
             kinds = "、".join(ATTACHMENT_LABELS[k] for k in sorted(allowed))
             raise SubmissionError(
-                f"附件“{name}”是{media.FORMAT_LABELS[fmt]}，本次征集只接收{kinds}附件。"
+                said(
+                    N_(
+                        "附件“%(name)s”是%(format)s，本次征集只接收%(kinds)s附件"
+                        "。"
+                    ),
+                    name=name, format=media.FORMAT_LABELS[fmt], kinds=kinds,
+                )
             )
         limit = competition.max_video_mb if kind == "video" else competition.max_file_mb
         if len(upload.data) > limit * 1024 * 1024:
             raise SubmissionError(
-                f"附件“{name}”大小 {len(upload.data) / 1048576:.1f} MB，"
-                f"超过{ATTACHMENT_LABELS[kind]} {limit} MB 的上限。"
+                said(
+                    N_(
+                        "附件“%(name)s”大小 %(size)s MB，超过%(kind)s %(limit)s MB "
+                        "的上限。"
+                    ),
+                    name=name,
+                    size=format(len(upload.data) / 1048576, ".1f"),
+                    kind=ATTACHMENT_LABELS[kind],
+                    limit=limit,
+                )
             )
         total += len(upload.data)
         if total > competition.max_entry_mb * 1024 * 1024:
             raise SubmissionError(
-                f"本件作品的文件合计超过 {competition.max_entry_mb} MB 的上限。"
+                said(
+                    N_("本件作品的文件合计超过 %(max_entry_mb)s MB 的上限。"),
+                    max_entry_mb=competition.max_entry_mb,
+                )
             )
         try:
             if kind == "document":
@@ -451,7 +497,10 @@ def check_attachments(
             else:
                 accepted = media.accept_media(upload.data, name, fmt=fmt)
         except (media.MediaRejected, DocumentRejected) as exc:
-            raise SubmissionError(f"附件“{name}”：{exc}") from exc
+            raise SubmissionError(said(
+                N_("附件“%(name)s”：%(exc)s"),
+                name=name, exc=str(exc),
+            )) from exc
         checked.append(CheckedAttachment(upload, kind, fmt, accepted))
     return checked
 
@@ -513,7 +562,7 @@ def withdraw_entry(*, actor: User, entry: Entry, now: datetime) -> None:
     """Withdraw an entry before the deadline; its slot becomes free again."""
     _check_actor(actor, entry.unit_id)
     if entry.status != EntryStatus.SUBMITTED:
-        raise SubmissionError("该作品已撤回。")
+        raise SubmissionError(N_("该作品已撤回。"))
     _lock_unit(entry.unit_id)
     _check_window(entry.competition, entry.unit_id, now)
     entry.status = EntryStatus.WITHDRAWN
@@ -536,11 +585,11 @@ def grant_extension(
 ) -> Extension:
     """Give one unit a later deadline (audited); a new grant replaces the old."""
     if actor.role != Role.ORGANISER:
-        raise SubmissionError("只有主办方可以延长截止时间。")
+        raise SubmissionError(N_("只有主办方可以延长截止时间。"))
     if until <= competition.closes_at:
-        raise SubmissionError("延期截止时间必须晚于竞赛截止时间。")
+        raise SubmissionError(N_("延期截止时间必须晚于竞赛截止时间。"))
     if not reason.strip():
-        raise SubmissionError("请填写延期原因。")
+        raise SubmissionError(N_("请填写延期原因。"))
     extension = db.session.scalar(
         select(Extension).where(
             Extension.competition_id == competition.id, Extension.unit_id == unit.id
@@ -850,15 +899,15 @@ def recommended_xlsx(competition: Competition) -> bytes:
 def recommend_entry(*, actor: User, entry: Entry, mark: str, note: str) -> None:
     """Mark a collection's entry 优秀 or 推荐 (or clear the mark), with a note."""
     if actor.role != Role.ORGANISER:
-        raise SubmissionError("只有主办方可以推荐作品。")
+        raise SubmissionError(N_("只有主办方可以推荐作品。"))
     if not entry.competition.is_collection:
-        raise SubmissionError("评审竞赛的结果由评审产生，不能直接标记推荐。")
+        raise SubmissionError(N_("评审竞赛的结果由评审产生，不能直接标记推荐。"))
     if mark not in ("", *RECOMMENDATION_LABELS):
-        raise SubmissionError("推荐只能是“优秀”“推荐”或不推荐。")
+        raise SubmissionError(N_("推荐只能是“优秀”“推荐”或不推荐。"))
     if entry.status != EntryStatus.SUBMITTED:
-        raise SubmissionError("该作品已撤回。")
+        raise SubmissionError(N_("该作品已撤回。"))
     if len(note) > 1000:
-        raise SubmissionError("推荐说明不能超过 1000 字。")
+        raise SubmissionError(N_("推荐说明不能超过 1000 字。"))
     before = entry.recommendation
     entry.recommendation, entry.recommendation_note = mark, note.strip()
     db.session.flush()

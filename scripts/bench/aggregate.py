@@ -65,7 +65,7 @@ def main() -> None:
     if args.large:
         args.sizes, args.per_judge, args.repeat = "100000", 60, 1
     print(
-        "| 作品数 | 评委数 | 评分数 | 均值 (s) | 校准 (s) | 校准 CPU (s) "
+        "| 作品数 | 评审专家数 | 评分数 | 均值 (s) | 校准 (s) | 校准 CPU (s) "
         "| 奖项+归属概率 1000 次 (s) | 峰值内存 (MB) |"
     )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -227,8 +227,8 @@ def test_credentials_sheet_reads_back(app):
 
     assert rows[0][:3] == ("用户名", "初始密码", "角色")
     assert [(r[0], r[2], r[4]) for r in rows[1:]] == [
-        ("unit01", "高校联络员", "重庆大学"),
-        ("unit02", "高校联络员", "重庆医科大学"),
+        ("unit01", "单位联络员", "重庆大学"),
+        ("unit02", "单位联络员", "重庆医科大学"),
     ]
     assert all(len(r[1]) == 10 for r in rows[1:])
 
@@ -272,7 +272,7 @@ def test_web_import_then_download_credentials(client, make_user):
         data={
             "csrf_token": token,
             "rows-0": "\t".join(
-                [users[0].username, "pw", "高校联络员", "张三", "重庆大学"]
+                [users[0].username, "pw", "单位联络员", "张三", "重庆大学"]
             ),
         },
     )
@@ -282,7 +282,7 @@ def test_web_import_then_download_credentials(client, make_user):
     rows = list(
         load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True)
     )
-    assert rows[1][:5] == (users[0].username, "pw", "高校联络员", "张三", "重庆大学")
+    assert rows[1][:5] == (users[0].username, "pw", "单位联络员", "张三", "重庆大学")
 
 
 IDENTITIES_CSV = UNITS_CSV.parent / "universities-chongqing-identities.csv"

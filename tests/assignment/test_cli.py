@@ -33,7 +33,7 @@ def test_assign_dry_run_prints_stats_and_writes_nothing(runner, make_world):
     assert "随机种子 9，每篇 3 位评审专家。" in result.output
     assert "评审量 最少 5，最多 6" in result.output
     assert "回避冲突 0" in result.output
-    assert "连通分量 1" in result.output
+    assert "所有评审专家都通过共同评阅的作品相连" in result.output
     assert "预览（--dry-run），未写入。" in result.output
     assert _count() == 0
 
@@ -174,3 +174,15 @@ def test_build_reviewing_demo_assigns_three_judges_and_is_idempotent(app):
         )
         == 1
     )
+
+
+def test_assign_names_separate_judge_groups_in_plain_words():
+    from judging.assignment.cli import _groups
+
+    said = _groups(6)
+
+    assert said == (
+        "有 6 组评审专家之间没有共同评阅的作品，无法比较宽严，建议增派评审使各组相连。"
+        "可用更大的 --k 重新生成方案，或在网页的分配方案页为各组增派评审专家。"
+    )
+    assert "连通分量" not in said

@@ -46,7 +46,10 @@ def test_eligible_units_follow_the_rule(rule, ids):
         (Rule("kinds"), "请至少选择一种单位类型。"),
         (Rule("kinds", kinds=frozenset({"外星单位"})), "未知的单位类型：外星单位。"),
         (Rule("group", group=" "), "请选择或填写一个分组。"),
-        (Rule("list"), "请至少选择一个单位。"),
+        (
+            Rule("list"),
+            "“指定名单”还没有单位：请在下面的单位列表中勾选单位，再点“加入指定名单”。",
+        ),
         (Rule("bogus"), "请选择参与单位的范围。"),
     ],
 )

@@ -337,6 +337,7 @@ def forms(endpoint: str, w: World) -> dict[str, object]:
         "accounts.credentials": {"rows-0": "x\ty\tz\tw\tv"},
         "competitions.advance": {"target": Phase.OPEN},
         "competitions.eligibility_page": {"mode": "all"},
+        "competitions.eligibility_units": {"unit": str(w.units["a"]), "do": "add"},
         "submissions.recommend": {"mark": "excellent", "note": "好"},
         "submissions.edit_entry": {
             "title": "改过的题目",

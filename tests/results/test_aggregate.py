@@ -144,7 +144,7 @@ def test_calibrated_disconnected_graph_reports_components() -> None:
     result = aggregate(make_reviews(rows), method="calibrated")
 
     assert result.components == 2
-    assert "互不相连" in result.warnings[0]
+    assert "组评审专家之间没有共同评阅的作品" in result.warnings[0]
     by_component: dict[int, list[float]] = {}
     for judge in result.judges:
         by_component.setdefault(judge.component, []).append(judge.severity)
@@ -162,7 +162,7 @@ def test_calibrated_judge_with_few_reviews_shrinks_to_zero() -> None:
     newcomer = next(j for j in result.judges if j.judge_id == "newcomer")
     assert newcomer.n == 1
     assert raw_gap < newcomer.severity < 0
-    assert any("newcomer" in w and "先验" in w for w in result.warnings)
+    assert any("newcomer" in w and "还看不准其宽严" in w for w in result.warnings)
 
 
 def test_calibrated_careless_rating_is_downweighted() -> None:

@@ -92,7 +92,8 @@ def test_full_marks_judge_is_uninformative_in_zscore() -> None:
         1.0, abs=1e-12
     )
     assert any(
-        w.startswith("评委 王评委 的") and "几乎相同" in w for w in with_him.warnings
+        w.startswith("评审专家 王评委 的") and "几乎相同" in w
+        for w in with_him.warnings
     )
 
 
@@ -127,12 +128,12 @@ def test_weak_links_named_in_chained_panels_only() -> None:
 
     # Panel p is judges 2p, 2p+1, 2p+2: the even judges 2 … 26 link two panels.
     expected = "、".join(f"评委{k:02d}" for k in range(2, 27, 2))
-    assert [w for w in chained.warnings if "只靠个别评委相连" in w] == [
-        f"部分作品之间只靠个别评委相连（{expected}）：去掉其中任何一位，"
-        "作品就分成互不相连的几组，组与组之间的宽严比较只依赖这几位评委，"
-        "把握较小。建议安排几位评委交叉评阅不同组的作品。"
+    assert [w for w in chained.warnings if "只靠个别评审专家相连" in w] == [
+        f"部分作品之间只靠个别评审专家相连（{expected}）：去掉其中任何一位，"
+        "作品就分成互不相连的几组，组与组之间的宽严比较只依赖这几位专家，"
+        "把握较小。建议安排几位评审专家交叉评阅不同组的作品。"
     ]
-    assert not any("只靠个别评委相连" in w for w in random.warnings)
+    assert not any("只靠个别评审专家相连" in w for w in random.warnings)
 
 
 def test_far_harsher_judge_named_once() -> None:
@@ -147,7 +148,7 @@ def test_far_harsher_judge_named_once() -> None:
     assert not any("明显偏" in w for w in plain.warnings)
     flagged = [w for w in harsh.warnings if "明显偏" in w]
     assert len(flagged) == 1
-    assert flagged[0].startswith("评委 李评委 明显偏严：平均比一般评委低 ")
+    assert flagged[0].startswith("评审专家 李评委 明显偏严：平均比一般评审专家低 ")
 
 
 @pytest.mark.parametrize("name", ["base", "identical", "noise"])

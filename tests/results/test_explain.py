@@ -41,10 +41,10 @@ def test_disconnected_judges_say_what_to_do():
 @pytest.mark.parametrize(
     ("alpha", "level", "start"),
     [
-        (0.85, "ok", "α = 0.85：评审专家对同一作品的打分相当一致"),
-        (0.70, "warn", "α = 0.70：一致程度尚可"),
-        (0.40, "act", "α = 0.40：一致程度偏低"),
-        (-0.02, "act", "α = -0.02：评审专家的打分几乎没有一致性"),
+        (0.85, "ok", "评审专家对同一作品的打分相当一致，排名可信（一致性 α = 0.85）"),
+        (0.70, "warn", "评审专家打分的一致程度尚可（一致性 α = 0.70）"),
+        (0.40, "act", "同一作品不同评审专家给分差别较大，一致程度偏低（一致性 α = 0.4"),
+        (-0.02, "act", "评审专家的打分几乎没有一致性，与随机打分相当（一致性 α = -0."),
     ],
 )
 def test_agreement_levels(alpha, level, start):
@@ -102,3 +102,35 @@ def test_doubt_none():
 
     assert (d.ranked, d.badges) == ((), False)
     assert "基本确定" in _text(d.summary)
+
+
+def test_typical_total_undoes_severity_and_scale():
+    # x = m + s·u + b with m = 70, s = 2, u = 5, b = −4: x = 76.
+    assert explain.typical_total(76.0, -4.0, 2.0, 70.0) == 75.0
+    assert explain.typical_total(80.0, 0.0, 1.0, 70.0) == 80.0
+
+
+@pytest.mark.parametrize(
+    ("calibrated", "plain", "start", "level"),
+    [
+        (72.2, 72.0, "校准与简单平均相差不到 0.5 分", "ok"),
+        (75.0, 72.0, "校准比简单平均高 3.00 分：评阅这篇作品的评审专家总体偏", "warn"),
+        (70.0, 72.5, "校准比简单平均低 2.50 分：评阅这篇作品的评审专家总体偏", "warn"),
+    ],
+)
+def test_adjustment_says_which_way(calibrated, plain, start, level):
+    x = explain.adjustment(calibrated, plain)
+
+    assert _text(x).startswith(start)
+    assert x.level == level
+
+
+def test_entry_score_names_the_interval_and_reviews():
+    x = explain.entry_score(
+        method="校准", score=73.3333, low=70.1, high=76.5, n=3, plain=72.75
+    )
+
+    assert _text(x) == (
+        "按“校准”汇总，得分 73.33，95% 的把握在 70.10 到 76.50 之间；由 3 份评分得出，"
+        "这几份评分的简单平均是 72.75。"
+    )

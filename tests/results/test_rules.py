@@ -81,7 +81,7 @@ def test_rules_by_category_rank_each_category_apart(app, build_scored):
     # mean: 理论研究 ZW-001 73, ZW-002 62.5, ZW-003 52; 调研报告 ZW-004 80.5 …
     assert "理论研究 · 一等奖：1 名" in text
     assert "调研报告 · 一等奖：1 名" in text
-    codes = re.findall(r"<td>(ZW-\d{3})</td>", text)
+    codes = re.findall(r">(ZW-\d{3})</a></td>", text)
     assert codes == ["ZW-001", "ZW-002", "ZW-003", "ZW-004", "ZW-005", "ZW-006"]
 
 

@@ -347,8 +347,8 @@ def test_live_table_warnings_name_the_judge(build_scored):
 
     name = s.judges[2].name
     assert [w for w in table.warnings if "几乎相同" in w] == [
-        f"评委 {name} 的 6 个总分几乎相同（70–70 分），无法区分作品优劣；"
-        "标准分与校准已不计其评分。请与该评委核实，必要时请其他评委补评。"
+        f"评审专家 {name} 的 6 个总分几乎相同（70–70 分），无法区分作品优劣；"
+        "标准分与校准已不计其评分。请与这位评审专家核实，必要时请其他专家补评。"
     ]
 
 

@@ -59,7 +59,7 @@ def test_results_page_shows_methods_side_by_side(app, build_scored):
         assert f"{label}</th>" in html
     assert s.units[0].name in html
     assert "一等奖按 10% × 6 = 0.6，取整为 1 名" in html
-    codes = re.findall(r"<td>(ZW-\d{3})</td>", html)
+    codes = re.findall(r"<td><a [^>]*>(ZW-\d{3})</a></td>", html)
     assert codes == ["ZW-004", "ZW-001", "ZW-005", "ZW-002", "ZW-006", "ZW-003"]
 
 
@@ -70,7 +70,7 @@ def test_results_page_default_method_is_calibrated(app, build_scored):
     html = client.get(_page(s)).get_data(as_text=True)
 
     assert '<option value="calibrated" selected>' in html
-    codes = re.findall(r"<td>(ZW-\d{3})</td>", html)
+    codes = re.findall(r"<td><a [^>]*>(ZW-\d{3})</a></td>", html)
     assert codes[:2] == ["ZW-004", "ZW-001"]
 
 
@@ -414,7 +414,7 @@ def test_results_and_reliability_pages_explain_their_numbers(app, build_scored):
     assert "哪些奖项还不确定" in results
     assert re.search(r"奖项基本确定|奖项还不确定|每篇增派评审", results)
     assert "评审专家打分是否一致" in reliability
-    assert re.search(r"α = -?\d\.\d\d：", reliability)
+    assert re.search(r"（一致性 α = -?\d\.\d\d）", reliability)
     assert re.search(r"无明显差别|少给 \d+\.\d 分|多给 \d+\.\d 分", reliability)
 
 
@@ -479,3 +479,36 @@ def test_extra_reviews_page_missing_once_finalised(app, build_scored):
     client = _publish(app, s)
 
     assert client.get(f"{_page(s)}/extra-reviews").status_code == 404
+
+
+def test_why_page_explains_one_entry_by_judge_name(app, build_scored, make_user):
+    s = build_scored()
+    client = _organiser(app, s)
+    results = client.get(_page(s)).get_data(as_text=True)
+    first = s.entries[0]
+    harsh = s.judges[0].name
+
+    page = client.get(f"{_page(s)}/entries/{first.id}").get_data(as_text=True)
+
+    assert f"{_page(s)}/entries/{first.id}" in results
+    assert "得分说明 · ZW-001" in page
+    assert "由 2 份评分得出，这几份评分的简单平均是 73.00" in page
+    assert "校准比简单平均高" in page and "总体偏严" in page
+    assert harsh in page and "平均比一般评审专家少给" in page
+    assert [m in page for m in ("均值", "中位数", "标准分", "校准")] == [True] * 4
+
+
+def test_why_page_is_not_for_judges_or_other_competitions(
+    app, build_scored, make_competition, make_user
+):
+    s = build_scored()
+    other = make_competition(phase=Phase.REVIEWING, actor=s.organiser)
+    organiser = _organiser(app, s)
+    judge = app.test_client()
+    login(judge, make_user(Role.JUDGE))
+    path = f"{_page(s)}/entries/{s.entries[0].id}"
+
+    assert judge.get(path).status_code == 404
+    assert (
+        organiser.get(f"/competitions/{other.id}/results/entries/{s.entries[0].id}")
+    ).status_code == 404

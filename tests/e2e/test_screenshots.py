@@ -1,0 +1,34 @@
+"""scripts/screenshots.py still photographs a page (its --smoke run: one page).
+
+Slow: the run builds the whole demo instance (about two minutes on one core).
+"""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_screenshot_script_saves_the_results_page(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "scripts/screenshots.py", "--smoke", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    png = (tmp_path / "results-desktop.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width == 1280 and height >= 900
