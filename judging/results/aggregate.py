@@ -102,6 +102,15 @@ FAR_SEVERITY = 0.08
 WEAK_LINK_ENTRIES = 5
 # The per-judge noise prior never counts for more than this many ratings.
 MAX_PSEUDO_RATINGS = 1e6
+# Parametric bootstrap of the interval widths (see ``_bootstrap_factor``):
+# refits at most this many times, only with at least this many entries, with
+# this seed and at most this many iterations per refit (warm-started); the
+# width factor it finds is kept within these bounds.
+MAX_BOOTSTRAP_DRAWS = 10
+MIN_BOOTSTRAP_ENTRIES = 20
+BOOTSTRAP_SEED = 20170313
+BOOTSTRAP_ITERATIONS = 60
+BOOTSTRAP_MIN, BOOTSTRAP_MAX = 0.8, 2.0
 
 
 class AggregationError(ValueError):
@@ -143,6 +152,7 @@ class CalibrationPrior:
     pseudo_judges: float | None = 0.5
     noise_pseudo_ratings: float | None = 4.0
     censored: bool = True
+    bootstrap_entries: int = 3000
 
 
 @dataclass(frozen=True)
@@ -491,55 +501,80 @@ def _near_constant(data: _Data) -> np.ndarray:
     return several & (sds <= max(NEAR_CONSTANT * typical, 1e-9))
 
 
-def _calibrated(
-    data: _Data,
+@dataclass(frozen=True)
+class _Fit:
+    """State of the alternating fit (see ``_iterate``), all on centred totals."""
+
+    centre: float  # mean of all totals; y = x − centre
+    y: np.ndarray  # centred totals, censored ones replaced by their E-step
+    w: np.ndarray  # robust (Huber) weight per review, 0 for uninformative
+    info: np.ndarray  # Fisher information share per review (censoring)
+    u: np.ndarray
+    b: np.ndarray
+    s: np.ndarray
+    judge_var: np.ndarray  # σ_j²
+    sigma2: float  # pooled σ²
+    kappa: float | None
+    dof: float
+    dof_j: np.ndarray
+    prec_u: float
+    prec_b: float
+    prec_s: float
+    prec_scale: np.ndarray  # posterior precision of each s_j
+    iterations: int
+
+
+def _iterate(
+    e: np.ndarray,
+    j: np.ndarray,
+    x: np.ndarray,
     *,
+    n_e: int,
+    n_j: int,
     max_total: float,
     prior: CalibrationPrior,
-    warnings: list[str],
+    informative: np.ndarray,
+    sigma2: float,
+    start: _Fit | None = None,
     max_iter: int = 300,
     tol: float = 1e-6,
-) -> Result:
-    """IRLS + alternating least squares; exact posterior covariance at the end.
+) -> _Fit:
+    """IRLS + alternating least squares until the values and scales settle.
 
-    Inside the loop the (u, b) step uses conjugate gradients on the sparse
-    judge Schur complement and the hat values use their diagonal approximation
-    (entry part + judge part), so each iteration costs O(reviews); only the
-    final step inverts the dense judges × judges matrix for the intervals.
+    The (u, b) step uses conjugate gradients on the sparse judge Schur
+    complement and the hat values use their diagonal approximation (entry part
+    + judge part), so each iteration costs O(reviews). ``start`` warm-starts
+    from an earlier fit (the bootstrap refits).
     """
-    e, j = data.e, data.j
-    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
-    centre = float(np.mean(data.x))
-    y = data.x - centre
-    prec_b = 1.0 / (prior.severity_sd * max_total) ** 2
-    prec_s = 1.0 / prior.scale_sd**2
-    prec_u = 1.0 / (prior.value_sd * max_total) ** 2
+    centre = float(np.mean(x))
+    y = x - centre
     floor = (0.005 * max_total) ** 2
-    pooled = _pooled_sd(data.x, e, n_e)
-    if math.isnan(pooled):
-        warnings.append(
-            "没有任何作品有 2 份以上评分，评分噪声无法从数据估计，区间只是下限。"
-        )
-    start = pooled**2 if not math.isnan(pooled) else (0.05 * max_total) ** 2
-    sigma2 = max(start, floor)
-    judge_var = np.full(n_j, sigma2)
+    if start is None:
+        prec_b = 1.0 / (prior.severity_sd * max_total) ** 2
+        prec_s = 1.0 / prior.scale_sd**2
+        prec_u = 1.0 / (prior.value_sd * max_total) ** 2
+        judge_var = np.full(n_j, sigma2)
+        s, u, b = np.ones(n_j), np.zeros(n_e), np.zeros(n_j)
+    else:
+        prec_b, prec_s, prec_u = start.prec_b, start.prec_s, start.prec_u
+        judge_var = start.judge_var.copy()
+        s, b = start.s.copy(), start.b.copy()
+        u = start.u + (start.centre - centre)
     kappa = prior.noise_pseudo_ratings
-    s = np.ones(n_j)
-    # A near-constant judge says nothing about which entry is better.
-    informative = np.where(_near_constant(data)[j], 0.0, 1.0)
     w = informative.copy()
-    u = np.zeros(n_e)
-    b = np.zeros(n_j)
     # Totals at either end of the scale are censored: the judge meant at
     # least (at most) that much. EM for a censored normal: such a total is
     # replaced by its conditional mean given the current fit.
     bounds = (0.0 - centre, max_total - centre)
-    at_top = (data.x >= max_total) & prior.censored
-    at_bottom = (data.x <= 0.0) & prior.censored
+    at_top = (x >= max_total) & prior.censored
+    at_bottom = (x <= 0.0) & prior.censored
     observed = y
     info = np.ones_like(y)
     moment = np.zeros_like(y)
-    for _ in range(max_iter):
+    dof, dof_j = float(len(y)), np.bincount(j, minlength=n_j).astype(float)
+    prec_scale = np.full(n_j, prec_s)
+    iteration = 0
+    for iteration in range(1, max_iter + 1):  # noqa: B007 (reported below)
         u_old, s_old = u, s
         var_r = judge_var[j]
         u, b, d_u, d_b = _solve_means(
@@ -593,38 +628,223 @@ def _calibrated(
         change = max(float(np.max(np.abs(u - u_old))), float(np.max(np.abs(s - s_old))))
         if change < tol * max_total:
             break
+    return _Fit(
+        centre=centre,
+        y=y,
+        w=w,
+        info=info,
+        u=u,
+        b=b,
+        s=s,
+        judge_var=judge_var,
+        sigma2=sigma2,
+        kappa=kappa,
+        dof=dof,
+        dof_j=dof_j,
+        prec_u=prec_u,
+        prec_b=prec_b,
+        prec_s=prec_s,
+        prec_scale=prec_scale,
+        iterations=iteration,
+    )
+
+
+def _degrees_of_freedom(fit: _Fit, n_j: int) -> np.ndarray:
+    """ν per judge behind his noise variance: min(κ, dof) + dof_j (the pooled
+    part is worth at most all the data's dof)."""
+    if fit.kappa is None:
+        return np.full(n_j, max(fit.dof, 1.0))
+    return min(fit.kappa, max(fit.dof, 1.0)) + fit.dof_j
+
+
+def _calibrated(
+    data: _Data,
+    *,
+    max_total: float,
+    prior: CalibrationPrior,
+    warnings: list[str],
+) -> Result:
+    """Fit by ``_iterate``; exact posterior covariance at the end; widths
+    calibrated by a parametric bootstrap (``_bootstrap_factor``).
+
+    Only the final step inverts the judges × judges matrix for the intervals.
+    """
+    e, j = data.e, data.j
+    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
+    floor = (0.005 * max_total) ** 2
+    pooled = _pooled_sd(data.x, e, n_e)
+    if math.isnan(pooled):
+        warnings.append(
+            "没有任何作品有 2 份以上评分，评分噪声无法从数据估计，区间只是下限。"
+        )
+    start = pooled**2 if not math.isnan(pooled) else (0.05 * max_total) ** 2
+    # A near-constant judge says nothing about which entry is better.
+    informative = np.where(_near_constant(data)[j], 0.0, 1.0)
+    fit = _iterate(
+        e,
+        j,
+        data.x,
+        n_e=n_e,
+        n_j=n_j,
+        max_total=max_total,
+        prior=prior,
+        informative=informative,
+        sigma2=max(start, floor),
+    )
+    s = fit.s
     # The scales are estimates too: a rating's effective noise grows by
     # u_i² · Var(s_j) (delta method), so the intervals carry that uncertainty.
-    # The noise variances are estimates with ν = min(κ, dof) + dof_j degrees
-    # of freedom (the pooled part is worth at most all the data's dof): a
+    # The noise variances are estimates with ν degrees of freedom: a
     # Student-t has variance ν / (ν − 2) times the plug-in one.
-    if kappa is None:
-        nu = np.full(n_j, max(dof, 1.0))
-    else:
-        nu = min(kappa, max(dof, 1.0)) + dof_j
+    nu = _degrees_of_freedom(fit, n_j)
     inflate = np.where(nu > 4, nu / np.maximum(nu - 2, 1e-9), 2.0)
-    var_r = (judge_var * inflate)[j] + u[e] ** 2 / prec_scale[j]
+    var_r = (fit.judge_var * inflate)[j] + fit.u[e] ** 2 / fit.prec_scale[j]
     # A censored total says less than an observed one: its Fisher information
     # is the share ``info`` of a full rating's.
-    u, b, solve = _solve_linear(e, j, y, w * info, s, var_r, prec_u, prec_b, n_e, n_j)
-    var_u, var_b = _condition_on_components(data, u, b, s, solve)
+    u, b, solve = _solve_linear(
+        e, j, fit.y, fit.w * fit.info, s, var_r, fit.prec_u, fit.prec_b, n_e, n_j
+    )
+    var_u, var_b, levels = _condition_on_components(data, u, b, s, solve)
+    var_u = np.maximum(var_u, 0.0)
+    var_b = np.maximum(var_b, 0.0)
+    factor = _bootstrap_factor(
+        data,
+        fit,
+        var_u=var_u,
+        var_r=var_r,
+        levels=levels,
+        nu=nu,
+        informative=informative,
+        max_total=max_total,
+        prior=prior,
+    )
+    var_u = var_u * factor**2
     _calibration_warnings(
         data,
-        w,
+        fit.w,
         informative=informative > 0,
         severity=b,
-        severity_sd=np.sqrt(np.maximum(var_b, 0)),
+        severity_sd=np.sqrt(var_b),
         max_total=max_total,
         warnings=warnings,
     )
-    return (
-        centre + u,
-        np.sqrt(np.maximum(var_u, 0)),
-        b,
-        np.sqrt(np.maximum(var_b, 0)),
-        s,
-        math.sqrt(sigma2),
-    )
+    return (fit.centre + u, np.sqrt(var_u), b, np.sqrt(var_b), s, math.sqrt(fit.sigma2))
+
+
+def bootstrap_draws(n_entries: int, target: int) -> int:
+    """How many bootstrap refits: enough for ``target`` entry-draws in all,
+    at least 1 and at most ``MAX_BOOTSTRAP_DRAWS``; 0 when ``target`` is 0 or
+    there are too few entries for a stable ratio."""
+    if target <= 0 or n_entries < MIN_BOOTSTRAP_ENTRIES:
+        return 0
+    return int(min(max(math.ceil(target / n_entries), 1), MAX_BOOTSTRAP_DRAWS))
+
+
+def _component_shift(
+    u: np.ndarray, b: np.ndarray, s: np.ndarray, data: _Data
+) -> np.ndarray:
+    """u moved along the unidentified direction (u + c, b − s·c) so that each
+    component's judges have mean severity 0 (c = mean b / mean s)."""
+    out = u.copy()
+    for comp in range(data.components):
+        members = data.component_of_judge == comp
+        c = float(np.mean(b[members])) / max(float(np.mean(s[members])), 1e-9)
+        out[data.component_of_entry == comp] += c
+    return out
+
+
+def _bootstrap_factor(
+    data: _Data,
+    fit: _Fit,
+    *,
+    var_u: np.ndarray,
+    var_r: np.ndarray,
+    levels: list[_Level],
+    nu: np.ndarray,
+    informative: np.ndarray,
+    max_total: float,
+    prior: CalibrationPrior,
+) -> float:
+    """Parametric bootstrap of the judge parameters' uncertainty.
+
+    Each draw takes a world from the fitted model: values u* ~ N(û, Var u),
+    severities b* ~ N(b̂, Var b) (mean 0 per component), scales s* ~ N(ŝ,
+    Var s) (mean 1), noise variances σ*² ~ σ̂²·ν/χ²_ν; rates every review in
+    it (clipped to the scale, rounded when the real totals are whole), REFITS
+    the whole model and measures (estimate − truth)² / reported variance. The
+    returned factor √(mean of that ratio) scales every entry's SD, so the
+    intervals carry what estimating severities, scales and noise levels
+    really costs in this design (chained panels: more; many ratings per
+    judge: less), instead of only the analytic corrections. Deterministic
+    (fixed seed); clipped to [``BOOTSTRAP_MIN``, ``BOOTSTRAP_MAX``].
+    """
+    e, j = data.e, data.j
+    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
+    draws = bootstrap_draws(n_e, prior.bootstrap_entries)
+    used = np.bincount(e, weights=informative, minlength=n_e) > 0
+    if draws == 0 or used.sum() < MIN_BOOTSTRAP_ENTRIES or np.all(var_u <= 0):
+        return 1.0
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    whole = bool(np.all(data.x == np.round(data.x)))
+    sd_s = 1.0 / np.sqrt(fit.prec_scale)
+    nu = np.minimum(nu, 1e4)
+    ratios = []
+    weight = fit.w * fit.info
+    for _ in range(draws):
+        # (u*, b*) jointly from the posterior given the scales (perturb and
+        # MAP), so the world keeps the posterior's correlations: groups of
+        # entries whose level is uncertain (chained panels) move together.
+        perturbed = fit.y + np.sqrt(var_r / np.maximum(weight, 1e-12)) * (
+            rng.standard_normal(len(e))
+        )
+        u_t, b_t, _, _ = _solve_means(
+            e,
+            j,
+            perturbed,
+            weight,
+            fit.s,
+            var_r,
+            fit.prec_u,
+            fit.prec_b,
+            n_e,
+            n_j,
+            b_start=fit.b,
+            prior_means=(
+                rng.standard_normal(n_e) / math.sqrt(fit.prec_u),
+                rng.standard_normal(n_j) / math.sqrt(fit.prec_b),
+            ),
+        )
+        for level in levels:
+            level.apply(u_t, b_t)
+        s_t = np.maximum(fit.s + sd_s * rng.standard_normal(n_j), prior.min_scale)
+        stretch = float(np.mean(s_t))
+        s_t, u_t = s_t / stretch, u_t * stretch
+        noise = np.sqrt(fit.judge_var * nu / rng.chisquare(nu))
+        x_t = fit.centre + s_t[j] * u_t[e] + b_t[j] + noise[j] * rng.standard_normal(
+            len(e)
+        )
+        if whole:
+            x_t = np.round(x_t)
+        x_t = np.where(informative > 0, np.clip(x_t, 0.0, max_total), data.x)
+        again = _iterate(
+            e,
+            j,
+            x_t,
+            n_e=n_e,
+            n_j=n_j,
+            max_total=max_total,
+            prior=prior,
+            informative=informative,
+            sigma2=fit.sigma2,
+            start=fit,
+            max_iter=BOOTSTRAP_ITERATIONS,
+            tol=1e-4,
+        )
+        estimate = again.centre + _component_shift(again.u, again.b, again.s, data)
+        truth = fit.centre + u_t
+        ratios.append(((estimate - truth) ** 2 / np.maximum(var_u, 1e-12))[used])
+    factor = math.sqrt(float(np.mean(np.concatenate(ratios))))
+    return float(min(max(factor, BOOTSTRAP_MIN), BOOTSTRAP_MAX))
 
 
 def _huber_bias() -> float:
@@ -728,11 +948,19 @@ def _solve_means(
     n_j: int,
     *,
     b_start: np.ndarray,
+    prior_means: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Posterior mean of (u, b) given the scales, by CG on the sparse Schur."""
+    """Posterior mean of (u, b) given the scales, by CG on the sparse Schur.
+
+    ``prior_means`` (u₀, b₀) replace the prior means 0 (perturb-and-MAP: with
+    perturbed totals and prior means drawn from the prior, the solution is an
+    exact draw from the posterior)."""
     d_u, d_b, coupling, rhs_u, rhs_b = _normal_equations(
         e, j, y, w, s, sigma2, prec_u, prec_b, n_e, n_j
     )
+    if prior_means is not None:
+        rhs_u = rhs_u + prec_u * prior_means[0]
+        rhs_b = rhs_b + prec_b * prior_means[1]
     scaled = sparse.diags(1.0 / d_u) @ coupling
     schur = (sparse.diags(d_b) - coupling.T @ scaled).tocsr()
     rhs = rhs_b - scaled.T @ rhs_u
@@ -870,17 +1098,37 @@ def _diag_cov_u(solve: _Solve) -> np.ndarray:
     return 1.0 / solve.d_u + extra
 
 
+@dataclass(frozen=True)
+class _Level:
+    """Conditioning one component on "its judges' mean severity m = 0"."""
+
+    in_comp: np.ndarray  # entries of the component
+    members: np.ndarray  # judges of the component
+    g: np.ndarray  # m = g · b
+    t: np.ndarray  # Cov(b, m)
+    cov_um: np.ndarray  # Cov(u, m)
+    var_m: float
+
+    def apply(self, u: np.ndarray, b: np.ndarray) -> None:
+        """Condition (u, b) — a posterior mean or a posterior draw — in place."""
+        m = float(self.g @ b)
+        u[self.in_comp] -= (self.cov_um * m / self.var_m)[self.in_comp]
+        b[self.members] -= (self.t * m / self.var_m)[self.members]
+
+
 def _condition_on_components(
     data: _Data, u: np.ndarray, b: np.ndarray, s: np.ndarray, solve: _Solve
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, list[_Level]]:
     """Condition the posterior on "mean severity = 0" in each component.
 
     Shifts u and b in place along the unidentified direction (u + c, b − s·c)
-    and returns the conditional variances of u and b.
+    and returns the conditional variances of u and b, and the conditionings
+    (to apply to posterior draws).
     """
     var_u = _diag_cov_u(solve)
     var_b = np.diag(solve.s_inv).copy()
     scaled = sparse.diags(1.0 / solve.d_u) @ solve.coupling
+    levels = []
     for comp in range(data.components):
         members = data.component_of_judge == comp
         g = members / members.sum()
@@ -889,13 +1137,13 @@ def _condition_on_components(
         if var_m <= 0:
             continue
         cov_um = -(scaled @ t)  # Cov(u, m)
-        m = float(g @ b)
         in_comp = data.component_of_entry == comp
-        u[in_comp] -= (cov_um * m / var_m)[in_comp]
-        b[members] -= (t * m / var_m)[members]
+        level = _Level(in_comp, members, g, t, cov_um, var_m)
+        level.apply(u, b)
+        levels.append(level)
         var_u[in_comp] -= (cov_um**2 / var_m)[in_comp]
         var_b[members] -= (t**2 / var_m)[members]
-    return var_u, var_b
+    return var_u, var_b, levels
 
 
 def _calibration_warnings(
