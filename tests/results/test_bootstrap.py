@@ -41,7 +41,8 @@ def test_bootstrap_changes_only_the_widths_by_one_factor() -> None:
     boot = aggregate(sim.reviews, method="calibrated")
     scores = [e.score for e in plain.entries]
     assert [e.score for e in boot.entries] == pytest.approx(scores, abs=1e-9)
-    ratio = np.array([b.sd / a.sd for a, b in zip(plain.entries, boot.entries)])
+    pairs = zip(plain.entries, boot.entries, strict=True)
+    ratio = np.array([b.sd / a.sd for a, b in pairs])
     assert np.ptp(ratio) < 1e-9
     assert agg.BOOTSTRAP_MIN <= ratio[0] <= agg.BOOTSTRAP_MAX
 
