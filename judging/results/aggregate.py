@@ -67,7 +67,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.linalg import blas, lapack
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import cg
+from scipy.sparse.linalg import LinearOperator, cg
 from scipy.stats import norm
 
 from judging.i18n import N_
@@ -102,6 +102,14 @@ FAR_SEVERITY = 0.08
 WEAK_LINK_ENTRIES = 5
 # The per-judge noise prior never counts for more than this many ratings.
 MAX_PSEUDO_RATINGS = 1e6
+# Beyond ``CalibrationPrior.dense_judges`` judges the variances come from this
+# many posterior draws of the severities (see ``_posterior``), seeded thus.
+MC_DRAWS = 48
+MC_CHUNK = 16
+MC_SEED = 1981
+# Censored totals: Fisher-scoring steps are at most 1 / this times an EM step
+# (a smaller floor oscillates; see ``_iterate``).
+SCORING_FLOOR = 0.25
 # Parametric bootstrap of the interval widths (see ``_bootstrap_factor``):
 # refits at most this many times, only with at least this many entries, with
 # this seed and at most this many iterations per refit (warm-started); the
@@ -110,6 +118,9 @@ MAX_BOOTSTRAP_DRAWS = 10
 MIN_BOOTSTRAP_ENTRIES = 20
 BOOTSTRAP_SEED = 20170313
 BOOTSTRAP_ITERATIONS = 60
+# Above this many reviews the refits would cost more than the fit itself; the
+# analytic corrections alone remain (see the README, speed).
+BOOTSTRAP_MAX_REVIEWS = 100_000
 BOOTSTRAP_MIN, BOOTSTRAP_MAX = 0.8, 2.0
 
 
@@ -153,6 +164,7 @@ class CalibrationPrior:
     noise_pseudo_ratings: float | None = 4.0
     censored: bool = True
     bootstrap_entries: int = 3000
+    dense_judges: int = 1000
 
 
 @dataclass(frozen=True)
@@ -537,7 +549,7 @@ def _iterate(
     sigma2: float,
     start: _Fit | None = None,
     max_iter: int = 300,
-    tol: float = 1e-6,
+    tol: float = 1e-5,
 ) -> _Fit:
     """IRLS + alternating least squares until the values and scales settle.
 
@@ -578,10 +590,10 @@ def _iterate(
         u_old, s_old = u, s
         var_r = judge_var[j]
         u, b, d_u, d_b = _solve_means(
-            e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j, b_start=b
+            e, j, y, w * info, s, var_r, prec_u, prec_b, n_e, n_j, b_start=b
         )
         s, prec_scale = _solve_scales(
-            e, j, y, w, u, b, var_r, prec_s, n_j, prior.min_scale
+            e, j, y, w * info, u, b, var_r, prec_s, n_j, prior.min_scale
         )
         # Mean scale 1 fixes the s·u trade-off (else a proper prior on u
         # lets u shrink while the scales grow).
@@ -600,11 +612,20 @@ def _iterate(
         # Empirical Bayes spread of the entries' values: it levels groups
         # of entries that are only weakly linked (fixed panels).
         prec_u = 1.0 / max(float(np.mean(u**2 + 1 / d_u)), floor)
+        fitted = s[j] * u[e] + b[j]
+        residual = y - fitted
         if at_top.any() or at_bottom.any():
-            y, info, moment = _censored(
-                observed, s[j] * u[e] + b[j], var_r, at_top, at_bottom, bounds
+            imputed, info, moment = _censored(
+                observed, fitted, var_r, at_top, at_bottom, bounds
             )
-        residual = y - s[j] * u[e] - b[j]
+            # Fisher scoring, not plain EM: a censored total enters the next
+            # solve as the working value fitted + (E-step − fitted) / info
+            # with weight info. Same fixed point (the Tobit score equations),
+            # but an entry whose totals are all at 100 no longer creeps up by
+            # a share info of the way per iteration (hundreds of iterations).
+            residual = imputed - fitted
+            step = np.maximum(info, SCORING_FLOOR)
+            y = np.where(at_top | at_bottom, fitted + residual / step, observed)
         # Huber-weighted squares understate a normal variance (by 4 % at
         # c = 2): divide by E[w z²] / E[w] to keep σ² consistent.
         squares = np.where(at_top | at_bottom, moment, residual**2) / _huber_bias()
@@ -624,6 +645,10 @@ def _iterate(
             kappa = _noise_pseudo_ratings(ss_j, dof_j, sigma2, prior)
             judge_var = np.maximum((kappa * sigma2 + ss_j) / (kappa + dof_j), floor)
         std_resid = np.abs(residual) / np.sqrt(judge_var[j] * (1 - leverage))
+        # A total at the end of the scale is not an outlier by its E-step
+        # residual (the scoring weight info already tempers it); Huber on it
+        # too makes an entry with every total at 100 cycle for ever.
+        std_resid = np.where(at_top | at_bottom, 0.0, std_resid)
         w = informative * np.minimum(1.0, HUBER_C / np.maximum(std_resid, 1e-12))
         change = max(float(np.max(np.abs(u - u_old))), float(np.max(np.abs(s - s_old))))
         if change < tol * max_total:
@@ -701,12 +726,17 @@ def _calibrated(
     var_r = (fit.judge_var * inflate)[j] + fit.u[e] ** 2 / fit.prec_scale[j]
     # A censored total says less than an observed one: its Fisher information
     # is the share ``info`` of a full rating's.
-    u, b, solve = _solve_linear(
-        e, j, fit.y, fit.w * fit.info, s, var_r, fit.prec_u, fit.prec_b, n_e, n_j
+    u, b, var_u, var_b, levels = _posterior(
+        data,
+        fit.y,
+        fit.w * fit.info,
+        s,
+        var_r,
+        fit.prec_u,
+        fit.prec_b,
+        b_start=fit.b,
+        dense_judges=prior.dense_judges,
     )
-    var_u, var_b, levels = _condition_on_components(data, u, b, s, solve)
-    var_u = np.maximum(var_u, 0.0)
-    var_b = np.maximum(var_b, 0.0)
     factor = _bootstrap_factor(
         data,
         fit,
@@ -729,6 +759,124 @@ def _calibrated(
         warnings=warnings,
     )
     return (fit.centre + u, np.sqrt(var_u), b, np.sqrt(var_b), s, math.sqrt(fit.sigma2))
+
+
+def _posterior(
+    data: _Data,
+    y: np.ndarray,
+    w: np.ndarray,
+    s: np.ndarray,
+    var_r: np.ndarray,
+    prec_u: float,
+    prec_b: float,
+    *,
+    b_start: np.ndarray,
+    dense_judges: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[_Level]]:
+    """Posterior means and variances of (u, b) given the scales, levelled per
+    component: (u, b, var_u, var_b, levels).
+
+    Up to ``dense_judges`` judges: exact, through the dense inverse of the
+    judges' Schur complement. Beyond: sparse only — means by conjugate
+    gradients, the levelling directions by CG solves, and the variances that
+    are needed (each entry's and judge's) by ``MC_DRAWS`` exact posterior
+    draws of b (perturb and MAP, one block CG), Rao–Blackwellised:
+    Var u_i = 1/d_u,i + E[(B b)_i / d_u,i]², so the Monte Carlo touches only
+    the judge part (relative error √(2 / ``MC_DRAWS``) on that part).
+    """
+    e, j = data.e, data.j
+    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
+    if n_j <= dense_judges:
+        u, b, solve = _solve_linear(e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j)
+        var_u, var_b, levels = _condition_on_components(data, u, b, s, solve)
+        return u, b, np.maximum(var_u, 0.0), np.maximum(var_b, 0.0), levels
+    u, b, d_u, d_b = _solve_means(
+        e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j, b_start=b_start
+    )
+    _, _, coupling, _, _ = _normal_equations(
+        e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j
+    )
+    transposed = coupling.T.tocsr()
+
+    def schur(block: np.ndarray) -> np.ndarray:
+        return d_b[:, None] * block - transposed @ ((coupling @ block) / d_u[:, None])
+
+    wt = w / var_r
+    diagonal = d_b - np.bincount(j, weights=(wt * s[j]) ** 2 / d_u[e], minlength=n_j)
+    diagonal = np.maximum(diagonal, 1e-12 * d_b)
+    rng = np.random.default_rng(MC_SEED)
+    # Right-hand sides: one per component (levelling) and one per draw
+    # (η ~ N(0, S): data noise and prior noise pushed through the Schur).
+    comps = [data.component_of_judge == c for c in range(data.components)]
+    gs = np.stack([m / m.sum() for m in comps], axis=1)
+    # η ~ N(0, S) in chunks (a reviews × draws array is the biggest thing
+    # here): each review's noise enters its entry and its judge.
+    root = np.sqrt(wt)
+    to_entry = sparse.csr_matrix((s[j] * root, (e, np.arange(len(e)))), (n_e, len(e)))
+    to_judge = sparse.csr_matrix((root, (j, np.arange(len(e)))), (n_j, len(e)))
+    parts = []
+    for start in range(0, MC_DRAWS, MC_CHUNK):
+        size = min(MC_CHUNK, MC_DRAWS - start)
+        noise = rng.standard_normal((len(e), size))
+        eta_u = to_entry @ noise + math.sqrt(prec_u) * rng.standard_normal((n_e, size))
+        eta_b = to_judge @ noise + math.sqrt(prec_b) * rng.standard_normal((n_j, size))
+        parts.append(eta_b - transposed @ (eta_u / d_u[:, None]))
+    del noise
+    rhs = np.concatenate([gs, *parts], axis=1)
+    solved = _block_cg(schur, rhs, 1.0 / diagonal, rtol=1e-8, maxiter=10 * n_j)
+    ts, draws = solved[:, : len(comps)], solved[:, len(comps) :]
+    levels = []
+    for c, members in enumerate(comps):
+        t = ts[:, c]
+        var_m = float(gs[:, c] @ t)
+        if var_m <= 0:
+            continue
+        level = _Level(
+            in_comp=data.component_of_entry == c,
+            members=members,
+            g=gs[:, c],
+            t=t,
+            cov_um=-(coupling @ t) / d_u,
+            var_m=var_m,
+        )
+        level.apply(u, b)
+        # Condition the draws too: b* − t (g·b*) / var_m.
+        draws[members] -= np.outer(t[members], gs[:, c] @ draws) / var_m
+        levels.append(level)
+    judge_part = (coupling @ draws) / d_u[:, None]
+    var_u = 1.0 / d_u + np.mean(judge_part**2, axis=1)
+    var_b = np.mean(draws**2, axis=1)
+    return u, b, var_u, var_b, levels
+
+
+def _block_cg(
+    operator: object,
+    rhs: np.ndarray,
+    inverse_diagonal: np.ndarray,
+    *,
+    rtol: float,
+    maxiter: int,
+) -> np.ndarray:
+    """Jacobi-preconditioned conjugate gradients on every column of ``rhs``
+    at once (``operator`` maps an n × m block to S @ block)."""
+    x = np.zeros_like(rhs)
+    r = rhs.copy()
+    z = inverse_diagonal[:, None] * r
+    p = z.copy()
+    rz = np.sum(r * z, axis=0)
+    target = rtol * np.linalg.norm(rhs, axis=0)
+    for _ in range(maxiter):
+        if np.all(np.linalg.norm(r, axis=0) <= target):
+            break
+        q = operator(p)  # type: ignore[operator]
+        alpha = rz / np.maximum(np.sum(p * q, axis=0), 1e-300)
+        x += alpha * p
+        r -= alpha * q
+        z = inverse_diagonal[:, None] * r
+        rz_new = np.sum(r * z, axis=0)
+        p = z + (rz_new / np.maximum(rz, 1e-300)) * p
+        rz = rz_new
+    return x
 
 
 def bootstrap_draws(n_entries: int, target: int) -> int:
@@ -781,6 +929,8 @@ def _bootstrap_factor(
     e, j = data.e, data.j
     n_e, n_j = len(data.entry_ids), len(data.judge_ids)
     draws = bootstrap_draws(n_e, prior.bootstrap_entries)
+    if len(e) > BOOTSTRAP_MAX_REVIEWS:
+        return 1.0
     used = np.bincount(e, weights=informative, minlength=n_e) > 0
     if draws == 0 or used.sum() < MIN_BOOTSTRAP_ENTRIES or np.all(var_u <= 0):
         return 1.0
@@ -820,8 +970,11 @@ def _bootstrap_factor(
         stretch = float(np.mean(s_t))
         s_t, u_t = s_t / stretch, u_t * stretch
         noise = np.sqrt(fit.judge_var * nu / rng.chisquare(nu))
-        x_t = fit.centre + s_t[j] * u_t[e] + b_t[j] + noise[j] * rng.standard_normal(
-            len(e)
+        x_t = (
+            fit.centre
+            + s_t[j] * u_t[e]
+            + b_t[j]
+            + noise[j] * rng.standard_normal(len(e))
         )
         if whole:
             x_t = np.round(x_t)
@@ -878,14 +1031,19 @@ def _censored(
     """
     from scipy.special import log_ndtr
 
-    sd = np.sqrt(variance)
-    a = np.where(at_top, (bounds[1] - fitted) / sd, (fitted - bounds[0]) / sd)
+    censored = np.flatnonzero(at_top | at_bottom)  # only these need Φ
+    top = at_top[censored]
+    var = variance[censored]
+    sd = np.sqrt(var)
+    mu = fitted[censored]
+    a = np.where(top, (bounds[1] - mu) / sd, (mu - bounds[0]) / sd)
     lam = np.exp(-(a**2) / 2 - 0.5 * math.log(2 * math.pi) - log_ndtr(-a))
-    censored = at_top | at_bottom
-    sign = np.where(at_top, 1.0, -1.0)
-    y = np.where(censored, fitted + sign * sd * lam, observed)
-    info = np.where(censored, np.clip(lam * (lam - a), 1e-3, 1.0), 1.0)
-    moment = np.where(censored, variance * np.maximum(1 + a * lam, 0.0), 0.0)
+    y = observed.copy()
+    y[censored] = mu + np.where(top, 1.0, -1.0) * sd * lam
+    info = np.ones_like(observed)
+    info[censored] = np.clip(lam * (lam - a), 1e-3, 1.0)
+    moment = np.zeros_like(observed)
+    moment[censored] = var * np.maximum(1 + a * lam, 0.0)
     return y, info, moment
 
 
@@ -929,7 +1087,12 @@ def _normal_equations(
     wt = w / sigma2
     d_u = np.bincount(e, weights=wt * s[j] ** 2, minlength=n_e) + prec_u
     d_b = np.bincount(j, weights=wt, minlength=n_j) + prec_b
-    coupling = sparse.csr_matrix((wt * s[j], (e, j)), shape=(n_e, n_j))
+    if len(e) > 1 and np.all(e[1:] >= e[:-1]):
+        # Reviews come sorted by entry (``_prepare``): build the CSR directly.
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(e, minlength=n_e))])
+        coupling = sparse.csr_matrix((wt * s[j], j, indptr), shape=(n_e, n_j))
+    else:
+        coupling = sparse.csr_matrix((wt * s[j], (e, j)), shape=(n_e, n_j))
     rhs_u = np.bincount(e, weights=wt * s[j] * y, minlength=n_e)
     rhs_b = np.bincount(j, weights=wt * y, minlength=n_j)
     return d_u, d_b, coupling, rhs_u, rhs_b
@@ -961,10 +1124,19 @@ def _solve_means(
     if prior_means is not None:
         rhs_u = rhs_u + prec_u * prior_means[0]
         rhs_b = rhs_b + prec_b * prior_means[1]
-    scaled = sparse.diags(1.0 / d_u) @ coupling
-    schur = (sparse.diags(d_b) - coupling.T @ scaled).tocsr()
-    rhs = rhs_b - scaled.T @ rhs_u
-    jacobi = sparse.diags(1.0 / schur.diagonal())
+    # Matrix-free Schur complement S = D_b − Bᵀ D_u⁻¹ B: two sparse products
+    # per CG step, never the judges × judges product itself.
+    transposed = coupling.T.tocsr()
+    schur = LinearOperator(
+        (n_j, n_j),
+        matvec=lambda v: d_b * v - transposed @ ((coupling @ v) / d_u),
+        dtype=float,
+    )
+    # diag S: each review is one (entry, judge) element of B.
+    wt = w / sigma2
+    diagonal = d_b - np.bincount(j, weights=(wt * s[j]) ** 2 / d_u[e], minlength=n_j)
+    jacobi = sparse.diags(1.0 / np.maximum(diagonal, 1e-12 * d_b))
+    rhs = rhs_b - transposed @ (rhs_u / d_u)
     b, _ = cg(schur, rhs, x0=b_start, rtol=1e-12, atol=0.0, maxiter=10 * n_j, M=jacobi)
     u = (rhs_u - coupling @ b) / d_u
     return u, b, d_u, d_b

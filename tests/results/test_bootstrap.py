@@ -122,3 +122,31 @@ def test_perturb_and_map_draws_have_the_posterior_variance() -> None:
     draws = np.array(draws)
     assert np.mean(draws, axis=0) == pytest.approx(u, abs=0.4 * np.sqrt(var_u).max())
     assert np.mean(np.var(draws, axis=0)) / np.mean(var_u) == pytest.approx(1, abs=0.08)
+
+
+@pytest.mark.parametrize(
+    ("design", "entries", "judges"), [("base", 400, 40), ("panels", 300, 30)]
+)
+def test_sparse_variances_match_the_dense_inverse(
+    design: str, entries: int, judges: int
+) -> None:
+    # Beyond ``dense_judges`` the variances come from posterior draws and CG
+    # solves only; the means are the same and the SDs within a few percent.
+    sim = simulate(replace(BY_NAME[design], n_entries=entries, n_judges=judges), 3)
+    dense = aggregate(
+        sim.reviews, method="calibrated", prior=CalibrationPrior(bootstrap_entries=0)
+    )
+    sparse = aggregate(
+        sim.reviews,
+        method="calibrated",
+        prior=CalibrationPrior(bootstrap_entries=0, dense_judges=0),
+    )
+    for a, b in zip(dense.entries, sparse.entries, strict=True):
+        assert b.score == pytest.approx(a.score, abs=1e-6)
+    ratio = np.array(
+        [b.sd / a.sd for a, b in zip(dense.entries, sparse.entries, strict=True)]
+    )
+    assert abs(np.mean(ratio) - 1) < 0.02
+    assert np.max(np.abs(ratio - 1)) < 0.1
+    for a, b in zip(dense.judges, sparse.judges, strict=True):
+        assert b.severity == pytest.approx(a.severity, abs=1e-6)
