@@ -68,6 +68,7 @@ from scipy import sparse
 from scipy.linalg import blas, lapack
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import LinearOperator, cg
+from scipy.special import expit
 from scipy.stats import norm
 
 from judging.i18n import N_
@@ -107,6 +108,8 @@ MAX_PSEUDO_RATINGS = 1e6
 MC_DRAWS = 48
 MC_CHUNK = 16
 MC_SEED = 1981
+# The prior share of careless ratings counts as this many ratings.
+CARELESS_PSEUDO_RATINGS = 50.0
 # Censored totals: Fisher-scoring steps are at most 1 / this times an EM step
 # (a smaller floor oscillates; see ``_iterate``).
 SCORING_FLOOR = 0.25
@@ -164,6 +167,7 @@ class CalibrationPrior:
     noise_pseudo_ratings: float | None = 4.0
     censored: bool = True
     bootstrap_entries: int = 3000
+    careless_share: float | None = 0.01
     dense_judges: int = 1000
 
 
@@ -574,6 +578,7 @@ def _iterate(
         u = start.u + (start.centre - centre)
     kappa = prior.noise_pseudo_ratings
     w = informative.copy()
+    share = prior.careless_share or 0.0
     # Totals at either end of the scale are censored: the judge meant at
     # least (at most) that much. EM for a censored normal: such a total is
     # replaced by its conditional mean given the current fit.
@@ -626,9 +631,11 @@ def _iterate(
             residual = imputed - fitted
             step = np.maximum(info, SCORING_FLOOR)
             y = np.where(at_top | at_bottom, fitted + residual / step, observed)
-        # Huber-weighted squares understate a normal variance (by 4 % at
-        # c = 2): divide by E[w z²] / E[w] to keep σ² consistent.
-        squares = np.where(at_top | at_bottom, moment, residual**2) / _huber_bias()
+        squares = np.where(at_top | at_bottom, moment, residual**2)
+        if prior.careless_share is None:
+            # Huber-weighted squares understate a normal variance (by 4 % at
+            # c = 2): divide by E[w z²] / E[w] to keep σ² consistent.
+            squares = squares / _huber_bias()
         wt = w / var_r
         leverage = np.clip(
             wt * (s[j] ** 2 / d_u[e] + 1 / d_b[j] + u[e] ** 2 / prec_scale[j]),
@@ -649,7 +656,18 @@ def _iterate(
         # residual (the scoring weight info already tempers it); Huber on it
         # too makes an entry with every total at 100 cycle for ever.
         std_resid = np.where(at_top | at_bottom, 0.0, std_resid)
-        w = informative * np.minimum(1.0, HUBER_C / np.maximum(std_resid, 1e-12))
+        if prior.careless_share is None:
+            w = informative * np.minimum(1.0, HUBER_C / np.maximum(std_resid, 1e-12))
+        else:
+            careless, share = _careless(
+                std_resid,
+                judge_var[j] * (1 - leverage),
+                informative,
+                share=share,
+                prior=prior,
+                max_total=max_total,
+            )
+            w = informative * (1 - careless)
         change = max(float(np.max(np.abs(u - u_old))), float(np.max(np.abs(s - s_old))))
         if change < tol * max_total:
             break
@@ -998,6 +1016,38 @@ def _bootstrap_factor(
         ratios.append(((estimate - truth) ** 2 / np.maximum(var_u, 1e-12))[used])
     factor = math.sqrt(float(np.mean(np.concatenate(ratios))))
     return float(min(max(factor, BOOTSTRAP_MIN), BOOTSTRAP_MAX))
+
+
+def _careless(
+    std_resid: np.ndarray,
+    variance: np.ndarray,
+    informative: np.ndarray,
+    *,
+    share: float,
+    prior: CalibrationPrior,
+    max_total: float,
+) -> tuple[np.ndarray, float]:
+    """E-step of the contaminated normal: each rating is careful, N(fit, σ²),
+    or careless, uniform on [0, max_total], with prior probability π.
+
+    Returns each rating's posterior probability of being careless and the
+    updated π = (Σ p + π₀·m) / (ratings + m), a Beta prior worth m =
+    ``CARELESS_PSEUDO_RATINGS`` ratings at π₀ = ``prior.careless_share``.
+    Unlike Huber weights, a careless rating stops counting (p → 1) and, above
+    all, stops inflating σ², so the careful ratings' intervals are not
+    widened by a few careless ones; on clean data p ≈ 0 and the model is the
+    plain normal one.
+    """
+    log_careful = -(std_resid**2) / 2 - 0.5 * np.log(2 * math.pi * variance)
+    log_careless = -math.log(max_total)
+    odds = math.log(max(share, 1e-9) / max(1 - share, 1e-9))
+    careless = expit(odds + log_careless - log_careful) * (informative > 0)
+    careless = np.where(std_resid == 0, 0.0, careless)
+    m = CARELESS_PSEUDO_RATINGS
+    updated = (float(np.sum(careless)) + float(prior.careless_share or 0) * m) / (
+        float(np.sum(informative > 0)) + m
+    )
+    return careless, updated
 
 
 def _huber_bias() -> float:
