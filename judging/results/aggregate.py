@@ -31,23 +31,33 @@ Five methods sit side by side (see ``METHODS``):
   shrinkage (``noise_pseudo_ratings=None``) all judges share one noise level.
   Given the scales and noise levels the model is a Bayesian linear model,
   solved exactly with a Schur complement on the judges; the scales, noise
-  levels and prior widths are updated in turn, with Huber weights (IRLS) so a
-  careless rating or two cannot drag an entry; the Huber-weighted residual
-  variance is divided by its normal-theory bias E[w z²] / E[w] (0.961 at
-  c = 2), else every interval is 2 % too short. A total at either end of the
-  scale is CENSORED (a lenient judge's 100 means "at least 100"): EM replaces
-  it by its conditional mean given the fit, and in the intervals it counts
-  for its Fisher information share λ(λ − a) of a full rating (Tobit).
-  A judge whose totals are (nearly)
-  constant is uninformative: his ratings get weight 0. Each connected component
-  of the judge–entry graph is levelled by conditioning the Gaussian posterior on
-  "the mean severity of this component's judges is exactly 0" (a warning says
-  so). INTERVALS are the Gaussian posterior with two corrections for the judge
-  parameters being estimates: each rating's variance gains u_i²·Var(s_j) (the
-  scale's uncertainty, delta method) and σ_j² is inflated by ν/(ν − 2), the
-  variance of a Student-t with the ν = κ + dof_j degrees of freedom behind it.
-  In ``scripts/simulate.py`` this brings 95 % intervals to 93–96 % coverage
-  (README, "How well the methods recover the truth").
+  levels and prior widths are updated in turn. CARELESS RATINGS: each rating
+  is careful, N(fit, σ_j²), or careless, uniform on [0, max_total], with a
+  share π learnt from the data (contaminated normal, EM; a Beta prior at 1 %
+  worth 50 ratings); a rating's weight is its probability of being careful, so
+  a careless rating neither drags its entry nor inflates anyone's noise level
+  (``careless_share=None``: the older Huber weights, with the Huber-weighted
+  variance divided by its normal-theory bias E[w z²] / E[w]). A total at
+  either end of the scale is CENSORED (a lenient judge's 100 means "at least
+  100"): Fisher scoring on the Tobit likelihood (working value fitted +
+  E-step residual / information, weight = its information share λ(λ − a) of
+  a full rating), in the intervals too. A judge whose totals are (nearly)
+  constant is uninformative: his ratings get weight 0. Each connected
+  component of the judge–entry graph is levelled by conditioning the
+  Gaussian posterior on "the mean severity of this component's judges is
+  exactly 0" (a warning says so). INTERVALS are the Gaussian posterior with
+  two analytic corrections for the judge parameters being estimates (each
+  rating's variance gains u_i²·Var(s_j), the scale's uncertainty by the delta
+  method, and σ_j² is inflated by ν/(ν − 2), the variance of a Student-t with
+  the ν = κ + dof_j degrees of freedom behind it), then a PARAMETRIC
+  BOOTSTRAP: worlds drawn from the fitted model (values and severities
+  jointly from the posterior, scales and noise levels from theirs), every
+  review re-rated and the whole model refitted; the mean squared error of the
+  refits over the reported variance scales every SD (``_bootstrap_factor``).
+  Up to ``dense_judges`` judges the posterior variances come from the dense
+  inverse of the judges' Schur complement; beyond, sparse only (CG solves and
+  Rao–Blackwellised posterior draws, ``_posterior``). See the README, "How
+  well the methods recover the truth".
 
 Intervals of the simple methods use the pooled within-entry standard deviation
 divided by √n (× √(π/2) for the median); every interval is a normal-quantile
@@ -157,6 +167,13 @@ class CalibrationPrior:
     (infinite shrinkage) is one noise level for all judges, the older model.
     ``censored`` treats totals at 0 or ``max_total`` as censored (see the
     module docstring); ``False`` takes them at face value.
+    ``bootstrap_entries``: the parametric bootstrap refits until this many
+    entry-draws are measured (300 entries: 10 refits; 0 = analytic
+    corrections only; skipped above ``BOOTSTRAP_MAX_REVIEWS`` reviews).
+    ``careless_share`` is the prior share of careless ratings (contaminated
+    normal); ``None`` uses Huber weights instead. ``dense_judges``: up to this
+    many judges the variances use the dense inverse, beyond it sparse solves
+    and posterior draws.
     """
 
     severity_sd: float = 0.10
@@ -555,7 +572,7 @@ def _iterate(
     max_iter: int = 300,
     tol: float = 1e-5,
 ) -> _Fit:
-    """IRLS + alternating least squares until the values and scales settle.
+    """Reweighted alternating least squares until values and scales settle.
 
     The (u, b) step uses conjugate gradients on the sparse judge Schur
     complement and the hat values use their diagonal approximation (entry part
