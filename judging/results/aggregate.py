@@ -118,8 +118,10 @@ MAX_PSEUDO_RATINGS = 1e6
 MC_DRAWS = 48
 MC_CHUNK = 16
 MC_SEED = 1981
-# The prior share of careless ratings counts as this many ratings.
+# The prior share of careless ratings counts as this many ratings; their
+# probabilities are damped after this many iterations.
 CARELESS_PSEUDO_RATINGS = 50.0
+DAMP_AFTER = 10
 # Censored totals: Fisher-scoring steps are at most 1 / this times an EM step
 # (a smaller floor oscillates; see ``_iterate``).
 SCORING_FLOOR = 0.25
@@ -604,6 +606,8 @@ def _iterate(
     at_bottom = (x <= 0.0) & prior.censored
     observed = y
     info = np.ones_like(y)
+    step = info
+    y_final = y
     moment = np.zeros_like(y)
     dof, dof_j = float(len(y)), np.bincount(j, minlength=n_j).astype(float)
     prec_scale = np.full(n_j, prec_s)
@@ -612,10 +616,10 @@ def _iterate(
         u_old, s_old = u, s
         var_r = judge_var[j]
         u, b, d_u, d_b = _solve_means(
-            e, j, y, w * info, s, var_r, prec_u, prec_b, n_e, n_j, b_start=b
+            e, j, y, w * step, s, var_r, prec_u, prec_b, n_e, n_j, b_start=b
         )
         s, prec_scale = _solve_scales(
-            e, j, y, w * info, u, b, var_r, prec_s, n_j, prior.min_scale
+            e, j, y, w * step, u, b, var_r, prec_s, n_j, prior.min_scale
         )
         # Mean scale 1 fixes the s·u trade-off (else a proper prior on u
         # lets u shrink while the scales grow).
@@ -645,9 +649,13 @@ def _iterate(
             # with weight info. Same fixed point (the Tobit score equations),
             # but an entry whose totals are all at 100 no longer creeps up by
             # a share info of the way per iteration (hundreds of iterations).
+            # The loop's weight is max(info, floor) (steadier steps), the
+            # final solve's the information itself; each with its working
+            # value, so both share the fixed point w·(E-step − fitted).
             residual = imputed - fitted
             step = np.maximum(info, SCORING_FLOOR)
             y = np.where(at_top | at_bottom, fitted + residual / step, observed)
+            y_final = np.where(at_top | at_bottom, fitted + residual / info, observed)
         squares = np.where(at_top | at_bottom, moment, residual**2)
         if prior.careless_share is None:
             # Huber-weighted squares understate a normal variance (by 4 % at
@@ -684,13 +692,18 @@ def _iterate(
                 prior=prior,
                 max_total=max_total,
             )
+            if iteration > DAMP_AFTER:
+                # Averaged with the last step: same fixed point, but a
+                # rating on the fence between careful and careless can no
+                # longer flip back and forth with its entry's value.
+                careless = (careless + 1 - w / np.maximum(informative, 1e-12)) / 2
             w = informative * (1 - careless)
         change = max(float(np.max(np.abs(u - u_old))), float(np.max(np.abs(s - s_old))))
         if change < tol * max_total:
             break
     return _Fit(
         centre=centre,
-        y=y,
+        y=y_final,
         w=w,
         info=info,
         u=u,
