@@ -71,3 +71,23 @@ def test_careless_ratings_stop_inflating_the_noise() -> None:
     assert mixture.noise_sd < huber.noise_sd
     true_sd = float(np.sqrt(np.mean(sim.noise**2)))
     assert abs(mixture.noise_sd - true_sd) < abs(huber.noise_sd - true_sd)
+
+
+@pytest.mark.parametrize("name", ["severity", "careless", "fullmarks"])
+def test_fit_converges_with_censored_and_careless_totals(name: str) -> None:
+    # An entry rated 100, 91, 100 once cycled for ever (censoring's weights
+    # and the careless probability of the 91 chasing each other).
+    sim = simulate(BY_NAME[name], 0)
+    data = agg._prepare(sim.reviews, max_total=100.0)
+    fit = agg._iterate(
+        data.e,
+        data.j,
+        data.x,
+        n_e=len(data.entry_ids),
+        n_j=len(data.judge_ids),
+        max_total=100.0,
+        prior=CalibrationPrior(),
+        informative=np.where(agg._near_constant(data)[data.j], 0.0, 1.0),
+        sigma2=16.0,
+    )
+    assert fit.iterations < 150
