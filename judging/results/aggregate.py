@@ -31,23 +31,33 @@ Five methods sit side by side (see ``METHODS``):
   shrinkage (``noise_pseudo_ratings=None``) all judges share one noise level.
   Given the scales and noise levels the model is a Bayesian linear model,
   solved exactly with a Schur complement on the judges; the scales, noise
-  levels and prior widths are updated in turn, with Huber weights (IRLS) so a
-  careless rating or two cannot drag an entry; the Huber-weighted residual
-  variance is divided by its normal-theory bias E[w z²] / E[w] (0.961 at
-  c = 2), else every interval is 2 % too short. A total at either end of the
-  scale is CENSORED (a lenient judge's 100 means "at least 100"): EM replaces
-  it by its conditional mean given the fit, and in the intervals it counts
-  for its Fisher information share λ(λ − a) of a full rating (Tobit).
-  A judge whose totals are (nearly)
-  constant is uninformative: his ratings get weight 0. Each connected component
-  of the judge–entry graph is levelled by conditioning the Gaussian posterior on
-  "the mean severity of this component's judges is exactly 0" (a warning says
-  so). INTERVALS are the Gaussian posterior with two corrections for the judge
-  parameters being estimates: each rating's variance gains u_i²·Var(s_j) (the
-  scale's uncertainty, delta method) and σ_j² is inflated by ν/(ν − 2), the
-  variance of a Student-t with the ν = κ + dof_j degrees of freedom behind it.
-  In ``scripts/simulate.py`` this brings 95 % intervals to 93–96 % coverage
-  (README, "How well the methods recover the truth").
+  levels and prior widths are updated in turn. CARELESS RATINGS: each rating
+  is careful, N(fit, σ_j²), or careless, uniform on [0, max_total], with a
+  share π learnt from the data (contaminated normal, EM; a Beta prior at 1 %
+  worth 50 ratings); a rating's weight is its probability of being careful, so
+  a careless rating neither drags its entry nor inflates anyone's noise level
+  (``careless_share=None``: the older Huber weights, with the Huber-weighted
+  variance divided by its normal-theory bias E[w z²] / E[w]). A total at
+  either end of the scale is CENSORED (a lenient judge's 100 means "at least
+  100"): Fisher scoring on the Tobit likelihood (working value fitted +
+  E-step residual / information, weight = its information share λ(λ − a) of
+  a full rating), in the intervals too. A judge whose totals are (nearly)
+  constant is uninformative: his ratings get weight 0. Each connected
+  component of the judge–entry graph is levelled by conditioning the
+  Gaussian posterior on "the mean severity of this component's judges is
+  exactly 0" (a warning says so). INTERVALS are the Gaussian posterior with
+  two analytic corrections for the judge parameters being estimates (each
+  rating's variance gains u_i²·Var(s_j), the scale's uncertainty by the delta
+  method, and σ_j² is inflated by ν/(ν − 2), the variance of a Student-t with
+  the ν = κ + dof_j degrees of freedom behind it), then a PARAMETRIC
+  BOOTSTRAP: worlds drawn from the fitted model (values and severities
+  jointly from the posterior, scales and noise levels from theirs), every
+  review re-rated and the whole model refitted; the mean squared error of the
+  refits over the reported variance scales every SD (``_bootstrap_factor``).
+  Up to ``dense_judges`` judges the posterior variances come from the dense
+  inverse of the judges' Schur complement; beyond, sparse only (CG solves and
+  Rao–Blackwellised posterior draws, ``_posterior``). See the README, "How
+  well the methods recover the truth".
 
 Intervals of the simple methods use the pooled within-entry standard deviation
 divided by √n (× √(π/2) for the median); every interval is a normal-quantile
@@ -67,7 +77,8 @@ import pandas as pd
 from scipy import sparse
 from scipy.linalg import blas, lapack
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import cg
+from scipy.sparse.linalg import LinearOperator, cg
+from scipy.special import expit
 from scipy.stats import norm
 
 from judging.i18n import N_
@@ -102,6 +113,30 @@ FAR_SEVERITY = 0.08
 WEAK_LINK_ENTRIES = 5
 # The per-judge noise prior never counts for more than this many ratings.
 MAX_PSEUDO_RATINGS = 1e6
+# Beyond ``CalibrationPrior.dense_judges`` judges the variances come from this
+# many posterior draws of the severities (see ``_posterior``), seeded thus.
+MC_DRAWS = 48
+MC_CHUNK = 16
+MC_SEED = 1981
+# The prior share of careless ratings counts as this many ratings; their
+# probabilities are damped after this many iterations.
+CARELESS_PSEUDO_RATINGS = 50.0
+DAMP_AFTER = 10
+# Censored totals: Fisher-scoring steps are at most 1 / this times an EM step
+# (a smaller floor oscillates; see ``_iterate``).
+SCORING_FLOOR = 0.25
+# Parametric bootstrap of the interval widths (see ``_bootstrap_factor``):
+# refits at most this many times, only with at least this many entries, with
+# this seed and at most this many iterations per refit (warm-started); the
+# width factor it finds is kept within these bounds.
+MAX_BOOTSTRAP_DRAWS = 10
+MIN_BOOTSTRAP_ENTRIES = 20
+BOOTSTRAP_SEED = 20170313
+BOOTSTRAP_ITERATIONS = 60
+# Above this many reviews the refits would cost more than the fit itself; the
+# analytic corrections alone remain (see the README, speed).
+BOOTSTRAP_MAX_REVIEWS = 100_000
+BOOTSTRAP_MIN, BOOTSTRAP_MAX = 0.8, 2.0
 
 
 class AggregationError(ValueError):
@@ -134,6 +169,13 @@ class CalibrationPrior:
     (infinite shrinkage) is one noise level for all judges, the older model.
     ``censored`` treats totals at 0 or ``max_total`` as censored (see the
     module docstring); ``False`` takes them at face value.
+    ``bootstrap_entries``: the parametric bootstrap refits until this many
+    entry-draws are measured (300 entries: 10 refits; 0 = analytic
+    corrections only; skipped above ``BOOTSTRAP_MAX_REVIEWS`` reviews).
+    ``careless_share`` is the prior share of careless ratings (contaminated
+    normal); ``None`` uses Huber weights instead. ``dense_judges``: up to this
+    many judges the variances use the dense inverse, beyond it sparse solves
+    and posterior draws.
     """
 
     severity_sd: float = 0.10
@@ -143,6 +185,9 @@ class CalibrationPrior:
     pseudo_judges: float | None = 0.5
     noise_pseudo_ratings: float | None = 4.0
     censored: bool = True
+    bootstrap_entries: int = 3000
+    careless_share: float | None = 0.01
+    dense_judges: int = 1000
 
 
 @dataclass(frozen=True)
@@ -492,62 +537,90 @@ def _near_constant(data: _Data) -> np.ndarray:
     return several & (sds <= max(NEAR_CONSTANT * typical, 1e-9))
 
 
-def _calibrated(
-    data: _Data,
+@dataclass(frozen=True)
+class _Fit:
+    """State of the alternating fit (see ``_iterate``), all on centred totals."""
+
+    centre: float  # mean of all totals; y = x − centre
+    y: np.ndarray  # centred totals, censored ones replaced by their E-step
+    w: np.ndarray  # robust (Huber) weight per review, 0 for uninformative
+    info: np.ndarray  # Fisher information share per review (censoring)
+    u: np.ndarray
+    b: np.ndarray
+    s: np.ndarray
+    judge_var: np.ndarray  # σ_j²
+    sigma2: float  # pooled σ²
+    kappa: float | None
+    dof: float
+    dof_j: np.ndarray
+    prec_u: float
+    prec_b: float
+    prec_s: float
+    prec_scale: np.ndarray  # posterior precision of each s_j
+    iterations: int
+
+
+def _iterate(
+    e: np.ndarray,
+    j: np.ndarray,
+    x: np.ndarray,
     *,
+    n_e: int,
+    n_j: int,
     max_total: float,
     prior: CalibrationPrior,
-    warnings: list[str],
+    informative: np.ndarray,
+    sigma2: float,
+    start: _Fit | None = None,
     max_iter: int = 300,
-    tol: float = 1e-6,
-) -> Result:
-    """IRLS + alternating least squares; exact posterior covariance at the end.
+    tol: float = 1e-5,
+) -> _Fit:
+    """Reweighted alternating least squares until values and scales settle.
 
-    Inside the loop the (u, b) step uses conjugate gradients on the sparse
-    judge Schur complement and the hat values use their diagonal approximation
-    (entry part + judge part), so each iteration costs O(reviews); only the
-    final step inverts the dense judges × judges matrix for the intervals.
+    The (u, b) step uses conjugate gradients on the sparse judge Schur
+    complement and the hat values use their diagonal approximation (entry part
+    + judge part), so each iteration costs O(reviews). ``start`` warm-starts
+    from an earlier fit (the bootstrap refits).
     """
-    e, j = data.e, data.j
-    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
-    centre = float(np.mean(data.x))
-    y = data.x - centre
-    prec_b = 1.0 / (prior.severity_sd * max_total) ** 2
-    prec_s = 1.0 / prior.scale_sd**2
-    prec_u = 1.0 / (prior.value_sd * max_total) ** 2
+    centre = float(np.mean(x))
+    y = x - centre
     floor = (0.005 * max_total) ** 2
-    pooled = _pooled_sd(data.x, e, n_e)
-    if math.isnan(pooled):
-        warnings.append(
-            "没有任何作品有 2 份以上评分，评分噪声无法从数据估计，区间只是下限。"
-        )
-    start = pooled**2 if not math.isnan(pooled) else (0.05 * max_total) ** 2
-    sigma2 = max(start, floor)
-    judge_var = np.full(n_j, sigma2)
+    if start is None:
+        prec_b = 1.0 / (prior.severity_sd * max_total) ** 2
+        prec_s = 1.0 / prior.scale_sd**2
+        prec_u = 1.0 / (prior.value_sd * max_total) ** 2
+        judge_var = np.full(n_j, sigma2)
+        s, u, b = np.ones(n_j), np.zeros(n_e), np.zeros(n_j)
+    else:
+        prec_b, prec_s, prec_u = start.prec_b, start.prec_s, start.prec_u
+        judge_var = start.judge_var.copy()
+        s, b = start.s.copy(), start.b.copy()
+        u = start.u + (start.centre - centre)
     kappa = prior.noise_pseudo_ratings
-    s = np.ones(n_j)
-    # A near-constant judge says nothing about which entry is better.
-    informative = np.where(_near_constant(data)[j], 0.0, 1.0)
     w = informative.copy()
-    u = np.zeros(n_e)
-    b = np.zeros(n_j)
+    share = prior.careless_share or 0.0
     # Totals at either end of the scale are censored: the judge meant at
     # least (at most) that much. EM for a censored normal: such a total is
     # replaced by its conditional mean given the current fit.
     bounds = (0.0 - centre, max_total - centre)
-    at_top = (data.x >= max_total) & prior.censored
-    at_bottom = (data.x <= 0.0) & prior.censored
+    at_top = (x >= max_total) & prior.censored
+    at_bottom = (x <= 0.0) & prior.censored
     observed = y
     info = np.ones_like(y)
+    step = info
+    y_final = y
     moment = np.zeros_like(y)
-    for _ in range(max_iter):
+    dof, dof_j = float(len(y)), np.bincount(j, minlength=n_j).astype(float)
+    prec_scale = np.full(n_j, prec_s)
+    iteration = 0
+    for iteration in range(1, max_iter + 1):  # noqa: B007 (reported below)
         u_old, s_old = u, s
         var_r = judge_var[j]
         u, b, d_u, d_b = _solve_means(
-            e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j, b_start=b
+            e, j, y, w * step, s, var_r, prec_u, prec_b, n_e, n_j, b_start=b
         )
         s, prec_scale = _solve_scales(
-            e, j, y, w, u, b, var_r, prec_s, n_j, prior.min_scale
+            e, j, y, w * step, u, b, var_r, prec_s, n_j, prior.min_scale
         )
         # Mean scale 1 fixes the s·u trade-off (else a proper prior on u
         # lets u shrink while the scales grow).
@@ -566,14 +639,29 @@ def _calibrated(
         # Empirical Bayes spread of the entries' values: it levels groups
         # of entries that are only weakly linked (fixed panels).
         prec_u = 1.0 / max(float(np.mean(u**2 + 1 / d_u)), floor)
+        fitted = s[j] * u[e] + b[j]
+        residual = y - fitted
         if at_top.any() or at_bottom.any():
-            y, info, moment = _censored(
-                observed, s[j] * u[e] + b[j], var_r, at_top, at_bottom, bounds
+            imputed, info, moment = _censored(
+                observed, fitted, var_r, at_top, at_bottom, bounds
             )
-        residual = y - s[j] * u[e] - b[j]
-        # Huber-weighted squares understate a normal variance (by 4 % at
-        # c = 2): divide by E[w z²] / E[w] to keep σ² consistent.
-        squares = np.where(at_top | at_bottom, moment, residual**2) / _huber_bias()
+            # Fisher scoring, not plain EM: a censored total enters the next
+            # solve as the working value fitted + (E-step − fitted) / info
+            # with weight info. Same fixed point (the Tobit score equations),
+            # but an entry whose totals are all at 100 no longer creeps up by
+            # a share info of the way per iteration (hundreds of iterations).
+            # The loop's weight is max(info, floor) (steadier steps), the
+            # final solve's the information itself; each with its working
+            # value, so both share the fixed point w·(E-step − fitted).
+            residual = imputed - fitted
+            step = np.maximum(info, SCORING_FLOOR)
+            y = np.where(at_top | at_bottom, fitted + residual / step, observed)
+            y_final = np.where(at_top | at_bottom, fitted + residual / info, observed)
+        squares = np.where(at_top | at_bottom, moment, residual**2)
+        if prior.careless_share is None:
+            # Huber-weighted squares understate a normal variance (by 4 % at
+            # c = 2): divide by E[w z²] / E[w] to keep σ² consistent.
+            squares = squares / _huber_bias()
         wt = w / var_r
         leverage = np.clip(
             wt * (s[j] ** 2 / d_u[e] + 1 / d_b[j] + u[e] ** 2 / prec_scale[j]),
@@ -590,42 +678,407 @@ def _calibrated(
             kappa = _noise_pseudo_ratings(ss_j, dof_j, sigma2, prior)
             judge_var = np.maximum((kappa * sigma2 + ss_j) / (kappa + dof_j), floor)
         std_resid = np.abs(residual) / np.sqrt(judge_var[j] * (1 - leverage))
-        w = informative * np.minimum(1.0, HUBER_C / np.maximum(std_resid, 1e-12))
+        # A total at the end of the scale is not an outlier by its E-step
+        # residual (the scoring weight info already tempers it); Huber on it
+        # too makes an entry with every total at 100 cycle for ever.
+        std_resid = np.where(at_top | at_bottom, 0.0, std_resid)
+        if prior.careless_share is None:
+            w = informative * np.minimum(1.0, HUBER_C / np.maximum(std_resid, 1e-12))
+        else:
+            careless, share = _careless(
+                std_resid,
+                judge_var[j] * (1 - leverage),
+                informative,
+                share=share,
+                prior=prior,
+                max_total=max_total,
+            )
+            if iteration > DAMP_AFTER:
+                # Averaged with the last step: same fixed point, but a
+                # rating on the fence between careful and careless can no
+                # longer flip back and forth with its entry's value.
+                careless = (careless + 1 - w / np.maximum(informative, 1e-12)) / 2
+            w = informative * (1 - careless)
         change = max(float(np.max(np.abs(u - u_old))), float(np.max(np.abs(s - s_old))))
         if change < tol * max_total:
             break
+    return _Fit(
+        centre=centre,
+        y=y_final,
+        w=w,
+        info=info,
+        u=u,
+        b=b,
+        s=s,
+        judge_var=judge_var,
+        sigma2=sigma2,
+        kappa=kappa,
+        dof=dof,
+        dof_j=dof_j,
+        prec_u=prec_u,
+        prec_b=prec_b,
+        prec_s=prec_s,
+        prec_scale=prec_scale,
+        iterations=iteration,
+    )
+
+
+def _degrees_of_freedom(fit: _Fit, n_j: int) -> np.ndarray:
+    """ν per judge behind his noise variance: min(κ, dof) + dof_j (the pooled
+    part is worth at most all the data's dof)."""
+    if fit.kappa is None:
+        return np.full(n_j, max(fit.dof, 1.0))
+    return min(fit.kappa, max(fit.dof, 1.0)) + fit.dof_j
+
+
+def _calibrated(
+    data: _Data,
+    *,
+    max_total: float,
+    prior: CalibrationPrior,
+    warnings: list[str],
+) -> Result:
+    """Fit by ``_iterate``; exact posterior covariance at the end; widths
+    calibrated by a parametric bootstrap (``_bootstrap_factor``).
+
+    Only the final step inverts the judges × judges matrix for the intervals.
+    """
+    e, j = data.e, data.j
+    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
+    floor = (0.005 * max_total) ** 2
+    pooled = _pooled_sd(data.x, e, n_e)
+    if math.isnan(pooled):
+        warnings.append(
+            "没有任何作品有 2 份以上评分，评分噪声无法从数据估计，区间只是下限。"
+        )
+    start = pooled**2 if not math.isnan(pooled) else (0.05 * max_total) ** 2
+    # A near-constant judge says nothing about which entry is better.
+    informative = np.where(_near_constant(data)[j], 0.0, 1.0)
+    fit = _iterate(
+        e,
+        j,
+        data.x,
+        n_e=n_e,
+        n_j=n_j,
+        max_total=max_total,
+        prior=prior,
+        informative=informative,
+        sigma2=max(start, floor),
+    )
+    s = fit.s
     # The scales are estimates too: a rating's effective noise grows by
     # u_i² · Var(s_j) (delta method), so the intervals carry that uncertainty.
-    # The noise variances are estimates with ν = min(κ, dof) + dof_j degrees
-    # of freedom (the pooled part is worth at most all the data's dof): a
+    # The noise variances are estimates with ν degrees of freedom: a
     # Student-t has variance ν / (ν − 2) times the plug-in one.
-    if kappa is None:
-        nu = np.full(n_j, max(dof, 1.0))
-    else:
-        nu = min(kappa, max(dof, 1.0)) + dof_j
+    nu = _degrees_of_freedom(fit, n_j)
     inflate = np.where(nu > 4, nu / np.maximum(nu - 2, 1e-9), 2.0)
-    var_r = (judge_var * inflate)[j] + u[e] ** 2 / prec_scale[j]
+    var_r = (fit.judge_var * inflate)[j] + fit.u[e] ** 2 / fit.prec_scale[j]
     # A censored total says less than an observed one: its Fisher information
     # is the share ``info`` of a full rating's.
-    u, b, solve = _solve_linear(e, j, y, w * info, s, var_r, prec_u, prec_b, n_e, n_j)
-    var_u, var_b = _condition_on_components(data, u, b, s, solve)
+    u, b, var_u, var_b, levels = _posterior(
+        data,
+        fit.y,
+        fit.w * fit.info,
+        s,
+        var_r,
+        fit.prec_u,
+        fit.prec_b,
+        b_start=fit.b,
+        dense_judges=prior.dense_judges,
+    )
+    factor = _bootstrap_factor(
+        data,
+        fit,
+        var_u=var_u,
+        var_r=var_r,
+        levels=levels,
+        nu=nu,
+        informative=informative,
+        max_total=max_total,
+        prior=prior,
+    )
+    var_u = var_u * factor**2
     _calibration_warnings(
         data,
-        w,
+        fit.w,
         informative=informative > 0,
         severity=b,
-        severity_sd=np.sqrt(np.maximum(var_b, 0)),
+        severity_sd=np.sqrt(var_b),
         max_total=max_total,
         warnings=warnings,
     )
-    return (
-        centre + u,
-        np.sqrt(np.maximum(var_u, 0)),
-        b,
-        np.sqrt(np.maximum(var_b, 0)),
-        s,
-        math.sqrt(sigma2),
+    return (fit.centre + u, np.sqrt(var_u), b, np.sqrt(var_b), s, math.sqrt(fit.sigma2))
+
+
+def _posterior(
+    data: _Data,
+    y: np.ndarray,
+    w: np.ndarray,
+    s: np.ndarray,
+    var_r: np.ndarray,
+    prec_u: float,
+    prec_b: float,
+    *,
+    b_start: np.ndarray,
+    dense_judges: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[_Level]]:
+    """Posterior means and variances of (u, b) given the scales, levelled per
+    component: (u, b, var_u, var_b, levels).
+
+    Up to ``dense_judges`` judges: exact, through the dense inverse of the
+    judges' Schur complement. Beyond: sparse only — means by conjugate
+    gradients, the levelling directions by CG solves, and the variances that
+    are needed (each entry's and judge's) by ``MC_DRAWS`` exact posterior
+    draws of b (perturb and MAP, one block CG), Rao–Blackwellised:
+    Var u_i = 1/d_u,i + E[(B b)_i / d_u,i]², so the Monte Carlo touches only
+    the judge part (relative error √(2 / ``MC_DRAWS``) on that part).
+    """
+    e, j = data.e, data.j
+    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
+    if n_j <= dense_judges:
+        u, b, solve = _solve_linear(e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j)
+        var_u, var_b, levels = _condition_on_components(data, u, b, s, solve)
+        return u, b, np.maximum(var_u, 0.0), np.maximum(var_b, 0.0), levels
+    u, b, d_u, d_b = _solve_means(
+        e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j, b_start=b_start
     )
+    _, _, coupling, _, _ = _normal_equations(
+        e, j, y, w, s, var_r, prec_u, prec_b, n_e, n_j
+    )
+    transposed = coupling.T.tocsr()
+
+    def schur(block: np.ndarray) -> np.ndarray:
+        return d_b[:, None] * block - transposed @ ((coupling @ block) / d_u[:, None])
+
+    wt = w / var_r
+    diagonal = d_b - np.bincount(j, weights=(wt * s[j]) ** 2 / d_u[e], minlength=n_j)
+    diagonal = np.maximum(diagonal, 1e-12 * d_b)
+    rng = np.random.default_rng(MC_SEED)
+    # Right-hand sides: one per component (levelling) and one per draw
+    # (η ~ N(0, S): data noise and prior noise pushed through the Schur).
+    comps = [data.component_of_judge == c for c in range(data.components)]
+    gs = np.stack([m / m.sum() for m in comps], axis=1)
+    # η ~ N(0, S) in chunks (a reviews × draws array is the biggest thing
+    # here): each review's noise enters its entry and its judge.
+    root = np.sqrt(wt)
+    to_entry = sparse.csr_matrix((s[j] * root, (e, np.arange(len(e)))), (n_e, len(e)))
+    to_judge = sparse.csr_matrix((root, (j, np.arange(len(e)))), (n_j, len(e)))
+    parts = []
+    for start in range(0, MC_DRAWS, MC_CHUNK):
+        size = min(MC_CHUNK, MC_DRAWS - start)
+        noise = rng.standard_normal((len(e), size))
+        eta_u = to_entry @ noise + math.sqrt(prec_u) * rng.standard_normal((n_e, size))
+        eta_b = to_judge @ noise + math.sqrt(prec_b) * rng.standard_normal((n_j, size))
+        parts.append(eta_b - transposed @ (eta_u / d_u[:, None]))
+    del noise
+    rhs = np.concatenate([gs, *parts], axis=1)
+    solved = _block_cg(schur, rhs, 1.0 / diagonal, rtol=1e-8, maxiter=10 * n_j)
+    ts, draws = solved[:, : len(comps)], solved[:, len(comps) :]
+    levels = []
+    for c, members in enumerate(comps):
+        t = ts[:, c]
+        var_m = float(gs[:, c] @ t)
+        if var_m <= 0:
+            continue
+        level = _Level(
+            in_comp=data.component_of_entry == c,
+            members=members,
+            g=gs[:, c],
+            t=t,
+            cov_um=-(coupling @ t) / d_u,
+            var_m=var_m,
+        )
+        level.apply(u, b)
+        # Condition the draws too: b* − t (g·b*) / var_m.
+        draws[members] -= np.outer(t[members], gs[:, c] @ draws) / var_m
+        levels.append(level)
+    judge_part = (coupling @ draws) / d_u[:, None]
+    var_u = 1.0 / d_u + np.mean(judge_part**2, axis=1)
+    var_b = np.mean(draws**2, axis=1)
+    return u, b, var_u, var_b, levels
+
+
+def _block_cg(
+    operator: object,
+    rhs: np.ndarray,
+    inverse_diagonal: np.ndarray,
+    *,
+    rtol: float,
+    maxiter: int,
+) -> np.ndarray:
+    """Jacobi-preconditioned conjugate gradients on every column of ``rhs``
+    at once (``operator`` maps an n × m block to S @ block)."""
+    x = np.zeros_like(rhs)
+    r = rhs.copy()
+    z = inverse_diagonal[:, None] * r
+    p = z.copy()
+    rz = np.sum(r * z, axis=0)
+    target = rtol * np.linalg.norm(rhs, axis=0)
+    for _ in range(maxiter):
+        if np.all(np.linalg.norm(r, axis=0) <= target):
+            break
+        q = operator(p)  # type: ignore[operator]
+        alpha = rz / np.maximum(np.sum(p * q, axis=0), 1e-300)
+        x += alpha * p
+        r -= alpha * q
+        z = inverse_diagonal[:, None] * r
+        rz_new = np.sum(r * z, axis=0)
+        p = z + (rz_new / np.maximum(rz, 1e-300)) * p
+        rz = rz_new
+    return x
+
+
+def bootstrap_draws(n_entries: int, target: int) -> int:
+    """How many bootstrap refits: enough for ``target`` entry-draws in all,
+    at least 1 and at most ``MAX_BOOTSTRAP_DRAWS``; 0 when ``target`` is 0 or
+    there are too few entries for a stable ratio."""
+    if target <= 0 or n_entries < MIN_BOOTSTRAP_ENTRIES:
+        return 0
+    return int(min(max(math.ceil(target / n_entries), 1), MAX_BOOTSTRAP_DRAWS))
+
+
+def _component_shift(
+    u: np.ndarray, b: np.ndarray, s: np.ndarray, data: _Data
+) -> np.ndarray:
+    """u moved along the unidentified direction (u + c, b − s·c) so that each
+    component's judges have mean severity 0 (c = mean b / mean s)."""
+    out = u.copy()
+    for comp in range(data.components):
+        members = data.component_of_judge == comp
+        c = float(np.mean(b[members])) / max(float(np.mean(s[members])), 1e-9)
+        out[data.component_of_entry == comp] += c
+    return out
+
+
+def _bootstrap_factor(
+    data: _Data,
+    fit: _Fit,
+    *,
+    var_u: np.ndarray,
+    var_r: np.ndarray,
+    levels: list[_Level],
+    nu: np.ndarray,
+    informative: np.ndarray,
+    max_total: float,
+    prior: CalibrationPrior,
+) -> float:
+    """Parametric bootstrap of the judge parameters' uncertainty.
+
+    Each draw takes a world from the fitted model: values u* ~ N(û, Var u),
+    severities b* ~ N(b̂, Var b) (mean 0 per component), scales s* ~ N(ŝ,
+    Var s) (mean 1), noise variances σ*² ~ σ̂²·ν/χ²_ν; rates every review in
+    it (clipped to the scale, rounded when the real totals are whole), REFITS
+    the whole model and measures (estimate − truth)² / reported variance. The
+    returned factor √(mean of that ratio) scales every entry's SD, so the
+    intervals carry what estimating severities, scales and noise levels
+    really costs in this design (chained panels: more; many ratings per
+    judge: less), instead of only the analytic corrections. Deterministic
+    (fixed seed); clipped to [``BOOTSTRAP_MIN``, ``BOOTSTRAP_MAX``].
+    """
+    e, j = data.e, data.j
+    n_e, n_j = len(data.entry_ids), len(data.judge_ids)
+    draws = bootstrap_draws(n_e, prior.bootstrap_entries)
+    if len(e) > BOOTSTRAP_MAX_REVIEWS:
+        return 1.0
+    used = np.bincount(e, weights=informative, minlength=n_e) > 0
+    if draws == 0 or used.sum() < MIN_BOOTSTRAP_ENTRIES or np.all(var_u <= 0):
+        return 1.0
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    whole = bool(np.all(data.x == np.round(data.x)))
+    sd_s = 1.0 / np.sqrt(fit.prec_scale)
+    nu = np.minimum(nu, 1e4)
+    ratios = []
+    weight = fit.w * fit.info
+    for _ in range(draws):
+        # (u*, b*) jointly from the posterior given the scales (perturb and
+        # MAP), so the world keeps the posterior's correlations: groups of
+        # entries whose level is uncertain (chained panels) move together.
+        perturbed = fit.y + np.sqrt(var_r / np.maximum(weight, 1e-12)) * (
+            rng.standard_normal(len(e))
+        )
+        u_t, b_t, _, _ = _solve_means(
+            e,
+            j,
+            perturbed,
+            weight,
+            fit.s,
+            var_r,
+            fit.prec_u,
+            fit.prec_b,
+            n_e,
+            n_j,
+            b_start=fit.b,
+            prior_means=(
+                rng.standard_normal(n_e) / math.sqrt(fit.prec_u),
+                rng.standard_normal(n_j) / math.sqrt(fit.prec_b),
+            ),
+        )
+        for level in levels:
+            level.apply(u_t, b_t)
+        s_t = np.maximum(fit.s + sd_s * rng.standard_normal(n_j), prior.min_scale)
+        stretch = float(np.mean(s_t))
+        s_t, u_t = s_t / stretch, u_t * stretch
+        noise = np.sqrt(fit.judge_var * nu / rng.chisquare(nu))
+        x_t = (
+            fit.centre
+            + s_t[j] * u_t[e]
+            + b_t[j]
+            + noise[j] * rng.standard_normal(len(e))
+        )
+        if whole:
+            x_t = np.round(x_t)
+        x_t = np.where(informative > 0, np.clip(x_t, 0.0, max_total), data.x)
+        again = _iterate(
+            e,
+            j,
+            x_t,
+            n_e=n_e,
+            n_j=n_j,
+            max_total=max_total,
+            prior=prior,
+            informative=informative,
+            sigma2=fit.sigma2,
+            start=fit,
+            max_iter=BOOTSTRAP_ITERATIONS,
+            tol=1e-4,
+        )
+        estimate = again.centre + _component_shift(again.u, again.b, again.s, data)
+        truth = fit.centre + u_t
+        ratios.append(((estimate - truth) ** 2 / np.maximum(var_u, 1e-12))[used])
+    factor = math.sqrt(float(np.mean(np.concatenate(ratios))))
+    return float(min(max(factor, BOOTSTRAP_MIN), BOOTSTRAP_MAX))
+
+
+def _careless(
+    std_resid: np.ndarray,
+    variance: np.ndarray,
+    informative: np.ndarray,
+    *,
+    share: float,
+    prior: CalibrationPrior,
+    max_total: float,
+) -> tuple[np.ndarray, float]:
+    """E-step of the contaminated normal: each rating is careful, N(fit, σ²),
+    or careless, uniform on [0, max_total], with prior probability π.
+
+    Returns each rating's posterior probability of being careless and the
+    updated π = (Σ p + π₀·m) / (ratings + m), a Beta prior worth m =
+    ``CARELESS_PSEUDO_RATINGS`` ratings at π₀ = ``prior.careless_share``.
+    Unlike Huber weights, a careless rating stops counting (p → 1) and, above
+    all, stops inflating σ², so the careful ratings' intervals are not
+    widened by a few careless ones; on clean data p ≈ 0 and the model is the
+    plain normal one.
+    """
+    log_careful = -(std_resid**2) / 2 - 0.5 * np.log(2 * math.pi * variance)
+    log_careless = -math.log(max_total)
+    odds = math.log(max(share, 1e-9) / max(1 - share, 1e-9))
+    careless = expit(odds + log_careless - log_careful) * (informative > 0)
+    careless = np.where(std_resid == 0, 0.0, careless)
+    m = CARELESS_PSEUDO_RATINGS
+    updated = (float(np.sum(careless)) + float(prior.careless_share or 0) * m) / (
+        float(np.sum(informative > 0)) + m
+    )
+    return careless, updated
 
 
 def _huber_bias() -> float:
@@ -659,14 +1112,19 @@ def _censored(
     """
     from scipy.special import log_ndtr
 
-    sd = np.sqrt(variance)
-    a = np.where(at_top, (bounds[1] - fitted) / sd, (fitted - bounds[0]) / sd)
+    censored = np.flatnonzero(at_top | at_bottom)  # only these need Φ
+    top = at_top[censored]
+    var = variance[censored]
+    sd = np.sqrt(var)
+    mu = fitted[censored]
+    a = np.where(top, (bounds[1] - mu) / sd, (mu - bounds[0]) / sd)
     lam = np.exp(-(a**2) / 2 - 0.5 * math.log(2 * math.pi) - log_ndtr(-a))
-    censored = at_top | at_bottom
-    sign = np.where(at_top, 1.0, -1.0)
-    y = np.where(censored, fitted + sign * sd * lam, observed)
-    info = np.where(censored, np.clip(lam * (lam - a), 1e-3, 1.0), 1.0)
-    moment = np.where(censored, variance * np.maximum(1 + a * lam, 0.0), 0.0)
+    y = observed.copy()
+    y[censored] = mu + np.where(top, 1.0, -1.0) * sd * lam
+    info = np.ones_like(observed)
+    info[censored] = np.clip(lam * (lam - a), 1e-3, 1.0)
+    moment = np.zeros_like(observed)
+    moment[censored] = var * np.maximum(1 + a * lam, 0.0)
     return y, info, moment
 
 
@@ -710,7 +1168,12 @@ def _normal_equations(
     wt = w / sigma2
     d_u = np.bincount(e, weights=wt * s[j] ** 2, minlength=n_e) + prec_u
     d_b = np.bincount(j, weights=wt, minlength=n_j) + prec_b
-    coupling = sparse.csr_matrix((wt * s[j], (e, j)), shape=(n_e, n_j))
+    if len(e) > 1 and np.all(e[1:] >= e[:-1]):
+        # Reviews come sorted by entry (``_prepare``): build the CSR directly.
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(e, minlength=n_e))])
+        coupling = sparse.csr_matrix((wt * s[j], j, indptr), shape=(n_e, n_j))
+    else:
+        coupling = sparse.csr_matrix((wt * s[j], (e, j)), shape=(n_e, n_j))
     rhs_u = np.bincount(e, weights=wt * s[j] * y, minlength=n_e)
     rhs_b = np.bincount(j, weights=wt * y, minlength=n_j)
     return d_u, d_b, coupling, rhs_u, rhs_b
@@ -729,15 +1192,32 @@ def _solve_means(
     n_j: int,
     *,
     b_start: np.ndarray,
+    prior_means: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Posterior mean of (u, b) given the scales, by CG on the sparse Schur."""
+    """Posterior mean of (u, b) given the scales, by CG on the sparse Schur.
+
+    ``prior_means`` (u₀, b₀) replace the prior means 0 (perturb-and-MAP: with
+    perturbed totals and prior means drawn from the prior, the solution is an
+    exact draw from the posterior)."""
     d_u, d_b, coupling, rhs_u, rhs_b = _normal_equations(
         e, j, y, w, s, sigma2, prec_u, prec_b, n_e, n_j
     )
-    scaled = sparse.diags(1.0 / d_u) @ coupling
-    schur = (sparse.diags(d_b) - coupling.T @ scaled).tocsr()
-    rhs = rhs_b - scaled.T @ rhs_u
-    jacobi = sparse.diags(1.0 / schur.diagonal())
+    if prior_means is not None:
+        rhs_u = rhs_u + prec_u * prior_means[0]
+        rhs_b = rhs_b + prec_b * prior_means[1]
+    # Matrix-free Schur complement S = D_b − Bᵀ D_u⁻¹ B: two sparse products
+    # per CG step, never the judges × judges product itself.
+    transposed = coupling.T.tocsr()
+    schur = LinearOperator(
+        (n_j, n_j),
+        matvec=lambda v: d_b * v - transposed @ ((coupling @ v) / d_u),
+        dtype=float,
+    )
+    # diag S: each review is one (entry, judge) element of B.
+    wt = w / sigma2
+    diagonal = d_b - np.bincount(j, weights=(wt * s[j]) ** 2 / d_u[e], minlength=n_j)
+    jacobi = sparse.diags(1.0 / np.maximum(diagonal, 1e-12 * d_b))
+    rhs = rhs_b - transposed @ (rhs_u / d_u)
     b, _ = cg(schur, rhs, x0=b_start, rtol=1e-12, atol=0.0, maxiter=10 * n_j, M=jacobi)
     u = (rhs_u - coupling @ b) / d_u
     return u, b, d_u, d_b
@@ -871,17 +1351,37 @@ def _diag_cov_u(solve: _Solve) -> np.ndarray:
     return 1.0 / solve.d_u + extra
 
 
+@dataclass(frozen=True)
+class _Level:
+    """Conditioning one component on "its judges' mean severity m = 0"."""
+
+    in_comp: np.ndarray  # entries of the component
+    members: np.ndarray  # judges of the component
+    g: np.ndarray  # m = g · b
+    t: np.ndarray  # Cov(b, m)
+    cov_um: np.ndarray  # Cov(u, m)
+    var_m: float
+
+    def apply(self, u: np.ndarray, b: np.ndarray) -> None:
+        """Condition (u, b) — a posterior mean or a posterior draw — in place."""
+        m = float(self.g @ b)
+        u[self.in_comp] -= (self.cov_um * m / self.var_m)[self.in_comp]
+        b[self.members] -= (self.t * m / self.var_m)[self.members]
+
+
 def _condition_on_components(
     data: _Data, u: np.ndarray, b: np.ndarray, s: np.ndarray, solve: _Solve
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, list[_Level]]:
     """Condition the posterior on "mean severity = 0" in each component.
 
     Shifts u and b in place along the unidentified direction (u + c, b − s·c)
-    and returns the conditional variances of u and b.
+    and returns the conditional variances of u and b, and the conditionings
+    (to apply to posterior draws).
     """
     var_u = _diag_cov_u(solve)
     var_b = np.diag(solve.s_inv).copy()
     scaled = sparse.diags(1.0 / solve.d_u) @ solve.coupling
+    levels = []
     for comp in range(data.components):
         members = data.component_of_judge == comp
         g = members / members.sum()
@@ -890,13 +1390,13 @@ def _condition_on_components(
         if var_m <= 0:
             continue
         cov_um = -(scaled @ t)  # Cov(u, m)
-        m = float(g @ b)
         in_comp = data.component_of_entry == comp
-        u[in_comp] -= (cov_um * m / var_m)[in_comp]
-        b[members] -= (t * m / var_m)[members]
+        level = _Level(in_comp, members, g, t, cov_um, var_m)
+        level.apply(u, b)
+        levels.append(level)
         var_u[in_comp] -= (cov_um**2 / var_m)[in_comp]
         var_b[members] -= (t**2 / var_m)[members]
-    return var_u, var_b
+    return var_u, var_b, levels
 
 
 def _calibration_warnings(

@@ -22,8 +22,9 @@ balanced and random (least-loaded judges first), or
   one judge (a chain: barely connected).
 
 The "truth" an aggregation can recover is the score of the average judge of the
-pool, t_i = 70 + mean(b) + mean(s) · (v_i − 70): a method only knows judges
-relative to each other. Rankings and award tiers are the same for v and t.
+pool (the informative judges who reviewed at least one essay), t_i = 70 +
+mean(b) + mean(s) · (v_i − 70): a method only knows judges relative to each
+other. Rankings and award tiers are the same for v and t.
 """
 
 from __future__ import annotations
@@ -115,7 +116,9 @@ def simulate(design: Design, seed: int) -> Simulated:
         entry_track = rng.integers(0, design.tracks, n_e)
         quality = quality + 5.0 * (entry_track - (design.tracks - 1) / 2)
     pairs = _assign(design, rng, entry_track)
-    pool = informative
+    # The pool is the informative judges who reviewed something (a judge
+    # left out of every panel is no part of what the data can tell).
+    pool = informative & (np.bincount(pairs[:, 1], minlength=n_j) > 0)
     truth = 70 + severity[pool].mean() + scale[pool].mean() * (quality - 70)
     sim = Simulated(
         reviews=pd.DataFrame(columns=["entry_id", "judge_id", "total"]),
@@ -263,7 +266,7 @@ def oracle(sim: Simulated) -> tuple[np.ndarray, np.ndarray]:
     weight = (sim.scale[j] / sim.noise[j]) ** 2
     total = np.bincount(e, weights=weight, minlength=n_e)
     v = np.bincount(e, weights=weight * est, minlength=n_e) / np.maximum(total, 1e-12)
-    pool = sim.informative
+    pool = sim.informative & (np.bincount(j, minlength=len(sim.scale)) > 0)
     factor = sim.scale[pool].mean()
     score = 70 + sim.severity[pool].mean() + factor * v
     return score, factor / np.sqrt(np.maximum(total, 1e-12))
