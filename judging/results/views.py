@@ -21,9 +21,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
 
 from judging import jobs as queue
 from judging.accounts.forms import ActionForm
+from judging.assignment.models import Assignment
 from judging.auth import organiser_required, unit_required
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import transition_problems
@@ -36,6 +38,7 @@ from judging.responses import job_progress, pdf_download, xlsx_download
 from judging.results import charts, computed, explain, service
 from judging.results import jobs as results_jobs
 from judging.results.forms import EXCLUDE, FinaliseForm, OverrideForm
+from judging.review.models import Review
 from judging.rounds import service as rounds_service
 from judging.submissions.models import Entry
 from judging.web import error_text, perform
@@ -161,8 +164,15 @@ def _plain_scores(c: Competition) -> dict[int, tuple[float, float]]:
     """Each entry's mean and median of its submitted totals, for the frozen
     table: the organiser can then explain why 73.33 ranks below 72.75."""
     totals: dict[int, list[float]] = {}
-    for review in service.submitted_reviews(c):
-        totals.setdefault(review.assignment.entry_id, []).append(float(review.total))
+    # Two columns in one statement: loading every review with its scores and
+    # judge took seconds at 5,000 entries.
+    for entry_id, total in db.session.execute(
+        select(Assignment.entry_id, Review.total)
+        .join(Review, Review.assignment_id == Assignment.id)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(*computed.counted_reviews(c.id))
+    ):
+        totals.setdefault(entry_id, []).append(float(total))
     return {
         entry_id: (statistics.fmean(values), statistics.median(values))
         for entry_id, values in totals.items()
