@@ -48,6 +48,35 @@ def said(msgid: str, **params: object) -> Said:
     return Said(msgid, **params)
 
 
+def stored(message: object) -> object:
+    """``message`` as JSON keeps it: a ``Said`` as its msgid and fields (nested
+    ones too), so a page can say it in its reader's language after a round trip
+    through the database; anything else as it is."""
+    if isinstance(message, Said):
+        return {
+            "msgid": message.msgid,
+            "params": {k: _plain(v) for k, v in message.params.items()},
+        }
+    return message
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Said):
+        return stored(value)
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    item = getattr(value, "item", None)  # a numpy number
+    return item() if callable(item) else str(value)
+
+
+def restored(value: object) -> object:
+    """The inverse of ``stored``: a ``Said`` again from its JSON form."""
+    if isinstance(value, dict) and "msgid" in value:
+        params = {k: restored(v) for k, v in (value.get("params") or {}).items()}
+        return Said(value["msgid"], **params)
+    return value
+
+
 def say(message: object, gettext: Callable[[str], str]) -> str:
     """``message`` in the reader's language: a ``Said`` through its msgid and
     fields, a plain string through the catalogue (a constant message marked with

@@ -318,7 +318,7 @@ def _pairs_settled(competition: Competition) -> list[str]:
     n = open_count(competition)
     if not n:
         return []
-    return [f"还有 {n} 对疑似重复的作品未处理（查重），请先处理。"]
+    return [said(N_("还有 %(n)s 对疑似重复的作品未处理（查重），请先处理。"), n=n)]
 
 
 @dataclass(frozen=True)

@@ -223,7 +223,7 @@ def start_publicity(
 @guard(Phase.PUBLICITY)
 def _publicity_set(competition: Competition) -> list[str]:
     if publicity_of(competition) is None:
-        return ["请在“公示”页面设置公示期和公示内容后开始公示。"]
+        return [N_("请在“公示”页面设置公示期和公示内容后开始公示。")]
     return []
 
 
@@ -231,7 +231,7 @@ def _publicity_set(competition: Competition) -> list[str]:
 def _objections_settled(competition: Competition) -> list[str]:
     publicity = publicity_of(competition)
     if publicity is None:
-        return ["尚未公示，不能公布最终名单。"]
+        return [N_("尚未公示，不能公布最终名单。")]
     problems = []
     if utcnow() < publicity.ends_at:
         _start, end = objection_window(publicity)

@@ -81,7 +81,7 @@ from scipy.sparse.linalg import LinearOperator, cg
 from scipy.special import expit
 from scipy.stats import norm
 
-from judging.i18n import N_
+from judging.i18n import N_, said
 
 EntryId = Hashable
 JudgeId = Hashable
@@ -283,17 +283,31 @@ def aggregate(
     warnings: list[str] = []
     if data.components > 1:
         warnings.append(
-            f"有 {data.components} 组评审专家之间没有共同评阅的作品，"
-            "组与组之间无法比较谁宽谁严，校准时各组的平均宽严都按 0 处理。"
-            "建议增派评审，让各组评审专家评阅一些相同的作品。"
+            said(
+                N_(
+                    "有 %(n)s 组评审专家之间没有共同评阅的作品，"
+                    "组与组之间无法比较谁宽谁严，校准时各组的平均宽严都按 0 处理。"
+                    "建议增派评审，让各组评审专家评阅一些相同的作品。"
+                ),
+                n=data.components,
+            )
         )
     constant = _near_constant(data)
     for k in np.flatnonzero(constant):
         mine = data.x[data.j == k]
         warnings.append(
-            f"评审专家 {data.judge_labels[k]} 的 {len(mine)} 个总分几乎相同"
-            f"（{mine.min():g}–{mine.max():g} 分），无法区分作品优劣；"
-            "标准分与校准已不计其评分。请与这位评审专家核实，必要时请其他专家补评。"
+            said(
+                N_(
+                    "评审专家 %(judge)s 的 %(n)s 个总分几乎相同"
+                    "（%(low)s–%(high)s 分），无法区分作品优劣；"
+                    "标准分与校准已不计其评分。请与这位评审专家核实，"
+                    "必要时请其他专家补评。"
+                ),
+                judge=data.judge_labels[k],
+                n=len(mine),
+                low=f"{mine.min():g}",
+                high=f"{mine.max():g}",
+            )
         )
     if method == "calibrated":
         result = _calibrated(
@@ -310,7 +324,10 @@ def aggregate(
     single = [str(data.entry_ids[i]) for i in np.flatnonzero(n_entry == 1)]
     if single:
         warnings.append(
-            f"以下作品只有 1 份评分，区间依赖整体噪声估计：{'、'.join(single)}"
+            said(
+                N_("以下作品只有 1 份评分，区间依赖整体噪声估计：%(codes)s"),
+                codes="、".join(single),
+            )
         )
     top = float(max_total)
     entries = tuple(
@@ -462,7 +479,9 @@ def _simple(data: _Data, *, method: str, warnings: list[str]) -> Result:
     used = weight > 0
     pooled = _pooled_sd(values[used], data.e[used], n_e)
     if math.isnan(pooled):
-        warnings.append("没有任何作品有 2 份以上评分，无法估计区间，区间宽度记为 0。")
+        warnings.append(
+            N_("没有任何作品有 2 份以上评分，无法估计区间，区间宽度记为 0。")
+        )
         pooled = 0.0
     effective_n = n.astype(float)
     if method == "trimmed":
@@ -513,7 +532,12 @@ def _standardise(
         return np.zeros_like(data.x), np.ones(n_j), np.ones_like(data.x)
     if fallback.any():
         names = "、".join(data.judge_labels[k] for k in np.flatnonzero(fallback))
-        warnings.append(f"以下评审专家评分过少，标准化时改用全体评分的均值与标准差：{names}")
+        warnings.append(
+            said(
+                N_("以下评审专家评分过少，标准化时改用全体评分的均值与标准差：%(names)s"),
+                names=names,
+            )
+        )
     means = np.where(fallback, overall_mean, means)
     sds = np.where(fallback | constant, overall_sd, sds)
     z = np.where(constant[data.j], 0.0, (data.x - means[data.j]) / sds[data.j])
@@ -749,7 +773,7 @@ def _calibrated(
     pooled = _pooled_sd(data.x, e, n_e)
     if math.isnan(pooled):
         warnings.append(
-            "没有任何作品有 2 份以上评分，评分噪声无法从数据估计，区间只是下限。"
+            N_("没有任何作品有 2 份以上评分，评分噪声无法从数据估计，区间只是下限。")
         )
     start = pooled**2 if not math.isnan(pooled) else (0.05 * max_total) ** 2
     # A near-constant judge says nothing about which entry is better.
@@ -1413,17 +1437,30 @@ def _calibration_warnings(
     few = [data.judge_labels[k] for k in np.flatnonzero(n_judge < FEW_REVIEWS)]
     if few:
         warnings.append(
-            f"以下评审专家评阅不足 {FEW_REVIEWS} 篇，还看不准其宽严，"
-            f"校准时大体按一般评审专家对待：{'、'.join(few)}"
+            said(
+                N_(
+                    "以下评审专家评阅不足 %(n)s 篇，还看不准其宽严，"
+                    "校准时大体按一般评审专家对待：%(names)s"
+                ),
+                n=FEW_REVIEWS,
+                names="、".join(few),
+            )
         )
     _severity_warnings(data, severity, severity_sd, max_total, warnings)
     _weak_link_warnings(data, warnings)
     for r in np.flatnonzero((w < DOWNWEIGHT_REPORT) & informative):
         warnings.append(
-            f"评审专家 {data.judge_labels[data.j[r]]} 对作品 "
-            f"{data.entry_ids[data.e[r]]} "
-            f"的评分 {data.x[r]:g} 与其他评分明显不符，已降低权重（{w[r]:.2f}）。"
-            "请核实是否误填或漏看。"
+            said(
+                N_(
+                    "评审专家 %(judge)s 对作品 %(code)s 的评分 %(total)s "
+                    "与其他评分明显不符，已降低权重（%(weight)s）。"
+                    "请核实是否误填或漏看。"
+                ),
+                judge=data.judge_labels[data.j[r]],
+                code=str(data.entry_ids[data.e[r]]),
+                total=f"{data.x[r]:g}",
+                weight=f"{w[r]:.2f}",
+            )
         )
 
 
@@ -1452,10 +1489,23 @@ def _severity_warnings(
     )
     for k in np.flatnonzero(far & (np.abs(severity) > 1.96 * severity_sd)):
         harsh = severity[k] < 0
+        message = (
+            N_(
+                "评审专家 %(judge)s 明显偏严：平均比一般评审专家低 %(points)s 分。"
+                "校准已扣除这一差异；若不合常理，请与这位专家核实对评分标准的理解。"
+            )
+            if harsh
+            else N_(
+                "评审专家 %(judge)s 明显偏宽：平均比一般评审专家高 %(points)s 分。"
+                "校准已扣除这一差异；若不合常理，请与这位专家核实对评分标准的理解。"
+            )
+        )
         warnings.append(
-            f"评审专家 {data.judge_labels[k]} 明显偏{'严' if harsh else '宽'}："
-            f"平均比一般评审专家{'低' if harsh else '高'} {abs(severity[k]):.1f} 分。"
-            "校准已扣除这一差异；若不合常理，请与这位专家核实对评分标准的理解。"
+            said(
+                message,
+                judge=data.judge_labels[k],
+                points=f"{abs(severity[k]):.1f}",
+            )
         )
 
 
@@ -1469,9 +1519,14 @@ def _weak_link_warnings(data: _Data, warnings: list[str]) -> None:
     if cut:
         names = "、".join(data.judge_labels[k] for k in cut)
         warnings.append(
-            f"部分作品之间只靠个别评审专家相连（{names}）：去掉其中任何一位，"
-            "作品就分成互不相连的几组，组与组之间的宽严比较只依赖这几位专家，"
-            "把握较小。建议安排几位评审专家交叉评阅不同组的作品。"
+            said(
+                N_(
+                    "部分作品之间只靠个别评审专家相连（%(names)s）：去掉其中任何一位，"
+                    "作品就分成互不相连的几组，组与组之间的宽严比较只依赖这几位专家，"
+                    "把握较小。建议安排几位评审专家交叉评阅不同组的作品。"
+                ),
+                names=names,
+            )
         )
 
 

@@ -44,6 +44,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 from scipy import special
 
+from judging.i18n import N_, said
 from judging.numbers import NotANumber, parse_decimal
 from judging.results.aggregate import Aggregation, EntryScore
 
@@ -223,14 +224,30 @@ def plan_counts(
                 wanted = 1
             if not math.isclose(exact, wanted):
                 notes.append(
-                    f"{tier.name}按 {tier.share:g}% × {n_ranked} = {exact:g}，"
-                    f"取整为 {wanted} 名"
+                    said(
+                        N_(
+                            "%(tier)s按 %(share)s%% × %(n)s = %(exact)s，"
+                            "取整为 %(wanted)s 名"
+                        ),
+                        tier=tier.name,
+                        share=f"{tier.share:g}",
+                        n=n_ranked,
+                        exact=f"{exact:g}",
+                        wanted=wanted,
+                    )
                 )
         else:
             wanted = int(tier.count or 0)
         got = min(wanted, remaining)
         if got < wanted:
-            notes.append(f"{tier.name}应有 {wanted} 名，但只剩 {remaining} 篇作品")
+            notes.append(
+                said(
+                    N_("%(tier)s应有 %(wanted)s 名，但只剩 %(left)s 篇作品"),
+                    tier=tier.name,
+                    wanted=wanted,
+                    left=remaining,
+                )
+            )
         counts.append(got)
         remaining -= got
     return tuple(counts), tuple(notes)
@@ -295,8 +312,13 @@ def allocate_awards(
         )
         if move:
             notes.append(
-                f"作品 {r.entry_id} 由{model_tier}调整为{move.tier}："
-                f"{move.reason.strip()}"
+                said(
+                    N_("作品 %(code)s 由%(before)s调整为%(after)s：%(reason)s"),
+                    code=str(r.entry_id),
+                    before=model_tier,
+                    after=move.tier,
+                    reason=move.reason.strip(),
+                )
             )
     for entry in aggregation.entries:
         if entry.entry_id in excluded:
@@ -317,7 +339,13 @@ def allocate_awards(
                     override_reason=reason,
                 )
             )
-            notes.append(f"作品 {entry.entry_id} 不参与排名：{reason}")
+            notes.append(
+                said(
+                    N_("作品 %(code)s 不参与排名：%(reason)s"),
+                    code=str(entry.entry_id),
+                    reason=reason,
+                )
+            )
     tiers = tuple(
         TierCount(name=t.name, planned=p, actual=actual[t.name])
         for t, p in zip(scheme, planned, strict=True)
@@ -384,10 +412,19 @@ def _fill_tiers(
             if extended > end:
                 group = sum(1 for r in ranked if round(r.score, tie_decimals) == last)
                 notes.append(
-                    f"排名第 {ranked[end - 1].rank} 的 {group} 篇作品分数相同"
-                    f"（{last:.{tie_decimals}f}），跨越{tier.name}名额线，均列入"
-                    f"{tier.name}；{tier.name}名额由 {end - start} 增至 "
-                    f"{extended - start}，其后各奖项顺延"
+                    said(
+                        N_(
+                            "排名第 %(rank)s 的 %(n)s 篇作品分数相同（%(score)s），"
+                            "跨越%(tier)s名额线，均列入%(tier)s；%(tier)s名额由 "
+                            "%(before)s 增至 %(after)s，其后各奖项顺延"
+                        ),
+                        rank=ranked[end - 1].rank,
+                        n=group,
+                        score=f"{last:.{tie_decimals}f}",
+                        tier=tier.name,
+                        before=end - start,
+                        after=extended - start,
+                    )
                 )
                 end = extended
         for r in ranked[start:end]:
@@ -469,10 +506,16 @@ def suggest_reviews(
     return tuple(
         ReviewSuggestion(
             entry_id=a.entry_id,
-            reason=(
-                f"位于{a.model_tier}边界附近，归属概率 {a.tier_probability:.2f}，"
-                f"区间 [{a.low:.1f}, {a.high:.1f}]，"
-                f"现有 {by_id[a.entry_id].n_reviews} 份评分；建议增派一位评审专家"
+            reason=said(
+                N_(
+                    "位于%(tier)s边界附近，归属概率 %(p)s，区间 [%(low)s, %(high)s]，"
+                    "现有 %(n)s 份评分；建议增派一位评审专家"
+                ),
+                tier=a.model_tier,
+                p=f"{a.tier_probability:.2f}",
+                low=f"{a.low:.1f}",
+                high=f"{a.high:.1f}",
+                n=by_id[a.entry_id].n_reviews,
             ),
         )
         for _, a in scored[:limit]
@@ -540,3 +583,4 @@ def plan_extra_reviews(
 
 def _normal_cdf(x: np.ndarray) -> np.ndarray:
     return special.ndtr(x)
+

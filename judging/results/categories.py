@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Hashable, Mapping, Sequence
 
+from judging.i18n import N_, said
 from judging.numbers import NotANumber, parse_decimal
 from judging.results.aggregate import Aggregation
 from judging.results.awards import (
@@ -164,7 +165,12 @@ def allocate_by_category(
         )
         own = tuple(schemes.get(category, scheme))
         if not members:
-            notes.append(f"【{category}】没有参评作品，本类别不评奖")
+            notes.append(
+                said(
+                    N_("【%(category)s】没有参评作品，本类别不评奖"),
+                    category=category,
+                )
+            )
         allocation = allocate_awards(
             dataclasses.replace(aggregation, entries=members),
             scheme=own,

@@ -31,6 +31,7 @@ from judging.assignment.models import Assignment, AssignmentStatus
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import N_, said, stored
 from judging.results.models import AwardOverride, ComputedResult
 from judging.review.models import Review, ReviewStatus
 from judging.rounds.models import DefenseScore, Round
@@ -444,10 +445,13 @@ def compute(
                 for c, rank in _ranks_below(below, start=len(allocation.awards))
             ],
             "methods": methods,
-            "notes": list(allocation.notes) + (combined[m]["notes"] if multi else []),
-            "warnings": warnings,
+            "notes": [
+                stored(n)
+                for n in (*allocation.notes, *(combined[m]["notes"] if multi else ()))
+            ],
+            "warnings": [stored(w) for w in warnings],
             "suggestions": [
-                [ids[s.entry_id], s.reason] for s in allocation.suggestions
+                [ids[s.entry_id], stored(s.reason)] for s in allocation.suggestions
             ],
             "tier_counts": [asdict(t) for t in allocation.tiers],
             "unscored": unscored,
@@ -517,7 +521,9 @@ def _combine_rounds(
         result = agg.aggregate(
             chunk, method=method, max_total=inputs.max_total, judge_names=judge_names
         )
-        warnings.extend(f"第 {number} 轮：{w}" for w in result.warnings)
+        warnings.extend(
+            said(N_("第 %(n)s 轮：%(text)s"), n=number, text=w) for w in result.warnings
+        )
         per_round.append(
             {
                 e.entry_id: pure.RoundScore(e.score, e.low, e.high, e.sd, e.n_reviews)

@@ -32,7 +32,7 @@ from judging.competitions.service import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.i18n import N_, said
+from judging.i18n import N_, restored, said, stored
 from judging.results import computed
 from judging.results import jobs as results_jobs
 from judging.results.methods import METHOD_LABELS, NOT_AWARDED
@@ -301,9 +301,11 @@ def stored_table(
         method=method,
         is_frozen=False,
         rows=tuple(_stored_row(r, entries, methods) for r in rows),
-        notes=tuple(data.get("notes", ())),
-        warnings=tuple(data.get("warnings", ())),
-        suggestions=tuple(Suggestion(entries[i], why) for i, why in suggestions),
+        notes=tuple(restored(n) for n in data.get("notes", ())),
+        warnings=tuple(restored(w) for w in data.get("warnings", ())),
+        suggestions=tuple(
+            Suggestion(entries[i], restored(why)) for i, why in suggestions
+        ),
         tier_counts=tuple(  # the fields of awards.TierCount, without numpy
             SimpleNamespace(**t) for t in data.get("tier_counts", ())
         ),
@@ -434,8 +436,8 @@ def frozen_table(
         method=competition.ranking_method or DEFAULT_METHOD,
         is_frozen=True,
         rows=rows,
-        notes=tuple(detail.get("notes", ())),
-        warnings=tuple(detail.get("warnings", ())),
+        notes=tuple(restored(n) for n in detail.get("notes", ())),
+        warnings=tuple(restored(w) for w in detail.get("warnings", ())),
         computed_at=competition.finalised_at,
         total_rows=total,
         page=page,
@@ -746,8 +748,8 @@ def freeze_results(competition: Competition, actor: User) -> None:
         competition_id=competition.id,
         method=method,
         entries=len(table.rows),
-        notes=list(table.notes),
-        warnings=list(table.warnings),
+        notes=[stored(n) for n in table.notes],
+        warnings=[stored(w) for w in table.warnings],
     )
 
 

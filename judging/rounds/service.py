@@ -22,6 +22,7 @@ from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import guard
 from judging.extensions import db
+from judging.i18n import N_, said
 from judging.results import rounds as pure
 from judging.results.computed import counted_reviews, entry_key
 from judging.results.methods import METHOD_LABELS
@@ -692,13 +693,19 @@ def _last_round_complete(competition: Competition) -> list[str]:
         missing = [e for e in entries if e.id not in scored]
         if missing:
             codes = "、".join(entry_key(e.id, e.code) for e in missing[:10])
-            problems.append(f"作品 {codes} 还没有本轮（第 {number} 轮）的评分。")
+            problems.append(
+                said(
+                    N_("作品 %(codes)s 还没有本轮（第 %(n)s 轮）的评分。"),
+                    codes=codes,
+                    n=number,
+                )
+            )
     if competition.defense_weight and Decimal(competition.defense_weight) > 0:
         marks = defense_marks(competition)
         missing = [e for e in entries if not marks.get(e.id)]
         if missing:
             codes = "、".join(entry_key(e.id, e.code) for e in missing[:10])
-            problems.append(f"作品 {codes} 还没有答辩成绩。")
+            problems.append(said(N_("作品 %(codes)s 还没有答辩成绩。"), codes=codes))
     return problems
 
 
@@ -875,7 +882,9 @@ def import_defense(
             errors.append(RowError(number, "请填写答辩评审专家（不超过 80 字）。"))
             continue
         if (code, member) in seen:
-            errors.append(RowError(number, f"评审专家“{member}”对作品 {code} 重复打分。"))
+            errors.append(
+                RowError(number, f"评审专家“{member}”对作品 {code} 重复打分。")
+            )
             continue
         seen.add((code, member))
         try:

@@ -512,3 +512,28 @@ def test_why_page_is_not_for_judges_or_other_competitions(
     assert (
         organiser.get(f"/competitions/{other.id}/results/entries/{s.entries[0].id}")
     ).status_code == 404
+
+
+def test_notes_stored_with_the_results_are_said_in_english(app, build_scored):
+    s = build_scored()
+    client = _organiser(app, s)
+    token = csrf_token(client, _page(s))
+    client.post(
+        f"{_page(s)}/overrides",
+        data={
+            "csrf_token": token,
+            "entry": s.entries[2].code,
+            "target": "一等奖",
+            "reason": "专家复议",
+        },
+    )
+
+    chinese = client.get(_page(s)).get_data(as_text=True)
+    client.get("/lang/en")
+    english = client.get(_page(s)).get_data(as_text=True)
+
+    code = s.entries[2].code
+    assert f"作品 {code} 由" in chinese
+    assert f"Entry {code} moved from" in english
+    assert "专家复议" in english  # what the organiser typed stays as typed
+    assert "调整为" not in english
