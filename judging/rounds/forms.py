@@ -6,13 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from judging.fields import MaxChars, PlainDecimalField, PlainIntegerField, Required
 from judging.results.methods import METHODS as METHODS_BY_NAME
 
-CUTS = (("n", _l("前 N 篇")), ("share", _l("前 X %")))
-METHODS = tuple((key, _l(label)) for key, label in reversed(METHODS_BY_NAME))
+CUTS = [SelectChoice("n", _l("前 N 篇")), SelectChoice("share", _l("前 X %"))]
+METHODS = [SelectChoice(key, _l(label)) for key, label in reversed(METHODS_BY_NAME)]
 
 
 class ShortlistForm(FlaskForm):
@@ -54,7 +55,10 @@ class MemberForm(FlaskForm):
 class CombinationForm(FlaskForm):
     mode = SelectField(
         _l("合成方式"),
-        choices=(("last", _l("最后一轮决定")), ("weighted", _l("各轮加权"))),
+        choices=[
+            SelectChoice("last", _l("最后一轮决定")),
+            SelectChoice("weighted", _l("各轮加权")),
+        ],
     )
     defense_weight = StringField(_l("答辩权重（%）"), validators=[MaxChars(10)])
     defense_max = StringField(_l("答辩满分"), validators=[MaxChars(10)])

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from judging.accounts.models import Judge, User
 from judging.auth import organiser_required
@@ -72,13 +73,13 @@ def index(competition_id: int):
     ranking = None
     if looked and 1 <= looked < service.current_round(c):
         method = request.args.get("by", "calibrated")
-        method = method if method in dict(METHODS) else "calibrated"
+        method = method if method in {m.value for m in METHODS} else "calibrated"
         ranking = (looked, service.round_ranking(c, looked, method=method))
     start = StartForm(formdata=None, data=form.data)
     start.name.data = service.default_name(service.current_round(c) + 1)
     members = MemberForm()
     members.entry_id.choices = [
-        (e.id, f"{e.code or e.id} {e.title}") for e in service.addable(c)
+        SelectChoice(e.id, f"{e.code or e.id} {e.title}") for e in service.addable(c)
     ]
     combination = CombinationForm(
         mode=c.round_mode,
@@ -100,7 +101,7 @@ def index(competition_id: int):
         combination=combination,
         explanation=service.explanation(c),
         ranking=ranking,
-        methods=METHODS,
+        methods=[(m.value, m.label) for m in METHODS],
     )
 
 
@@ -144,7 +145,7 @@ def _member(c: Competition, action: str):  # noqa: ANN202
         if action == "add"
         else [e for e, _m in service.current_members(c)]
     )
-    form.entry_id.choices = [(e.id, e.code or str(e.id)) for e in choices]
+    form.entry_id.choices = [SelectChoice(e.id, e.code or str(e.id)) for e in choices]
     if not form.validate_on_submit():
         flash(_("请选择作品并填写原因。"), "error")
         return redirect(_back(c))
