@@ -97,7 +97,11 @@ def set_demo_password(password: str) -> int:
 
 
 def build_demo(
-    *, password: str, today: date, progress: Callable[[str], None] | None = None
+    *,
+    password: str,
+    today: date,
+    progress: Callable[[str], None] | None = None,
+    reviewing_only: bool = False,
 ) -> list[str]:
     """Create the demo data if missing; running it again keeps what exists.
 
@@ -106,7 +110,9 @@ def build_demo(
     (assigned, with reviews done and a disagreement), and last year's essay
     competition published with certificates.
 
-    Returns lines telling how to log in as each role.
+    Returns lines telling how to log in as each role. ``reviewing_only`` builds
+    the people and the competition in review only (a quarter of the time: what
+    `scripts/screenshots.py --smoke` needs).
     """
     step = progress or (lambda _label: None)
     shared = (password, accounts.hash_password(password))
@@ -152,7 +158,10 @@ def build_demo(
     if problems:
         raise RuntimeError("; ".join(problems))
     if (
-        db.session.scalar(select(Competition).where(Competition.title == ESSAY_TITLE))
+        not reviewing_only
+        and db.session.scalar(
+            select(Competition).where(Competition.title == ESSAY_TITLE)
+        )
         is None
     ):
         settings = default_settings(
@@ -184,6 +193,8 @@ def build_demo(
     step("评审中的专题调研")
     add_reviews(competition=reviewing, seed=2026)
     step("评分")
+    if reviewing_only:
+        return [f"主办方管理员: admin / {password}"]
     published = build_published(admin=admin, today=today)
     issue(competition=published)
     db.session.flush()

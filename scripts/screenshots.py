@@ -44,7 +44,7 @@ SIZES = {
 }
 
 
-def build(instance: Path):  # noqa: ANN201
+def build(instance: Path, *, smoke: bool = False):  # noqa: ANN201
     """A demo instance in ``instance``: the app and the reviewing competition."""
     os.environ["JUDGING_INSTANCE_PATH"] = str(instance)
     from sqlalchemy import select
@@ -65,7 +65,7 @@ def build(instance: Path):  # noqa: ANN201
     )
     with app.app_context():
         init_database()
-        build_demo(password=PASSWORD, today=date.today())
+        build_demo(password=PASSWORD, today=date.today(), reviewing_only=smoke)
         db.session.commit()
         competition = db.session.scalar(
             select(Competition.id)
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{CHROMIUM} is missing: run `bash scripts/setup.sh --test`")
         return 1
     with tempfile.TemporaryDirectory(prefix="judging-shots-") as folder:
-        app, competition = build(Path(folder))
+        app, competition = build(Path(folder), smoke=args.smoke)
         server, base = serve(app)
         try:
             targets = pages(competition)

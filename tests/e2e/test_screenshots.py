@@ -1,6 +1,7 @@
 """scripts/screenshots.py still photographs a page (its --smoke run: one page).
 
-Slow: the run builds the whole demo instance (about two minutes on one core).
+Its --smoke run builds only the people and the competition in review (the
+results page it photographs), a quarter of the whole demo.
 """
 
 from __future__ import annotations
