@@ -21,17 +21,18 @@ METHOD_CHOICE = click.Choice(list(METHOD_LABELS))
 
 
 def ranking_lines(table) -> list[str]:  # noqa: ANN001 (service.ResultsTable)
-    """The ranking as tab-separated text: code, score, low, high, rank, tier."""
+    """The ranking as tab-separated text: code, score, low, high, rank, tier and
+    category (the group it was ranked in when categories are ranked apart)."""
     from judging.results.service import EXCLUDED, entry_key
 
-    lines = ["code\tscore\tlow\thigh\trank\ttier"]
+    lines = ["code\tscore\tlow\thigh\trank\ttier\tcategory"]
     for r in table.rows:
         tier = EXCLUDED if r.is_excluded else r.tier
         if r.is_overridden and not r.is_excluded:
             tier += "（调整）"
         lines.append(
             f"{entry_key(r.entry)}\t{r.score:.2f}\t{r.low:.2f}\t{r.high:.2f}\t"
-            f"{r.rank or '-'}\t{tier}"
+            f"{r.rank or '-'}\t{tier}\t{r.category or '-'}"
         )
     return lines
 

@@ -31,12 +31,13 @@ def test_results_prints_ranking_and_writes_files(runner, build_scored, tmp_path)
 
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[1] == "code\tscore\tlow\thigh\trank\ttier"
+    assert lines[1] == "code\tscore\tlow\thigh\trank\ttier\tcategory"
     assert lines[2].split("\t")[:2] + lines[2].split("\t")[4:] == [
         "ZW-004",
         "80.50",
         "1",
         "一等奖",
+        s.entries[3].category,
     ]
     assert lines[7].split("\t")[0] == "ZW-003"
     sheet = load_workbook(xlsx).active
