@@ -47,3 +47,22 @@ def job_progress(job, *, done_url: str) -> Response:  # noqa: ANN001 (jobs.JobSt
         )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def job_download(job, *, mimetype: str) -> Response:  # noqa: ANN001 (jobs.JobStatus)
+    """The file a finished background job saved, streamed under the name it was
+    started with; 404 while it runs, and once removed after JOBS_KEEP_HOURS."""
+    from flask import abort
+
+    from judging import storage
+
+    if not job.finished or not job.result:
+        abort(404)
+    try:
+        stream = storage.get_storage().open(job.result["file"])
+    except (OSError, storage.StorageError):
+        abort(404)
+    return storage.stream_download(
+        stream, filename=job.params.get("filename", ""), mimetype=mimetype
+    )
+

@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from judging import jobs as queue
-from judging import storage
 from judging.accounts.forms import ActionForm
 from judging.accounts.models import Unit
 from judging.auth import organiser_required, unit_required
@@ -32,7 +31,7 @@ from judging.competitions.models import Competition
 from judging.competitions.rules import PHASE_LABELS
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.responses import download, job_progress
+from judging.responses import download, job_download, job_progress
 from judging.submissions.models import Entry
 from judging.web import error_text, perform
 
@@ -285,15 +284,7 @@ def job_status(competition_id: int, job_id: str):
 @organiser_required
 def job_file(competition_id: int, job_id: str):
     job = _own_job(competition_id, job_id)
-    if not job.finished or not job.result:
-        abort(404)
-    try:
-        stream = storage.get_storage().open(job.result["file"])
-    except (OSError, storage.StorageError):
-        abort(404)  # removed after JOBS_KEEP_HOURS
-    return storage.stream_download(
-        stream, filename=_job_filename(job), mimetype=jobs.KINDS[job.params["kind"]]
-    )
+    return job_download(job, mimetype=jobs.KINDS[job.params["kind"]])
 
 
 # --- unit -------------------------------------------------------------------------

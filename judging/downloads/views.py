@@ -7,13 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from judging import jobs as queue
-from judging import storage
 from judging.auth import organiser_required
 from judging.competitions.models import Competition
 from judging.downloads import jobs
 from judging.downloads.forms import StartForm
 from judging.extensions import db
-from judging.responses import job_progress
+from judging.responses import job_download, job_progress
 
 bp = Blueprint("downloads", __name__)
 
@@ -91,17 +90,7 @@ def status(competition_id: int, job_id: str):
 @organiser_required
 def file(competition_id: int, job_id: str):
     job = _own_job(competition_id, job_id)
-    if not job.finished or not job.result:
-        abort(404)
-    try:
-        stream = storage.get_storage().open(job.result["file"])
-    except (OSError, storage.StorageError):
-        abort(404)  # removed after JOBS_KEEP_HOURS
-    return storage.stream_download(
-        stream,
-        filename=job.params.get("filename", ""),
-        mimetype=jobs.KINDS[job.params["kind"]].mimetype,
-    )
+    return job_download(job, mimetype=jobs.KINDS[job.params["kind"]].mimetype)
 
 
 def too_large(competition: Competition, kind: str):  # noqa: ANN201
