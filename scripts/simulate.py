@@ -35,8 +35,10 @@ from judging.results.awards import plan_extra_reviews, tier_probabilities
 from judging.results.simulation import (
     DESIGNS,
     Design,
+    Reference,
     Simulated,
     add_reviews,
+    bayes_reference,
     brier,
     coverage,
     oracle,
@@ -57,35 +59,58 @@ METHODS = (
     ("calibrated", "校准（默认）"),
     ("oracle", "神谕（已知评审专家参数）"),
 )
+# Opt-in (``--bayes-reference``): the exact generating model's posterior.
+BAYES = ("bayes", "贝叶斯参照（只知生成分布）")
 DRAWS = 400
 
 
-def _estimates(method: str, sim: object) -> tuple[np.ndarray, np.ndarray | None]:
-    """Scores and SDs (None when the method has no interval) in entry order."""
+def _estimates(
+    method: str, sim: object, design: Design, seed: int
+) -> tuple[np.ndarray, np.ndarray | None, Reference | None]:
+    """Scores, SDs (None when the method has no interval) in entry order, and
+    the Bayes reference's posterior draws when the method is that reference."""
+    if method == "bayes":
+        # Fewer sweeps on the 10,000-entry design (each sweep is 30× dearer;
+        # its Monte Carlo error is still far below the seeds' spread).
+        big = design.n_entries > 2000
+        ref = bayes_reference(
+            design,
+            sim,  # type: ignore[arg-type]
+            seed=seed,
+            sweeps=2500 if big else 6000,
+            burn=700 if big else 1500,
+        )
+        return ref.score, ref.sd, ref
     if method == "scaled_ls":
-        return scaled_least_squares(sim.reviews), None  # type: ignore[attr-defined]
+        return scaled_least_squares(sim.reviews), None, None  # type: ignore[attr-defined]
     if method == "oracle":
-        return oracle(sim)  # type: ignore[arg-type]
+        return (*oracle(sim), None)  # type: ignore[arg-type]
     result = aggregate(sim.reviews, method=method)  # type: ignore[attr-defined]
     return (
         np.array([e.score for e in result.entries]),
         np.array([e.sd for e in result.entries]),
+        None,
     )
 
 
-def evaluate(design: Design, seeds: int, first_seed: int = 0) -> dict[str, dict]:
+def evaluate(
+    design: Design,
+    seeds: int,
+    first_seed: int = 0,
+    methods: tuple[tuple[str, str], ...] = METHODS,
+) -> dict[str, dict]:
     """Per method: lists of metrics over seeds and pooled (probability, hit)."""
     out: dict[str, dict] = {
         m: {"acc": [], "rho": [], "cover": [], "brier": [], "p": [], "hit": []}
-        for m, _ in METHODS
+        for m, _ in methods
     }
     for seed in range(first_seed, first_seed + seeds):
         sim = simulate(design, seed)
         true_tier = tiers(sim.truth)
         n = len(sim.truth)
         sizes = list(np.bincount(tier_of_rank(n)))
-        for method, _ in METHODS:
-            score, sd = _estimates(method, sim)
+        for method, _ in methods:
+            score, sd, ref = _estimates(method, sim, design, seed)
             stats = out[method]
             stats["acc"].append(tier_accuracy(score, sim.truth))
             stats["rho"].append(spearman(score, sim.truth))
@@ -99,10 +124,18 @@ def evaluate(design: Design, seeds: int, first_seed: int = 0) -> dict[str, dict]
                 EntryScore(i, float(score[i]), 0.0, 0.0, float(sd[i]), 0, 0)
                 for i in range(n)
             ]
-            prob = tier_probabilities(
-                entries, sizes=sizes, allocated=list(allocated), draws=DRAWS, seed=seed
-            )
-            p = np.array([prob[i] for i in range(n)])
+            if ref is not None:
+                # The reference's own posterior draws, not a normal approximation.
+                p = np.mean([tiers(t) == allocated for t in ref.samples], axis=0)
+            else:
+                prob = tier_probabilities(
+                    entries,
+                    sizes=sizes,
+                    allocated=list(allocated),
+                    draws=DRAWS,
+                    seed=seed,
+                )
+                p = np.array([prob[i] for i in range(n)])
             hit = allocated == true_tier
             stats["brier"].append(brier(p, hit))
             stats["p"].append(p)
@@ -117,21 +150,27 @@ def _max_gap(p: np.ndarray, hit: np.ndarray) -> float:
 
 
 def run(
-    *, designs: list[Design], seeds: int, reliability: bool, first_seed: int = 0
+    *,
+    designs: list[Design],
+    seeds: int,
+    reliability: bool,
+    first_seed: int = 0,
+    bayes: bool = False,
 ) -> str:
     """Markdown tables: the summary of tier accuracy, then every metric."""
-    results = {d.name: evaluate(d, seeds, first_seed) for d in designs}
-    head = " | ".join(label for _, label in METHODS)
+    methods = (*METHODS, BAYES) if bayes else METHODS
+    results = {d.name: evaluate(d, seeds, first_seed, methods) for d in designs}
+    head = " | ".join(label for _, label in methods)
     lines = [
         f"奖项等级准确率（10/20/30 %），种子 {first_seed}–{first_seed + seeds - 1}"
         f"（{seeds} 个）的平均：",
         "",
         f"| 情形 | {head} |",
-        "| --- |" + " ---: |" * len(METHODS),
+        "| --- |" + " ---: |" * len(methods),
     ]
     for design in designs:
         cells = " | ".join(
-            f"{np.mean(results[design.name][m]['acc']):.3f}" for m, _ in METHODS
+            f"{np.mean(results[design.name][m]['acc']):.3f}" for m, _ in methods
         )
         lines.append(f"| {design.title} | {cells} |")
     lines += [
@@ -142,7 +181,7 @@ def run(
     ]
     tables = []
     for design in designs:
-        for method, label in METHODS:
+        for method, label in methods:
             stats = results[design.name][method]
             if stats["cover"]:
                 p, hit = np.concatenate(stats["p"]), np.concatenate(stats["hit"])
@@ -150,7 +189,7 @@ def run(
                     f"{np.mean(stats['cover']):.3f} | {np.mean(stats['brier']):.3f} | "
                     f"{_max_gap(p, hit):.3f}"
                 )
-                if reliability and method in ("calibrated", "oracle"):
+                if reliability and method in ("calibrated", "oracle", "bayes"):
                     tables.append((design, label, reliability_table(p, hit)))
             else:
                 extra = "— | — | —"
@@ -256,6 +295,12 @@ def main() -> None:
     )
     parser.add_argument("--reliability", action="store_true")
     parser.add_argument(
+        "--bayes-reference",
+        action="store_true",
+        help="also the exact model's posterior (Gibbs sampler; slow): the best "
+        "any method can do without knowing the judges",
+    )
+    parser.add_argument(
         "--extra",
         default="",
         help="extra-review budgets as shares, e.g. 0.1,0.2: the gain table instead",
@@ -290,6 +335,7 @@ def main() -> None:
             seeds=args.seeds,
             reliability=args.reliability,
             first_seed=args.first_seed,
+            bayes=args.bayes_reference or args.smoke,
         )
     )
 

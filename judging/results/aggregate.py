@@ -25,9 +25,10 @@ Five methods sit side by side (see ``METHODS``):
   see ``CalibrationPrior``), so when judges agree the model shrinks back towards
   the plain mean, and weakly linked groups of entries (fixed panels chained by
   one judge) are levelled by the spread of the values as well as by the judges'
-  severities. Each judge's noise variance σ_j² is shrunk towards the pooled one
-  (Paul 1981; Ge, Welling & Ghahramani 2013): a judge who is noisier, or who
-  stretches his noise along with his scale, weighs less. With infinite
+  severities. Each judge's noise level relative to his scale, σ_j / s_j, is
+  shrunk towards the judges' geometric mean (Paul 1981; Ge, Welling &
+  Ghahramani 2013): a judge who is noisier for his scale weighs less, and one
+  who merely stretches his noise along with his scale is not penalised. With infinite
   shrinkage (``noise_pseudo_ratings=None``) all judges share one noise level.
   Given the scales and noise levels the model is a Bayesian linear model,
   solved exactly with a Schur complement on the judges; the scales, noise
@@ -167,6 +168,12 @@ class CalibrationPrior:
     judges' residual variances differ beyond sampling (empirical Bayes) but is
     never below ``noise_pseudo_ratings`` (a few ratings' worth). ``None``
     (infinite shrinkage) is one noise level for all judges, the older model.
+    ``noise_relative``: what is shrunk is the noise RELATIVE to the judge's
+    scale, σ_j / s_j (a judge who stretches the scale stretches his noise
+    with it; with infinite shrinkage σ_j ∝ s_j); ``False`` shrinks σ_j
+    itself. ``noise_centre`` is where it is shrunk to: ``"geometric"``, the
+    geometric mean of the judges' variances (``_noise_prior_log``), or
+    ``"pooled"``, the pooled (arithmetic) one, the older rule.
     ``censored`` treats totals at 0 or ``max_total`` as censored (see the
     module docstring); ``False`` takes them at face value.
     ``bootstrap_entries``: the parametric bootstrap refits until this many
@@ -188,6 +195,8 @@ class CalibrationPrior:
     bootstrap_entries: int = 3000
     careless_share: float | None = 0.01
     dense_judges: int = 1000
+    noise_centre: str = "geometric"
+    noise_relative: bool = True
 
 
 @dataclass(frozen=True)
@@ -534,7 +543,9 @@ def _standardise(
         names = "、".join(data.judge_labels[k] for k in np.flatnonzero(fallback))
         warnings.append(
             said(
-                N_("以下评审专家评分过少，标准化时改用全体评分的均值与标准差：%(names)s"),
+                N_(
+                    "以下评审专家评分过少，标准化时改用全体评分的均值与标准差：%(names)s"
+                ),
                 names=names,
             )
         )
@@ -699,8 +710,23 @@ def _iterate(
         else:
             ss_j = np.bincount(j, weights=w * squares, minlength=n_j)
             dof_j = np.bincount(j, weights=np.maximum(w - leverage, 0), minlength=n_j)
-            kappa = _noise_pseudo_ratings(ss_j, dof_j, sigma2, prior)
-            judge_var = np.maximum((kappa * sigma2 + ss_j) / (kappa + dof_j), floor)
+            # Noise relative to the judge's scale (σ_j / s_j) is what is
+            # shrunk: a judge who stretches the scale stretches his noise.
+            rel = s**2 if prior.noise_relative else np.ones(n_j)
+            ss_rel = ss_j / rel
+            pooled_rel = max(
+                float(np.sum(ss_rel)) / max(float(np.sum(dof_j)), 1.0), floor
+            )
+            if prior.noise_centre == "geometric":
+                kappa, centre_var = _noise_prior_log(
+                    ss_rel, dof_j, pooled_rel, prior, floor
+                )
+            else:
+                kappa = _noise_pseudo_ratings(ss_rel, dof_j, pooled_rel, prior)
+                centre_var = pooled_rel
+            judge_var = np.maximum(
+                rel * (kappa * centre_var + ss_rel) / (kappa + dof_j), floor
+            )
         std_resid = np.abs(residual) / np.sqrt(judge_var[j] * (1 - leverage))
         # A total at the end of the scale is not an outlier by its E-step
         # residual (the scoring weight info already tempers it); Huber on it
@@ -1150,6 +1176,38 @@ def _censored(
     moment = np.zeros_like(observed)
     moment[censored] = var * np.maximum(1 + a * lam, 0.0)
     return y, info, moment
+
+
+def _noise_prior_log(
+    ss_j: np.ndarray,
+    dof_j: np.ndarray,
+    sigma2: float,
+    prior: CalibrationPrior,
+    floor: float,
+) -> tuple[float, float]:
+    """(κ, σ₀²) of the judges' noise prior, by moments of their LOG variances.
+
+    The prior centre σ₀² is the GEOMETRIC mean of the judges' variances
+    (bias-corrected: E log(χ²_d / d) ≈ −1/d), not their arithmetic mean: when
+    judges differ much in noise, the arithmetic mean is pulled up by the
+    noisiest few, and shrinking towards it made the careful judges look
+    noisier than they are (intervals too wide, too little weight on them).
+    κ from the spread: Var log σ_j² ≈ 2/κ under a scaled inverse-χ² prior,
+    and sampling alone gives ≈ 2/d_j, so κ = 2 / (observed − sampling). Only
+    judges with at least 6 degrees of freedom enter the moments; κ is never
+    below ``prior.noise_pseudo_ratings``; with fewer than 5 such judges it is
+    the older rule (``_noise_pseudo_ratings``, pooled centre).
+    """
+    low = float(prior.noise_pseudo_ratings or 0.0)
+    enough = dof_j >= 6
+    if enough.sum() < 5:
+        return _noise_pseudo_ratings(ss_j, dof_j, sigma2, prior), sigma2
+    dof = dof_j[enough]
+    logs = np.log(np.maximum(ss_j[enough], floor * dof) / dof) + 1 / dof
+    excess = float(np.var(logs)) - float(np.mean(2 / dof))
+    ceiling = max(MAX_PSEUDO_RATINGS, low)
+    kappa = ceiling if excess <= 0 else float(min(max(2 / excess, low), ceiling))
+    return kappa, float(np.exp(np.mean(logs)))
 
 
 def _noise_pseudo_ratings(

@@ -13,7 +13,12 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from judging.results.aggregate import CalibrationPrior, Review, aggregate
+from judging.results.aggregate import (
+    CalibrationPrior,
+    Review,
+    _noise_prior_log,
+    aggregate,
+)
 from judging.results.simulation import DESIGNS, coverage, simulate, tier_accuracy
 
 BY_NAME = {d.name: d for d in DESIGNS}
@@ -35,6 +40,7 @@ def accuracy(name: str, seed: int, method: str, **prior: object) -> float:
 
 def test_infinite_shrinkage_is_one_noise_level() -> None:
     sim = simulate(BY_NAME["noise"], 0)
+    older = {"noise_centre": "pooled", "noise_relative": False}
 
     none = aggregate(
         sim.reviews,
@@ -44,7 +50,7 @@ def test_infinite_shrinkage_is_one_noise_level() -> None:
     huge = aggregate(
         sim.reviews,
         method="calibrated",
-        prior=CalibrationPrior(noise_pseudo_ratings=1e9),
+        prior=CalibrationPrior(noise_pseudo_ratings=1e9, **older),
     )
 
     assert scores(none) == pytest.approx(scores(huge), abs=1e-3)
@@ -252,3 +258,56 @@ def test_calibrated_is_deterministic() -> None:
     again = aggregate(sim.reviews.sample(frac=1.0, random_state=1), method="calibrated")
 
     assert first == again
+
+
+def test_noise_prior_centre_is_the_geometric_mean() -> None:
+    rng = np.random.default_rng(0)
+    true_var = 16 * np.exp(rng.normal(0, 1.0, 4000))
+    dof = np.full(4000, 30.0)
+    ss = true_var * rng.chisquare(30, 4000)
+
+    kappa, centre = _noise_prior_log(
+        ss,
+        dof,
+        float(np.mean(ss / dof)),
+        CalibrationPrior(noise_pseudo_ratings=0.1),
+        1e-6,
+    )
+
+    # Geometric mean 16, not the arithmetic mean 16·e^0.5 ≈ 26; Var log σ² = 1.
+    assert centre == pytest.approx(16, rel=0.05)
+    assert kappa == pytest.approx(2.0, rel=0.15)
+
+
+def test_noise_prior_with_equal_judges_is_one_level() -> None:
+    rng = np.random.default_rng(1)
+    ss = 16 * rng.chisquare(30, 200)
+
+    kappa, centre = _noise_prior_log(
+        ss, np.full(200, 30.0), 16.0, CalibrationPrior(), 1e-6
+    )
+
+    assert kappa > 100
+    assert centre == pytest.approx(16, rel=0.05)
+
+
+def centred_error(name: str, seed: int, **prior: object) -> float:
+    sim = simulate(BY_NAME[name], seed)
+    result = aggregate(
+        sim.reviews,
+        method="calibrated",
+        prior=CalibrationPrior(**prior),  # type: ignore[arg-type]
+    )
+    gap = scores(result) - sim.truth
+    return float(np.mean((gap - gap.mean()) ** 2))
+
+
+def test_noise_shrunk_relative_to_scale_when_scales_differ() -> None:
+    # A judge who stretches the scale stretches his noise: shrinking σ_j / s_j
+    # (not σ_j) keeps such a judge's weight; seeds 0–4: 7.8 against 8.5.
+    relative = [centred_error("scales", seed) for seed in range(5)]
+    absolute = [
+        centred_error("scales", seed, noise_relative=False) for seed in range(5)
+    ]
+
+    assert np.mean(relative) < 0.95 * np.mean(absolute)

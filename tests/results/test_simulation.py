@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
@@ -10,10 +11,13 @@ import pytest
 from judging.results.simulation import (
     DESIGNS,
     add_reviews,
+    bayes_reference,
+    coverage,
     oracle,
     reliability_table,
     scaled_least_squares,
     simulate,
+    spearman,
     tier_accuracy,
     tier_of_rank,
 )
@@ -81,3 +85,49 @@ def test_reliability_table_counts_and_rates() -> None:
 
     assert [(low, count) for low, _, _, count in rows] == [(0.0, 1), (0.1, 2), (0.9, 1)]
     assert rows[1][1:3] == pytest.approx((0.135, 0.5))
+
+
+SMALL = {"n_entries": 120, "n_judges": 12}
+
+
+def test_bayes_reference_is_deterministic_and_honest() -> None:
+    design = replace(BY_NAME["base"], **SMALL)
+    sim = simulate(design, 3)
+
+    first = bayes_reference(design, sim, sweeps=1200, burn=400, seed=5)
+    again = bayes_reference(design, sim, sweeps=1200, burn=400, seed=5)
+
+    assert np.array_equal(first.score, again.score)
+    assert first.samples.shape[1] == 120
+    inside = coverage(
+        first.score - 1.96 * first.sd, first.score + 1.96 * first.sd, sim.truth
+    )
+    assert 0.88 <= inside <= 0.99
+    mean = sim.reviews.groupby("entry_id")["total"].mean().to_numpy()
+    error = np.mean((first.score - sim.truth) ** 2)
+    assert error < np.mean((mean - sim.truth) ** 2) / 2
+
+
+def test_bayes_reference_knows_judges_less_than_the_oracle() -> None:
+    design = replace(BY_NAME["noise"], **SMALL)
+    sims = [simulate(design, seed) for seed in range(3)]
+
+    ref = [
+        np.mean(
+            (bayes_reference(design, s, sweeps=1200, burn=400).score - s.truth) ** 2
+        )
+        for s in sims
+    ]
+    known = [np.mean((oracle(s)[0] - s.truth) ** 2) for s in sims]
+
+    # Not knowing the judges costs something, but far less than ignoring them.
+    assert np.mean(known) < np.mean(ref) < 2 * np.mean(known)
+
+
+def test_bayes_reference_ignores_the_full_marks_judge() -> None:
+    design = replace(BY_NAME["fullmarks"], **SMALL)
+    sim = simulate(design, 0)
+
+    ref = bayes_reference(design, sim, sweeps=1200, burn=400)
+
+    assert spearman(ref.score, sim.truth) > 0.95
