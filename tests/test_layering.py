@@ -207,3 +207,19 @@ def test_create_app_imports_no_heavy_library(tmp_path):
     )
 
     assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+def test_create_app_gives_the_collector_back_and_builds_urls(app):
+    """Start-up turns the garbage collector off and compiles the URL builders
+    on first use (judging/__init__.py); neither may outlive the start."""
+    import gc
+
+    from flask import url_for
+
+    assert gc.isenabled()
+    with app.test_request_context():
+        first = url_for("results.index", competition_id=7, method="mean")
+        again = url_for("results.index", competition_id=7, method="mean")
+        plain = url_for("results.index", competition_id=8)
+    assert first == again == "/competitions/7/results?method=mean"
+    assert plain == "/competitions/8/results"

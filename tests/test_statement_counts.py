@@ -37,6 +37,7 @@ PAGES = [
     "/competitions/{c}/results",
     "/competitions/{c}/reliability",
     "/competitions/{c}/results?method=mean&page=2",
+    "/competitions/{c}/results/entries/{e}",  # why this score
     "/competitions/{c}/awards.xlsx",
     "/competitions/{c}/awards.pdf",
     "/competitions/{c}/scores.xlsx",
@@ -99,6 +100,12 @@ def _build(n_entries: int, make_competition, make_user, make_unit):
     return organiser, c
 
 
+def _first_entry(c) -> int:  # noqa: ANN001
+    return db.session.scalars(
+        select(Entry.id).where(Entry.competition_id == c.id).order_by(Entry.id)
+    ).first()
+
+
 def _count(client, path: str) -> int:
     statements: list[str] = []
 
@@ -125,7 +132,8 @@ def counts(app, make_competition, make_user, make_unit):
         # progress writes depending on time); pages are counted as they are
         # read from then on: the stored results, never computed per view.
         client.get(f"/competitions/{c.id}/results")
-        return {p: _count(client, p.format(c=c.id)) for p in PAGES}
+        e = _first_entry(c)
+        return {p: _count(client, p.format(c=c.id, e=e)) for p in PAGES}
 
     return measure
 
@@ -140,6 +148,7 @@ PUBLISHED = [
     ("organiser", "/competitions/{c}/results"),
     ("organiser", "/competitions/{c}/results?page=2"),
     ("organiser", "/competitions/{c}/reliability"),
+    ("organiser", "/competitions/{c}/results/entries/{e}"),
     ("organiser", "/competitions/{c}/awards.xlsx"),
     ("organiser", "/competitions/{c}"),
     ("anonymous", "/awards/{c}"),
@@ -175,7 +184,7 @@ def published_counts(app, make_competition, make_user, make_unit):
         assert login(clients["unit"], contact).status_code == 302
         found = {}
         for who, page in PUBLISHED:
-            path = page.format(c=c.id)
+            path = page.format(c=c.id, e=_first_entry(c))
             _count(clients[who], path)  # the public list: its cached copy next
             found[page] = _count(clients[who], path)
         return found

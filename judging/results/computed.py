@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -23,7 +24,9 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy import inspect as sqla_inspect
 from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Judge
@@ -148,8 +151,8 @@ def load_inputs(competition: Competition) -> Inputs:
         .where(*counted_reviews(competition.id))
         .order_by(Review.id)
     ).all()
-    reviews = tuple((r.id, r.entry_id, r.judge_id, r.total) for r in counted)
-    review_rounds = tuple(int(r.round_no) for r in counted)
+    reviews = tuple((i, e, j, t) for i, e, j, t, _n in counted)  # unpacked: fast
+    review_rounds = tuple(int(n) for *_r, n in counted)
     stored_rounds = db.session.execute(
         select(Round.number, Round.weight)
         .where(Round.competition_id == competition.id)
@@ -276,9 +279,103 @@ def has_stored(competition_id: int) -> bool:
     return _stored_stamp(competition_id) is not None
 
 
+# How long a process trusts a fingerprint whose change stamp is unchanged: a
+# change the stamp would miss is noticed within this time at the latest.
+FINGERPRINT_TRUST = 60.0  # seconds
+
+
+def _change_stamp(competition: Competition) -> tuple:
+    """Cheap aggregates over what `load_inputs` reads (counts, sums of ids and
+    values, last update times), and the competition's own columns, tiers and
+    rubric: they change whenever one of its inputs does, in four statements
+    instead of reading 15,000 reviews. Whatever load_inputs reads must be here."""
+    cid = competition.id
+    mine = Entry.competition_id == cid
+    reviews = db.session.execute(
+        select(
+            func.count(Review.id),
+            func.sum(Review.id),
+            func.sum(Review.total),
+            func.max(Review.updated_at),
+            func.sum(Assignment.judge_id * Review.id),
+            func.sum(Assignment.entry_id * Review.id),
+            func.sum(Assignment.round_no * Review.id),
+        )
+        .join(Assignment, Assignment.id == Review.assignment_id)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .where(*counted_reviews(cid))
+    ).one()
+    small = db.session.execute(
+        select(
+            *(
+                select(agg)
+                .where(mine, Entry.status == EntryStatus.SUBMITTED)
+                .scalar_subquery()
+                for agg in (
+                    func.count(Entry.id),
+                    func.sum(Entry.id),
+                    func.max(Entry.updated_at),
+                )
+            ),
+            *(
+                select(agg)
+                .join(Entry, Entry.id == DefenseScore.entry_id)
+                .where(mine)
+                .scalar_subquery()
+                for agg in (
+                    func.count(DefenseScore.id),
+                    func.sum(DefenseScore.id),
+                    func.sum(DefenseScore.points),
+                )
+            ),
+        )
+    ).one()
+    overrides = db.session.execute(
+        select(
+            AwardOverride.entry_id,
+            AwardOverride.tier_name,
+            AwardOverride.is_excluded,
+            AwardOverride.reason,
+        )
+        .where(AwardOverride.competition_id == cid)
+        .order_by(AwardOverride.id)
+    ).all()
+    rounds = db.session.execute(
+        select(Round.number, Round.weight)
+        .where(Round.competition_id == cid)
+        .order_by(Round.number)
+    ).all()
+    columns = sqla_inspect(Competition).column_attrs
+    return (
+        code_version(),
+        tuple(reviews),
+        tuple(small),
+        tuple(tuple(r) for r in overrides),
+        tuple(tuple(r) for r in rounds),
+        tuple(getattr(competition, a.key) for a in columns),
+        tuple((t.name, t.share_percent, t.count) for t in competition.tiers),
+        competition.max_total,
+    )
+
+
+def current_fingerprint(competition: Competition) -> str:
+    """The fingerprint of today's inputs (`load_inputs(...).fingerprint`),
+    computed again only when their change stamp moved or it is older than
+    FINGERPRINT_TRUST: pages ask on every view."""
+    known = current_app.extensions.setdefault("judging.fingerprints", {})
+    stamp = _change_stamp(competition)
+    now = time.monotonic()
+    seen = known.get(competition.id)
+    if seen is not None and seen[0] == stamp and now - seen[1] < FINGERPRINT_TRUST:
+        return seen[2]
+    fingerprint = load_inputs(competition).fingerprint
+    known[competition.id] = (stamp, now, fingerprint)
+    return fingerprint
+
+
 def status(competition: Competition) -> Status:
     """Is what is stored computed from today's scores? (No computation.)"""
-    current = load_inputs(competition).fingerprint
+    current = current_fingerprint(competition)
     stamp = _stored_stamp(competition.id)
     if stamp is None:
         return Status(None, False, current)
@@ -363,9 +460,7 @@ def compute(
         if inputs.keys.get(e) in scored
     ]
     calibrated = scores["calibrated"]
-    category_of = {
-        inputs.keys[e]: c for e, c in (inputs.category_of or {}).items()
-    }
+    category_of = {inputs.keys[e]: c for e, c in (inputs.category_of or {}).items()}
     for n, m in enumerate(methods):
         say(len(methods) + n, steps, "分配奖项")
         finalists = {e.entry_id for e in results[m].entries}

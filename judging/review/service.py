@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -100,16 +101,21 @@ def _own_query():  # noqa: ANN202
 # The entry, competition, rubric and review copy come with the assignment (they do
 # not change while scoring); the review and its scores are left to load later, so
 # that save_review reads them only after taking the sheet's lock.
-_OWN_ASSIGNMENT = (
-    _own_query()
-    .where(Assignment.id == bindparam("assignment_id"))
-    .options(
-        contains_eager(Assignment.entry)
-        .contains_eager(Entry.competition)
-        .selectinload(Competition.criteria),
-        contains_eager(Assignment.entry).joinedload(Entry.review_file),
+# Built on first use: its loader options configure every mapper, which a
+# command or a worker that never reads a sheet need not pay for at start.
+@cache
+def _own_assignment():  # noqa: ANN202 (a Select)
+    return (
+        _own_query()
+        .where(Assignment.id == bindparam("assignment_id"))
+        .options(
+            contains_eager(Assignment.entry)
+            .contains_eager(Entry.competition)
+            .selectinload(Competition.criteria),
+            contains_eager(Assignment.entry).joinedload(Entry.review_file),
+        )
     )
-)
+
 
 _DASHBOARD = (
     select(
@@ -169,7 +175,7 @@ def judge_dashboard(judge: Judge) -> list[JudgeCompetition]:
 def own_assignment(judge: Judge, assignment_id: int) -> Assignment | None:
     """The judge's own visible assignment, or None (missing and foreign alike)."""
     return db.session.scalar(
-        _OWN_ASSIGNMENT, {"judge_id": judge.id, "assignment_id": assignment_id}
+        _own_assignment(), {"judge_id": judge.id, "assignment_id": assignment_id}
     )
 
 

@@ -687,6 +687,11 @@ def _last_round_complete(competition: Competition) -> list[str]:
     答辩 weight, a 答辩 score too."""
     number = current_round(competition)
     problems = []
+    with_defense = bool(
+        competition.defense_weight and Decimal(competition.defense_weight) > 0
+    )
+    if number == 1 and not with_defense:
+        return problems  # nothing to check: no need to load every entry
     entries = finalists(competition)
     if number > 1:
         scored = {e for e, _j, _t in round_totals(competition, number)}
@@ -700,7 +705,7 @@ def _last_round_complete(competition: Competition) -> list[str]:
                     n=number,
                 )
             )
-    if competition.defense_weight and Decimal(competition.defense_weight) > 0:
+    if with_defense:
         marks = defense_marks(competition)
         missing = [e for e in entries if not marks.get(e.id)]
         if missing:

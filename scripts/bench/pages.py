@@ -19,10 +19,11 @@ Organiser and public pages at national scale:
 
 builds, per size, units × 5 entries, 300 judges, k = 3 submitted reviews
 (scripts/bench/_scale_site.py), times the background computation of the
-results once, then each results page and file (one warm request, median of
-three) with its SQL statements, each results file as its background job builds
-it (once; above DOWNLOADS_DIRECT_LIMIT entries the file links start that job),
-finalises and publishes, and times the frozen and public pages. Each size is
+results once, then each results page and file and every other organiser page
+(one warm request, median of three) with its SQL statements, each results file
+as its background job builds it (once; above DOWNLOADS_DIRECT_LIMIT entries the
+file links start that job), finalises and times the frozen pages, publishes and
+times the published, public, unit and certificate pages. Each size is
 measured in a fresh process, whose resident memory is printed after the
 results page.
 """
@@ -121,6 +122,7 @@ def measure(username: str, paths: list[str], requests: int) -> None:
 
 def organiser_pages(sizes: list[int]) -> None:
     """Build each size, then measure it in a process of its own (honest RSS)."""
+    print(f"\nload average at the start: {os.getloadavg()[0]:.1f}")
     print("\n| entries | page | status | bytes | SQL | ms |")
     print("| ---: | --- | --- | ---: | ---: | ---: |")
     for n in sizes:
@@ -135,6 +137,7 @@ def organiser_pages(sizes: list[int]) -> None:
             subprocess.run(
                 [sys.executable, __file__, "--serve", serve], check=True, env=env
             )
+            print(f"\nload average after {n}: {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def measure_organiser(*, instance: str, n: int) -> None:
@@ -148,6 +151,7 @@ def measure_organiser(*, instance: str, n: int) -> None:
     from judging.extensions import db
     from judging.publication.service import publish_after_publicity
     from judging.results import service
+    from judging.submissions.models import Entry
 
     app = create_app()
     statements: list[str] = []
@@ -178,13 +182,27 @@ def measure_organiser(*, instance: str, n: int) -> None:
 
     row(f"{base}/results", organiser)
     print(f"| {n} | worker RSS after the results page | | | | {_rss_mb():.0f} MB |")
+    with app.app_context():
+        entry_id = db.session.scalars(
+            select(Entry.id).where(Entry.competition_id == cid).order_by(Entry.id)
+        ).first()
     for path in (
         f"{base}/results?method=mean&page=5",
+        f"{base}/results/entries/{entry_id}",  # why this score
         f"{base}/reliability",
         f"{base}/awards.xlsx",
         f"{base}/awards.pdf",
         f"{base}/scores.xlsx",
         base,
+        f"{base}/submissions",
+        f"{base}/assignment",
+        f"{base}/conflicts",
+        f"{base}/disagreements",
+        f"{base}/progress",
+        f"{base}/reminders.xlsx",
+        f"{base}/notices",
+        f"{base}/reviews",
+        f"{base}/rounds",
     ):
         row(path, organiser)
     files_as_jobs(app, cid, n)
@@ -196,12 +214,24 @@ def measure_organiser(*, instance: str, n: int) -> None:
         service.finalise(actor=actor, competition=c, method="calibrated", now=_now())
         db.session.commit()
         finalise = time.perf_counter() - start
+    label = "finalise (service and commit; stored results current)"
+    print(f"| {n} | {label} | | | | {finalise * 1e3:.0f} |")
+    row(f"{base}/results", organiser, "results after finalising (frozen)")
+    row(f"{base}/results?page=5", organiser, "frozen results, page 5")
+    row(f"{base}/results/entries/{entry_id}", organiser, "why this score (frozen)")
+    row(base, organiser, "competition dashboard (frozen)")
+    with app.app_context():
+        c = db.session.get(Competition, cid)
+        actor = db.session.scalars(select(User).where(User.username == "organiser"))
         publish_after_publicity(
-            actor=actor, competition=c, started=_now() - timedelta(days=10), now=_now()
+            actor=actor.one(),
+            competition=c,
+            started=_now() - timedelta(days=10),
+            now=_now(),
         )
         db.session.commit()
-    print(f"| {n} | finalise (stored results current) | | | | {finalise * 1e3:.0f} |")
     row(f"{base}/results", organiser, "results after publication")
+    row(f"{base}/certificates", organiser, "certificates")
     row(f"/awards/{cid}", None, "public award list (anonymous)")
     row(f"/unit/competitions/{cid}/results", _cookie(app, "unit"), "unit's results")
     print(f"| {n} | worker RSS at the end | | | | {_rss_mb():.0f} MB |")

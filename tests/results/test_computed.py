@@ -223,3 +223,47 @@ def test_public_list_cached_until_a_correction(app, build_scored):
     assert first == cached
     assert "产业工人技能形成研究（修订）" not in first
     assert "产业工人技能形成研究（修订）" in corrected and "作者四" in corrected
+
+
+def test_a_kept_fingerprint_still_sees_every_kind_of_change(app, build_scored):
+    """Pages keep the current fingerprint while its change stamp stays put
+    (computed.current_fingerprint); each kind of input change moves the stamp."""
+    from judging.assignment.models import AssignmentStatus
+
+    s = build_scored()
+    c = s.competition
+
+    def changed(change) -> bool:  # noqa: ANN001
+        computed.compute_and_store(c)
+        db.session.commit()
+        assert computed.status(c).is_current  # and kept from here on
+        change()
+        db.session.flush()
+        return not computed.status(c).is_current
+
+    def score() -> None:
+        review = s.assignments[(0, 0)].review
+        review.total = review.total + 1
+
+    def withdraw() -> None:
+        s.assignments[(1, 1)].status = AssignmentStatus.RECUSED
+
+    def tier_share() -> None:
+        c.tiers[0].share_percent = (c.tiers[0].share_percent or 0) + 1
+
+    def override() -> None:
+        service.set_override(
+            actor=s.organiser,
+            competition=c,
+            entry=s.entries[2],
+            tier=None,
+            exclude=True,
+            reason="抄袭",
+            now=NOW,
+        )
+
+    def code() -> None:
+        s.entries[3].code = "ZW-999"
+
+    found = [changed(f) for f in (score, withdraw, tier_share, override, code)]
+    assert found == [True] * 5
