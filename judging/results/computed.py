@@ -121,7 +121,11 @@ def entry_key(entry_id: int, code: str | None) -> str:
 
 
 def load_inputs(competition: Competition) -> Inputs:
-    """The counted reviews, entries, overrides and scheme: four light queries."""
+    """The counted reviews, entries, overrides and scheme: four light queries
+    (one more when rounds are stored, for their own rubrics)."""
+    from judging.results.rounds import rescale
+    from judging.rounds.service import round_maxima
+
     entries = db.session.execute(
         select(Entry.id, Entry.code, Entry.category)
         .where(
@@ -148,13 +152,24 @@ def load_inputs(competition: Competition) -> Inputs:
         .where(*counted_reviews(competition.id))
         .order_by(Review.id)
     ).all()
-    reviews = tuple((r.id, r.entry_id, r.judge_id, r.total) for r in counted)
-    review_rounds = tuple(int(r.round_no) for r in counted)
     stored_rounds = db.session.execute(
         select(Round.number, Round.weight)
         .where(Round.competition_id == competition.id)
         .order_by(Round.number)
     ).all()
+    # a round with its own rubric: its totals in points of the competition's
+    maxima = round_maxima(competition) if stored_rounds else {}
+    top = competition.max_total
+    reviews = tuple(
+        (
+            r.id,
+            r.entry_id,
+            r.judge_id,
+            rescale(r.total, own=maxima.get(r.round_no), top=top),
+        )
+        for r in counted
+    )
+    review_rounds = tuple(int(r.round_no) for r in counted)
     n_rounds = max([1, *(n for n, _w in stored_rounds)])
     weight_of = {n: float(w) for n, w in stored_rounds}
     round_weights = tuple(
@@ -363,9 +378,7 @@ def compute(
         if inputs.keys.get(e) in scored
     ]
     calibrated = scores["calibrated"]
-    category_of = {
-        inputs.keys[e]: c for e, c in (inputs.category_of or {}).items()
-    }
+    category_of = {inputs.keys[e]: c for e, c in (inputs.category_of or {}).items()}
     for n, m in enumerate(methods):
         say(len(methods) + n, steps, "分配奖项")
         finalists = {e.entry_id for e in results[m].entries}

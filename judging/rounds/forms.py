@@ -45,6 +45,9 @@ class StartForm(ShortlistForm):
         default=3,
     )
     deadline = DateField(_l("本轮截止日期"), validators=[Optional()])
+    rubric = TextAreaField(
+        _l("本轮评分标准（可不填）"), validators=[Optional(), MaxChars(4000)]
+    )
 
 
 class MemberForm(FlaskForm):

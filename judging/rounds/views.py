@@ -130,6 +130,7 @@ def start(competition_id: int):
             now=utcnow(),
             per_category=form.per_category.data,
             method=form.method.data,
+            rubric=form.rubric.data or "",
             **_cut(form),
         ),
         done=_("下一轮已开始，请为入围作品分配评审专家。"),
