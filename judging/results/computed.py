@@ -412,6 +412,8 @@ def compute(
             continue
         stage = combined[m]["stage"] if multi else {}
         below = combined[m]["below"] if multi else []
+        # each entry's score in every round and its 答辩 score (multi only)
+        parts = combined[m]["parts"] if multi else {}
         out[m] = {
             "rows": [
                 [
@@ -432,6 +434,7 @@ def compute(
                     [calibrated[a.entry_id].low, calibrated[a.entry_id].high],
                     a.category,
                     stage.get(a.entry_id, 1),
+                    *parts.get(a.entry_id, ([], None)),
                 ]
                 for a in allocation.awards
             ]
@@ -454,6 +457,7 @@ def compute(
                     [calibrated[c.entry_id].low, calibrated[c.entry_id].high],
                     category_of.get(c.entry_id, ""),
                     c.last_round,
+                    *parts.get(c.entry_id, ([], None)),
                 ]
                 for c, rank in _ranks_below(below, start=len(allocation.awards))
             ],
@@ -591,6 +595,7 @@ def _combine_rounds(
     return aggregation, {
         "below": [c for c in rows if not c.is_finalist],
         "stage": {c.entry_id: c.last_round for c in rows},
+        "parts": {c.entry_id: (list(c.parts), c.defense) for c in rows},
         "scores": {c.entry_id: entry_score(c) for c in rows},
         "per_round": [{k: v.score for k, v in part.items()} for part in per_round],
         "notes": notes,
