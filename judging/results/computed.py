@@ -524,7 +524,7 @@ def _combine_rounds(
     from judging.results import rounds as pure
 
     by_round: dict[int, list] = {}
-    for item, number in zip(items, _item_rounds(inputs), strict=True):
+    for item, number in zip(items, item_rounds(inputs), strict=True):
         by_round.setdefault(number, []).append(item)
     per_round: list[dict] = []
     warnings: list[str] = []
@@ -602,7 +602,7 @@ def _combine_rounds(
     }
 
 
-def _item_rounds(inputs: Inputs) -> list[int]:
+def item_rounds(inputs: Inputs) -> list[int]:
     """The round of each review the pure modules see (same filter as items)."""
     rounds = inputs.review_rounds or (1,) * len(inputs.reviews)
     return [
