@@ -51,7 +51,14 @@ class StartForm(ShortlistForm):
 
 
 class MemberForm(FlaskForm):
-    entry_id = SelectField(_l("作品"), coerce=int, validators=[Required()])
+    # A code typed in, not a <select> of every entry of the previous round
+    # (5,000 options at a national competition); the view finds the entry and
+    # refuses an unknown code, as the results page's override form does.
+    entry = StringField(
+        _l("作品编号"),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[Required(), MaxChars(64)],
+    )
     reason = StringField(_l("原因"), validators=[Required(), MaxChars(500)])
 
 
