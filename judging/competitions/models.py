@@ -110,9 +110,7 @@ class Competition(db.Model):
     similarity_percent: Mapped[int] = mapped_column(default=30)
     # awards: tiers per category or overall (judging.results.categories), each
     # category's own shares or counts ("理论研究：10%，20%，30%" per line)
-    award_by_category: Mapped[bool] = mapped_column(
-        default=False, server_default="0"
-    )
+    award_by_category: Mapped[bool] = mapped_column(default=False, server_default="0")
     category_tiers: Mapped[str] = mapped_column(Text, default="", server_default="")
     # 优秀组织奖 (judging.results.organisation): "" none, "threshold" units with
     # at least N entries and an award, "points" the top M units by tier points
@@ -151,8 +149,12 @@ class Competition(db.Model):
         UTCDateTime, default=utcnow, onupdate=utcnow
     )
 
+    # the competition's rubric; a round's own criteria (Round.criteria) are not
+    # among them
     criteria: Mapped[list[Criterion]] = relationship(
         back_populates="competition",
+        primaryjoin="and_(Competition.id == Criterion.competition_id, "
+        "Criterion.round_id.is_(None))",
         order_by="Criterion.position",
         cascade="all, delete-orphan",
     )
@@ -211,6 +213,9 @@ class Criterion(db.Model):
     name: Mapped[str] = mapped_column(String(80))
     guidance: Mapped[str] = mapped_column(Text, default="")
     max_points: Mapped[int] = mapped_column()
+    # a round's own rubric (judging.rounds): its id, and positions from
+    # 100 × the round's number; None: the competition's rubric
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"), index=True)
 
     competition: Mapped[Competition] = relationship(back_populates="criteria")
 

@@ -124,7 +124,11 @@ def entry_key(entry_id: int, code: str | None) -> str:
 
 
 def load_inputs(competition: Competition) -> Inputs:
-    """The counted reviews, entries, overrides and scheme: four light queries."""
+    """The counted reviews, entries, overrides and scheme: four light queries
+    (one more when rounds are stored, for their own rubrics)."""
+    from judging.results.rounds import rescale
+    from judging.rounds.service import round_maxima
+
     entries = db.session.execute(
         select(Entry.id, Entry.code, Entry.category)
         .where(
@@ -151,13 +155,22 @@ def load_inputs(competition: Competition) -> Inputs:
         .where(*counted_reviews(competition.id))
         .order_by(Review.id)
     ).all()
-    reviews = tuple((i, e, j, t) for i, e, j, t, _n in counted)  # unpacked: fast
-    review_rounds = tuple(int(n) for *_r, n in counted)
     stored_rounds = db.session.execute(
         select(Round.number, Round.weight)
         .where(Round.competition_id == competition.id)
         .order_by(Round.number)
     ).all()
+    # a round with its own rubric: its totals in points of the competition's
+    maxima = round_maxima(competition) if stored_rounds else {}
+    top = competition.max_total
+    if any(maxima.get(n) not in (None, top) for n, _w in stored_rounds):
+        reviews = tuple(
+            (i, e, j, rescale(t, own=maxima.get(n), top=top))
+            for i, e, j, t, n in counted
+        )
+    else:  # no round with a rubric of its own: plain unpacking is fast
+        reviews = tuple((i, e, j, t) for i, e, j, t, _n in counted)
+    review_rounds = tuple(int(n) for *_r, n in counted)
     n_rounds = max([1, *(n for n, _w in stored_rounds)])
     weight_of = {n: float(w) for n, w in stored_rounds}
     round_weights = tuple(
@@ -494,6 +507,8 @@ def compute(
             continue
         stage = combined[m]["stage"] if multi else {}
         below = combined[m]["below"] if multi else []
+        # each entry's score in every round and its 答辩 score (multi only)
+        parts = combined[m]["parts"] if multi else {}
         out[m] = {
             "rows": [
                 [
@@ -514,6 +529,7 @@ def compute(
                     [calibrated[a.entry_id].low, calibrated[a.entry_id].high],
                     a.category,
                     stage.get(a.entry_id, 1),
+                    *parts.get(a.entry_id, ([], None)),
                 ]
                 for a in allocation.awards
             ]
@@ -536,6 +552,7 @@ def compute(
                     [calibrated[c.entry_id].low, calibrated[c.entry_id].high],
                     category_of.get(c.entry_id, ""),
                     c.last_round,
+                    *parts.get(c.entry_id, ([], None)),
                 ]
                 for c, rank in _ranks_below(below, start=len(allocation.awards))
             ],
@@ -602,7 +619,7 @@ def _combine_rounds(
     from judging.results import rounds as pure
 
     by_round: dict[int, list] = {}
-    for item, number in zip(items, _item_rounds(inputs), strict=True):
+    for item, number in zip(items, item_rounds(inputs), strict=True):
         by_round.setdefault(number, []).append(item)
     per_round: list[dict] = []
     warnings: list[str] = []
@@ -673,13 +690,14 @@ def _combine_rounds(
     return aggregation, {
         "below": [c for c in rows if not c.is_finalist],
         "stage": {c.entry_id: c.last_round for c in rows},
+        "parts": {c.entry_id: (list(c.parts), c.defense) for c in rows},
         "scores": {c.entry_id: entry_score(c) for c in rows},
         "per_round": [{k: v.score for k, v in part.items()} for part in per_round],
         "notes": notes,
     }
 
 
-def _item_rounds(inputs: Inputs) -> list[int]:
+def item_rounds(inputs: Inputs) -> list[int]:
     """The round of each review the pure modules see (same filter as items)."""
     rounds = inputs.review_rounds or (1,) * len(inputs.reviews)
     return [

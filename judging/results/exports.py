@@ -42,6 +42,27 @@ AWARD_HEADERS = (
 )
 
 
+def round_headers(table: ResultsTable) -> tuple[str, ...]:
+    """The round columns of a competition judged in several rounds: the round
+    each entry reached, its score in every round, its 答辩 score."""
+    if not table.round_names:
+        return ()
+    return ("到达轮次", *(f"{n}得分" for n in table.round_names), "答辩成绩")
+
+
+def round_cells(table: ResultsTable, row: EntryResult) -> tuple[object, ...]:
+    if not table.round_names:
+        return ()
+    names = table.round_names
+    scores = list(row.round_scores) + [None] * (len(names) - len(row.round_scores))
+    reached = names[row.last_round - 1] if row.last_round <= len(names) else ""
+    return (
+        reached,
+        *(None if v is None else round(v, 2) for v in scores[: len(names)]),
+        None if row.defense is None else round(row.defense, 2),
+    )
+
+
 def _append(sheet: Worksheet, values: Sequence[object]) -> None:
     sheet.append([safe_cell(v) for v in values])
 
@@ -82,7 +103,7 @@ def award_list_xlsx(
     book = Workbook()
     sheet = book.active
     sheet.title = "获奖名单"
-    _append(sheet, AWARD_HEADERS)
+    _append(sheet, (*AWARD_HEADERS, *round_headers(table)))
     for row in awarded_rows(table):
         e = row.entry
         _append(
@@ -97,6 +118,7 @@ def award_list_xlsx(
                 e.advisor,
                 e.unit.name,
                 _mark(row),
+                *round_cells(table, row),
             ),
         )
     if not table.is_frozen:
@@ -156,6 +178,7 @@ def score_sheet_xlsx(table: ResultsTable, reviews: Sequence[ReviewLine]) -> byte
     """评分总表: one row per review and criterion, and each method per entry."""
     c = table.competition
     criteria = list(c.criteria)
+    own = _round_criteria(c) if table.round_names else []
     book = Workbook(write_only=True)  # streamed: 20,000 rows at national scale
     summary = book.create_sheet("汇总")
     methods = [m for m, _label in METHODS if any(m in r.scores for r in table.rows)]
@@ -175,6 +198,7 @@ def score_sheet_xlsx(table: ResultsTable, reviews: Sequence[ReviewLine]) -> byte
             "类别",
             "归属概率",
             "备注",
+            *round_headers(table),
         ),
     )
     for row in table.rows:
@@ -199,6 +223,7 @@ def score_sheet_xlsx(table: ResultsTable, reviews: Sequence[ReviewLine]) -> byte
                 if row.tier_probability is None
                 else round(row.tier_probability, 3),
                 _mark(row),
+                *round_cells(table, row),
             ),
         )
     if not table.is_frozen and table.computed_at is not None:
@@ -211,7 +236,9 @@ def score_sheet_xlsx(table: ResultsTable, reviews: Sequence[ReviewLine]) -> byte
             "编号",
             "作品题目",
             "评审专家",
+            *(("轮次",) if table.round_names else ()),
             *[f"{cr.name}（{cr.max_points}）" for cr in criteria],
+            *[f"{name}·{cr.name}（{cr.max_points}）" for cr, name in own],
             "总分",
             "评语",
             "来源",
@@ -230,7 +257,9 @@ def score_sheet_xlsx(table: ResultsTable, reviews: Sequence[ReviewLine]) -> byte
                 entry_key(entry),
                 entry.title,
                 review.judge_name,
+                *((_round_name(table, review.round_no),) if table.round_names else ()),
                 *[_number(review.points.get(cr.id)) for cr in criteria],
+                *[_number(review.points.get(cr.id)) for cr, _name in own],
                 _number(review.total),
                 review.comment,
                 "纸质录入" if review.source == "paper" else "在线",
@@ -241,3 +270,16 @@ def score_sheet_xlsx(table: ResultsTable, reviews: Sequence[ReviewLine]) -> byte
 
 def _number(value: object) -> float | None:
     return None if value is None else float(value)
+
+
+def _round_name(table: ResultsTable, number: int) -> str:
+    names = table.round_names
+    return names[number - 1] if 1 <= number <= len(names) else str(number)
+
+
+def _round_criteria(competition: Competition) -> list[tuple[object, str]]:
+    """The criteria of the rounds with a rubric of their own, with the round's
+    name (their points sit in columns of their own on the score sheet)."""
+    from judging.rounds.service import stored_rounds
+
+    return [(cr, r.name) for r in stored_rounds(competition) for cr in r.criteria]

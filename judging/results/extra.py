@@ -74,8 +74,9 @@ def budget_of(n_entries: int, share: int, rounds: int) -> tuple[int, int]:
     return budget, math.ceil(budget / rounds) if budget else 0
 
 
-def _waiting_entries(competition: Competition) -> set[int]:
-    """Entries with an active assignment whose review is not submitted yet."""
+def _waiting_entries(competition: Competition, number: int) -> set[int]:
+    """Entries with an active assignment of round `number` whose review is not
+    submitted yet."""
     return set(
         db.session.scalars(
             select(Assignment.entry_id)
@@ -85,6 +86,7 @@ def _waiting_entries(competition: Competition) -> set[int]:
                 Entry.competition_id == competition.id,
                 Entry.status == EntryStatus.SUBMITTED,
                 Assignment.status == AssignmentStatus.ACTIVE,
+                Assignment.round_no == number,
                 (Review.id.is_(None)) | (Review.status != ReviewStatus.SUBMITTED),
             )
         )
@@ -100,10 +102,17 @@ def plan(competition: Competition, *, share: int, rounds: int) -> ExtraPlan:
     inputs = computed.load_inputs(competition)
     by_id = computed.entries_by_id(list(inputs.keys))
     entries = {key: by_id[entry_id] for entry_id, key in inputs.keys.items()}
+    # Rounds: only the current round's reviews (its own calibration, its own
+    # entries), so that an earlier round's scores neither place the cuts nor get
+    # an extra review; added judges are of the current round (assignment).
+    current = inputs.n_rounds
+    counted = [r for r in inputs.reviews if r[1] in inputs.keys]
     items = [
         agg.Review(entry_id=inputs.keys[entry_id], judge_id=judge_id, total=total)
-        for _id, entry_id, judge_id, total in inputs.reviews
-        if entry_id in inputs.keys
+        for (_id, entry_id, judge_id, total), number in zip(
+            counted, computed.item_rounds(inputs), strict=True
+        )
+        if number == current
     ]
     excluded = {
         service.entry_key(o.entry)
@@ -121,7 +130,7 @@ def plan(competition: Competition, *, share: int, rounds: int) -> ExtraPlan:
     )
     n = len(result.entries)
     budget, per_round = budget_of(n, share, rounds)
-    waiting = _waiting_entries(competition)
+    waiting = _waiting_entries(competition, current)
     ranked = _nearest_cuts(competition, inputs, result.entries)
     chosen = [p for p in ranked if entries[p.entry_id].id not in waiting]
     left_out = sum(1 for e in result.entries if entries[e.entry_id].id in waiting)

@@ -30,6 +30,12 @@ class Result(db.Model):
     tier_probability: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     is_excluded: Mapped[bool] = mapped_column(default=False)
     override_reason: Mapped[str] = mapped_column(Text, default="")
+    # rounds (judging.results.rounds): the last round the entry reached, its
+    # score in each round (JSON list, null where it did not take part) and its
+    # 答辩 score in points of the rubric total; None when judged in one round
+    last_round: Mapped[int | None] = mapped_column()
+    round_scores: Mapped[str | None] = mapped_column(Text)
+    defense_score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     entry = relationship("Entry")

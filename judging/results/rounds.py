@@ -39,6 +39,7 @@ award tiers; the others are listed below them, not awarded.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -295,3 +296,58 @@ def combine(
         )
     out.sort(key=lambda c: (-c.last_round, -round(c.score, 2), str(c.entry_id)))
     return tuple(out)
+
+
+# --- a round's own rubric ------------------------------------------------------------
+
+RUBRIC_LINE = re.compile(r"^(.+?)[\s：:，,]+(\d+(?:\.\d+)?)分?(?:[\s：:，,]+(.*))?$")
+MAX_CRITERIA = 20
+
+
+@dataclass(frozen=True)
+class RubricLine:
+    """One criterion of a round's own rubric."""
+
+    name: str
+    max_points: int
+    guidance: str = ""
+
+
+def parse_rubric(text: str) -> tuple[RubricLine, ...]:
+    """A round's rubric from lines "名称 满分 [说明]" ("观点创新：40：说明" and
+    "观点创新，40" too). Empty text: no rubric of its own (the competition's).
+
+    RUBRIC rule: every line names a criterion once (at most 80 字) with whole
+    points from 1 to 1000; at most 20 criteria.
+    """
+    out: list[RubricLine] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        match = RUBRIC_LINE.match(line)
+        if match is None:
+            raise RoundsError(
+                f"评分标准第 {number} 行无法识别：“{line}”，请写成“评分项 满分 说明”。"
+            )
+        name, points, guidance = match.group(1).strip(), match.group(2), match.group(3)
+        if "." in points or not 1 <= int(points) <= 1000:
+            raise RoundsError(f"评分项“{name}”的满分须为 1–1000 的整数。")
+        if len(name) > 80:
+            raise RoundsError(f"评分项“{name[:20]}…”的名称超过 80 字。")
+        if any(r.name == name for r in out):
+            raise RoundsError(f"评分项“{name}”重复。")
+        out.append(RubricLine(name, int(points), (guidance or "").strip()))
+    if len(out) > MAX_CRITERIA:
+        raise RoundsError(f"评分项最多 {MAX_CRITERIA} 项。")
+    return tuple(out)
+
+
+def rescale(total: Decimal, *, own: int | None, top: int) -> Decimal:
+    """A review total of a round with its own rubric of `own` points in points
+    of the competition's rubric (`top`): 40 of 50 → 80 of 100, so that rounds
+    combine and rank on one scale. `own` None (the competition's rubric) or
+    equal to `top`: unchanged."""
+    if not own or own == top:
+        return Decimal(total)
+    return Decimal(total) * Decimal(top) / Decimal(own)

@@ -10,6 +10,7 @@ reads the frozen rows; nothing is recomputed.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -81,6 +82,12 @@ class EntryResult:
     override_reason: str
     calibrated: tuple[float, float] | None = None  # the calibrated interval (live)
     group: str = ""  # the category ranked apart ("" when ranked overall)
+    # rounds (judging.results.rounds): the last round reached, the score in each
+    # round (None where the entry did not take part; empty: one round) and the
+    # 答辩 score in points of the rubric total
+    last_round: int = 1
+    round_scores: tuple[float | None, ...] = ()
+    defense: float | None = None
 
     @property
     def is_awarded(self) -> bool:
@@ -111,6 +118,7 @@ class ResultsTable:
     suggestions: tuple[Suggestion, ...] = ()
     tier_counts: tuple[awards.TierCount, ...] = ()
     unscored: tuple[Entry, ...] = field(default_factory=tuple)
+    round_names: tuple[str, ...] = ()  # when judged in several rounds
     computed_at: datetime | None = None  # when these figures were computed
     total_rows: int = 0  # all rows, when `rows` is one page
     page: int = 1
@@ -310,6 +318,7 @@ def stored_table(
             SimpleNamespace(**t) for t in data.get("tier_counts", ())
         ),
         unscored=tuple(entries[i] for i in unscored),
+        round_names=_round_names(competition, rows, lambda r: len(r) > 17 and r[17]),
         computed_at=computed_at,
         total_rows=total,
         page=page,
@@ -339,6 +348,9 @@ def _stored_row(
         override_reason=reason,
         calibrated=(interval[0], interval[1]),
         group=row[15] if len(row) > 15 else "",
+        last_round=row[16] if len(row) > 16 else 1,
+        round_scores=tuple(row[17]) if len(row) > 17 else (),
+        defense=row[18] if len(row) > 18 else None,
     )
 
 
@@ -427,6 +439,9 @@ def frozen_table(
             is_excluded=r.is_excluded,
             override_reason=r.override_reason,
             group=r.category,
+            last_round=r.last_round or 1,
+            round_scores=tuple(json.loads(r.round_scores or "[]")),
+            defense=None if r.defense_score is None else float(r.defense_score),
         )
         for r in results
     )
@@ -438,11 +453,22 @@ def frozen_table(
         rows=rows,
         notes=tuple(restored(n) for n in detail.get("notes", ())),
         warnings=tuple(restored(w) for w in detail.get("warnings", ())),
+        round_names=_round_names(competition, rows, lambda r: r.round_scores),
         computed_at=competition.finalised_at,
         total_rows=total,
         page=page,
         pages=pages,
     )
+
+
+def _round_names(competition: Competition, rows: Sequence, has_rounds) -> tuple:
+    """The names of the rounds, when some row has per-round scores (one light
+    query); () for a competition judged in one round."""
+    if not any(has_rounds(r) for r in rows):
+        return ()
+    from judging.rounds.service import rounds
+
+    return tuple(r.name for r in rounds(competition))
 
 
 def category_order(competition: Competition) -> tuple:
@@ -660,10 +686,12 @@ def _all_reviews_in(competition: Competition) -> list[str]:
     problems = []
     missing = missing_reviews(competition)
     if missing:
-        problems.append(said(
-            N_("还有 %(missing)s 份评审未提交，全部提交后才能定稿。"),
-            missing=missing,
-        ))
+        problems.append(
+            said(
+                N_("还有 %(missing)s 份评审未提交，全部提交后才能定稿。"),
+                missing=missing,
+            )
+        )
     entries = int(
         db.session.scalar(
             select(func.count(Entry.id)).where(
@@ -688,15 +716,20 @@ def _all_reviews_in(competition: Competition) -> list[str]:
         first = db.session.execute(unscored.order_by(Entry.code, Entry.id).limit(10))
         codes = "、".join(computed.entry_key(i, code) for i, code in first)
         more = said(N_(" 等 %(n)s 篇"), n=n_unscored) if n_unscored > 10 else ""
-        problems.append(said(
-            N_("作品 %(codes)s%(more)s 还没有任何已提交的评分。"),
-            codes=codes, more=more,
-        ))
+        problems.append(
+            said(
+                N_("作品 %(codes)s%(more)s 还没有任何已提交的评分。"),
+                codes=codes,
+                more=more,
+            )
+        )
     if competition.ranking_method and competition.ranking_method not in METHOD_LABELS:
-        problems.append(said(
-            N_("未知的汇总方法：%(ranking_method)s"),
-            ranking_method=competition.ranking_method,
-        ))
+        problems.append(
+            said(
+                N_("未知的汇总方法：%(ranking_method)s"),
+                ranking_method=competition.ranking_method,
+            )
+        )
     return problems
 
 
@@ -739,6 +772,7 @@ def freeze_results(competition: Competition, actor: User) -> None:
                 ),
                 "is_excluded": excluded,
                 "override_reason": reason,
+                **_frozen_rounds(row),
             }
         )
     if values:  # Core, not the ORM's bulk path: nothing here is an object
@@ -771,6 +805,23 @@ def _stored_live_data(competition: Competition, method: str) -> dict:
     if data.get("error"):
         raise ResultsError(data["error"])
     return data
+
+
+def _frozen_rounds(row: list) -> dict:
+    """The round columns of a frozen `Result` from a stored row (index 16 the
+    round reached, 17 the per-round scores, 18 the 答辩 score); nothing when
+    the entry was judged in one round."""
+    round_scores = row[17] if len(row) > 17 else []
+    if not round_scores:
+        return {}
+    defense = row[18] if len(row) > 18 else None
+    return {
+        "last_round": row[16],
+        "round_scores": json.dumps(
+            [None if s is None else round(s, 2) for s in round_scores]
+        ),
+        "defense_score": None if defense is None else _points(defense),
+    }
 
 
 @guard(Phase.PUBLISHED)
@@ -876,6 +927,7 @@ class ReviewLine:
     comment: str
     source: str
     points: dict[int, Decimal]  # criterion id → points
+    round_no: int = 1
 
 
 def review_details(competition: Competition) -> list[ReviewLine]:
@@ -901,6 +953,7 @@ def review_details(competition: Competition) -> list[ReviewLine]:
             Review.total,
             Review.comment,
             Review.source,
+            Assignment.round_no,
         )
         .join(Assignment, Assignment.id == Review.assignment_id)
         .join(Judge, Judge.id == Assignment.judge_id)
@@ -908,6 +961,8 @@ def review_details(competition: Competition) -> list[ReviewLine]:
         .order_by(Review.id)
     )
     return [
-        ReviewLine(entry_id, name, total, comment or "", source, points.get(i, {}))
-        for i, entry_id, name, total, comment, source in rows
+        ReviewLine(
+            entry_id, name, total, comment or "", source, points.get(i, {}), number
+        )
+        for i, entry_id, name, total, comment, source, number in rows
     ]

@@ -41,7 +41,8 @@ from judging.review.imports import (
     validate_paper_scores,
 )
 from judging.review.models import Review, ReviewStatus, Score
-from judging.rounds.service import current_round, members
+from judging.rounds.models import Round
+from judging.rounds.service import criteria, current_round, members
 from judging.submissions.files import load_file
 from judging.submissions.models import Entry, EntryStatus, StoredFile, split_keywords
 from judging.tables import TableError, read_table, safe_cell
@@ -63,8 +64,12 @@ class ReviewError(ValueError):
     """A refused review action; the message is shown to the user in Chinese."""
 
 
-def rubric(competition: Competition) -> list[RubricItem]:
-    return [RubricItem(c.id, c.name, c.max_points) for c in competition.criteria]
+def rubric(competition: Competition, round_no: int = 1) -> list[RubricItem]:
+    """The rubric a review of round `round_no` is scored on: the round's own
+    (judging.rounds), else the competition's."""
+    return [
+        RubricItem(c.id, c.name, c.max_points) for c in criteria(competition, round_no)
+    ]
 
 
 def _state(review_status: str | None) -> str:
@@ -268,6 +273,17 @@ class Sheet:
         return values
 
 
+# The round whose own rubric this assignment is scored on (NULL: the
+# competition's rubric).
+_RUBRIC_ROUND = (
+    select(Round.id)
+    .join(Criterion, Criterion.round_id == Round.id)
+    .where(Round.competition_id == Competition.id, Round.number == Assignment.round_no)
+    .limit(1)
+    .correlate(Competition, Assignment)
+    .scalar_subquery()
+)
+
 _SHEET = (
     select(
         Assignment.id,
@@ -283,6 +299,7 @@ _SHEET = (
         Review.status,
         Review.comment,
         Review.total,
+        _RUBRIC_ROUND.label("rubric_round"),
     )
     .select_from(Assignment)
     .join(Entry, Entry.id == Assignment.entry_id)
@@ -307,7 +324,10 @@ _SHEET_LINES = (
             Score.review_id == bindparam("review_id"),
         ),
     )
-    .where(Criterion.competition_id == bindparam("competition_id"))
+    .where(
+        Criterion.competition_id == bindparam("competition_id"),
+        func.coalesce(Criterion.round_id, 0) == bindparam("rubric_round"),
+    )
     .order_by(Criterion.position)
 )
 
@@ -322,7 +342,11 @@ def judge_sheet(judge: Judge, assignment_id: int) -> Sheet | None:
         return None
     lines = db.session.execute(
         _SHEET_LINES,
-        {"competition_id": row.competition_id, "review_id": row.review_id},
+        {
+            "competition_id": row.competition_id,
+            "review_id": row.review_id,
+            "rubric_round": row.rubric_round or 0,
+        },
     ).all()
     copy = None
     if row.sha256 is not None:
@@ -498,16 +522,18 @@ def save_review(
         raise ReviewError(N_("当前不在评审阶段，评分不能保存或提交。"))
     if assignment.round_no != current_round(competition):
         raise ReviewError(N_("该轮评审已结束，评分不能再保存或提交。"))
-    errors = point_errors(rubric(competition), points, complete=submit)
+    errors = point_errors(
+        rubric(competition, assignment.round_no), points, complete=submit
+    )
     if errors:
         raise ReviewError("".join(errors))
     review = _current_review(assignment)
     if review is not None and review.status == ReviewStatus.SUBMITTED:
         if submit and _same_sheet(review, points, comment):
             return review
-        raise ReviewError(N_(
-            "评分已提交，不能再修改。如需修改，请联系主办方重新开放。"
-        ))
+        raise ReviewError(
+            N_("评分已提交，不能再修改。如需修改，请联系主办方重新开放。")
+        )
     review = review or _get_or_create_review(assignment, "online")
     _write_scores(review, points, comment)
     review.source = "online"
@@ -730,7 +756,7 @@ def import_paper_scores(
         raise ReviewError(N_("只有主办方可以导入纸质评分。"))
     if competition.phase != Phase.REVIEWING:
         raise ReviewError(N_("只有在评审阶段才能导入纸质评分。"))
-    items = rubric(competition)
+    items = rubric(competition, current_round(competition))
     try:
         table = read_table(
             data,
@@ -810,7 +836,12 @@ def paper_template_xlsx(competition: Competition) -> bytes:
     sheet = book.active
     sheet.title = "纸质评分"
     sheet.append(
-        ["作品编号", "评审专家", *(c.name for c in competition.criteria), "评语"]
+        [
+            "作品编号",
+            "评审专家",
+            *(c.name for c in criteria(competition, current_round(competition))),
+            "评语",
+        ]
     )
     _judges, assignments = _known(competition)
     for a in sorted(assignments, key=lambda a: (a.entry.code or "", a.judge_id)):

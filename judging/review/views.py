@@ -19,6 +19,7 @@ from judging.responses import xlsx_download
 from judging.review import service
 from judging.review.forms import PaperScoresForm, ReasonForm, RubricForm, rubric_form
 from judging.review.models import Review
+from judging.rounds.service import criteria
 from judging.storage import stream_download
 from judging.submissions.files import open_file
 from judging.submissions.models import Entry
@@ -96,7 +97,9 @@ def sheet(assignment_id: int):
     """
     if request.method == "POST":
         assignment = _own(assignment_id)
-        form = rubric_form(assignment.entry.competition.criteria)()
+        form = rubric_form(
+            criteria(assignment.entry.competition, assignment.round_no)
+        )()
         if not (form.validate_on_submit() and _save(assignment, form)):
             if form.comment.errors:
                 flash(_("总体评语过长（最多 5000 字）。"), "error")

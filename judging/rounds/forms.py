@@ -45,10 +45,20 @@ class StartForm(ShortlistForm):
         default=3,
     )
     deadline = DateField(_l("本轮截止日期"), validators=[Optional()])
+    rubric = TextAreaField(
+        _l("本轮评分标准（可不填）"), validators=[Optional(), MaxChars(4000)]
+    )
 
 
 class MemberForm(FlaskForm):
-    entry_id = SelectField(_l("作品"), coerce=int, validators=[Required()])
+    # A code typed in, not a <select> of every entry of the previous round
+    # (5,000 options at a national competition); the view finds the entry and
+    # refuses an unknown code, as the results page's override form does.
+    entry = StringField(
+        _l("作品编号"),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[Required(), MaxChars(64)],
+    )
     reason = StringField(_l("原因"), validators=[Required(), MaxChars(500)])
 
 

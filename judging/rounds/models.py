@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from judging.dbtypes import UTCDateTime, utcnow
 from judging.extensions import db
@@ -44,6 +44,15 @@ class Round(db.Model):
     # how the shortlist into this round was made, in words (shown and audited)
     shortlist_rule: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # the round's own rubric (none: the competition's); Criterion rows of the
+    # competition with this round's id, positions from 100 × number
+    criteria = relationship(
+        "Criterion",
+        primaryjoin="Round.id == Criterion.round_id",
+        order_by="Criterion.position",
+        viewonly=True,
+    )
 
     __table_args__ = (
         UniqueConstraint("competition_id", "number"),

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 from judging.accounts.models import Judge, Role, User
 from judging.assignment.models import Assignment, AssignmentStatus
 from judging.audit.service import record
-from judging.competitions.models import Competition, Phase
+from judging.competitions.models import Competition, Criterion, Phase
 from judging.competitions.service import guard
 from judging.extensions import db
 from judging.i18n import N_, said
@@ -146,6 +146,36 @@ def reviews_per_entry(competition: Competition, number: int) -> int:
     return row.reviews_per_entry if row else competition.reviews_per_entry
 
 
+def criteria(competition: Competition, number: int) -> list[Criterion]:
+    """The rubric of round `number`: its own criteria, else the competition's."""
+    if number > 1:
+        own = list(
+            db.session.scalars(
+                select(Criterion)
+                .join(Round, Round.id == Criterion.round_id)
+                .where(Round.competition_id == competition.id, Round.number == number)
+                .order_by(Criterion.position)
+            )
+        )
+        if own:
+            return own
+    return list(competition.criteria)
+
+
+def round_maxima(competition: Competition) -> dict[int, int]:
+    """Round number → the total of its own rubric, for the rounds that have one
+    (the others use the competition's rubric)."""
+    return {
+        int(n): int(total)
+        for n, total in db.session.execute(
+            select(Round.number, func.sum(Criterion.max_points))
+            .join(Criterion, Criterion.round_id == Round.id)
+            .where(Round.competition_id == competition.id)
+            .group_by(Round.number)
+        )
+    }
+
+
 def members(competition: Competition, number: int) -> set[int] | None:
     """The entry ids in round `number`; None for round 1 (every submitted entry)."""
     if number == 1:
@@ -191,9 +221,12 @@ def earlier_pairs(competition: Competition, number: int) -> set[tuple[int, int]]
 def round_totals(
     competition: Competition, number: int
 ) -> list[tuple[int, int, Decimal]]:
-    """(entry, judge, total) of the counted reviews of one round."""
+    """(entry, judge, total) of the counted reviews of one round, the total in
+    points of the competition's rubric (`judging.results.rounds.rescale`)."""
+    maxima = round_maxima(competition)
+    top = competition.max_total
     return [
-        (e, j, t)
+        (e, j, pure.rescale(t, own=maxima.get(number), top=top))
         for e, j, t in db.session.execute(
             select(Assignment.entry_id, Assignment.judge_id, Review.total)
             .join(Assignment, Assignment.id == Review.assignment_id)
@@ -376,6 +409,7 @@ def start_next_round(
     top_share: float | None = None,
     per_category: bool = False,
     method: str = "calibrated",
+    rubric: str = "",
 ) -> Round:
     """Close the current round and open the next with its shortlist and panel.
 
@@ -393,6 +427,10 @@ def start_next_round(
         raise RoundError(f"本轮还有 {missing} 份评审未提交，全部提交后才能开始下一轮。")
     if not 1 <= reviews <= 15:
         raise RoundError("每篇评审人数应在 1–15 之间。")
+    try:
+        own_rubric = pure.parse_rubric(rubric)
+    except pure.RoundsError as exc:
+        raise RoundError(str(exc)) from exc
     name = name.strip() or default_name(number + 1)
     if len(name) > 40:
         raise RoundError("轮次名称不超过 40 字。")
@@ -439,6 +477,17 @@ def start_next_round(
     db.session.flush()
     for judge in judges:
         db.session.add(RoundJudge(round_id=new.id, judge_id=judge.id))
+    for position, line in enumerate(own_rubric, start=1):
+        db.session.add(
+            Criterion(
+                competition_id=competition.id,
+                round_id=new.id,
+                position=new.number * 100 + position,
+                name=line.name,
+                guidance=line.guidance,
+                max_points=line.max_points,
+            )
+        )
     for entry in preview.selected:
         db.session.add(RoundEntry(round_id=new.id, entry_id=entry.id))
     db.session.flush()
@@ -454,6 +503,7 @@ def start_next_round(
         entries=[entry_key(e.id, e.code) for e in preview.selected],
         judges=[j.name for j in judges],
         reviews=reviews,
+        rubric=[f"{r.name} {r.max_points}" for r in own_rubric],
     )
     _scores_changed(competition)
     return new
@@ -830,6 +880,15 @@ def explanation(competition: Competition) -> list[str]:
         lines.append(
             f"进入{last}的作品排在所有未入围作品之前，奖项只在{last}作品中评定。"
         )
+    maxima = round_maxima(competition)
+    top = competition.max_total
+    for r in info:
+        own = maxima.get(r.number)
+        if own and own != top:
+            lines.append(
+                f"{r.name}使用本轮评分标准（满分 {own} 分），"
+                f"每份评分按 {top}/{own} 折算为 {top} 分制后再汇总。"
+            )
     weight = Decimal(competition.defense_weight or 0)
     if weight > 0:
         lines.append(

@@ -6,7 +6,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 
 from judging.accounts.models import Judge, User
 from judging.auth import organiser_required
@@ -14,6 +13,7 @@ from judging.competitions.models import Competition
 from judging.competitions.rules import end_of_day
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.results.service import entry_by_key
 from judging.rounds import service
 from judging.rounds.forms import (
     METHODS,
@@ -77,10 +77,7 @@ def index(competition_id: int):
         ranking = (looked, service.round_ranking(c, looked, method=method))
     start = StartForm(formdata=None, data=form.data)
     start.name.data = service.default_name(service.current_round(c) + 1)
-    members = MemberForm()
-    members.entry_id.choices = [
-        SelectChoice(e.id, f"{e.code or e.id} {e.title}") for e in service.addable(c)
-    ]
+    members = MemberForm(formdata=None)
     combination = CombinationForm(
         mode=c.round_mode,
         defense_weight=service.plain(c.defense_weight),
@@ -130,6 +127,7 @@ def start(competition_id: int):
             now=utcnow(),
             per_category=form.per_category.data,
             method=form.method.data,
+            rubric=form.rubric.data or "",
             **_cut(form),
         ),
         done=_("下一轮已开始，请为入围作品分配评审专家。"),
@@ -140,16 +138,19 @@ def start(competition_id: int):
 
 def _member(c: Competition, action: str):  # noqa: ANN202
     form = MemberForm()
-    choices = (
-        service.addable(c)
-        if action == "add"
-        else [e for e, _m in service.current_members(c)]
-    )
-    form.entry_id.choices = [SelectChoice(e.id, e.code or str(e.id)) for e in choices]
     if not form.validate_on_submit():
-        flash(_("请选择作品并填写原因。"), "error")
+        flash(_("请填写作品编号和原因。"), "error")
         return redirect(_back(c))
-    entry = db.get_or_404(Entry, form.entry_id.data)
+    entry = entry_by_key(c, form.entry.data)
+    if entry is None:
+        flash(
+            _(
+                "本次征文没有编号为“%(code)s”的已报送作品，请核对编号。",
+                code=form.entry.data,
+            ),
+            "error",
+        )
+        return redirect(_back(c))
     call = service.add_entry if action == "add" else service.remove_entry
     perform(
         lambda: call(

@@ -113,14 +113,14 @@ def test_add_remove_combination_and_defense_through_the_pages(
     fourth, third = s.entries[3], s.entries[2]
     client.post(
         _page(s) + "/add",
-        data={"csrf_token": token, "entry_id": fourth.id, "reason": "专家复议"},
+        data={"csrf_token": token, "entry": fourth.code, "reason": "专家复议"},
     )
     refused = client.post(
         _page(s) + "/remove",
-        data={"csrf_token": token, "entry_id": third.id, "reason": ""},
+        data={"csrf_token": token, "entry": third.code, "reason": ""},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "请选择作品并填写原因" in refused
+    assert "请填写作品编号和原因" in refused
     client.post(
         _page(s) + "/combination",
         data={
@@ -279,3 +279,57 @@ def test_an_earlier_round_ranking_marks_who_went_on(app, build_scored, make_user
     table = page[page.index('class="round-ranking"') :]
     assert table.count("<td>是</td>") == 3
     assert table.index("ZW-001") < table.index("ZW-005")
+
+
+def test_add_and_remove_take_a_typed_code(app, build_scored, make_user):
+    from judging.audit.models import AuditEvent
+
+    s = build_scored(FLAT)
+    senior = [make_user(Role.JUDGE).judge for _ in range(2)]
+    _two_rounds(s, senior)
+    client = _organiser(app, s)
+    page = client.get(_page(s)).get_data(as_text=True)
+    # a text field, not a <select> listing every entry of the previous round
+    assert 'name="entry" type="text"' in page
+    assert f'<option value="{s.entries[3].id}"' not in page
+    token = csrf_token(client, _page(s))
+    unknown = client.post(
+        _page(s) + "/add",
+        data={"csrf_token": token, "entry": "ZW-999", "reason": "专家复议"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "没有编号为“ZW-999”的已报送作品" in unknown
+    inside = client.post(
+        _page(s) + "/add",
+        data={"csrf_token": token, "entry": s.entries[0].code, "reason": "再议"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "该作品已在本轮" in inside
+    added = client.post(
+        _page(s) + "/add",
+        data={"csrf_token": token, "entry": " zw-004 ", "reason": "专家复议"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已增补入围" in added and "主办方增补：专家复议" in added
+    removed = client.post(
+        _page(s) + "/remove",
+        data={"csrf_token": token, "entry": s.entries[2].code, "reason": "重复投稿"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已移出本轮" in removed
+    db.session.rollback()
+    assert rounds.members(s.competition, 2) == {
+        s.entries[0].id,
+        s.entries[1].id,
+        s.entries[3].id,
+    }
+    events = {
+        e.action: e
+        for e in db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action.in_(["round.add", "round.remove"])
+            )
+        )
+    }
+    assert set(events) == {"round.add", "round.remove"}
+    assert "专家复议" in str(events["round.add"].detail)
