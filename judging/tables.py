@@ -11,11 +11,14 @@ import re
 import zipfile
 from dataclasses import dataclass
 
+from judging.i18n import N_, said
+
 MAX_ROWS = 20_000
 
 
 class TableError(ValueError):
-    """The file cannot be read as a table; the message is for the user."""
+    """The file cannot be read as a table; the message is for the user, a
+    ``Said`` to be said in the reader's language (``i18n.message_of``)."""
 
 
 @dataclass(frozen=True)
@@ -29,10 +32,10 @@ _GB = ("gb18030", "gbk", "gb2312")
 _BIG5 = ("big5", "cp950", "big5hkscs")
 _JAPANESE_KOREAN = ("shift_jis", "cp932", "euc_jp", "euc_jis_2004", "cp949", "euc_kr")
 _NAMES = {
-    **dict.fromkeys(_BIG5, "Big5（繁体中文）"),
-    "shift_jis": "Shift-JIS（日文）", "cp932": "Shift-JIS（日文）",
-    "euc_jp": "EUC-JP（日文）", "euc_jis_2004": "EUC-JP（日文）",
-    "cp949": "EUC-KR（韩文）", "euc_kr": "EUC-KR（韩文）",
+    **dict.fromkeys(_BIG5, N_("Big5（繁体中文）")),
+    "shift_jis": N_("Shift-JIS（日文）"), "cp932": N_("Shift-JIS（日文）"),
+    "euc_jp": N_("EUC-JP（日文）"), "euc_jis_2004": N_("EUC-JP（日文）"),
+    "cp949": N_("EUC-KR（韩文）"), "euc_kr": N_("EUC-KR（韩文）"),
 }  # fmt: skip
 
 
@@ -53,7 +56,7 @@ def decode_text(data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise TableError(
-                "文件以 UTF-16 编码标记开头，但内容无法按 UTF-16 读取。"
+                N_("文件以 UTF-16 编码标记开头，但内容无法按 UTF-16 读取。")
             ) from exc
     try:
         return data.decode("utf-8")
@@ -79,10 +82,15 @@ def decode_text(data: bytes) -> str:
         found = big5.encoding
     else:
         found = best.encoding if best is not None else ""
-    name = _NAMES.get(found, found) or "无法识别"
+    name = _NAMES.get(found, found) or N_("无法识别")
     raise TableError(
-        f"文件编码为 {name}，系统只接受 UTF-8、GB18030（GBK）或 UTF-16 编码的 CSV。"
-        "请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”后重新上传。"
+        said(
+            N_(
+                "文件编码为 %(name)s，系统只接受 UTF-8、GB18030（GBK）或 UTF-16 "
+                "编码的 CSV。请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”后重新上传。"
+            ),
+            name=name,
+        )
     )
 
 
@@ -111,22 +119,24 @@ def read_table(
     canonical name. A file missing a required column is refused as a whole.
     """
     if not data:
-        raise TableError("文件为空。")
+        raise TableError(N_("文件为空。"))
     if zipfile.is_zipfile(io.BytesIO(data)):
         raw_rows = _xlsx_rows(data)
     elif filename.lower().endswith((".xlsx", ".xls", ".xlsm")):
-        raise TableError("无法读取该 Excel 文件，请另存为 .xlsx 或 CSV 后重试。")
+        raise TableError(N_("无法读取该 Excel 文件，请另存为 .xlsx 或 CSV 后重试。"))
     else:
         text = decode_text(data)
         if "\x00" in text:
-            raise TableError("文件不是文本格式的 CSV。")
+            raise TableError(N_("文件不是文本格式的 CSV。"))
         try:
             raw_rows = list(csv.reader(io.StringIO(text)))
         except csv.Error as exc:
-            raise TableError(f"CSV 格式错误：{exc}") from exc
+            raise TableError(
+                said(N_("CSV 格式错误：%(error)s"), error=str(exc))
+            ) from exc
     raw_rows = [r for r in raw_rows if any(_clean(c) for c in r)] if raw_rows else []
     if not raw_rows:
-        raise TableError("文件中没有表头。")
+        raise TableError(N_("文件中没有表头。"))
     header = _normalise_header(list(raw_rows[0]), columns)
     missing = sorted(required - set(header))
     if missing:
@@ -137,9 +147,13 @@ def read_table(
         names = "、".join(
             f"{chinese[m]}（{m}）" if m in chinese else m for m in missing
         )
-        raise TableError(f"缺少必需的列：{names}。")
+        raise TableError(  # the English says only the English headers
+            said(
+                N_("缺少必需的列：%(names)s。"), names=names, columns=", ".join(missing)
+            )
+        )
     if len(raw_rows) > MAX_ROWS:
-        raise TableError(f"行数过多（上限 {MAX_ROWS} 行）。")
+        raise TableError(said(N_("行数过多（上限 %(max)s 行）。"), max=MAX_ROWS))
     rows = []
     for number, raw in enumerate(raw_rows[1:], start=2):
         cells = {
@@ -157,12 +171,12 @@ def _xlsx_rows(data: bytes) -> list[list[object]]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             if sum(i.file_size for i in zf.infolist()) > 200 * 1024 * 1024:
-                raise TableError("Excel 文件解压后过大。")
+                raise TableError(N_("Excel 文件解压后过大。"))
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except TableError:
         raise
     except Exception as exc:  # openpyxl raises many kinds on damaged files
-        raise TableError("无法读取该 Excel 文件，文件可能已损坏。") from exc
+        raise TableError(N_("无法读取该 Excel 文件，文件可能已损坏。")) from exc
     sheet = book.worksheets[0]
     rows = []
     for row in sheet.iter_rows(values_only=True):

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from judging.competitions.eligibility import UNIT_KINDS, UnknownKind, normalise_kind
+from judging.i18n import N_, Said, said
 from judging.numbers import NotANumber, parse_int
 from judging.tables import Table, split_list
 
@@ -109,13 +110,30 @@ def identity_errors(
     errors = []
     for name in english_names:
         if not name.isascii() or len(name) > 120:
-            errors.append(RowError(row, f"英文名称应为英文且不超过 120 字符（{name}）"))
+            errors.append(
+                RowError(
+                    row,
+                    said(
+                        N_("英文名称应为英文且不超过 120 字符（%(name)s）"), name=name
+                    ),
+                )
+            )
     for abbr in abbreviations:
         if not ABBREVIATION.match(abbr):
-            errors.append(RowError(row, f"英文缩写格式不正确（{abbr}）"))
+            errors.append(
+                RowError(row, said(N_("英文缩写格式不正确（%(abbr)s）"), abbr=abbr))
+            )
     for domain in domains:
         if not clean_domain(domain):
-            errors.append(RowError(row, f"域名格式不正确（{domain}），例如 cqu.edu.cn"))
+            errors.append(
+                RowError(
+                    row,
+                    said(
+                        N_("域名格式不正确（%(domain)s），例如 cqu.edu.cn"),
+                        domain=domain,
+                    ),
+                )
+            )
     return errors
 
 
@@ -134,19 +152,36 @@ class JudgeRow:
 
 @dataclass(frozen=True)
 class RowError:
+    """A problem on one row of an imported file; `message` is Chinese, a
+    ``Said`` where it is to be said in the reader's language."""
+
     row: int
     message: str
+    # a whole sentence quoted in the row's line: its closing 。 is left out
+    quoted: bool = False
 
     def __str__(self) -> str:
-        return f"第 {self.row} 行：{self.message}"
+        message = self.message.rstrip("。") if self.quoted else self.message
+        return f"第 {self.row} 行：{message}"
+
+    @property
+    def said(self) -> Said:
+        """The row and its problem, for ``|say`` (the reader's language)."""
+        return said(
+            N_("第 %(row)s 行：%(message)s"), row=self.row, message=self.message
+        )
 
 
 def _contact_errors(row: int, phone: str, email: str) -> list[RowError]:
     errors = []
     if email and not EMAIL.match(email):
-        errors.append(RowError(row, f"电子邮箱格式不正确（{email}）"))
+        errors.append(
+            RowError(row, said(N_("电子邮箱格式不正确（%(email)s）"), email=email))
+        )
     if phone and not PHONE.match(phone):
-        errors.append(RowError(row, f"电话号码格式不正确（{phone}）"))
+        errors.append(
+            RowError(row, said(N_("电话号码格式不正确（%(phone)s）"), phone=phone))
+        )
     return errors
 
 
@@ -162,19 +197,33 @@ def validate_units(table: Table) -> tuple[list[UnitRow], list[RowError]]:
         name = cells.get("name", "")
         short = cells.get("short_name", "")
         if not name:
-            errors.append(RowError(number, "单位名称为空"))
+            errors.append(RowError(number, N_("单位名称为空")))
             continue
         if len(name) > 120:
-            errors.append(RowError(number, "单位名称过长（最多 120 字）"))
+            errors.append(RowError(number, N_("单位名称过长（最多 120 字）")))
         if name in seen_names:
             errors.append(
-                RowError(number, f"单位名称“{name}”与第 {seen_names[name]} 行重复")
+                RowError(
+                    number,
+                    said(
+                        N_("单位名称“%(name)s”与第 %(row)s 行重复"),
+                        name=name,
+                        row=seen_names[name],
+                    ),
+                )
             )
         seen_names.setdefault(name, number)
         if short:
             if short in seen_short:
                 errors.append(
-                    RowError(number, f"简称“{short}”与第 {seen_short[short]} 行重复")
+                    RowError(
+                        number,
+                        said(
+                            N_("简称“%(short)s”与第 %(row)s 行重复"),
+                            short=short,
+                            row=seen_short[short],
+                        ),
+                    )
                 )
             seen_short.setdefault(short, number)
         phone, email = cells.get("phone", ""), cells.get("email", "")
@@ -203,22 +252,37 @@ def validate_units(table: Table) -> tuple[list[UnitRow], list[RowError]]:
             errors.append(
                 RowError(
                     number,
-                    f"单位类型“{exc}”无法识别（可填：{'、'.join(UNIT_KINDS)}）",
+                    said(
+                        N_("单位类型“%(kind)s”无法识别（可填：%(kinds)s）"),
+                        kind=str(exc),
+                        kinds="、".join(UNIT_KINDS),
+                    ),
                 )
             )
         pilot_cell = cells.get("is_pilot", "").strip().lower()
         if pilot_cell not in YES | NO:
             errors.append(
-                RowError(number, f"是否试点单位应填“是”或“否”，而不是“{pilot_cell}”")
+                RowError(
+                    number,
+                    said(
+                        N_("是否试点单位应填“是”或“否”，而不是“%(value)s”"),
+                        value=pilot_cell,
+                    ),
+                )
             )
         groups = tuple(split_list(cells.get("groups", "")))
         if any(len(g) > 40 for g in groups):
-            errors.append(RowError(number, "分组名称过长（每个最多 40 字）"))
+            errors.append(RowError(number, N_("分组名称过长（每个最多 40 字）")))
         for domain in domains:
             if domain in seen_domains:
                 errors.append(
                     RowError(
-                        number, f"域名“{domain}”与第 {seen_domains[domain]} 行重复"
+                        number,
+                        said(
+                            N_("域名“%(domain)s”与第 %(row)s 行重复"),
+                            domain=domain,
+                            row=seen_domains[domain],
+                        ),
                     )
                 )
             seen_domains.setdefault(domain, number)
@@ -336,16 +400,22 @@ def validate_judges(
         name = cells.get("name", "")
         affiliation = cells.get("affiliation", "")
         if not name:
-            errors.append(RowError(number, "姓名为空"))
+            errors.append(RowError(number, N_("姓名为空")))
             continue
         if not affiliation:
-            errors.append(RowError(number, "工作单位为空"))
+            errors.append(RowError(number, N_("工作单位为空")))
             continue
         key = (name, affiliation)
         if key in seen:
             errors.append(
                 RowError(
-                    number, f"专家“{name}（{affiliation}）”与第 {seen[key]} 行重复"
+                    number,
+                    said(
+                        N_("专家“%(name)s（%(affiliation)s）”与第 %(row)s 行重复"),
+                        name=name,
+                        affiliation=affiliation,
+                        row=seen[key],
+                    ),
                 )
             )
         seen.setdefault(key, number)
@@ -355,16 +425,27 @@ def validate_judges(
             errors.append(
                 RowError(
                     number,
-                    f"工作单位“{affiliation}”不在单位名单中，是否为「{near.name}」？"
-                    "（请改用名单中的名称）",
+                    said(
+                        N_(
+                            "工作单位“%(affiliation)s”不在单位名单中，是否为"
+                            "「%(near)s」？（请改用名单中的名称）"
+                        ),
+                        affiliation=affiliation,
+                        near=near.name,
+                    ),
                 )
             )
         elif unit_id is None and UNITISH.search(affiliation):
             errors.append(
                 RowError(
                     number,
-                    f"工作单位“{affiliation}”像是高校，但不在学校名单中"
-                    "（请先导入该校或改用名单中的名称）",
+                    said(
+                        N_(
+                            "工作单位“%(affiliation)s”像是高校，但不在学校名单中"
+                            "（请先导入该校或改用名单中的名称）"
+                        ),
+                        affiliation=affiliation,
+                    ),
                 )
             )
         capacity_text = cells.get("capacity", "")
@@ -373,7 +454,12 @@ def validate_judges(
         except NotANumber:
             capacity = 0
         if capacity is not None and capacity < 1:
-            errors.append(RowError(number, f"评审上限应为正整数（{capacity_text}）"))
+            errors.append(
+                RowError(
+                    number,
+                    said(N_("评审上限应为正整数（%(value)s）"), value=capacity_text),
+                )
+            )
             capacity = None
         phone, email = cells.get("phone", ""), cells.get("email", "")
         errors.extend(_contact_errors(number, phone, email))

@@ -27,7 +27,7 @@ from judging.audit.service import record
 from judging.competitions.eligibility import UNIT_KINDS
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.i18n import N_, said
+from judging.i18n import N_, message_of, said
 from judging.passwords import password_problems
 from judging.tables import TableError, read_table, safe_cell
 
@@ -35,7 +35,12 @@ PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 class AccountError(ValueError):
-    """A refused account action; the message is shown to the user."""
+    """A refused account action; the message is shown to the user. `errors`,
+    when given, are its several problems, each said in the reader's language."""
+
+    def __init__(self, message: str, *, errors: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
 
 
 def new_password() -> str:
@@ -291,7 +296,7 @@ def import_units(
             data, filename=filename, columns=UNIT_COLUMNS, required={"name"}
         )
     except TableError as exc:
-        result.errors.append(RowError(1, str(exc)))
+        result.errors.append(RowError(1, message_of(exc)))
         return result
     rows, result.errors = validate_units(table)
     existing = {s.name: s for s in db.session.scalars(select(Unit))}
@@ -303,13 +308,19 @@ def import_units(
                 and (unit.name != row.name)
             ):
                 result.errors.append(
-                    RowError(row.row, f"简称“{row.short_name}”已被“{unit.name}”使用")
+                    RowError(row.row, said(
+                        N_("简称“%(short)s”已被“%(name)s”使用"),
+                        short=row.short_name, name=unit.name,
+                    ))
                 )
         for unit in existing.values():
             taken = set(row.domains) & set(unit.domain_list)
             if taken and unit.name != row.name:
                 result.errors.append(
-                    RowError(row.row, f"域名“{min(taken)}”已被“{unit.name}”使用")
+                    RowError(row.row, said(
+                        N_("域名“%(domain)s”已被“%(name)s”使用"),
+                        domain=min(taken), name=unit.name,
+                    ))
                 )
     if result.errors:
         return result
@@ -436,7 +447,7 @@ def update_unit_names(*, actor: User, unit: Unit, names: UnitNames) -> bool:
                 key=key, limit=limit,
             ))
     if errors:
-        raise AccountError("；".join(errors) + "。")
+        raise AccountError("；".join(errors) + "。", errors=errors)
     before = {key: getattr(unit, key) for key in values}
     if not _apply(unit, values):
         return False
@@ -474,7 +485,7 @@ def import_judges(
             required={"name", "affiliation"},
         )
     except TableError as exc:
-        result.errors.append(RowError(1, str(exc)))
+        result.errors.append(RowError(1, message_of(exc)))
         return result
     rows, result.errors = validate_judges(table, known_units())
     if result.errors:

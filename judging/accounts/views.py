@@ -343,6 +343,7 @@ def import_people(kind: str):
         form=form,
         kind=kind,
         result=result,
+        unit_kinds=UNIT_KINDS,
         credentials_form=CredentialsForm(),
     )
 

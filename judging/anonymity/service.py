@@ -31,7 +31,7 @@ from judging.documents.review_copy import make_review_copy
 from judging.documents.scan import Finding as ScanFinding
 from judging.documents.scan import UnitIdentity, is_distinctive_alias, scan_document
 from judging.extensions import db
-from judging.i18n import N_, said
+from judging.i18n import N_, message_of, said
 from judging.messages import notices
 from judging.submissions.files import save_file
 from judging.submissions.models import CheckState, Entry, EntryStatus
@@ -76,7 +76,7 @@ def process_entry(
     try:
         return pipeline.process_entry(entry, others=others, source=source)
     except DocumentRejected as exc:
-        raise AnonymityError(str(exc)) from exc
+        raise AnonymityError(message_of(exc)) from exc
 
 
 def own_findings(entries: list[Entry]) -> dict[int, list[Finding]]:
@@ -133,7 +133,7 @@ def check_without_submitting(
         doc = _accept(competition, upload.data)
         copy = make_review_copy(upload.data, kind=doc.kind)
     except DocumentRejected as exc:
-        raise AnonymityError(str(exc)) from exc
+        raise AnonymityError(message_of(exc)) from exc
     unit = identity(actor.unit)
     others = all_identities()
     people = [p for p in upload.people if p.strip()]
@@ -142,7 +142,7 @@ def check_without_submitting(
             copy, kind=doc.kind, unit=unit, people=people, others=others
         )
     except DocumentRejected as exc:
-        raise AnonymityError(str(exc)) from exc
+        raise AnonymityError(message_of(exc)) from exc
     in_fields = scan_document(
         field_texts(upload), unit=unit, people=people, other_units=others
     )
@@ -435,7 +435,7 @@ def replace_review_copy(
     try:
         doc = _accept(entry.competition, upload.data)
     except DocumentRejected as exc:
-        raise AnonymityError(str(exc)) from exc
+        raise AnonymityError(message_of(exc)) from exc
     stored = save_file(upload.data, kind=doc.kind)
     if by_unit:  # the unit's new file replaces its original
         entry.file_id = stored.id

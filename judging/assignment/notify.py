@@ -26,6 +26,7 @@ from judging.extensions import db
 from judging.i18n import N_
 from judging.messages import service as messages
 from judging.messages.models import Message, MessageStatus
+from judging.messages.texts import LANGUAGES
 from judging.review.models import Review, ReviewStatus
 from judging.rounds.service import current_round
 from judging.submissions.models import Entry, EntryStatus
@@ -49,6 +50,7 @@ class Notice:
     subject: str
     body: str
     values: dict = field(default_factory=dict, compare=False)
+    language: str = "zh"  # the judge's, in which it is written and sent
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ def build_notices(
                 subject=subject,
                 body=body,
                 values=values,
+                language=user.language if user.language in LANGUAGES else "zh",
             )
         )
     return notices

@@ -35,6 +35,8 @@ from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from judging.i18n import N_, said
+
 __all__ = [
     "AssignmentInfeasible",
     "EntryInput",
@@ -172,9 +174,9 @@ def conflict_reason(
     such pairs).  Used by the solver, by manual edits and by imports.
     """
     if judge.unit_id is not None and judge.unit_id == entry.unit_id:
-        return "评审专家与作品来自同一学校"
+        return said(N_("评审专家与作品来自同一学校"))
     if (judge.id, entry.id) in conflicts:
-        return "已登记的回避关系"
+        return said(N_("已登记的回避关系"))
     return None
 
 

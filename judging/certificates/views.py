@@ -135,7 +135,15 @@ def settings(competition_id: int):
             refused=service.CertificateError,
         ):
             return _to_index(competition)
-    return render_template("certificates/settings.html", c=competition, form=form)
+    from judging.certificates.render import chinese_date  # reportlab: load late
+
+    day = competition.issued_on or utcnow().date()
+    return render_template(
+        "certificates/settings.html",
+        c=competition,
+        form=form,
+        printed=chinese_date(day),
+    )
 
 
 def _save_settings(competition: Competition, form: SettingsForm) -> None:

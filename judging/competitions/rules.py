@@ -89,6 +89,48 @@ DEFAULT_TIERS = (
     TierSpec("三等奖", share_percent=Decimal("30")),
 )
 
+# What the new-competition form offers an organiser who reads English: the same
+# rubric and awards in English (what is typed is the competition's own wording,
+# like a message template, so the defaults are data in each language).
+DEFAULT_RUBRIC_EN = (
+    CriterionSpec(
+        "Topic and political direction",
+        20,
+        "On the theme, politically sound, with a clear standpoint.",
+    ),
+    CriterionSpec(
+        "Theoretical depth", 25, "Sound theory, accurate views, argued in depth."
+    ),
+    CriterionSpec(
+        "Research and argument",
+        25,
+        "Sound research methods, full data, a well-supported argument.",
+    ),
+    CriterionSpec(
+        "Innovation and practical value",
+        20,
+        "New views or methods, useful to the reform of the industrial workforce.",
+    ),
+    CriterionSpec(
+        "Writing", 10, "Well structured, clear language, sources properly cited."
+    ),
+)
+
+DEFAULT_TIERS_EN = (
+    TierSpec("First prize", share_percent=Decimal("10")),
+    TierSpec("Second prize", share_percent=Decimal("20")),
+    TierSpec("Third prize", share_percent=Decimal("30")),
+)
+
+
+def default_scheme(
+    language: str,
+) -> tuple[tuple[CriterionSpec, ...], tuple[TierSpec, ...]]:
+    """The rubric and awards offered for a new competition, in `language`."""
+    if language == "en":
+        return DEFAULT_RUBRIC_EN, DEFAULT_TIERS_EN
+    return DEFAULT_RUBRIC, DEFAULT_TIERS
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -229,10 +271,12 @@ def validate_tiers(tiers: tuple[TierSpec, ...]) -> list[str]:
         if t.count is not None and t.count <= 0:
             errors.append(said(N_("奖项“%(name)s”的名额必须大于 0。"), name=t.name))
     if total_share > 100:
-        errors.append(said(
-            N_("各奖项比例之和为 %(total_share)s%%，超过 100%%。"),
-            total_share=total_share,
-        ))
+        errors.append(
+            said(
+                N_("各奖项比例之和为 %(total_share)s%%，超过 100%%。"),
+                total_share=total_share,
+            )
+        )
     if len({t.name for t in tiers}) != len(tiers):
         errors.append(N_("奖项名称不能重复。"))
     return errors

@@ -31,7 +31,7 @@ from judging.competitions.rules import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, said
 
 
 class CompetitionError(ValueError):
@@ -125,8 +125,13 @@ def _total_problem(settings: Settings, confirmed: bool) -> list[str]:
     if total == 100 or confirmed or not settings.criteria:
         return []
     return [
-        f"评分细则总分为 {total} 分，不是 100 分；"
-        "如确需如此，请勾选“确认评分细则总分不是 100 分”。"
+        said(
+            N_(
+                "评分细则总分为 %(total)s 分，不是 100 分；"
+                "如确需如此，请勾选“确认评分细则总分不是 100 分”。"
+            ),
+            total=total,
+        )
     ]
 
 
@@ -241,8 +246,11 @@ def transition_problems(competition: Competition, target: str) -> list[str]:
     """Why the competition cannot move to `target` now (empty when it can)."""
     if target != next_phase(competition):
         return [
-            f"竞赛当前为“{PHASE_LABELS[competition.phase]}”，"
-            f"不能直接进入“{PHASE_LABELS.get(target, target)}”。"
+            said(
+                N_("竞赛当前为“%(now)s”，不能直接进入“%(target)s”。"),
+                now=PHASE_LABELS[competition.phase],
+                target=PHASE_LABELS.get(target, target),
+            )
         ]
     problems: list[str] = []
     for check in GUARDS[target]:
@@ -272,9 +280,13 @@ def early_close_warning(competition: Competition, now: datetime) -> str:
         return ""
     missing = len(not_yet_submitted(competition))
     deadline = local_day(competition.closes_at, inclusive_end=True)
-    return (
-        f"公布的截止时间尚未到（{deadline}），"
-        f"还有 {missing} 个单位未报送。提前截止后将通知所有参赛单位。"
+    return said(
+        N_(
+            "公布的截止时间尚未到（%(deadline)s），还有 %(missing)s 个单位未报送。"
+            "提前截止后将通知所有参赛单位。"
+        ),
+        deadline=deadline.isoformat(),
+        missing=missing,
     )
 
 
@@ -300,7 +312,9 @@ def advance_phase(
     if target == Phase.CLOSED and not problems and not confirm_early:
         warning = early_close_warning(competition, utcnow())
         if warning:
-            problems = [warning + "请勾选“确认提前截止”后再操作。"]
+            problems = [
+                said(N_("%(warning)s请勾选“确认提前截止”后再操作。"), warning=warning)
+            ]
     if problems:
         raise CompetitionError(problems)
     previous = competition.phase

@@ -17,10 +17,9 @@ from judging.competitions.forms import CompetitionForm, EligibilityForm
 from judging.competitions.models import Competition, EligibleUnit
 from judging.competitions.rules import (
     ATTACHMENT_LABELS,
-    DEFAULT_RUBRIC,
-    DEFAULT_TIERS,
     KIND_LABELS,
     PHASE_LABELS,
+    default_scheme,
     local_day,
     phases_for,
 )
@@ -28,7 +27,7 @@ from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.listing import ListSpec, listing
 from judging.results import computed
-from judging.web import error_texts, perform
+from judging.web import error_texts, perform, select_locale
 
 bp = Blueprint("competitions", __name__)
 
@@ -58,7 +57,8 @@ def create():
     form = CompetitionForm()
     if request.method == "GET":
         form.opens_on.data = date.today()
-        form.fill_rows(list(DEFAULT_RUBRIC), list(DEFAULT_TIERS))
+        rubric, tiers = default_scheme(select_locale())
+        form.fill_rows(list(rubric), list(tiers))
     elif form.validate_on_submit():
         try:
             c = service.create_competition(
@@ -277,9 +277,7 @@ def _save_eligibility(c: Competition, rule: eligibility.Rule) -> bool:
     return True
 
 
-@bp.route(
-    "/competitions/<int:competition_id>/eligibility/units", methods=["POST"]
-)
+@bp.route("/competitions/<int:competition_id>/eligibility/units", methods=["POST"])
 @organiser_required
 def eligibility_units(competition_id: int):
     """Add the ticked units to the named list (the call then uses the list), or

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from judging.i18n import N_, said
+
 __all__ = [
     "LOCATIONS",
     "DocxPackage",
@@ -86,25 +88,26 @@ MACRO_MAIN = "application/vnd.ms-word.document.macroenabled.main+xml"
 MACRO_TEMPLATE = "application/vnd.ms-word.template.macroenabledtemplate.main+xml"
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-MSG_TYPE = "仅接受 PDF 或 Word（.docx）文件，请另存为其中一种格式后重新提交。"
-MSG_EMPTY = "文件是空的（没有文字，也没有页面），请检查后重新提交。"
-MSG_DAMAGED = "文件已损坏或不完整，无法打开，请重新导出后提交。"
-MSG_ENCRYPTED = "文件已加密或设置了密码保护，请取消密码后重新提交。"
-MSG_CFB = (
+MSG_TYPE = N_("仅接受 PDF 或 Word（.docx）文件，请另存为其中一种格式后重新提交。")
+MSG_EMPTY = N_("文件是空的（没有文字，也没有页面），请检查后重新提交。")
+MSG_DAMAGED = N_("文件已损坏或不完整，无法打开，请重新导出后提交。")
+MSG_ENCRYPTED = N_("文件已加密或设置了密码保护，请取消密码后重新提交。")
+MSG_CFB = N_(
     "文件是加密的 Word 文档或旧版 .doc 格式，请取消密码并另存为 .docx 或 PDF"
     " 后重新提交。"
 )
-MSG_MACRO = (
+MSG_MACRO = N_(
     "文件含有宏（.docm 或 VBA 代码），请另存为不含宏的 .docx 或 PDF 后重新提交。"
 )
-MSG_BOMB = "文件压缩结构异常（解压后体积过大或条目过多），无法安全打开。"
-MSG_XML = "文件含有不允许的 XML 声明（DTD 或实体），无法安全打开。"
-MSG_COMPLEX = "文件页面内容异常复杂，无法安全处理，请重新导出为普通 PDF 后提交。"
+MSG_BOMB = N_("文件压缩结构异常（解压后体积过大或条目过多），无法安全打开。")
+MSG_XML = N_("文件含有不允许的 XML 声明（DTD 或实体），无法安全打开。")
+MSG_COMPLEX = N_("文件页面内容异常复杂，无法安全处理，请重新导出为普通 PDF 后提交。")
 
 
 class DocumentRejected(ValueError):
     """A submitted file that must not enter the competition; ``message`` is Chinese
-    and addressed to the unit contact."""
+    and addressed to the unit contact, a ``Said`` (or a constant marked with
+    ``N_``) that a page says in its reader's language."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -225,7 +228,11 @@ def inspect_document(
     """
     if len(data) > max_bytes:
         raise DocumentRejected(
-            f"文件大小 {_mb(len(data))} 超过上限 {_mb(max_bytes)}，请压缩后重新提交。"
+            said(
+                N_("文件大小 %(size)s 超过上限 %(limit)s，请压缩后重新提交。"),
+                size=_mb(len(data)),
+                limit=_mb(max_bytes),
+            )
         )
     if not data.strip():
         raise DocumentRejected(MSG_EMPTY)
@@ -262,20 +269,28 @@ def accept_document(
     words = doc.word_count
     if doc.has_text and min_words and words < min_words:
         raise DocumentRejected(
-            f"作品字数约 {words} 字，少于本竞赛要求的 {min_words} 字。"
+            said(
+                N_("作品字数约 %(words)s 字，少于本竞赛要求的 %(min)s 字。"),
+                words=words,
+                min=min_words,
+            )
         )
     if doc.has_text and max_words and words > max_words:
         raise DocumentRejected(
-            f"作品字数约 {words} 字，超过本竞赛上限 {max_words} 字。"
+            said(
+                N_("作品字数约 %(words)s 字，超过本竞赛上限 %(max)s 字。"),
+                words=words,
+                max=max_words,
+            )
         )
     return doc
 
 
 def _type_message(allowed: frozenset[str]) -> str:
     if allowed == {"pdf"}:
-        return "本竞赛仅接受 PDF 文件，请另存为 PDF 后重新提交。"
+        return N_("本竞赛仅接受 PDF 文件，请另存为 PDF 后重新提交。")
     if allowed == {"docx"}:
-        return "本竞赛仅接受 Word（.docx）文件，请另存为 .docx 后重新提交。"
+        return N_("本竞赛仅接受 Word（.docx）文件，请另存为 .docx 后重新提交。")
     return MSG_TYPE
 
 
@@ -782,7 +797,11 @@ def _inspect_pdf(data: bytes, *, max_pages: int) -> Document:
     n_pages = len(reader.pages)
     if n_pages > max_pages:
         raise DocumentRejected(
-            f"文件共 {n_pages} 页，超过上限 {max_pages} 页，请检查后重新提交。"
+            said(
+                N_("文件共 %(pages)s 页，超过上限 %(max)s 页，请检查后重新提交。"),
+                pages=n_pages,
+                max=max_pages,
+            )
         )
     if n_pages == 0:
         raise DocumentRejected(MSG_EMPTY)

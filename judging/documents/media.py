@@ -20,6 +20,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from judging.i18n import N_, said
+
 PHOTO_FORMATS = ("jpeg", "png", "heic")
 VIDEO_FORMATS = ("mp4",)
 EXTENSIONS = {
@@ -29,12 +31,12 @@ EXTENSIONS = {
     "mp4": (".mp4", ".m4v"),
 }
 FORMAT_LABELS = {
-    "jpeg": "JPEG 照片",
-    "png": "PNG 图片",
-    "heic": "HEIC 照片",
-    "mp4": "MP4 视频",
-    "pdf": "PDF 文档",
-    "docx": "DOCX 文档",
+    "jpeg": N_("JPEG 照片"),
+    "png": N_("PNG 图片"),
+    "heic": N_("HEIC 照片"),
+    "mp4": N_("MP4 视频"),
+    "pdf": N_("PDF 文档"),
+    "docx": N_("DOCX 文档"),
 }
 # HEIF brands (ISO/IEC 23008-12) and the MP4 family's (ISO/IEC 14496-12/14)
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
@@ -50,7 +52,8 @@ TOOL_SECONDS = 60
 
 
 class MediaRejected(ValueError):
-    """An attachment refused; the message is Chinese, for the person uploading."""
+    """An attachment refused; the message is Chinese, for the person uploading,
+    a ``Said`` to be said in the reader's language (``i18n.message_of``)."""
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,15 @@ def check_name(filename: str, fmt: str) -> None:
     allowed = EXTENSIONS.get(fmt, (f".{fmt}",))
     if suffix and suffix not in allowed:
         raise MediaRejected(
-            f"文件“{Path(filename).name}”的扩展名是 {suffix}，"
-            f"但内容是{FORMAT_LABELS.get(fmt, fmt)}；请改正扩展名或选择正确的文件。"
+            said(
+                N_(
+                    "文件“%(name)s”的扩展名是 %(suffix)s，但内容是%(format)s；"
+                    "请改正扩展名或选择正确的文件。"
+                ),
+                name=Path(filename).name,
+                suffix=suffix,
+                format=FORMAT_LABELS.get(fmt, fmt),
+            )
         )
 
 
@@ -119,7 +129,7 @@ def _open_image(data: bytes):  # noqa: ANN202
         pillow_heif.register_heif_opener()
     except ImportError:  # pragma: no cover - installed by setup.cfg
         pass
-    bomb = MediaRejected("照片像素过多（超过 8000 万像素），请缩小后再上传。")
+    bomb = MediaRejected(N_("照片像素过多（超过 8000 万像素），请缩小后再上传。"))
     try:
         with warnings.catch_warnings():  # the size is checked just below
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -127,13 +137,13 @@ def _open_image(data: bytes):  # noqa: ANN202
     except Image.DecompressionBombError as exc:
         raise bomb from exc
     except Exception as exc:  # noqa: BLE001 - any decoder failure is a bad file
-        raise MediaRejected("照片无法读取：文件已损坏或不是完整的图片。") from exc
+        raise MediaRejected(N_("照片无法读取：文件已损坏或不是完整的图片。")) from exc
     if image.width * image.height > MAX_PIXELS:  # before decoding a pixel
         raise bomb
     try:
         image.load()
     except Exception as exc:  # noqa: BLE001
-        raise MediaRejected("照片无法读取：文件已损坏或不是完整的图片。") from exc
+        raise MediaRejected(N_("照片无法读取：文件已损坏或不是完整的图片。")) from exc
     return image
 
 
@@ -175,10 +185,10 @@ def _run(args: list[str]) -> subprocess.CompletedProcess:
         )
     except FileNotFoundError as exc:
         raise MediaRejected(
-            "服务器未安装 ffmpeg，暂不能接收视频，请联系主办方。"
+            N_("服务器未安装 ffmpeg，暂不能接收视频，请联系主办方。")
         ) from exc
     except subprocess.TimeoutExpired as exc:
-        raise MediaRejected("视频读取超时，请确认文件完整后重试。") from exc
+        raise MediaRejected(N_("视频读取超时，请确认文件完整后重试。")) from exc
 
 
 def inspect_video(path: Path) -> Media:
@@ -196,15 +206,18 @@ def inspect_video(path: Path) -> Media:
     streams = [s for s in info.get("streams", []) if s.get("codec_type") == "video"]
     names = set(str(info.get("format", {}).get("format_name", "")).split(","))
     if result.returncode != 0 or not streams or not names & {"mp4", "mov"}:
-        raise MediaRejected("视频无法读取：文件已损坏或不是 MP4 视频。")
+        raise MediaRejected(N_("视频无法读取：文件已损坏或不是 MP4 视频。"))
     try:
         seconds = float(info["format"].get("duration") or streams[0]["duration"])
     except (KeyError, TypeError, ValueError):
         seconds = 0.0
     if seconds > MAX_VIDEO_SECONDS:
         raise MediaRejected(
-            f"视频时长 {seconds / 60:.1f} 分钟，超过短视频 "
-            f"{MAX_VIDEO_SECONDS // 60} 分钟的上限。"
+            said(
+                N_("视频时长 %(minutes)s 分钟，超过短视频 %(limit)s 分钟的上限。"),
+                minutes=f"{seconds / 60:.1f}",
+                limit=MAX_VIDEO_SECONDS // 60,
+            )
         )
     return Media(
         "video",

@@ -54,6 +54,7 @@ from lxml import etree
 from judging.documents.inspection import (
     CT_NS,
     MAX_MEMBER_BYTES,
+    MSG_ENCRYPTED,
     REL_NS,
     W_NS,
     DocumentRejected,
@@ -61,6 +62,7 @@ from judging.documents.inspection import (
     open_docx_package,
     parse_xml,
 )
+from judging.i18n import N_
 
 __all__ = ["make_review_copy", "strip_image_metadata"]
 
@@ -86,7 +88,9 @@ def make_review_copy(data: bytes, *, kind: str) -> bytes:
     except DocumentRejected:
         raise
     except Exception as exc:
-        raise DocumentRejected("无法生成匿名评审稿，请检查原文件后重新提交。") from exc
+        raise DocumentRejected(
+            N_("无法生成匿名评审稿，请检查原文件后重新提交。")
+        ) from exc
     raise ValueError(f"unknown document kind {kind!r}")
 
 
@@ -99,7 +103,7 @@ def _strip_pdf(data: bytes) -> bytes:
 
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
-        raise DocumentRejected("文件已加密或设置了密码保护，请取消密码后重新提交。")
+        raise DocumentRejected(MSG_ENCRYPTED)
     writer = PdfWriter()
     for page in reader.pages:
         writer.add_page(page)

@@ -32,7 +32,12 @@ SEND_TASK = "messages.send"
 
 
 class MessageError(ValueError):
-    """A refused message action; the text is for the user (Chinese)."""
+    """A refused message action; the text is for the user (Chinese). `errors`,
+    when given, are its several problems, each said in the reader's language."""
+
+    def __init__(self, message: str, *, errors: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
 
 
 def mail_configured(config: Mapping[str, Any] | None = None) -> bool:
@@ -154,7 +159,7 @@ def save_template(
         raise MessageError(N_("未知的消息类型或语言。"))
     problems = texts.check_template(kind, subject, body)
     if problems:
-        raise MessageError("".join(problems))
+        raise MessageError("".join(problems), errors=problems)
     row = db.session.scalar(
         select(MessageTemplate).where(
             MessageTemplate.competition_id == competition.id,
@@ -204,7 +209,7 @@ def preview(kind: str, subject: str, body: str) -> tuple[str, str]:
     """The template filled with example values (problems raise MessageError)."""
     problems = texts.check_template(kind, subject, body)
     if problems:
-        raise MessageError("".join(problems))
+        raise MessageError("".join(problems), errors=problems)
     values = texts.sample(kind)
     return texts.fill(subject, values), texts.fill(body, values)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from judging.i18n import N_
+from judging.i18n import N_, message_of, said
 
 
 @dataclass(frozen=True)
@@ -256,13 +256,17 @@ def placeholders(text: str) -> list[str]:
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError as exc:
-        raise TemplateProblem("花括号不成对（如需显示花括号请写 {{ 或 }}）。") from exc
+        raise TemplateProblem(
+            N_("花括号不成对（如需显示花括号请写 {{ 或 }}）。")
+        ) from exc
     names = []
     for _literal, name, spec, conversion in parsed:
         if name is None:
             continue
         if spec or conversion or not name.isidentifier():
-            raise TemplateProblem(f"占位符 {{{name}}} 的写法不被接受。")
+            raise TemplateProblem(
+                said(N_("占位符 %(name)s 的写法不被接受。"), name="{" + name + "}")
+            )
         names.append(name)
     return names
 
@@ -271,19 +275,23 @@ def check_template(kind: str, subject: str, body: str) -> list[str]:
     """Problems (Chinese) that would stop `subject`/`body` being used for `kind`."""
     problems = []
     if not subject.strip() or not body.strip():
-        problems.append("主题和正文都不能为空。")
+        problems.append(N_("主题和正文都不能为空。"))
     if len(subject) > 300 or len(body) > 20000:
-        problems.append("主题最多 300 字，正文最多 20000 字。")
+        problems.append(N_("主题最多 300 字，正文最多 20000 字。"))
     for text in (subject, body):
         try:
             unknown = [n for n in placeholders(text) if n not in KINDS[kind].fields]
         except TemplateProblem as exc:
-            problems.append(str(exc))
+            problems.append(message_of(exc))
             continue
         if unknown:
             offered = "、".join("{" + f + "}" for f in KINDS[kind].fields)
             problems.append(
-                f"未知的占位符：{'、'.join(sorted(set(unknown)))}（可用：{offered}）。"
+                said(
+                    N_("未知的占位符：%(unknown)s（可用：%(offered)s）。"),
+                    unknown="、".join(sorted(set(unknown))),
+                    offered=offered,
+                )
             )
     return problems
 

@@ -13,6 +13,7 @@ from wtforms.validators import Optional
 
 from judging.competitions.models import Criterion
 from judging.fields import MaxChars, Required
+from judging.i18n import N_, Said, said
 from judging.review.imports import parse_points
 
 
@@ -29,17 +30,23 @@ class RubricForm(FlaskForm):
     def points_field(self, criterion: Criterion) -> StringField:
         return self[f"points_{criterion.id}"]
 
-    def parse(self) -> tuple[dict[int, Decimal | None], list[str]]:
+    def parse(self) -> tuple[dict[int, Decimal | None], list[Said]]:
         """criterion id → Decimal points (None when empty), and Chinese errors for
         values that are not numbers at all."""
         points: dict[int, Decimal | None] = {}
-        errors: list[str] = []
+        errors: list[Said] = []
         for criterion in self.criteria:
             text = self.points_field(criterion).data or ""
             try:
                 points[criterion.id] = parse_points(text)
             except ValueError:
-                errors.append(f"“{criterion.name}”的分数“{text.strip()}”不是有效数字。")
+                errors.append(
+                    said(
+                        N_("“%(name)s”的分数“%(text)s”不是有效数字。"),
+                        name=criterion.name,
+                        text=text.strip(),
+                    )
+                )
         return points, errors
 
 

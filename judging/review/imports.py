@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from judging.accounts.imports import RowError
+from judging.i18n import N_, Said, said
 from judging.numbers import parse_decimal
 from judging.tables import Table
 
@@ -77,8 +78,9 @@ def point_errors(
     points: Mapping[int, Decimal | None],
     *,
     complete: bool,
-) -> list[str]:
-    """Why these scores break the rubric (empty when they are fine).
+) -> list[Said]:
+    """Why these scores break the rubric (empty when they are fine), each said
+    in the reader's language where it is shown.
 
     Rule: 0 ≤ score ≤ the criterion's maximum, in steps of 0.5; a submitted sheet
     (`complete`) must score every criterion, a draft may leave some empty.
@@ -86,7 +88,7 @@ def point_errors(
     items = list(rubric)
     known = {item.id for item in items}
     errors = [
-        f"评分项（编号 {key}）不属于本竞赛的评分细则。"
+        said(N_("评分项（编号 %(key)s）不属于本竞赛的评分细则。"), key=key)
         for key in points
         if key not in known
     ]
@@ -94,14 +96,26 @@ def point_errors(
         value = points.get(item.id)
         if value is None:
             if complete:
-                errors.append(f"“{item.name}”：请填写分数。")
+                errors.append(said(N_("“%(name)s”：请填写分数。"), name=item.name))
         elif not 0 <= value <= item.max_points:
             errors.append(
-                f"“{item.name}”：分数须在 0 到 {item.max_points} 之间"
-                f"（填写的是 {value}）。"
+                said(
+                    N_(
+                        "“%(name)s”：分数须在 0 到 %(max)s 之间（填写的是 %(value)s）。"
+                    ),
+                    name=item.name,
+                    max=item.max_points,
+                    value=str(value),
+                )
             )
         elif value % STEP != 0:
-            errors.append(f"“{item.name}”：分数须为 0.5 的整数倍（填写的是 {value}）。")
+            errors.append(
+                said(
+                    N_("“%(name)s”：分数须为 0.5 的整数倍（填写的是 %(value)s）。"),
+                    name=item.name,
+                    value=str(value),
+                )
+            )
     return errors
 
 
@@ -125,7 +139,7 @@ def score_columns(rubric: Iterable[RubricItem]) -> dict[str, str]:
 
 def _find_judge(
     text: str, judges: list[KnownJudge]
-) -> tuple[KnownJudge | None, str | None]:
+) -> tuple[KnownJudge | None, Said | None]:
     by_username = [j for j in judges if j.username == text]
     if by_username:
         return by_username[0], None
@@ -133,8 +147,8 @@ def _find_judge(
     if len(by_name) == 1:
         return by_name[0], None
     if len(by_name) > 1:
-        return None, f"评审专家“{text}”有重名，请改填其用户名"
-    return None, f"评审专家“{text}”不存在（请填写姓名或用户名）"
+        return None, said(N_("评审专家“%(judge)s”有重名，请改填其用户名"), judge=text)
+    return None, said(N_("评审专家“%(judge)s”不存在（请填写姓名或用户名）"), judge=text)
 
 
 def validate_paper_scores(
@@ -154,7 +168,14 @@ def validate_paper_scores(
     missing = [i.name for i in rubric if criterion_column(i.name) not in table.header]
     if missing:
         names = "、".join(missing)
-        return [], [RowError(1, f"缺少评分项列：{names}（列名须与评分细则一致）")]
+        return [], [
+            RowError(
+                1,
+                said(
+                    N_("缺少评分项列：%(names)s（列名须与评分细则一致）"), names=names
+                ),
+            )
+        ]
     by_pair = {(a.entry_code, a.judge_id): a for a in assignments}
     codes = {a.entry_code for a in assignments}
     seen: dict[int, int] = {}
@@ -163,7 +184,7 @@ def validate_paper_scores(
         code = cells.get("entry_code", "").strip().upper()
         judge_text = cells.get("judge", "").strip()
         if not code or not judge_text:
-            errors.append(RowError(number, "作品编号和评审专家都必须填写"))
+            errors.append(RowError(number, N_("作品编号和评审专家都必须填写")))
             continue
         judge, problem = _find_judge(judge_text, judges)
         if judge is None:
@@ -172,9 +193,13 @@ def validate_paper_scores(
         assignment = by_pair.get((code, judge.id))
         if assignment is None:
             message = (
-                f"作品编号“{code}”不存在"
+                said(N_("作品编号“%(code)s”不存在"), code=code)
                 if code not in codes
-                else f"评审专家“{judge_text}”未被分配评审作品 {code}"
+                else said(
+                    N_("评审专家“%(judge)s”未被分配评审作品 %(code)s"),
+                    judge=judge_text,
+                    code=code,
+                )
             )
             errors.append(RowError(number, message))
             continue
@@ -182,8 +207,15 @@ def validate_paper_scores(
             errors.append(
                 RowError(
                     number,
-                    f"作品 {code} 与评审专家“{judge_text}”的评分"
-                    f"与第 {seen[assignment.id]} 行重复",
+                    said(
+                        N_(
+                            "作品 %(code)s 与评审专家“%(judge)s”的评分"
+                            "与第 %(row)s 行重复"
+                        ),
+                        code=code,
+                        judge=judge_text,
+                        row=seen[assignment.id],
+                    ),
                 )
             )
             continue
@@ -195,11 +227,18 @@ def validate_paper_scores(
                 points[item.id] = parse_points(text)
             except ValueError:
                 errors.append(
-                    RowError(number, f"“{item.name}”的分数“{text}”不是有效数字")
+                    RowError(
+                        number,
+                        said(
+                            N_("“%(name)s”的分数“%(text)s”不是有效数字"),
+                            name=item.name,
+                            text=text,
+                        ),
+                    )
                 )
                 points[item.id] = Decimal(0)
         for message in point_errors(rubric, points, complete=True):
-            errors.append(RowError(number, message.rstrip("。")))
+            errors.append(RowError(number, message, quoted=True))
         rows.append(
             PaperRow(
                 row=number,

@@ -28,7 +28,7 @@ from judging.competitions.models import Competition, Criterion, Phase
 from judging.competitions.service import current_phase
 from judging.documents.inspection import DocumentRejected, inspect_document
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, message_of, said
 from judging.results import jobs as results_jobs
 from judging.review.imports import (
     KnownAssignment,
@@ -61,7 +61,13 @@ TERMINAL = "。！？!?；：…”’」』）)"
 
 
 class ReviewError(ValueError):
-    """A refused review action; the message is shown to the user in Chinese."""
+    """A refused review action; the message is shown to the user in Chinese.
+    `errors`, when given, are its several problems, each said in the reader's
+    language (``web.error_texts``)."""
+
+    def __init__(self, message: str, *, errors: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
 
 
 def rubric(competition: Competition, round_no: int = 1) -> list[RubricItem]:
@@ -526,7 +532,7 @@ def save_review(
         rubric(competition, assignment.round_no), points, complete=submit
     )
     if errors:
-        raise ReviewError("".join(errors))
+        raise ReviewError("".join(errors), errors=errors)
     review = _current_review(assignment)
     if review is not None and review.status == ReviewStatus.SUBMITTED:
         if submit and _same_sheet(review, points, comment):
@@ -717,7 +723,12 @@ def _paper_problems(
         if reason:
             errors.append(
                 RowError(
-                    row.row, f"评审专家与作品 {row.entry_code} 存在回避关系（{reason}）"
+                    row.row,
+                    said(
+                        N_("评审专家与作品 %(code)s 存在回避关系（%(reason)s）"),
+                        code=row.entry_code,
+                        reason=reason,
+                    ),
                 )
             )
         review = assignment.review
@@ -729,8 +740,13 @@ def _paper_problems(
             errors.append(
                 RowError(
                     row.row,
-                    f"该专家已在线提交作品 {row.entry_code} 的评分；"
-                    "如需以纸质评分为准，请先重新开放该评分",
+                    said(
+                        N_(
+                            "该专家已在线提交作品 %(code)s 的评分；"
+                            "如需以纸质评分为准，请先重新开放该评分"
+                        ),
+                        code=row.entry_code,
+                    ),
                 )
             )
     return errors
@@ -765,7 +781,7 @@ def import_paper_scores(
             required={"entry_code", "judge"},
         )
     except TableError as exc:
-        result.errors.append(RowError(1, str(exc)))
+        result.errors.append(RowError(1, message_of(exc)))
         return result
     judges, assignments = _known(competition)
     by_id = {a.id: a for a in assignments}
@@ -775,7 +791,7 @@ def import_paper_scores(
     )
     result.errors += _paper_problems(rows, by_id)
     if not rows and not result.errors:
-        result.errors.append(RowError(2, "文件中没有评分数据"))
+        result.errors.append(RowError(2, N_("文件中没有评分数据")))
     if result.errors:
         result.errors.sort(key=lambda e: e.row)
         return result

@@ -14,6 +14,7 @@ from judging.competitions.models import Competition
 from judging.competitions.rules import PHASE_LABELS
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import say
 from judging.pending import keep_form, restore_form
 from judging.responses import xlsx_download
 from judging.review import service
@@ -66,7 +67,7 @@ def _save(assignment, form: RubricForm) -> bool:  # noqa: ANN001
     """Validate and store the sheet; flash what happened. True when stored."""
     points, errors = form.parse()
     for error in errors:
-        flash(error, "error")
+        flash(say(error, _), "error")
     if errors:
         return False
     submit = request.form.get("action") == "submit"

@@ -21,7 +21,7 @@ from judging.competitions.models import Competition, Extension, People, Phase
 from judging.documents.inspection import Document, DocumentRejected, accept_document
 from judging.escaping import path_segment
 from judging.extensions import db
-from judging.i18n import N_, said
+from judging.i18n import N_, message_of, said
 from judging.messages import notices
 from judging.storage import CHUNK
 from judging.submissions.files import open_file, save_file
@@ -187,7 +187,7 @@ def check_document(competition: Competition, upload: Upload) -> Document:
             max_words=competition.max_words or 0,
         )
     except DocumentRejected as exc:
-        raise SubmissionError(str(exc)) from exc
+        raise SubmissionError(message_of(exc)) from exc
 
 
 def _safe_name(filename: str, kind: str) -> str:
@@ -326,7 +326,7 @@ def _check_anonymity(entry: Entry) -> None:
     try:
         process_entry(entry)
     except DocumentRejected as exc:
-        raise SubmissionError(str(exc)) from exc
+        raise SubmissionError(message_of(exc)) from exc
 
 
 def _check_fields(entry: Entry) -> None:
@@ -499,7 +499,7 @@ def check_attachments(
         except (media.MediaRejected, DocumentRejected) as exc:
             raise SubmissionError(said(
                 N_("附件“%(name)s”：%(exc)s"),
-                name=name, exc=str(exc),
+                name=name, exc=message_of(exc),
             )) from exc
         checked.append(CheckedAttachment(upload, kind, fmt, accepted))
     return checked
