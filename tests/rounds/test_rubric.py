@@ -168,3 +168,24 @@ def test_own_rubric_through_the_pages(app, first_round):  # noqa: F811
     db.session.rollback()
     db.session.refresh(a)
     assert a.review is not None and a.review.total == Decimal(40)
+
+
+def test_organiser_pages_show_the_round_rubric(app, first_round):  # noqa: F811
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.conftest import login
+
+    s, senior = first_round
+    _start(s, senior, rubric=OWN)
+    client = app.test_client()
+    login(client, s.organiser)
+    cid = s.competition.id
+    paper = client.get(f"/competitions/{cid}/paper-scores").get_data(as_text=True)
+    assert "观点与创新、论证" in paper
+    template = client.get(f"/competitions/{cid}/paper-scores.xlsx").data
+    header = next(load_workbook(io.BytesIO(template)).active.values)
+    assert list(header) == ["作品编号", "评审专家", "观点与创新", "论证", "评语"]
+    detail = client.get(f"/entries/{s.entries[0].id}/reviews").get_data(as_text=True)
+    assert "选题与政治方向（20）" in detail and "观点与创新（30）" in detail
