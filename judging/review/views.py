@@ -19,7 +19,7 @@ from judging.responses import xlsx_download
 from judging.review import service
 from judging.review.forms import PaperScoresForm, ReasonForm, RubricForm, rubric_form
 from judging.review.models import Review
-from judging.rounds.service import criteria
+from judging.rounds.service import all_criteria, criteria, current_round
 from judging.storage import stream_download
 from judging.submissions.files import open_file
 from judging.submissions.models import Entry
@@ -192,6 +192,7 @@ def entry_reviews(entry_id: int):
         "review/entry_reviews.html",
         entry=entry,
         c=entry.competition,
+        criteria=all_criteria(entry.competition),
         rows=service.entry_reviews(entry),
         states=service.STATE_LABELS,
         sources=service.SOURCE_LABELS,
@@ -242,7 +243,11 @@ def paper_scores(competition_id: int):
             db.session.commit()
             flash(_("纸质评分已导入。"), "success")
     return render_template(
-        "review/paper_scores.html", c=competition, form=form, result=result
+        "review/paper_scores.html",
+        c=competition,
+        criteria=criteria(competition, current_round(competition)),
+        form=form,
+        result=result,
     )
 
 

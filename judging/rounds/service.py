@@ -162,6 +162,18 @@ def criteria(competition: Competition, number: int) -> list[Criterion]:
     return list(competition.criteria)
 
 
+def all_criteria(competition: Competition) -> list[Criterion]:
+    """Every criterion a review of the competition may be scored on: the
+    competition's rubric, then each round's own (by their positions)."""
+    return list(
+        db.session.scalars(
+            select(Criterion)
+            .where(Criterion.competition_id == competition.id)
+            .order_by(Criterion.position)
+        )
+    )
+
+
 def round_maxima(competition: Competition) -> dict[int, int]:
     """Round number → the total of its own rubric, for the rounds that have one
     (the others use the competition's rubric)."""
