@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 
@@ -24,6 +26,12 @@ def register(app: Flask) -> None:
     @click.option(
         "--judge", "judges", multiple=True, type=PLAIN_INT, help="本轮评审专家编号"
     )
+    @click.option(
+        "--rubric-file",
+        type=click.Path(exists=True, dir_okay=False),
+        default=None,
+        help="本轮评分标准（UTF-8 文本，每行“评分项 满分 说明”；不给则沿用竞赛的）",
+    )
     @click.option("--dry-run", is_flag=True, help="只预览入围名单，不写入")
     def start_round(
         competition: str,
@@ -34,6 +42,7 @@ def register(app: Flask) -> None:
         name: str,
         k: int,
         judges: tuple[int, ...],
+        rubric_file: str | None,
         dry_run: bool,
     ) -> None:
         """Shortlist the current round and (unless --dry-run) start the next."""
@@ -67,6 +76,11 @@ def register(app: Flask) -> None:
                 top_share=share,
                 per_category=per_category,
                 method=method,
+                rubric=(
+                    Path(rubric_file).read_text(encoding="utf-8-sig")
+                    if rubric_file
+                    else ""
+                ),
             )
         except service.RoundError as exc:
             fail(str(exc))

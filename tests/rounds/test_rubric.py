@@ -189,3 +189,19 @@ def test_organiser_pages_show_the_round_rubric(app, first_round):  # noqa: F811
     assert list(header) == ["作品编号", "评审专家", "观点与创新", "论证", "评语"]
     detail = client.get(f"/entries/{s.entries[0].id}/reviews").get_data(as_text=True)
     assert "选题与政治方向（20）" in detail and "观点与创新（30）" in detail
+
+
+def test_start_round_with_a_rubric_file(first_round, runner, tmp_path):  # noqa: F811
+    s, senior = first_round
+    path = tmp_path / "复评标准.txt"
+    path.write_text(OWN, encoding="utf-8")
+    judges = [a for j in senior for a in ("--judge", str(j.id))]
+    args = ["start-round", str(s.competition.id), "--top", "2", "--k", "2"]
+    bad = tmp_path / "bad.txt"
+    bad.write_text("只有名称", encoding="utf-8")
+    refused = runner.invoke(args=[*args, *judges, "--rubric-file", str(bad)])
+    assert refused.exit_code == 1 and "无法识别" in refused.output
+    done = runner.invoke(args=[*args, *judges, "--rubric-file", str(path)])
+    assert done.exit_code == 0, done.output
+    db.session.rollback()
+    assert rounds.round_maxima(s.competition) == {2: 50}
