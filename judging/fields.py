@@ -81,3 +81,8 @@ class MaxChars:
                     m=length,
                 )
             )
+
+
+def stripped(value: object) -> object:
+    """A field filter: text without its surrounding spaces (None stays None)."""
+    return value.strip() if isinstance(value, str) else value

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, NumberRange
 
-from judging.fields import MaxChars, PlainIntegerField, Required
+from judging.fields import MaxChars, PlainIntegerField, Required, stripped
 
 
 class PlanForm(FlaskForm):
@@ -36,8 +36,10 @@ class ApplyForm(FlaskForm):
 
 class ConflictForm(FlaskForm):
     judge_id = SelectField(_l("评审专家"), coerce=int, validators=[Required()])
-    unit_id = SelectField(_l("回避学校"), coerce=int)
-    entry_id = SelectField(_l("或回避作品"), coerce=int)
+    unit_id = SelectField(_l("回避单位"), coerce=int)
+    entry = StringField(
+        _l("或回避作品（编号）"), validators=[MaxChars(40)], filters=[stripped]
+    )
     reason = StringField(_l("回避原因"), validators=[Required(), MaxChars(500)])
 
 

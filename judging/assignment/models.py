@@ -45,7 +45,8 @@ class Assignment(db.Model):
     kind: Mapped[str] = mapped_column(String(16), default=AssignmentKind.REGULAR)
     status: Mapped[str] = mapped_column(String(16), default=AssignmentStatus.ACTIVE)
     # the round of judging (judging.rounds): 1 for 初评
-    round_no: Mapped[int] = mapped_column(default=1, server_default="1", index=True)
+    # not indexed: a handful of values; an index misled SQLite (see s5a7c9e1b3d5)
+    round_no: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     entry = relationship("Entry")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Judge, Role, Unit, User
@@ -36,6 +36,7 @@ from judging.extensions import db
 from judging.i18n import N_, said
 from judging.review.models import Review, ReviewStatus
 from judging.rounds import service as rounds
+from judging.rounds.models import Round, RoundEntry
 from judging.submissions.models import Entry, EntryStatus
 from judging.tables import safe_cell
 
@@ -201,21 +202,28 @@ def conflict_for(judge: Judge, entry: Entry) -> str | None:
     )
 
 
+def _in_round(competition: Competition, number: int | None = None) -> tuple:
+    """The conditions of an active assignment of a submitted entry in round
+    `number` (the current round by default), for a query joined to Entry."""
+    if number is None:
+        number = rounds.current_round(competition)
+    return (
+        Entry.competition_id == competition.id,
+        Entry.status == EntryStatus.SUBMITTED,
+        Assignment.status == AssignmentStatus.ACTIVE,
+        Assignment.round_no == number,
+    )
+
+
 def _active(competition: Competition) -> list[Assignment]:
     """Active assignments of submitted entries in the current round, with judge,
-    entry and review loaded in three more statements, whatever their number (the
-    pages that list them would otherwise run one query per row)."""
-    number = rounds.current_round(competition)
+    entry and review loaded in three more statements. For the changes that need
+    the objects; pages read `_active_rows` (plain tuples, one statement)."""
     return list(
         db.session.scalars(
             select(Assignment)
             .join(Entry, Entry.id == Assignment.entry_id)
-            .where(
-                Entry.competition_id == competition.id,
-                Entry.status == EntryStatus.SUBMITTED,
-                Assignment.status == AssignmentStatus.ACTIVE,
-                Assignment.round_no == number,
-            )
+            .where(*_in_round(competition))
             .options(
                 selectinload(Assignment.judge),
                 selectinload(Assignment.entry),
@@ -223,6 +231,31 @@ def _active(competition: Competition) -> list[Assignment]:
             )
             .order_by(Assignment.id)
         )
+    )
+
+
+def _active_rows(competition: Competition) -> list:
+    """(entry_id, judge_id, kind) of every active assignment of the current
+    round: one statement and no object per row, whatever their number."""
+    return list(
+        db.session.execute(
+            select(Assignment.entry_id, Assignment.judge_id, Assignment.kind)
+            .join(Entry, Entry.id == Assignment.entry_id)
+            .where(*_in_round(competition))
+            .order_by(Assignment.id)
+        )
+    )
+
+
+def judge_loads(competition: Competition) -> dict[int, int]:
+    """Active assignments of the current round per judge id (one statement)."""
+    return dict(
+        db.session.execute(
+            select(Assignment.judge_id, func.count(Assignment.id))
+            .join(Entry, Entry.id == Assignment.entry_id)
+            .where(*_in_round(competition))
+            .group_by(Assignment.judge_id)
+        ).all()
     )
 
 
@@ -252,7 +285,7 @@ def entry_assignments(entry: Entry, *, active_only: bool = True) -> list[Assignm
 
 
 def judge_load(judge: Judge, competition: Competition) -> int:
-    return sum(1 for a in _active(competition) if a.judge_id == judge.id)
+    return judge_loads(competition).get(judge.id, 0)
 
 
 # --- conflicts the organiser records -----------------------------------------------
@@ -287,7 +320,7 @@ def add_conflict(
     """
     _require_organiser(actor)
     if (unit is None) == (entry is None):
-        raise AssignmentError(N_("请选择回避的学校或作品（二选一）。"))
+        raise AssignmentError(N_("请选择回避的单位或作品（二选一）。"))
     if not reason.strip():
         raise AssignmentError(N_("请填写回避原因。"))
     duplicate = db.session.scalar(
@@ -349,13 +382,32 @@ def remove_conflict(
 def conflicting_assignments(
     competition: Competition,
 ) -> list[tuple[Assignment, str]]:
-    """Active assignments that a conflict recorded after the fact now forbids."""
-    active = _active(competition)
-    recorded = conflict_pairs(list({a.entry_id: a.entry for a in active}.values()))
+    """Active assignments that a conflict recorded after the fact now forbids.
+
+    The database narrows the assignments to those of a judge of the entry's
+    own unit or with a recorded conflict on the entry or its unit (usually
+    none); the solver's rule then decides each, so the rule stays in one place.
+    """
+    recorded = exists().where(
+        Conflict.judge_id == Assignment.judge_id,
+        or_(Conflict.entry_id == Entry.id, Conflict.unit_id == Entry.unit_id),
+    )
+    candidates = list(
+        db.session.scalars(
+            select(Assignment)
+            .join(Entry, Entry.id == Assignment.entry_id)
+            .join(Judge, Judge.id == Assignment.judge_id)
+            .where(*_in_round(competition))
+            .where(or_(Judge.unit_id == Entry.unit_id, recorded))
+            .options(selectinload(Assignment.judge), selectinload(Assignment.entry))
+            .order_by(Assignment.id)
+        )
+    )
+    pairs = conflict_pairs(list({a.entry_id: a.entry for a in candidates}.values()))
     found = []
-    for a in active:
+    for a in candidates:
         reason = solver.conflict_reason(
-            judge=judge_input(a.judge), entry=entry_input(a.entry), conflicts=recorded
+            judge=judge_input(a.judge), entry=entry_input(a.entry), conflicts=pairs
         )
         if reason is not None:
             found.append((a, reason))
@@ -428,11 +480,11 @@ def preview_plan(*, competition: Competition, k: int, seed: int) -> PlanPreview:
     judge_ids = {j.id for j in judges}
     entry_ids = {e.id for e in entries}
     kept = frozenset(
-        (a.entry_id, a.judge_id)
-        for a in _active(competition)
-        if a.kind == AssignmentKind.REGULAR
-        and a.entry_id in entry_ids
-        and a.judge_id in judge_ids
+        (entry_id, judge_id)
+        for entry_id, judge_id, kind in _active_rows(competition)
+        if kind == AssignmentKind.REGULAR
+        and entry_id in entry_ids
+        and judge_id in judge_ids
     )
     conflicts = frozenset(
         conflict_pairs(entries)
@@ -569,14 +621,32 @@ def apply_plan(
 
 
 def understaffed(competition: Competition) -> list[tuple[Entry, int]]:
-    """Submitted entries with fewer active judges than ``reviews_per_entry``."""
-    counts: dict[int, int] = defaultdict(int)
-    for a in _active(competition):
-        counts[a.entry_id] += 1
+    """Submitted entries of the current round with fewer active judges than
+    its ``reviews_per_entry``: one counting statement, only the short entries
+    loaded."""
+    number = rounds.current_round(competition)
     k = round_k(competition)
-    return [
-        (e, counts[e.id]) for e in submitted_entries(competition) if counts[e.id] < k
-    ]
+    judges = func.count(Assignment.id)
+    rows = db.session.execute(
+        select(Entry, judges)
+        .outerjoin(
+            Assignment,
+            and_(
+                Assignment.entry_id == Entry.id,
+                Assignment.status == AssignmentStatus.ACTIVE,
+                Assignment.round_no == number,
+            ),
+        )
+        .where(
+            Entry.competition_id == competition.id,
+            Entry.status == EntryStatus.SUBMITTED,
+        )
+        .group_by(Entry.id)
+        .having(judges < k)
+        .order_by(Entry.code, Entry.id)
+    ).all()
+    wanted = rounds.members(competition, number)
+    return [(e, n) for e, n in rows if wanted is None or e.id in wanted]
 
 
 @guard(Phase.REVIEWING)
@@ -733,10 +803,8 @@ def remove_judge(*, actor: User | None, assignment: Assignment, now: datetime) -
 
 def judge_choices(entry: Entry) -> list[tuple[Judge, str | None, int]]:
     """Every enabled judge with why he may not take this entry, and his load."""
-    loads: dict[int, int] = defaultdict(int)
-    for a in _active(entry.competition):
-        loads[a.judge_id] += 1
     competition = entry.competition
+    loads = judge_loads(competition)
     earlier = rounds.earlier_pairs(competition, rounds.current_round(competition))
     return [
         (
@@ -744,7 +812,7 @@ def judge_choices(entry: Entry) -> list[tuple[Judge, str | None, int]]:
             "已在前一轮评审过该作品"
             if (j.id, entry.id) in earlier
             else conflict_for(j, entry),
-            loads[j.id],
+            loads.get(j.id, 0),
         )
         for j in judge_pool(competition)
     ]
@@ -757,9 +825,9 @@ def _propose(entry: Entry, count: int) -> tuple[Pair, ...]:
     judges = judge_pool(competition)
     judge_ids = {j.id for j in judges}
     existing = {
-        (a.entry_id, a.judge_id)
-        for a in _active(competition)
-        if a.judge_id in judge_ids
+        (entry_id, judge_id)
+        for entry_id, judge_id, _kind in _active_rows(competition)
+        if judge_id in judge_ids
     }
     conflicts = conflict_pairs(entries)
     conflicts |= rounds.earlier_pairs(competition, rounds.current_round(competition))
@@ -896,12 +964,63 @@ def declare_conflict(
 # --- the current assignment, progress, disagreements -------------------------------
 
 
-def panels(competition: Competition) -> list[tuple[Entry, list[Assignment]]]:
-    """Every submitted entry with its active assignments, by code."""
+def round_entries(competition: Competition) -> Select:
+    """The submitted entries of the current round, as a query a page lists."""
+    query = select(Entry).where(
+        Entry.competition_id == competition.id,
+        Entry.status == EntryStatus.SUBMITTED,
+    )
+    number = rounds.current_round(competition)
+    if number > 1:
+        query = query.where(
+            Entry.id.in_(
+                select(RoundEntry.entry_id)
+                .join(Round, Round.id == RoundEntry.round_id)
+                .where(Round.competition_id == competition.id, Round.number == number)
+            )
+        )
+    return query
+
+
+def judge_count(competition: Competition) -> ColumnElement:
+    """An entry's active judges in the current round (a correlated count)."""
+    return (
+        select(func.count(Assignment.id))
+        .where(
+            Assignment.entry_id == Entry.id,
+            Assignment.status == AssignmentStatus.ACTIVE,
+            Assignment.round_no == rounds.current_round(competition),
+        )
+        .scalar_subquery()
+    )
+
+
+def panels(
+    competition: Competition, entries: Sequence[Entry] | None = None
+) -> list[tuple[Entry, list[Assignment]]]:
+    """`entries` (by default every submitted entry of the round, by code) with
+    their active assignments and judges: two statements for any number."""
+    if entries is None:
+        entries = list(
+            db.session.scalars(
+                round_entries(competition).order_by(Entry.code, Entry.id)
+            )
+        )
     by_entry: dict[int, list[Assignment]] = defaultdict(list)
-    for a in _active(competition):
-        by_entry[a.entry_id].append(a)
-    return [(e, by_entry[e.id]) for e in submitted_entries(competition)]
+    ids = [e.id for e in entries]
+    if ids:
+        for a in db.session.scalars(
+            select(Assignment)
+            .where(
+                Assignment.entry_id.in_(ids),
+                Assignment.status == AssignmentStatus.ACTIVE,
+                Assignment.round_no == rounds.current_round(competition),
+            )
+            .options(selectinload(Assignment.judge))
+            .order_by(Assignment.id)
+        ):
+            by_entry[a.entry_id].append(a)
+    return [(e, by_entry[e.id]) for e in entries]
 
 
 @dataclass(frozen=True)
@@ -934,30 +1053,29 @@ class Progress:
 
 
 def progress(competition: Competition) -> Progress:
-    """Per judge: active assignments, drafts saved and reviews submitted."""
-    counts: dict[int, list[int]] = {}
-    judges: dict[int, Judge] = {}
-    rows = db.session.execute(
-        select(Assignment, Review.status)
-        .options(selectinload(Assignment.judge))
+    """Per judge: active assignments, drafts saved and reviews submitted (one
+    counting statement and the judges, whatever the number of assignments)."""
+    counts = db.session.execute(
+        select(
+            Assignment.judge_id,
+            func.count(Assignment.id),
+            func.count(Review.id).filter(Review.status == ReviewStatus.DRAFT),
+            func.count(Review.id).filter(Review.status == ReviewStatus.SUBMITTED),
+        )
         .join(Entry, Entry.id == Assignment.entry_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
-        .where(
-            Entry.competition_id == competition.id,
-            Entry.status == EntryStatus.SUBMITTED,
-            Assignment.status == AssignmentStatus.ACTIVE,
-            Assignment.round_no == rounds.current_round(competition),
-        )
+        .where(*_in_round(competition))
+        .group_by(Assignment.judge_id)
     ).all()
-    for assignment, status in rows:
-        judges[assignment.judge_id] = assignment.judge
-        c = counts.setdefault(assignment.judge_id, [0, 0, 0])
-        c[0] += 1
-        c[1] += status == ReviewStatus.DRAFT
-        c[2] += status == ReviewStatus.SUBMITTED
+    judges = {
+        j.id: j
+        for j in db.session.scalars(
+            select(Judge).where(Judge.id.in_([row[0] for row in counts]))
+        )
+    } if counts else {}
     return Progress(
         rows=sorted(
-            (JudgeProgress(judges[j], *c) for j, c in counts.items()),
+            (JudgeProgress(judges[j], a, d, s) for j, a, d, s in counts),
             key=lambda r: (-r.unfinished, r.judge.name),
         )
     )
@@ -1004,18 +1122,29 @@ class Disagreement:
 
 
 def disagreements(competition: Competition) -> list[Disagreement]:
-    """Entries whose submitted totals differ by more than the threshold (max − min)."""
+    """Entries whose submitted totals differ by more than the threshold (max − min).
+
+    The totals are read as plain rows in one statement; only the entries that
+    disagree are loaded."""
     totals: dict[int, list[Decimal]] = defaultdict(list)
     arbitrations: dict[int, int] = defaultdict(int)
-    for a in _active(competition):
-        if a.kind == AssignmentKind.ARBITRATION:
-            arbitrations[a.entry_id] += 1
-        if _submitted(a) and a.review.total is not None:
-            totals[a.entry_id].append(Decimal(a.review.total))
+    rows = db.session.execute(
+        select(Assignment.entry_id, Assignment.kind, Review.status, Review.total)
+        .join(Entry, Entry.id == Assignment.entry_id)
+        .outerjoin(Review, Review.assignment_id == Assignment.id)
+        .where(*_in_round(competition))
+    )
+    for entry_id, kind, status, total in rows:
+        if kind == AssignmentKind.ARBITRATION:
+            arbitrations[entry_id] += 1
+        if status == ReviewStatus.SUBMITTED and total is not None:
+            totals[entry_id].append(Decimal(total))
     threshold = Decimal(competition.disagreement_threshold)
-    found = [
-        Disagreement(e, sorted(totals[e.id]), arbitrations[e.id])
-        for e in submitted_entries(competition)
-        if len(totals[e.id]) >= 2 and max(totals[e.id]) - min(totals[e.id]) > threshold
+    wide = [
+        i for i, t in totals.items() if len(t) >= 2 and max(t) - min(t) > threshold
     ]
-    return sorted(found, key=lambda d: (-d.spread, d.entry.code or ""))
+    entries = (
+        db.session.scalars(select(Entry).where(Entry.id.in_(wide))) if wide else ()
+    )
+    found = [Disagreement(e, sorted(totals[e.id]), arbitrations[e.id]) for e in entries]
+    return sorted(found, key=lambda d: (-d.spread, d.entry.code or "", d.entry.id))

@@ -35,9 +35,11 @@ from judging.auth import organiser_required
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.listing import ListSpec, listing
 from judging.messages.models import Message, MessageStatus
 from judging.responses import xlsx_download
 from judging.results import explain
+from judging.results.service import entry_by_key
 from judging.submissions.models import Entry
 from judging.web import error_text, login_url, perform
 
@@ -140,6 +142,7 @@ def plan(competition_id: int):
             )
             if x is not None
         ]
+    current = listing(service.round_entries(c), _panel_spec(c))
     return render_template(
         "assignment/plan.html",
         c=c,
@@ -149,10 +152,28 @@ def plan(competition_id: int):
         reasons=reasons,
         chart=chart,
         apply_form=ApplyForm(k=form.k.data, seed=form.seed.data),
-        panels=service.panels(c),
+        l=current,
+        panels=service.panels(c, current.items),
         short=service.understaffed(c),
+        k=service.round_k(c),
         blocked=service.blocked_entries(c),
         clashes=service.conflicting_assignments(c),
+    )
+
+
+def _panel_spec(c: Competition) -> ListSpec:
+    """The current assignment's list: by code, title or number of judges;
+    searched by code and title; filtered to the entries short of judges."""
+    judges = service.judge_count(c)
+    k = service.round_k(c)
+    staffing = {"short": judges < k, "none": judges == 0, "full": judges >= k}
+    return ListSpec(
+        sorts={"code": Entry.code, "title": Entry.title, "judges": judges},
+        default="code",
+        tiebreak=Entry.id,
+        search=(Entry.code, Entry.title),
+        filters={"staff": staffing.get},
+        per_page=100,
     )
 
 
@@ -200,10 +221,6 @@ def _conflict_form(c: Competition) -> ConflictForm:
     form.unit_id.choices = [(0, "—")] + [
         (s.id, s.name) for s in db.session.scalars(select(Unit).order_by(Unit.id))
     ]
-    form.entry_id.choices = [(0, "—")] + [
-        (e.id, f"{e.code or e.id} {e.title}")
-        for e in service.submitted_entries(c, every_round=True)
-    ]
     return form
 
 
@@ -211,16 +228,21 @@ def _conflict_form(c: Competition) -> ConflictForm:
 @organiser_required
 def conflicts(competition_id: int):
     c = db.get_or_404(Competition, competition_id)
+    conflicts = service.competition_conflicts(c)
+    entry_ids = {x.entry_id for x in conflicts if x.entry_id}
     return render_template(
         "assignment/conflicts.html",
         c=c,
-        conflicts=service.competition_conflicts(c),
+        conflicts=conflicts,
         clashes=service.conflicting_assignments(c),
         form=_conflict_form(c),
         reason_form=ReasonForm(),
         judges={j.id: j for j in db.session.scalars(select(Judge))},
         units={s.id: s for s in db.session.scalars(select(Unit))},
-        entries={e.id: e for e in service.submitted_entries(c, every_round=True)},
+        entries={
+            e.id: e
+            for e in db.session.scalars(select(Entry).where(Entry.id.in_(entry_ids)))
+        },
     )
 
 
@@ -232,7 +254,16 @@ def add_conflict(competition_id: int):
     if not form.validate_on_submit():
         flash(_("请选择评审专家、回避对象并填写原因。"), "error")
         return redirect(url_for("assignment.conflicts", competition_id=c.id))
-    entry = db.session.get(Entry, form.entry_id.data) if form.entry_id.data else None
+    entry = entry_by_key(c, form.entry.data) if form.entry.data else None
+    if form.entry.data and entry is None:
+        flash(
+            _(
+                "本次征文没有编号为“%(code)s”的已报送作品，请核对编号。",
+                code=form.entry.data,
+            ),
+            "error",
+        )
+        return redirect(url_for("assignment.conflicts", competition_id=c.id))
     try:
         service.add_conflict(
             actor=current_user,

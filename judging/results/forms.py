@@ -8,7 +8,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from judging.fields import MaxChars, PlainIntegerField
+from judging.fields import MaxChars, PlainIntegerField, stripped
 from judging.results.methods import METHODS
 from judging.results.rules_service import CERTIFICATE_MODES, RULE_LABELS, AwardRules
 
@@ -28,7 +28,7 @@ class OverrideForm(FlaskForm):
     # results page 610 KB); the view finds the entry and refuses an unknown code.
     entry = StringField(
         _l("作品编号"),
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        filters=[stripped],
         validators=[
             DataRequired(message=_l("请填写要调整的作品编号。")),
             Length(max=64, message=_l("作品编号过长。")),

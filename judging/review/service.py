@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -637,28 +638,34 @@ class EntryProgress:
         return max(self.totals) - min(self.totals) if len(self.totals) > 1 else None
 
 
-def competition_progress(competition: Competition) -> list[EntryProgress]:
-    """Per entry of the current round: active assignments, submitted reviews
-    and their totals."""
-    wanted = members(competition, current_round(competition))
-    entries = [
-        e
-        for e in db.session.scalars(
-            select(Entry)
-            .where(
-                Entry.competition_id == competition.id,
-                Entry.status == EntryStatus.SUBMITTED,
+def competition_progress(
+    competition: Competition, entries: Sequence[Entry] | None = None
+) -> list[EntryProgress]:
+    """Per entry of the current round (or of `entries`, a page of them):
+    active assignments, submitted reviews and their totals."""
+    if entries is None:
+        wanted = members(competition, current_round(competition))
+        entries = [
+            e
+            for e in db.session.scalars(
+                select(Entry)
+                .where(
+                    Entry.competition_id == competition.id,
+                    Entry.status == EntryStatus.SUBMITTED,
+                )
+                .order_by(Entry.code, Entry.id)
             )
-            .order_by(Entry.code, Entry.id)
-        )
-        if wanted is None or e.id in wanted
-    ]
+            if wanted is None or e.id in wanted
+        ]
+    if not entries:
+        return []
     rows = db.session.execute(
         select(Assignment.entry_id, Review.status, Review.total)
         .join(Entry, Entry.id == Assignment.entry_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .where(
             Entry.competition_id == competition.id,
+            Assignment.entry_id.in_([e.id for e in entries]),
             Assignment.status == AssignmentStatus.ACTIVE,
             Assignment.round_no == current_round(competition),
         )

@@ -6,20 +6,23 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import exists
 
 from judging.accounts.models import Judge
 from judging.assignment import service as assignments
+from judging.assignment.models import Assignment, AssignmentStatus
 from judging.auth import judge_required, organiser_required
 from judging.competitions.models import Competition
 from judging.competitions.rules import PHASE_LABELS
 from judging.dbtypes import utcnow
 from judging.extensions import db
 from judging.i18n import say
+from judging.listing import ListSpec, listing
 from judging.pending import keep_form, restore_form
 from judging.responses import xlsx_download
 from judging.review import service
 from judging.review.forms import PaperScoresForm, ReasonForm, RubricForm, rubric_form
-from judging.review.models import Review
+from judging.review.models import Review, ReviewStatus
 from judging.rounds.service import all_criteria, criteria, current_round
 from judging.storage import stream_download
 from judging.submissions.files import open_file
@@ -178,10 +181,34 @@ def declare_conflict(assignment_id: int):
 @organiser_required
 def progress(competition_id: int):
     competition = db.get_or_404(Competition, competition_id)
+    page = listing(assignments.round_entries(competition), _progress_spec(competition))
     return render_template(
         "review/progress.html",
         c=competition,
-        rows=service.competition_progress(competition),
+        l=page,
+        rows=service.competition_progress(competition, page.items),
+    )
+
+
+def _progress_spec(c: Competition) -> ListSpec:
+    """The review progress list: by code or title, searched by code and title,
+    filtered to the entries still waiting for a review or to those done."""
+    waiting = exists().where(
+        Assignment.entry_id == Entry.id,
+        Assignment.status == AssignmentStatus.ACTIVE,
+        Assignment.round_no == current_round(c),
+        ~exists().where(
+            Review.assignment_id == Assignment.id,
+            Review.status == ReviewStatus.SUBMITTED,
+        ),
+    )
+    return ListSpec(
+        sorts={"code": Entry.code, "title": Entry.title},
+        default="code",
+        tiebreak=Entry.id,
+        search=(Entry.code, Entry.title),
+        filters={"state": {"waiting": waiting, "done": ~waiting}.get},
+        per_page=100,
     )
 
 

@@ -9,7 +9,13 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from judging.fields import MaxChars, PlainDecimalField, PlainIntegerField, Required
+from judging.fields import (
+    MaxChars,
+    PlainDecimalField,
+    PlainIntegerField,
+    Required,
+    stripped,
+)
 from judging.results.methods import METHODS as METHODS_BY_NAME
 
 CUTS = [SelectChoice("n", _l("前 N 篇")), SelectChoice("share", _l("前 X %"))]
@@ -56,7 +62,7 @@ class MemberForm(FlaskForm):
     # refuses an unknown code, as the results page's override form does.
     entry = StringField(
         _l("作品编号"),
-        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        filters=[stripped],
         validators=[Required(), MaxChars(64)],
     )
     reason = StringField(_l("原因"), validators=[Required(), MaxChars(500)])

@@ -375,3 +375,67 @@ def test_remind_selected_judges_only(app, make_world, smtp_server):
         "judge0@example.cn",
         "judge2@example.cn",
     ]
+
+
+def _current_codes(html: str) -> list[str]:
+    """The codes of the current-assignment table, in the order shown."""
+    table = html.split('id="current"', 1)[1]
+    return re.findall(r"<tr>\s*<td>(ZW-\d{4})</td>", table)
+
+
+def test_current_assignment_is_searched_filtered_and_sorted_on_the_server(
+    app, make_world
+):
+    w = make_world()
+    _apply(w)
+    short = w.entries[4]
+    gone = db.session.scalars(
+        select(Assignment).where(Assignment.entry_id == short.id)
+    ).first()
+    gone.status = AssignmentStatus.RECUSED
+    db.session.commit()
+    client = _organiser(app, w)
+    url = f"/competitions/{w.competition.id}/assignment"
+
+    everything = _current_codes(client.get(url).get_data(as_text=True))
+    found = _current_codes(client.get(f"{url}?q=zw-0007").get_data(as_text=True))
+    filtered = client.get(f"{url}?staff=short").get_data(as_text=True)
+    by_judges = _current_codes(client.get(f"{url}?sort=judges").get_data(as_text=True))
+    newest = _current_codes(client.get(f"{url}?sort=-code").get_data(as_text=True))
+
+    assert everything == [e.code for e in w.entries]
+    assert found == ["ZW-0007"]
+    assert _current_codes(filtered) == [short.code]
+    assert "共 1 条" in filtered
+    assert by_judges[0] == short.code
+    assert newest == [e.code for e in reversed(w.entries)]
+
+
+def test_conflict_with_one_entry_is_named_by_its_code(app, make_world):
+    w = make_world()
+    client = _organiser(app, w)
+    page = f"/competitions/{w.competition.id}/conflicts"
+    entry = w.entries[2]
+
+    def post(code: str) -> str:
+        return client.post(
+            page,
+            data={
+                "judge_id": w.judges[-1].id,
+                "unit_id": 0,
+                "entry": code,
+                "reason": "亲属",
+                "csrf_token": csrf_token(client, page),
+            },
+            follow_redirects=True,
+        ).get_data(as_text=True)
+
+    unknown = post("ZW-9999")
+    assert "本次征文没有编号为“ZW-9999”的已报送作品" in unknown
+    assert db.session.scalar(select(func.count(Conflict.id))) == 0
+
+    recorded = post(f"  {entry.code.lower()} ")
+    conflict = db.session.scalar(select(Conflict))
+    assert "回避关系已登记。" in recorded
+    assert (conflict.entry_id, conflict.unit_id) == (entry.id, None)
+    assert f"{entry.code} {entry.title}" in recorded

@@ -345,3 +345,21 @@ def test_score_with_underscore_refused_not_stored_as_19(app, reviewing):
     html = response.get_data(as_text=True)
     assert "的分数“1_9”不是有效数字。" in html
     assert db.session.scalar(select(func.count(Review.id))) == 0
+
+
+def test_review_progress_filters_the_entries_still_waiting(app, reviewing):
+    for j in (0, 1):  # both reviews of the first entry submitted
+        judge = client_for(app, reviewing.judges[j])
+        _post_sheet(judge, reviewing, reviewing.assignment(j, 0), FULL, action="submit")
+    admin = client_for(app, reviewing.organiser)
+    url = f"/competitions/{reviewing.competition.id}/reviews"
+    first, second = (e.code for e in reviewing.entries)
+
+    waiting = admin.get(f"{url}?state=waiting").get_data(as_text=True)
+    done = admin.get(f"{url}?state=done").get_data(as_text=True)
+    found = admin.get(f"{url}?q={second.lower()}").get_data(as_text=True)
+
+    assert second in waiting and first not in waiting
+    assert first in done and second not in done
+    assert second in found and first not in found
+    assert "共 1 条" in waiting and "2/2" in done
