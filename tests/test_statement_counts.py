@@ -20,6 +20,8 @@ from tests.conftest import login
 
 PAGES = [
     "/competitions/{c}/assignment",
+    "/competitions/{c}/assignment?staff=short&sort=-judges",
+    "/entries/{e}/judges",  # one entry's judges: a conflict check per judge
     "/competitions/{c}/conflicts",
     "/competitions/{c}/progress",
     "/competitions/{c}/reminders.xlsx",
@@ -29,6 +31,8 @@ PAGES = [
     "/competitions/{c}/rounds?cut=share&value=30&method=mean",
     "/competitions/{c}/defense",
     "/competitions/{c}/reviews",
+    "/competitions/{c}/reviews?state=waiting",
+    "/entries/{e}/reviews",
     "/competitions/{c}/anonymity",
     "/competitions/{c}/originality",
     "/competitions/{c}/submissions",

@@ -64,11 +64,20 @@ def mail_configured(config: Mapping[str, Any]) -> bool:
     return bool(config.get("MAIL_SERVER"))
 
 
-def _essays(competition: Competition, *, unfinished: bool) -> dict[int, list[Entry]]:
+@dataclass(frozen=True)
+class Essay:
+    """What a notice names of an essay: its code and title, nothing else."""
+
+    id: int
+    code: str | None
+    title: str
+
+
+def _essays(competition: Competition, *, unfinished: bool) -> dict[int, list[Essay]]:
     """Each judge's active essays of the current round (only those not yet
-    submitted, if asked)."""
+    submitted, if asked), as plain rows: one statement, no entry loaded."""
     rows = db.session.execute(
-        select(Assignment.judge_id, Entry, Review.status)
+        select(Assignment.judge_id, Entry.id, Entry.code, Entry.title, Review.status)
         .join(Entry, Entry.id == Assignment.entry_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .where(
@@ -79,11 +88,11 @@ def _essays(competition: Competition, *, unfinished: bool) -> dict[int, list[Ent
         )
         .order_by(Entry.code)
     ).all()
-    essays: dict[int, list[Entry]] = defaultdict(list)
-    for judge_id, entry, status in rows:
+    essays: dict[int, list[Essay]] = defaultdict(list)
+    for judge_id, entry_id, code, title, status in rows:
         if unfinished and status == ReviewStatus.SUBMITTED:
             continue
-        essays[judge_id].append(entry)
+        essays[judge_id].append(Essay(entry_id, code, title))
     return essays
 
 
@@ -91,7 +100,7 @@ def _values(
     judge: Judge,
     username: str,
     competition: Competition,
-    essays: list[Entry],
+    essays: Sequence[Essay],
     *,
     login_url: str,
 ) -> dict[str, str]:
@@ -116,18 +125,56 @@ def build_notices(
     """One message per judge: ``assignment`` (all essays) or ``reminder``
     (only judges with unfinished reviews, listing those essays); ``judge_ids``
     keeps only those judges (the organiser ticked them in the progress list)."""
+    essays, judges = _recipients(competition, kind, judge_ids)
+    return _notices(competition, kind, judges, essays, login_url)
+
+
+def notice_page(
+    competition: Competition,
+    *,
+    kind: str,
+    login_url: str,
+    judge_ids: Sequence[int] | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> tuple[list[Notice], int]:
+    """The notices of one page of recipients (by name) and how many there are
+    in all: only that page's messages are filled in."""
+    essays, judges = _recipients(competition, kind, judge_ids)
+    start = (max(page, 1) - 1) * per_page
+    shown = judges[start : start + per_page]
+    return _notices(competition, kind, shown, essays, login_url), len(judges)
+
+
+def _recipients(
+    competition: Competition, kind: str, judge_ids: Sequence[int] | None
+) -> tuple[dict[int, list[Essay]], list]:
+    """The essays of each judge a notice goes to, and those judges (with their
+    accounts) by name."""
     essays = _essays(competition, unfinished=kind == "reminder")
     if judge_ids is not None:
         wanted = set(judge_ids)
         essays = {j: e for j, e in essays.items() if j in wanted}
     if not essays:
-        return []
+        return essays, []
     judges = db.session.execute(
         select(Judge, User)
         .join(User, User.id == Judge.user_id)
         .where(Judge.id.in_(list(essays)))
         .order_by(Judge.name, Judge.id)
     ).all()
+    return essays, list(judges)
+
+
+def _notices(
+    competition: Competition,
+    kind: str,
+    judges: Sequence,
+    essays: dict[int, list[Essay]],
+    login_url: str,
+) -> list[Notice]:
+    if not judges:
+        return []
     fill = messages.renderer(competition, MESSAGE_KIND[kind])
     notices = []
     for judge, user in judges:

@@ -806,12 +806,15 @@ def judge_choices(entry: Entry) -> list[tuple[Judge, str | None, int]]:
     competition = entry.competition
     loads = judge_loads(competition)
     earlier = rounds.earlier_pairs(competition, rounds.current_round(competition))
+    recorded = conflict_pairs([entry])  # one statement for every judge
     return [
         (
             j,
             "已在前一轮评审过该作品"
             if (j.id, entry.id) in earlier
-            else conflict_for(j, entry),
+            else solver.conflict_reason(
+                judge=judge_input(j), entry=entry_input(entry), conflicts=recorded
+            ),
             loads.get(j.id, 0),
         )
         for j in judge_pool(competition)

@@ -44,6 +44,7 @@ from judging.submissions.models import Entry
 from judging.web import error_text, login_url, perform
 
 bp = Blueprint("assignment", __name__)
+NOTICES_PER_PAGE = 20  # a notice is long: a page is what one copies at a time
 
 CHART_WIDTH = 720
 BAR_HEIGHT = 18
@@ -437,15 +438,36 @@ def notices(competition_id: int):
     kind = request.args.get("kind", "assignment")
     kind = kind if kind in notify.KINDS else "assignment"
     judge_ids = _ids(request.args.getlist("judge"))
+    page = request.args.get("page", 1, type=int) or 1
+    notices, total = notify.notice_page(
+        c,
+        kind=kind,
+        login_url=login_url(),
+        judge_ids=judge_ids,
+        page=page,
+        per_page=NOTICES_PER_PAGE,
+    )
+    pages = max(1, -(-total // NOTICES_PER_PAGE))
+    if page > pages or page < 1:  # beyond the end: the last page
+        return redirect(
+            url_for(
+                "assignment.notices",
+                competition_id=c.id,
+                kind=kind,
+                judge=judge_ids or [],
+                page=pages,
+            )
+        )
     return render_template(
         "assignment/notices.html",
         c=c,
         kind=kind,
         kinds=notify.KINDS,
         judge_ids=judge_ids,
-        notices=notify.build_notices(
-            c, kind=kind, login_url=login_url(), judge_ids=judge_ids
-        ),
+        notices=notices,
+        total=total,
+        page=page,
+        pages=pages,
         mail=notify.mail_configured(current_app.config),
         form=NoticeForm(kind=kind),
     )

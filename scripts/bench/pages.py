@@ -196,12 +196,16 @@ def measure_organiser(*, instance: str, n: int) -> None:
         base,
         f"{base}/submissions",
         f"{base}/assignment",
+        f"{base}/assignment?staff=short&sort=-judges",
+        f"/entries/{entry_id}/judges",  # one entry's judges, with every load
         f"{base}/conflicts",
         f"{base}/disagreements",
         f"{base}/progress",
         f"{base}/reminders.xlsx",
         f"{base}/notices",
         f"{base}/reviews",
+        f"{base}/reviews?state=waiting&page=3",
+        f"/entries/{entry_id}/reviews",
         f"{base}/rounds",
     ):
         row(path, organiser)

@@ -439,3 +439,31 @@ def test_conflict_with_one_entry_is_named_by_its_code(app, make_world):
     assert "回避关系已登记。" in recorded
     assert (conflict.entry_id, conflict.unit_id) == (entry.id, None)
     assert f"{entry.code} {entry.title}" in recorded
+
+
+def test_notices_are_shown_a_page_at_a_time_and_all_are_counted(
+    app, make_world, monkeypatch
+):
+    from judging.assignment import views
+
+    monkeypatch.setattr(views, "NOTICES_PER_PAGE", 3)
+    w = make_world()
+    _apply(w)
+    client = _organiser(app, w)
+    url = f"/competitions/{w.competition.id}/notices"
+    judges = sorted(
+        {a.judge for a in db.session.scalars(select(Assignment))},
+        key=lambda j: (j.name, j.id),
+    )
+
+    first = client.get(url).get_data(as_text=True)
+    last = client.get(f"{url}?page=99")
+
+    assert first.count('class="card notice"') == 3
+    assert f"共 {len(judges)} 条" in first
+    assert [j.name for j in judges[:3]] == re.findall(r"<h2>(.+?) &lt;", first)
+    assert last.status_code == 302 and "page=" in last.headers["Location"]
+    end = client.get(last.headers["Location"]).get_data(as_text=True)
+    assert re.findall(r"<h2>(.+?) &lt;", end) == [
+        j.name for j in judges[(len(judges) - 1) // 3 * 3 :]
+    ]
