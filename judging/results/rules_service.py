@@ -46,7 +46,11 @@ class RulesError(ValueError):
 
     def __init__(self, errors: list[str] | str):
         self.errors = [errors] if isinstance(errors, str) else list(errors)
-        super().__init__("；".join(self.errors))
+        one = self.errors[0] if len(self.errors) == 1 else "；".join(self.errors)
+        super().__init__(one)
+
+    def __reduce__(self):  # noqa: ANN204 (keep every Said when pickled)
+        return (type(self), (self.errors,))
 
 
 @dataclass(frozen=True)
