@@ -149,9 +149,7 @@ def parse_shares(text: str) -> tuple[Tier, ...]:
     parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
     if not parts or len(parts) > len(TIER_NAMES):
         raise AwardError(
-            said(
-                N_("奖项比例须为 1 到 %(n)s 个百分数，如 10,20,30"), n=len(TIER_NAMES)
-            )
+            said(N_("奖项比例须为 1 到 %(n)s 个百分数，如 10,20,30"), n=len(TIER_NAMES))
         )
     try:  # "1_0", "1e1", "nan" and a lone "%" are no percentages
         values = [parse_decimal(p.rstrip("%％")) for p in parts]
@@ -180,9 +178,7 @@ def _check_scheme(scheme: Sequence[Tier]) -> None:
                 said(N_("奖项“%(tier)s”的比例须在 0 到 100 之间"), tier=tier.name)
             )
         if tier.count is not None and tier.count < 0:
-            raise AwardError(
-                said(N_("奖项“%(tier)s”的名额不能为负数"), tier=tier.name)
-            )
+            raise AwardError(said(N_("奖项“%(tier)s”的名额不能为负数"), tier=tier.name))
     total_share = sum(t.share for t in scheme if t.share is not None)
     if total_share > 100:
         raise AwardError(N_("各奖项比例之和不能超过 100%"))
@@ -602,4 +598,3 @@ def plan_extra_reviews(
 
 def _normal_cdf(x: np.ndarray) -> np.ndarray:
     return special.ndtr(x)
-
