@@ -848,7 +848,7 @@ def _results_frozen(competition: Competition) -> list[str]:
     count = db.session.scalar(
         select(func.count(Result.id)).where(Result.competition_id == competition.id)
     )
-    return [] if count else ["尚无定稿结果，无法公布。"]
+    return [] if count else [N_("尚无定稿结果，无法公布。")]
 
 
 @on_enter(Phase.PUBLISHED)
