@@ -67,7 +67,20 @@ PHONE = re.compile(r"^[0-9+\-（）() ]{7,20}$")
 
 
 class PublicationError(ValueError):
-    """A refused publication action; the text is for the user (Chinese)."""
+    """A refused publication action; `errors` are its Chinese sentences for the
+    user (each a ``Said`` or a marked constant, said again in the reader's
+    language). ``str()`` is them joined by ``sep`` (the command line prints it);
+    a single sentence is the message as it was given, its ``Said`` kept.
+    """
+
+    def __init__(self, errors: list[str] | str, sep: str = "；"):
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        self.sep = sep
+        one = self.errors[0] if len(self.errors) == 1 else sep.join(self.errors)
+        super().__init__(one)
+
+    def __reduce__(self):  # noqa: ANN204 (keep every Said when pickled)
+        return (type(self), (self.errors, self.sep))
 
 
 def _require_organiser(actor: User | None) -> None:
@@ -179,7 +192,7 @@ def start_publicity(
         raise PublicationError(N_("结果定稿后才能开始公示。"))
     problems = check_settings(settings, today=local_day(now))
     if problems:
-        raise PublicationError("".join(problems))
+        raise PublicationError(problems, sep="")
     publicity = publicity_of(competition) or Publicity(competition_id=competition.id)
     publicity.starts_at = start_of_day(settings.starts_on)
     publicity.ends_at = end_of_day(settings.ends_on)
@@ -192,7 +205,7 @@ def start_publicity(
     try:
         advance_phase(actor=actor, competition=competition, target=Phase.PUBLICITY)
     except CompetitionError as exc:
-        raise PublicationError("；".join(exc.errors)) from exc
+        raise PublicationError(exc.errors) from exc
     record(
         actor_id=actor.id,
         action="publicity.start",
@@ -339,7 +352,7 @@ def lodge_objection(
         if kind is None or len(data.file_data) > MAX_FILE_BYTES:
             problems.append(N_("附件须为 PDF、Word 或图片（JPG/PNG），不超过 10 MB。"))
     if problems:
-        raise PublicationError("".join(problems))
+        raise PublicationError(problems, sep="")
     if _rate_limited(actor, data, address, now):
         raise PublicationError(N_("提交过于频繁，请稍后再试。"))
     objection = Objection(
@@ -521,7 +534,7 @@ def publish_final(*, actor: User, competition: Competition, now: datetime) -> No
     try:
         results.publish(actor=actor, competition=competition, now=now)
     except results.ResultsError as exc:
-        raise PublicationError(str(exc)) from exc
+        raise PublicationError(exc.errors) from exc
 
 
 # --- corrections after publication ----------------------------------------------

@@ -17,6 +17,7 @@ from judging.competitions.models import Competition, Phase
 from judging.competitions.rules import local_day
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import say
 from judging.publication import service
 from judging.publication.forms import (
     AnswerForm,
@@ -192,7 +193,7 @@ def desk(competition_id: int):
 def _preview(c: Competition, s: service.PublicitySettings):  # noqa: ANN202
     problems = service.check_settings(s, today=local_day(utcnow()))
     for problem in problems:
-        flash(problem, "error")
+        flash(say(problem, _), "error")
     return render_template(
         "publication/public.html",
         c=c,

@@ -284,9 +284,9 @@ def aggregate(
     reverses two entries (it can only tie entries beyond the scale's ends).
     """
     if method not in METHOD_LABELS:
-        raise AggregationError(f"未知的汇总方法：{method}")
+        raise AggregationError(said(N_("未知的汇总方法：%(method)s"), method=method))
     if not 0 < confidence < 1:
-        raise AggregationError("置信水平必须在 0 与 1 之间")
+        raise AggregationError(N_("置信水平必须在 0 与 1 之间"))
     data = _prepare(reviews, max_total=float(max_total), judge_names=judge_names)
     z = float(norm.ppf(0.5 + confidence / 2))
     warnings: list[str] = []
@@ -393,7 +393,11 @@ def _prepare(
     if isinstance(reviews, pd.DataFrame):
         missing = {"entry_id", "judge_id", "total"} - set(reviews.columns)
         if missing:
-            raise AggregationError(f"评分表缺少列：{'、'.join(sorted(missing))}")
+            raise AggregationError(
+                said(
+                    N_("评分表缺少列：%(columns)s"), columns="、".join(sorted(missing))
+                )
+            )
         raw_e = list(reviews["entry_id"])
         raw_j = list(reviews["judge_id"])
         raw_x = list(reviews["total"])
@@ -403,10 +407,12 @@ def _prepare(
         raw_j = [r.judge_id for r in items]
         raw_x = [r.total for r in items]
     if not raw_e:
-        raise AggregationError("没有任何评分，无法汇总")
+        raise AggregationError(N_("没有任何评分，无法汇总"))
     x = np.array([float(v) for v in raw_x], dtype=float)
     if not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > max_total:
-        raise AggregationError(f"评分总分必须在 0 到 {max_total:g} 之间")
+        raise AggregationError(
+            said(N_("评分总分必须在 0 到 %(top)s 之间"), top=f"{max_total:g}")
+        )
     entry_ids = _sorted_unique(raw_e)
     judge_ids = _sorted_unique(raw_j)
     e_index = {v: i for i, v in enumerate(entry_ids)}
@@ -419,8 +425,11 @@ def _prepare(
         first = int(values[counts > 1][0])
         twice = judge_ids[first % len(judge_ids)]
         raise AggregationError(
-            f"评审专家 {(judge_names or {}).get(twice, twice)} 对作品 "
-            f"{entry_ids[first // len(judge_ids)]} 有多条评分"
+            said(
+                N_("评审专家 %(judge)s 对作品 %(entry)s 有多条评分"),
+                judge=(judge_names or {}).get(twice, twice),
+                entry=entry_ids[first // len(judge_ids)],
+            )
         )
     order = np.lexsort((j, e))
     e, j, x = e[order], j[order], x[order]

@@ -148,13 +148,15 @@ def parse_shares(text: str) -> tuple[Tier, ...]:
     """Build tiers from "10,20,30" (percent): 一等奖 10%, 二等奖 20%, 三等奖 30%."""
     parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
     if not parts or len(parts) > len(TIER_NAMES):
-        raise AwardError(f"奖项比例须为 1 到 {len(TIER_NAMES)} 个百分数，如 10,20,30")
+        raise AwardError(
+            said(N_("奖项比例须为 1 到 %(n)s 个百分数，如 10,20,30"), n=len(TIER_NAMES))
+        )
     try:  # "1_0", "1e1", "nan" and a lone "%" are no percentages
         values = [parse_decimal(p.rstrip("%％")) for p in parts]
     except NotANumber as exc:
-        raise AwardError(f"奖项比例无法识别：{text}") from exc
+        raise AwardError(said(N_("奖项比例无法识别：%(text)s"), text=text)) from exc
     if None in values:
-        raise AwardError(f"奖项比例无法识别：{text}")
+        raise AwardError(said(N_("奖项比例无法识别：%(text)s"), text=text))
     shares = [float(v) for v in values if v is not None]
     named = zip(TIER_NAMES, shares, strict=False)
     tiers = tuple(Tier(name=n, share=s) for n, s in named)
@@ -165,17 +167,21 @@ def parse_shares(text: str) -> tuple[Tier, ...]:
 def _check_scheme(scheme: Sequence[Tier]) -> None:
     names = [t.name for t in scheme]
     if len(set(names)) != len(names) or NOT_AWARDED in names or "" in names:
-        raise AwardError("奖项名称不能为空、不能重复，也不能是“未获奖”")
+        raise AwardError(N_("奖项名称不能为空、不能重复，也不能是“未获奖”"))
     for tier in scheme:
         if (tier.share is None) == (tier.count is None):
-            raise AwardError(f"奖项“{tier.name}”须给出比例或名额之一")
+            raise AwardError(
+                said(N_("奖项“%(tier)s”须给出比例或名额之一"), tier=tier.name)
+            )
         if tier.share is not None and not 0 <= tier.share <= 100:
-            raise AwardError(f"奖项“{tier.name}”的比例须在 0 到 100 之间")
+            raise AwardError(
+                said(N_("奖项“%(tier)s”的比例须在 0 到 100 之间"), tier=tier.name)
+            )
         if tier.count is not None and tier.count < 0:
-            raise AwardError(f"奖项“{tier.name}”的名额不能为负数")
+            raise AwardError(said(N_("奖项“%(tier)s”的名额不能为负数"), tier=tier.name))
     total_share = sum(t.share for t in scheme if t.share is not None)
     if total_share > 100:
-        raise AwardError("各奖项比例之和不能超过 100%")
+        raise AwardError(N_("各奖项比例之和不能超过 100%"))
 
 
 def rank_entries(
@@ -369,19 +375,28 @@ def _check_overrides(
     excluded: dict[EntryId, Override] = {}
     for item in overrides:
         if not item.reason or not item.reason.strip():
-            raise AwardError(f"调整作品 {item.entry_id} 的奖项必须填写理由")
+            raise AwardError(
+                said(N_("调整作品 %(entry)s 的奖项必须填写理由"), entry=item.entry_id)
+            )
         if item.entry_id not in known:
-            raise AwardError(f"作品 {item.entry_id} 没有汇总分数，无法调整")
+            raise AwardError(
+                said(N_("作品 %(entry)s 没有汇总分数，无法调整"), entry=item.entry_id)
+            )
         if item.entry_id in moves or item.entry_id in excluded:
-            raise AwardError(f"作品 {item.entry_id} 有多条调整")
+            raise AwardError(said(N_("作品 %(entry)s 有多条调整"), entry=item.entry_id))
         if item.exclude == (item.tier is not None):
             raise AwardError(
-                f"作品 {item.entry_id} 的调整须且只能是改奖项或取消资格之一"
+                said(
+                    N_("作品 %(entry)s 的调整须且只能是改奖项或取消资格之一"),
+                    entry=item.entry_id,
+                )
             )
         if item.exclude:
             excluded[item.entry_id] = item
         elif item.tier not in names:
-            raise AwardError(f"奖项“{item.tier}”不在本次奖项设置中")
+            raise AwardError(
+                said(N_("奖项“%(tier)s”不在本次奖项设置中"), tier=item.tier)
+            )
         else:
             moves[item.entry_id] = item
     return moves, excluded
@@ -583,4 +598,3 @@ def plan_extra_reviews(
 
 def _normal_cdf(x: np.ndarray) -> np.ndarray:
     return special.ndtr(x)
-

@@ -60,13 +60,24 @@ def parse_category_schemes(
             continue
         name, values = _split_line(line)
         if name not in categories:
-            raise AwardError(f"类别“{name}”不是本竞赛的类别")
+            raise AwardError(
+                said(N_("类别“%(category)s”不是本竞赛的类别"), category=name)
+            )
         if name in out:
-            raise AwardError(f"类别“{name}”的奖项名额写了两次")
+            raise AwardError(
+                said(N_("类别“%(category)s”的奖项名额写了两次"), category=name)
+            )
         if len(values) != len(scheme):
             raise AwardError(
-                f"类别“{name}”须为 {len(scheme)} 个奖项各给一个比例或名额"
-                f"（如 10%，20%，30% 或 2，4，6），现为 {len(values)} 个"
+                said(
+                    N_(
+                        "类别“%(category)s”须为 %(tiers)s 个奖项各给一个比例或名额"
+                        "（如 10%%，20%%，30%% 或 2，4，6），现为 %(given)s 个"
+                    ),
+                    category=name,
+                    tiers=len(scheme),
+                    given=len(values),
+                )
             )
         tiers = tuple(
             _tier(tier.name, value, category=name)
@@ -74,7 +85,12 @@ def parse_category_schemes(
         )
         total = sum(t.share for t in tiers if t.share is not None)
         if total > 100:
-            raise AwardError(f"类别“{name}”各奖项比例之和不能超过 100%")
+            raise AwardError(
+                said(
+                    N_("类别“%(category)s”各奖项比例之和不能超过 100%%"),
+                    category=name,
+                )
+            )
         out[name] = tiers
     return out
 
@@ -86,7 +102,9 @@ def _split_line(line: str) -> tuple[str, list[str]]:
             for comma in ("，", "、", ";", "；", " "):
                 rest = rest.replace(comma, ",")
             return name.strip(), [v.strip() for v in rest.split(",") if v.strip()]
-    raise AwardError(f"无法识别“{line}”：请写成“类别：10%，20%，30%”")
+    raise AwardError(
+        said(N_("无法识别“%(line)s”：请写成“类别：10%%，20%%，30%%”"), line=line)
+    )
 
 
 def _tier(name: str, value: str, *, category: str) -> Tier:
@@ -94,15 +112,38 @@ def _tier(name: str, value: str, *, category: str) -> Tier:
     try:
         number = parse_decimal(value.rstrip("%％"))
     except NotANumber as exc:
-        raise AwardError(f"类别“{category}”的“{value}”不是比例或名额") from exc
+        raise AwardError(
+            said(
+                N_("类别“%(category)s”的“%(value)s”不是比例或名额"),
+                category=category,
+                value=value,
+            )
+        ) from exc
     if number is None or number < 0:
-        raise AwardError(f"类别“{category}”的“{value}”不是比例或名额")
+        raise AwardError(
+            said(
+                N_("类别“%(category)s”的“%(value)s”不是比例或名额"),
+                category=category,
+                value=value,
+            )
+        )
     if is_share:
         if number > 100:
-            raise AwardError(f"类别“{category}”的比例须在 0 到 100 之间")
+            raise AwardError(
+                said(
+                    N_("类别“%(category)s”的比例须在 0 到 100 之间"),
+                    category=category,
+                )
+            )
         return Tier(name=name, share=float(number))
     if number != number.to_integral_value():
-        raise AwardError(f"类别“{category}”的名额须为整数：{value}")
+        raise AwardError(
+            said(
+                N_("类别“%(category)s”的名额须为整数：%(value)s"),
+                category=category,
+                value=value,
+            )
+        )
     return Tier(name=name, count=int(number))
 
 
@@ -154,7 +195,9 @@ def allocate_by_category(
     by_id = {e.entry_id: e for e in aggregation.entries}
     for item in overrides:
         if item.entry_id not in by_id:
-            raise AwardError(f"作品 {item.entry_id} 没有汇总分数，无法调整")
+            raise AwardError(
+                said(N_("作品 %(entry)s 没有汇总分数，无法调整"), entry=item.entry_id)
+            )
     group_of = {e: _label(category_of.get(e, "")) for e in by_id}
     awards: list[Award] = []
     tiers: list[TierCount] = []

@@ -21,7 +21,7 @@ from judging.accounts.models import User
 from judging.assignment.models import Assignment, AssignmentStatus
 from judging.competitions.models import Competition
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, message_of, said
 from judging.results import computed, service
 from judging.review.models import Review, ReviewStatus
 from judging.submissions.models import Entry, EntryStatus
@@ -172,7 +172,7 @@ def _nearest_cuts(
             inputs.category_tiers, scheme=scheme, categories=inputs.categories
         )
     except awards.AwardError as exc:
-        raise service.ResultsError(str(exc)) from exc
+        raise service.ResultsError(service.errors_of(exc)) from exc
     category_of = {
         inputs.keys[e]: c or categories.UNCATEGORISED
         for e, c in (inputs.category_of or {}).items()
@@ -209,7 +209,13 @@ def send_round(
                 actor=actor, competition=competition, entry=item.entry, now=now
             )
         except service.ResultsError as exc:
-            refused.append(f"{item.entry.code}：{exc}")
+            refused.append(
+                said(
+                    N_("%(code)s：%(reason)s"),
+                    code=item.entry.code,
+                    reason=message_of(exc),
+                )
+            )
         else:
             sent.append(item.entry)
     return sent, refused

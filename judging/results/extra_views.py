@@ -11,6 +11,7 @@ from judging.auth import organiser_required
 from judging.competitions.models import Competition, Phase
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import say
 from judging.results import extra, service
 from judging.results.forms import ExtraReviewsForm
 from judging.results.views import bp
@@ -67,7 +68,7 @@ def send_extra_reviews(competition_id: int):
                 _("本轮已为 %(n)d 篇作品各增派 1 位评审专家。", n=len(sent)), "success"
             )
         for reason in refused:
-            flash(reason, "warning")
+            flash(say(reason, _), "warning")
     return redirect(
         url_for(
             "results.extra_reviews", competition_id=c.id, share=share, rounds=rounds

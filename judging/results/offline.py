@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from judging.i18n import N_, message_of, said
 from judging.numbers import NotANumber, parse_decimal
 from judging.results.aggregate import METHOD_LABELS, Aggregation, Review, aggregate
 from judging.results.awards import AwardAllocation, allocate_awards, parse_shares
@@ -53,7 +54,7 @@ def decode_csv(data: bytes) -> str:
     try:
         return decode_text(data)
     except TableError as exc:
-        raise ScoresFileError([str(exc)]) from exc
+        raise ScoresFileError([message_of(exc)]) from exc
 
 
 def _rows(
@@ -63,11 +64,18 @@ def _rows(
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration as exc:
-        raise ScoresFileError([f"{label}是空文件"]) from exc
+        raise ScoresFileError([said(N_("%(file)s是空文件"), file=label)]) from exc
     missing = [c for c in columns if c not in header]
     if missing:
         raise ScoresFileError(
-            [f"{label}第 1 行：缺少列 {'、'.join(missing)}（应为 {','.join(columns)}）"]
+            [
+                said(
+                    N_("%(file)s第 1 行：缺少列 %(missing)s（应为 %(columns)s）"),
+                    file=label,
+                    missing="、".join(missing),
+                    columns=",".join(columns),
+                )
+            ]
         )
     rows: list[tuple[int, dict[str, str]]] = []
     for values in reader:
@@ -92,27 +100,47 @@ def read_rubric(data: bytes) -> dict[str, Decimal]:
     rubric: dict[str, Decimal] = {}
     seen: dict[str, int] = {}
     errors: list[str] = []
-    label = "评分细则文件"
+    label = N_("评分细则文件")
     for line, row in _rows(
         decode_csv(data), columns=("criterion", "max_points"), label=label
     ):
         name, raw = row["criterion"], row["max_points"]
         if not name:
-            errors.append(f"{label}第 {line} 行：评分项名称为空")
+            errors.append(
+                said(
+                    N_("%(file)s第 %(line)s 行：评分项名称为空"), file=label, line=line
+                )
+            )
             continue
         value = _number(raw)
         if value is None or value <= 0:
-            errors.append(f"{label}第 {line} 行：满分“{raw}”须为正数")
+            errors.append(
+                said(
+                    N_("%(file)s第 %(line)s 行：满分“%(value)s”须为正数"),
+                    file=label,
+                    line=line,
+                    value=raw,
+                )
+            )
             continue
         if name in seen:
             errors.append(
-                f"{label}第 {line} 行：评分项“{name}”与第 {seen[name]} 行重复"
+                said(
+                    N_(
+                        "%(file)s第 %(line)s 行：评分项“%(criterion)s”"
+                        "与第 %(first)s 行重复"
+                    ),
+                    file=label,
+                    line=line,
+                    criterion=name,
+                    first=seen[name],
+                )
             )
             continue
         seen[name] = line
         rubric[name] = value
     if not rubric and not errors:
-        errors.append(f"{label}没有任何评分项")
+        errors.append(said(N_("%(file)s没有任何评分项"), file=label))
     if errors:
         raise ScoresFileError(errors)
     return rubric
@@ -126,7 +154,7 @@ def read_scores(data: bytes, *, rubric: dict[str, Decimal]) -> list[Review]:
     (entry, judge, criterion) row; every review scores every criterion.
     Totals are exact (Decimal sums).
     """
-    label = "评分文件"
+    label = N_("评分文件")
     errors: list[str] = []
     seen: dict[tuple[str, str, str], int] = {}
     reviews: dict[tuple[str, str], dict[str, Decimal]] = {}
@@ -142,26 +170,60 @@ def read_scores(data: bytes, *, rubric: dict[str, Decimal]) -> list[Review]:
             row["criterion"],
             row["points"],
         )
-        where = f"{label}第 {line} 行："
+        where = {"file": label, "line": line}
         if not entry or not judge:
-            errors.append(f"{where}作品编号或评审专家为空")
+            errors.append(
+                said(N_("%(file)s第 %(line)s 行：作品编号或评审专家为空"), **where)
+            )
             continue
         if criterion not in rubric:
-            errors.append(f"{where}评分项“{criterion}”不在评分细则中")
+            errors.append(
+                said(
+                    N_("%(file)s第 %(line)s 行：评分项“%(criterion)s”不在评分细则中"),
+                    criterion=criterion,
+                    **where,
+                )
+            )
             continue
         points = _number(raw)
         if points is None:
-            errors.append(f"{where}分数“{raw}”不是数字")
+            errors.append(
+                said(
+                    N_("%(file)s第 %(line)s 行：分数“%(value)s”不是数字"),
+                    value=raw,
+                    **where,
+                )
+            )
             continue
         top = rubric[criterion]
         if not Decimal(0) <= points <= top:
-            errors.append(f"{where}评分项“{criterion}”的分数 {raw} 超出范围 0–{top}")
+            errors.append(
+                said(
+                    N_(
+                        "%(file)s第 %(line)s 行：评分项“%(criterion)s”的分数 %(value)s"
+                        " 超出范围 0–%(top)s"
+                    ),
+                    criterion=criterion,
+                    value=raw,
+                    top=str(top),
+                    **where,
+                )
+            )
             continue
         key = (entry, judge, criterion)
         if key in seen:
             errors.append(
-                f"{where}与第 {seen[key]} 行重复（作品 {entry}、评审专家 {judge}、"
-                f"评分项 {criterion}）"
+                said(
+                    N_(
+                        "%(file)s第 %(line)s 行：与第 %(first)s 行重复"
+                        "（作品 %(entry)s、评审专家 %(judge)s、评分项 %(criterion)s）"
+                    ),
+                    first=seen[key],
+                    entry=entry,
+                    judge=judge,
+                    criterion=criterion,
+                    **where,
+                )
             )
             continue
         seen[key] = line
@@ -172,11 +234,20 @@ def read_scores(data: bytes, *, rubric: dict[str, Decimal]) -> list[Review]:
         if absent:
             rows = "、".join(str(n) for n in lines[(entry, judge)])
             errors.append(
-                f"{label}第 {rows} 行（作品 {entry}、评审专家 {judge}）"
-                f"缺少评分项：{'、'.join(absent)}"
+                said(
+                    N_(
+                        "%(file)s第 %(line)s 行（作品 %(entry)s、评审专家 %(judge)s）"
+                        "缺少评分项：%(missing)s"
+                    ),
+                    file=label,
+                    line=rows,
+                    entry=entry,
+                    judge=judge,
+                    missing="、".join(absent),
+                )
             )
     if not reviews and not errors:
-        errors.append(f"{label}没有任何评分")
+        errors.append(said(N_("%(file)s没有任何评分"), file=label))
     if errors:
         raise ScoresFileError(errors)
     return [
@@ -201,7 +272,13 @@ def rank_scores(
     """
     if method not in METHOD_LABELS:
         raise ScoresFileError(
-            [f"未知的汇总方法：{method}（可选 {'、'.join(METHOD_LABELS)}）"]
+            [
+                said(
+                    N_("未知的汇总方法：%(method)s（可选 %(methods)s）"),
+                    method=method,
+                    methods="、".join(METHOD_LABELS),
+                )
+            ]
         )
     criteria = read_rubric(rubric)
     reviews = read_scores(scores, rubric=criteria)

@@ -29,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
+from judging.i18n import N_, said
+
 UnitId = Hashable
 THRESHOLD = "threshold"
 POINTS = "points"
@@ -92,13 +94,21 @@ def parse_points(text: str, *, tiers: Sequence[str]) -> dict[str, int]:
     """Points per tier from "5,3,1" (in tier order; missing tiers earn 0)."""
     parts = [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
     if not parts:
-        raise OrganisationError("请填写各奖项的积分，如 5,3,1")
+        raise OrganisationError(N_("请填写各奖项的积分，如 5,3,1"))
     if len(parts) > len(tiers):
-        raise OrganisationError(f"积分有 {len(parts)} 个，但只有 {len(tiers)} 个奖项")
+        raise OrganisationError(
+            said(
+                N_("积分有 %(given)s 个，但只有 %(tiers)s 个奖项"),
+                given=len(parts),
+                tiers=len(tiers),
+            )
+        )
     values = []
     for part in parts:
         if not part.isdigit() or not part.isascii():
-            raise OrganisationError(f"积分须为不小于 0 的整数：{part}")
+            raise OrganisationError(
+                said(N_("积分须为不小于 0 的整数：%(value)s"), value=part)
+            )
         values.append(int(part))
     return dict(zip(tiers, values, strict=False))
 
@@ -106,14 +116,16 @@ def parse_points(text: str, *, tiers: Sequence[str]) -> dict[str, int]:
 def check_rule(rule: Rule) -> None:
     """Refuse a rule that cannot be applied, with a Chinese message."""
     if rule.kind not in RULES:
-        raise OrganisationError(f"未知的优秀组织奖规则：{rule.kind}")
+        raise OrganisationError(
+            said(N_("未知的优秀组织奖规则：%(rule)s"), rule=rule.kind)
+        )
     if rule.kind == THRESHOLD and not 1 <= rule.min_entries <= 1000:
-        raise OrganisationError("最少参评作品数须在 1 到 1000 之间")
+        raise OrganisationError(N_("最少参评作品数须在 1 到 1000 之间"))
     if rule.kind == POINTS:
         if not 1 <= rule.top <= 10000:
-            raise OrganisationError("获奖单位数须在 1 到 10000 之间")
+            raise OrganisationError(N_("获奖单位数须在 1 到 10000 之间"))
         if not rule.points or not any(rule.points.values()):
-            raise OrganisationError("积分制须至少有一个奖项的积分大于 0")
+            raise OrganisationError(N_("积分制须至少有一个奖项的积分大于 0"))
 
 
 def organisation_awards(
@@ -132,9 +144,11 @@ def organisation_awards(
     known = {t.unit_id for t in tallies}
     for unit_id, (_given, reason) in overrides.items():
         if unit_id not in known:
-            raise OrganisationError(f"单位 {unit_id} 没有参评作品，无法调整")
+            raise OrganisationError(
+                said(N_("单位 %(unit)s 没有参评作品，无法调整"), unit=unit_id)
+            )
         if not reason or not reason.strip():
-            raise OrganisationError("调整优秀组织奖必须填写理由")
+            raise OrganisationError(N_("调整优秀组织奖必须填写理由"))
     points_of = dict(rule.points or {})
     scored = [(sum(points_of.get(t, 0) for t in u.tiers), u) for u in tallies]
     scored.sort(key=lambda pair: (-pair[0], str(pair[1].name), str(pair[1].unit_id)))

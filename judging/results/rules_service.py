@@ -21,7 +21,7 @@ from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import on_enter
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, message_of
 from judging.results import jobs as results_jobs
 from judging.results import organisation
 from judging.results.models import OrganisationAward, OrganisationOverride, Result
@@ -41,7 +41,16 @@ OVERRIDE_PHASES = (Phase.FINALISED, Phase.PUBLICITY)
 
 
 class RulesError(ValueError):
-    """A refused award-rules action; the message is Chinese, for the user."""
+    """A refused award-rules action; `errors` are its Chinese sentences (each a
+    ``Said`` or a marked constant, said again in the reader's language)."""
+
+    def __init__(self, errors: list[str] | str):
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        one = self.errors[0] if len(self.errors) == 1 else "；".join(self.errors)
+        super().__init__(one)
+
+    def __reduce__(self):  # noqa: ANN204 (keep every Said when pickled)
+        return (type(self), (self.errors,))
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,7 @@ def rules_of(competition: Competition) -> AwardRules:
 
 def _require_organiser(actor: User) -> None:
     if actor.role != Role.ORGANISER:
-        raise RulesError("只有主办方可以设置评奖规则。")
+        raise RulesError(N_("只有主办方可以设置评奖规则。"))
 
 
 def organisation_rule(competition: Competition) -> organisation.Rule | None:
@@ -98,7 +107,7 @@ def _check(competition: Competition, rules: AwardRules) -> list[str]:
 
     problems = []
     if rules.by_category and not competition.category_list:
-        problems.append("本竞赛没有设置作品类别，不能分类评奖。")
+        problems.append(N_("本竞赛没有设置作品类别，不能分类评奖。"))
     if rules.by_category:
         try:
             categories.parse_category_schemes(
@@ -107,7 +116,7 @@ def _check(competition: Competition, rules: AwardRules) -> list[str]:
                 categories=competition.category_list,
             )
         except AwardError as exc:
-            problems.append(str(exc))
+            problems.append(message_of(exc))
     if rules.org_rule:
         tiers = [t.name for t in competition.tiers]
         try:
@@ -121,9 +130,9 @@ def _check(competition: Competition, rules: AwardRules) -> list[str]:
                 )
             )
         except organisation.OrganisationError as exc:
-            problems.append(str(exc))
+            problems.append(message_of(exc))
     if rules.certificate_mode not in CERTIFICATE_MODES:
-        problems.append("证书颁发方式无效。")
+        problems.append(N_("证书颁发方式无效。"))
     return problems
 
 
@@ -140,19 +149,19 @@ def set_award_rules(
     """
     _require_organiser(actor)
     if competition.is_collection:
-        raise RulesError("征集活动不评奖。")
+        raise RulesError(N_("征集活动不评奖。"))
     if competition.phase in (Phase.PUBLISHED, Phase.ARCHIVED):
-        raise RulesError("名单已公布，评奖规则不能再修改。")
+        raise RulesError(N_("名单已公布，评奖规则不能再修改。"))
     before = rules_of(competition)
     ranking_changed = before.by_category != rules.by_category or (
         rules.by_category
         and before.category_tiers.strip() != rules.category_tiers.strip()
     )
     if ranking_changed and competition.phase not in RANKING_PHASES:
-        raise RulesError("结果已定稿，不能再改变分类评奖方式与名额。")
+        raise RulesError(N_("结果已定稿，不能再改变分类评奖方式与名额。"))
     problems = _check(competition, rules)
     if problems:
-        raise RulesError("；".join(problems))
+        raise RulesError(problems)
     competition.award_by_category = rules.by_category
     if rules.by_category:
         competition.category_tiers = rules.category_tiers.strip()
@@ -318,12 +327,12 @@ def set_organisation_override(
     """
     _require_organiser(actor)
     if competition.phase not in OVERRIDE_PHASES:
-        raise RulesError("优秀组织奖在结果定稿后、名单公布前可以调整。")
+        raise RulesError(N_("优秀组织奖在结果定稿后、名单公布前可以调整。"))
     if not competition.org_award_rule:
-        raise RulesError("本竞赛不评优秀组织奖。")
+        raise RulesError(N_("本竞赛不评优秀组织奖。"))
     reason = (reason or "").strip()
     if not reason:
-        raise RulesError("调整优秀组织奖必须填写理由。")
+        raise RulesError(N_("调整优秀组织奖必须填写理由。"))
     line = db.session.scalar(
         select(OrganisationAward).where(
             OrganisationAward.competition_id == competition.id,
@@ -331,7 +340,7 @@ def set_organisation_override(
         )
     )
     if line is None:
-        raise RulesError("该单位没有参评作品，无法调整。")
+        raise RulesError(N_("该单位没有参评作品，无法调整。"))
     override = db.session.scalar(
         select(OrganisationOverride).where(
             OrganisationOverride.competition_id == competition.id,
@@ -363,7 +372,7 @@ def clear_organisation_override(
     """Withdraw the override of one unit: the rule's outcome applies again."""
     _require_organiser(actor)
     if competition.phase not in OVERRIDE_PHASES:
-        raise RulesError("优秀组织奖在结果定稿后、名单公布前可以调整。")
+        raise RulesError(N_("优秀组织奖在结果定稿后、名单公布前可以调整。"))
     override = db.session.scalar(
         select(OrganisationOverride).where(
             OrganisationOverride.competition_id == competition.id,
@@ -371,7 +380,7 @@ def clear_organisation_override(
         )
     )
     if override is None:
-        raise RulesError("该单位没有调整记录。")
+        raise RulesError(N_("该单位没有调整记录。"))
     db.session.delete(override)
     db.session.flush()
     record(

@@ -33,7 +33,7 @@ from judging.competitions.service import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.i18n import N_, restored, said, stored
+from judging.i18n import N_, message_of, restored, said, stored
 from judging.results import computed
 from judging.results import jobs as results_jobs
 from judging.results.methods import METHOD_LABELS, NOT_AWARDED
@@ -59,7 +59,26 @@ REVIEW_PHASES = (
 
 
 class ResultsError(ValueError):
-    """A refused results action; the message is Chinese, for the user."""
+    """A refused results action; `errors` are its Chinese sentences for the user
+    (each a ``Said`` or a marked constant, said again in the reader's language).
+
+    ``str()`` is the sentences joined (the command line prints it); a single
+    sentence is the exception's message as it was given, its ``Said`` kept.
+    """
+
+    def __init__(self, errors: list[str] | str):
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        one = self.errors[0] if len(self.errors) == 1 else "；".join(self.errors)
+        super().__init__(one)
+
+    def __reduce__(self):  # noqa: ANN204 (pickled by jobs: keep every Said)
+        return (type(self), (self.errors,))
+
+
+def errors_of(exc: BaseException) -> list[str]:
+    """What another service refused with, its ``Said`` kept: its ``errors`` if it
+    has them, else its message (``str(exc)`` would lose the msgid)."""
+    return list(getattr(exc, "errors", None) or [message_of(exc)])
 
 
 @dataclass(frozen=True)
@@ -291,7 +310,7 @@ def stored_table(
         return None
     data, computed_at = found
     if data.get("error"):
-        raise ResultsError(data["error"])
+        raise ResultsError(restored(data["error"]))
     rows = data["rows"]
     total = len(rows)
     pages = max(1, -(-total // per_page)) if per_page else 1
@@ -646,7 +665,7 @@ def request_extra_review(
             actor=actor, entry=entry, count=1, kind="regular", now=now
         )
     except AssignmentError as exc:
-        raise ResultsError(str(exc)) from exc
+        raise ResultsError(errors_of(exc)) from exc
     if not added:
         raise ResultsError(N_("没有可增派的评审专家（均已评审或存在回避关系）。"))
     return added
@@ -667,7 +686,7 @@ def finalise(
     try:
         advance_phase(actor=actor, competition=competition, target=Phase.FINALISED)
     except CompetitionError as exc:
-        raise ResultsError("；".join(exc.errors)) from exc
+        raise ResultsError(exc.errors) from exc
     competition.finalised_at = now
 
 
@@ -677,7 +696,7 @@ def publish(*, actor: User, competition: Competition, now: datetime) -> None:
     try:
         advance_phase(actor=actor, competition=competition, target=Phase.PUBLISHED)
     except CompetitionError as exc:
-        raise ResultsError("；".join(exc.errors)) from exc
+        raise ResultsError(exc.errors) from exc
     competition.published_at = now
 
 
@@ -743,7 +762,7 @@ def freeze_results(competition: Competition, actor: User) -> None:
     try:
         data = _stored_live_data(competition, method)
     except ResultsError as exc:
-        raise CompetitionError(str(exc)) from exc
+        raise CompetitionError(exc.errors) from exc
     scheme = [t.name for t in competition.tiers]
     db.session.execute(
         Result.__table__.delete().where(Result.competition_id == competition.id)
@@ -803,7 +822,7 @@ def _stored_live_data(competition: Competition, method: str) -> dict:
         raise ResultsError(N_("结果尚未计算。"))
     data = found[0]
     if data.get("error"):
-        raise ResultsError(data["error"])
+        raise ResultsError(restored(data["error"]))
     return data
 
 
@@ -829,7 +848,7 @@ def _results_frozen(competition: Competition) -> list[str]:
     count = db.session.scalar(
         select(func.count(Result.id)).where(Result.competition_id == competition.id)
     )
-    return [] if count else ["尚无定稿结果，无法公布。"]
+    return [] if count else [N_("尚无定稿结果，无法公布。")]
 
 
 @on_enter(Phase.PUBLISHED)
