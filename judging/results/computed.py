@@ -34,7 +34,7 @@ from judging.assignment.models import Assignment, AssignmentStatus
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.i18n import N_, said, stored
+from judging.i18n import N_, message_of, said, stored
 from judging.results.models import AwardOverride, ComputedResult
 from judging.review.models import Review, ReviewStatus
 from judging.rounds.models import DefenseScore, Round
@@ -503,7 +503,11 @@ def compute(
                     threshold=NEAR_BOUNDARY,
                 )
         except awards.AwardError as exc:
-            out[m] = {"error": str(exc), "rows": [], "unscored": unscored}
+            out[m] = {
+                "error": stored(message_of(exc)),
+                "rows": [],
+                "unscored": unscored,
+            }
             continue
         stage = combined[m]["stage"] if multi else {}
         below = combined[m]["below"] if multi else []

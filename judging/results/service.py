@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import selectinload
@@ -337,7 +337,9 @@ def stored_table(
             SimpleNamespace(**t) for t in data.get("tier_counts", ())
         ),
         unscored=tuple(entries[i] for i in unscored),
-        round_names=_round_names(competition, rows, lambda r: len(r) > 17 and r[17]),
+        round_names=_round_names(
+            competition, rows, lambda r: _row_tail(r).round_scores
+        ),
         computed_at=computed_at,
         total_rows=total,
         page=page,
@@ -366,11 +368,25 @@ def _stored_row(
         is_excluded=excluded,
         override_reason=reason,
         calibrated=(interval[0], interval[1]),
-        group=row[15] if len(row) > 15 else "",
-        last_round=row[16] if len(row) > 16 else 1,
-        round_scores=tuple(row[17]) if len(row) > 17 else (),
-        defense=row[18] if len(row) > 18 else None,
+        **_row_tail(row)._asdict(),
     )
+
+
+class _RowTail(NamedTuple):
+    """The columns a stored row may end with: they were added over time, so an
+    older stored row is shorter and these are their defaults."""
+
+    group: str = ""  # index 15: the category
+    last_round: int = 1  # 16: the round the entry reached
+    round_scores: tuple = ()  # 17: its score in each round
+    defense: float | None = None  # 18: its 答辩 score
+
+
+def _row_tail(row: list) -> _RowTail:
+    tail = list(row[15:19])
+    if len(tail) > 2:
+        tail[2] = tuple(tail[2])
+    return _RowTail(*tail)
 
 
 def frozen_table(
@@ -785,7 +801,7 @@ def freeze_results(competition: Competition, actor: User) -> None:
                 "rank": rank,
                 "tier_name": tier if awarded else None,
                 "tier_position": scheme.index(tier) + 1 if awarded else None,
-                "category": row[15] if len(row) > 15 else "",
+                "category": _row_tail(row).group,
                 "tier_probability": (
                     None if probability is None else Decimal(f"{probability:.4f}")
                 ),
@@ -827,19 +843,17 @@ def _stored_live_data(competition: Competition, method: str) -> dict:
 
 
 def _frozen_rounds(row: list) -> dict:
-    """The round columns of a frozen `Result` from a stored row (index 16 the
-    round reached, 17 the per-round scores, 18 the 答辩 score); nothing when
+    """The round columns of a frozen `Result` from a stored row; nothing when
     the entry was judged in one round."""
-    round_scores = row[17] if len(row) > 17 else []
-    if not round_scores:
+    tail = _row_tail(row)
+    if not tail.round_scores:
         return {}
-    defense = row[18] if len(row) > 18 else None
     return {
-        "last_round": row[16],
+        "last_round": tail.last_round,
         "round_scores": json.dumps(
-            [None if s is None else round(s, 2) for s in round_scores]
+            [None if s is None else round(s, 2) for s in tail.round_scores]
         ),
-        "defense_score": None if defense is None else _points(defense),
+        "defense_score": None if tail.defense is None else _points(tail.defense),
     }
 
 
