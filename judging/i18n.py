@@ -114,12 +114,15 @@ def _chinese(msgid: str) -> str:
 def stored(message: object) -> object:
     """``message`` as JSON keeps it: a ``Said`` as its msgid and fields (nested
     ones too), so a page can say it in its reader's language after a round trip
-    through the database; anything else as it is."""
+    through the database; a date as tagged ISO text (``{"date": …}``, or
+    ``{"datetime": …}``); anything else as it is."""
     if isinstance(message, Said):
         return {
             "msgid": message.msgid,
             "params": {k: _plain(v) for k, v in message.params.items()},
         }
+    if isinstance(message, date):
+        return _plain(message)
     return message
 
 

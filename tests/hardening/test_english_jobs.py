@@ -89,6 +89,8 @@ def test_dates_survive_stored_and_restored():
     assert back.params["text"].params["deadline"] == date(2026, 10, 17)
     assert back_timed.params["deadline"] == moment
     assert say(back_timed, _english) == say(timed, _english)
+    assert restored(stored(date(2026, 3, 1))) == date(2026, 3, 1)
+    assert restored(stored(moment)) == moment
     assert restored({"date": "not a date"}) == {"date": "not a date"}
 
 
@@ -289,3 +291,27 @@ def test_an_old_plain_text_message_error_still_shows(
     english = _outbox(_reader(app, organiser, "en"), c)
 
     assert "550 mailbox unavailable（旧记录）" in english
+
+
+def test_a_refused_download_job_says_why_in_english(app, organiser_and_competition):
+    from judging.downloads import jobs as downloads
+
+    organiser, c = organiser_and_competition  # still open: no results yet
+    job_id = jobs.enqueue(
+        downloads.TASK,
+        owner_id=organiser.id,
+        competition_id=c.id,
+        kind="scores",
+        method="",
+        filename="评分总表.xlsx",
+    )
+    db.session.commit()
+    client = _reader(app, organiser, "en")
+    base = f"/competitions/{c.id}/downloads/{job_id}"
+
+    page = client.get(f"{base}/progress").get_data(as_text=True)
+    progress = client.get(base).get_json()
+
+    english = "There are results only once reviewing has started."
+    assert progress == {**progress, "state": "failed", "message": english}
+    assert english in page and "评审开始后才有评审结果" not in page
