@@ -53,12 +53,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from judging.dbtypes import UTCDateTime, utcnow
 from judging.extensions import db
+from judging.i18n import N_, message_of, restored_text, said, stored_text
 
 log = logging.getLogger("judging.jobs")
 
 STATES = ("queued", "running", "done", "failed")
-FAILED_MESSAGE = "任务失败，请重试。"
-LOST_MESSAGE = "任务多次中断，已停止，请重新开始。"
+FAILED_MESSAGE = N_("任务失败，请重试。")
+LOST_MESSAGE = N_("任务多次中断，已停止，请重新开始。")
 _PENDING = "judging_jobs_pending"
 _WRITE_EVERY = 0.3  # seconds between progress writes of one job
 TaskFn = Callable[..., dict | None]
@@ -80,6 +81,7 @@ class Job(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="queued")
     done: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int] = mapped_column(Integer, default=0)
+    # message and error: i18n.stored_text, so pages say them in their language
     message: Mapped[str] = mapped_column(String(500), default="")
     result: Mapped[str | None] = mapped_column(Text)  # JSON
     error: Mapped[str] = mapped_column(String(500), default="")
@@ -91,7 +93,8 @@ class Job(db.Model):
 
 
 class JobError(Exception):
-    """A task's refusal meant for the user: its message (Chinese) is shown as is."""
+    """A task's refusal meant for the user: its message (Chinese, a ``Said`` to
+    be said in the reader's language) is kept and shown on the job's page."""
 
 
 @dataclass(frozen=True)
@@ -105,9 +108,9 @@ class JobStatus:
     state: str  # queued / running / done / failed
     done: int
     total: int
-    message: str
+    message: str  # a Said or a catalogue label: show with i18n.say
     result: dict | None
-    error: str
+    error: str  # likewise
     attempts: int
     created_at: datetime
     updated_at: datetime
@@ -175,9 +178,9 @@ def job_status(job_id: str) -> JobStatus | None:
         state=row.state,
         done=row.done,
         total=row.total,
-        message=row.message,
+        message=restored_text(row.message),
         result=json.loads(row.result) if row.result else None,
-        error=row.error,
+        error=restored_text(row.error),
         attempts=row.attempts,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -210,6 +213,8 @@ class Progress:
         self.total = 0
 
     def update(self, done: int, total: int, message: str = "") -> None:
+        """`message`: a ``Said`` or a label marked with ``N_``, said on the page
+        in the reader's language."""
         self.done, self.total = done, total
         now = time.monotonic()
         if now - self._last < _WRITE_EVERY and done < total:
@@ -221,7 +226,7 @@ class Progress:
             self._attempt,
             done=done,
             total=total,
-            message=message[:500],
+            message=stored_text(message),
             heartbeat_at=utcnow(),
             updated_at=utcnow(),
         )
@@ -283,7 +288,7 @@ def run_job(job_id: str) -> None:
     beat.start()
     try:
         if fn is None:
-            raise JobError(f"未知的任务类型：{row.name}")
+            raise JobError(said(N_("未知的任务类型：%(name)s"), name=row.name))
         result = fn(progress, **json.loads(row.params))
         db.session.commit()
         final: dict[str, Any] = {
@@ -296,7 +301,7 @@ def run_job(job_id: str) -> None:
         }
     except JobError as exc:
         db.session.rollback()
-        final = {"state": "failed", "error": str(exc)[:500]}
+        final = {"state": "failed", "error": stored_text(message_of(exc))}
     except Exception:  # the job must always reach a final state
         db.session.rollback()
         log.exception("job %s (%s) failed", job_id, row.name)

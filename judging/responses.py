@@ -6,8 +6,10 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import Response, jsonify, send_file
+from flask_babel import gettext as _
 
 from judging.escaping import path_segment
+from judging.i18n import say
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,7 +36,8 @@ def pdf_download(data: bytes, filename: str) -> Response:
 
 def job_progress(job, *, done_url: str) -> Response:  # noqa: ANN001 (jobs.JobStatus)
     """What static/progress.js polls: state, done/total, the message (the error
-    when the job failed) and, once done, where to go. Never cached."""
+    when the job failed) in the reader's language and, once done, where to go.
+    Never cached."""
     if job is None:  # nothing started yet
         response = jsonify(state="none", done=0, total=0, message="")
     else:
@@ -42,7 +45,7 @@ def job_progress(job, *, done_url: str) -> Response:  # noqa: ANN001 (jobs.JobSt
             state=job.state,
             done=job.done,
             total=job.total,
-            message=job.error if job.state == "failed" else job.message,
+            message=say(job.error if job.state == "failed" else job.message, _),
             download_url=done_url if job.finished else None,
         )
     response.headers["Cache-Control"] = "no-store"

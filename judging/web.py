@@ -6,7 +6,7 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload
 from judging.accounts.models import Role, User
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db, login_manager
-from judging.i18n import N_, message_of, say
+from judging.i18n import N_, day_text, message_of, moment_text, say
 from judging.pending import KEPT_ENDPOINTS, keep_form
 
 log = logging.getLogger("judging")
@@ -143,26 +143,19 @@ def shanghai(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def deadline_label(value: datetime | None) -> str:
-    """ "10 月 17 日 24:00" for an instant at local midnight, else date and time."""
+    """ "10 月 17 日 24:00" for an instant at local midnight, else date and time
+    (``i18n.moment_text``: the one format of a date with time, in sentences too)."""
     if value is None:
         return ""
-    local = value.astimezone(SHANGHAI)
-    clock = f"{local:%H:%M}"
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        local, clock = local - timedelta(days=1), "24:00"
-    if has_request_context() and select_locale() == "en":
-        return f"{local:%d %b %Y}, {clock}"
-    return f"{local.year} 年 {local.month} 月 {local.day} 日 {clock}"
+    return moment_text(value, _)
 
 
 def day_label(value: datetime | None) -> str:
-    """ "2026 年 3 月 1 日": a calendar day in Asia/Shanghai, like deadlines."""
+    """ "2026 年 3 月 1 日": a calendar day in Asia/Shanghai, like deadlines
+    (``i18n.day_text``: the one format of a date, in sentences too)."""
     if value is None:
         return ""
-    local = value.astimezone(SHANGHAI) if value.tzinfo else value.replace(tzinfo=UTC)
-    if has_request_context() and select_locale() == "en":
-        return f"{local:%d %b %Y}"
-    return f"{local.year} 年 {local.month} 月 {local.day} 日"
+    return day_text(value, _)
 
 
 def time_left(seconds: int) -> str:

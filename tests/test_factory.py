@@ -130,14 +130,14 @@ def test_chinese_is_default(client):
 def test_deadline_label_in_both_languages(app):
     from datetime import UTC, datetime
 
-    from flask import session
+    from flask_babel import force_locale
 
     from judging.web import deadline_label
 
     closes = datetime(2026, 10, 17, 16, 0, tzinfo=UTC)  # end of 17 Oct in Shanghai
     with app.test_request_context("/"):
         chinese = deadline_label(closes)
-        session["lang"] = "en"
-        english = deadline_label(closes)
+        with force_locale("en"):
+            english = deadline_label(closes)
 
     assert (chinese, english) == ("2026 年 10 月 17 日 24:00", "17 Oct 2026, 24:00")

@@ -19,6 +19,7 @@ from judging.audit.service import record
 from judging.certificates import service
 from judging.competitions.models import Competition
 from judging.extensions import db
+from judging.i18n import N_, message_of
 
 TASK = "certificates.batch"
 KINDS = service.KINDS
@@ -76,7 +77,7 @@ def render_batch(
     """Render the batch (as checked when it was queued) into the file storage."""
     competition = db.session.get(Competition, competition_id)
     if competition is None:
-        raise jobs.JobError("该征文活动已不存在。")
+        raise jobs.JobError(N_("该征文活动已不存在。"))
     rows = service.issued(competition, include_revoked=False)
     units = service.issued_organisations(competition, include_revoked=False)
     try:
@@ -84,7 +85,7 @@ def render_batch(
             competition, rows, prefix=prefix, organisations=units
         )
     except service.CertificateError as exc:
-        raise jobs.JobError(str(exc)) from exc
+        raise jobs.JobError(message_of(exc)) from exc
     db.session.rollback()  # nothing to write: don't hold the database meanwhile
     progress.update(0, len(items))
     key = f"jobs/{progress.job_id}/batch.{kind}"

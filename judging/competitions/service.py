@@ -285,7 +285,7 @@ def early_close_warning(competition: Competition, now: datetime) -> str:
             "公布的截止时间尚未到（%(deadline)s），还有 %(missing)s 个单位未报送。"
             "提前截止后将通知所有参赛单位。"
         ),
-        deadline=deadline.isoformat(),
+        deadline=deadline,
         missing=missing,
     )
 

@@ -25,7 +25,7 @@ from judging.accounts.models import User
 from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, message_of
 from judging.submissions.models import Entry
 
 TASK = "downloads.build"
@@ -35,7 +35,8 @@ Progress = Callable[[int, int, str], None]
 
 
 class DownloadError(ValueError):
-    """The file cannot be built now; the message is Chinese, for the user."""
+    """The file cannot be built now; the message is Chinese (a ``Said`` or a
+    constant marked with ``N_``), for the user, said in the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -54,16 +55,18 @@ def _results_table(competition: Competition, method: str | None):  # noqa: ANN20
     from judging.results import service
 
     if competition.phase not in service.REVIEW_PHASES:
-        raise DownloadError("评审开始后才有评审结果。")
+        raise DownloadError(N_("评审开始后才有评审结果。"))
     if competition.phase != Phase.REVIEWING:
         return service.frozen_table(competition)
     chosen = service.method_or_default(competition, method)
     try:
         table = service.stored_table(competition, method=chosen)
     except service.ResultsError as exc:
-        raise DownloadError(str(exc)) from exc
+        raise DownloadError(message_of(exc)) from exc
     if table is None:
-        raise DownloadError("结果正在计算，请打开评审结果页，计算完成后再生成文件。")
+        raise DownloadError(
+            N_("结果正在计算，请打开评审结果页，计算完成后再生成文件。")
+        )
     return table
 
 
@@ -81,7 +84,7 @@ def _scores(c: Competition, method: str | None, out: BinaryIO, p: Progress) -> N
     table = _results_table(c, method)
     reviews = service.review_details(c)
     _let_go(c)
-    p(1, 2, "写入评分总表")
+    p(1, 2, N_("写入评分总表"))
     out.write(exports.score_sheet_xlsx(table, reviews))
 
 
@@ -91,7 +94,7 @@ def _awards(kind: str) -> Callable[[Competition, str | None, BinaryIO, Progress]
 
         table = _results_table(c, method)
         _let_go(c)
-        p(1, 2, "写入获奖名单")
+        p(1, 2, N_("写入获奖名单"))
         write = exports.award_list_pdf if kind == "pdf" else exports.award_list_xlsx
         out.write(write(table))
 
@@ -101,7 +104,7 @@ def _awards(kind: str) -> Callable[[Competition, str | None, BinaryIO, Progress]
 def _dossier(c: Competition, method: str | None, out: BinaryIO, p: Progress) -> None:
     from judging.submissions import service
 
-    service.files_zip(c, out, lambda done, total: p(done, total, "打包作品文件"))
+    service.files_zip(c, out, lambda done, total: p(done, total, N_("打包作品文件")))
 
 
 KINDS: dict[str, Kind] = {
@@ -175,17 +178,17 @@ def build_file(
     filename: str = "",
 ) -> dict:
     """Build the file into the storage under the job's own key."""
-    progress.update(0, 2, "读取数据")  # before any read holds the database
+    progress.update(0, 2, N_("读取数据"))  # before any read holds the database
     competition = db.session.get(Competition, competition_id)
     if competition is None:
-        raise jobs.JobError("该征文活动已不存在。")
+        raise jobs.JobError(N_("该征文活动已不存在。"))
     spec = KINDS[kind]
     key = f"jobs/{progress.job_id}/{kind}"
     with tempfile.TemporaryFile() as out:
         try:
             spec.build(competition, method or None, out, progress.update)
         except DownloadError as exc:
-            raise jobs.JobError(str(exc)) from exc
+            raise jobs.JobError(message_of(exc)) from exc
         db.session.rollback()  # nothing to write
         out.seek(0)
         storage.get_storage().put(key, out)

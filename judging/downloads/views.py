@@ -13,6 +13,7 @@ from judging.downloads import jobs
 from judging.downloads.forms import StartForm
 from judging.extensions import db
 from judging.responses import job_download, job_progress
+from judging.web import error_text
 
 bp = Blueprint("downloads", __name__)
 
@@ -40,7 +41,7 @@ def start(competition_id: int):
             method=form.method.data or None,
         )
     except jobs.DownloadError as exc:
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return redirect(back_url(competition, kind))
     db.session.commit()
     return redirect(

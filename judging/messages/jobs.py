@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from judging import jobs
 from judging.extensions import db
+from judging.i18n import N_, said
 from judging.messages.models import Message, MessageStatus
 from judging.messages.service import SEND_TASK, set_outcome
 
@@ -62,6 +63,7 @@ def send_messages(message_ids: list[int], config: Mapping[str, Any]) -> dict:
                 try:
                     smtp.send_message(email_message(m, config["MAIL_SENDER"]))
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+                    # the server's own words, as it said them
                     set_outcome(m.id, status=MessageStatus.FAILED, error=str(exc))
                     failed.append(m.name)
                 else:
@@ -70,11 +72,17 @@ def send_messages(message_ids: list[int], config: Mapping[str, Any]) -> dict:
                 pending.discard(m.id)
                 db.session.commit()
     except (OSError, smtplib.SMTPException) as exc:
-        reason = f"邮件服务器 {config['MAIL_SERVER']} 发送失败：{exc}"
+        reason = said(
+            N_("邮件服务器 %(server)s 发送失败：%(reason)s"),
+            server=config["MAIL_SERVER"],
+            reason=str(exc)[:200],  # the server's or the system's own words
+        )
         for message_id in pending:
             set_outcome(message_id, status=MessageStatus.FAILED, error=reason)
         db.session.commit()
-        raise jobs.JobError(f"{reason}（已发送 {len(sent)} 封）") from exc
+        raise jobs.JobError(
+            said(N_("%(reason)s（已发送 %(sent)s 封）"), reason=reason, sent=len(sent))
+        ) from exc
     return {"sent": len(sent), "failed": failed}
 
 

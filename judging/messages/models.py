@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from judging.dbtypes import UTCDateTime, utcnow
 from judging.extensions import db
+from judging.i18n import restored_text, stored_text
 
 
 class MessageStatus(StrEnum):
@@ -34,7 +35,8 @@ class Message(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=MessageStatus.QUEUED)
-    error: Mapped[str] = mapped_column(String(500), default="")
+    # why sending failed, as i18n.stored_text: read and set it through `error`
+    error_text: Mapped[str] = mapped_column("error", String(500), default="")
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -43,6 +45,17 @@ class Message(db.Model):
     user = relationship("User")
 
     __table_args__ = (Index("ix_message_user_read", "user_id", "read_at"),)
+
+    @property
+    def error(self) -> str:
+        """Why sending failed: a ``Said`` (Chinese text, said on the pages in
+        the reader's language), or the plain text of an older row or of a mail
+        server; empty when it did not fail."""
+        return restored_text(self.error_text)  # type: ignore[return-value]
+
+    @error.setter
+    def error(self, value: str) -> None:
+        self.error_text = stored_text(value)
 
 
 class MessageTemplate(db.Model):

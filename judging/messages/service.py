@@ -24,7 +24,7 @@ from judging.audit.service import record
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.i18n import N_, said
+from judging.i18n import N_, said, stored_text
 from judging.messages import texts
 from judging.messages.models import Message, MessageStatus, MessageTemplate
 
@@ -382,8 +382,9 @@ def outbox_counts(competition: Competition) -> dict[str, int]:
 
 
 def set_outcome(message_id: int, *, status: str, error: str = "") -> None:
-    """Write one message's sending outcome (used by the sending job)."""
-    values: dict[str, Any] = {"status": status, "error": error[:500]}
+    """Write one message's sending outcome (used by the sending job); `error`
+    may be a ``Said``, kept so that pages say it in their reader's language."""
+    values: dict[str, Any] = {"status": status, "error_text": stored_text(error)}
     if status == MessageStatus.SENT:
         values["sent_at"] = utcnow()
     db.session.execute(

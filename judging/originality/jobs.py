@@ -13,6 +13,7 @@ from judging.audit.service import record
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import N_
 from judging.originality import service
 from judging.submissions.models import Entry
 
@@ -63,7 +64,7 @@ def run_check(
     """Read the texts, compare, keep the pairs (see service.check_entries)."""
     competition = db.session.get(Competition, competition_id)
     if competition is None:
-        raise jobs.JobError("该竞赛已不存在。")
+        raise jobs.JobError(N_("该竞赛已不存在。"))
     if entry_ids:  # new files: their texts are read again
         found = db.session.scalars(select(Entry).where(Entry.id.in_(entry_ids)))
         entries = [e for e in found if e.competition_id == competition.id]

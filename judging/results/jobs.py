@@ -19,6 +19,7 @@ from judging import jobs
 from judging.competitions.models import Competition, Phase
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import N_
 from judging.results import computed
 
 TASK = "results.compute"
@@ -100,10 +101,10 @@ def run_compute(
     After finalising nothing is recomputed; the only exception is a competition
     finalised before results were stored, which gets its statistics once.
     """
-    progress.update(0, 1, "读取评分")  # before any read holds the database
+    progress.update(0, 1, N_("读取评分"))  # before any read holds the database
     competition = db.session.get(Competition, competition_id)
     if competition is None:
-        raise jobs.JobError("该竞赛已不存在。")
+        raise jobs.JobError(N_("该竞赛已不存在。"))
     if competition.phase not in LIVE_PHASES and computed.has_stored(competition.id):
         return {"skipped": "frozen"}
     inputs = computed.load_inputs(competition)
