@@ -35,6 +35,7 @@ from judging.auth import organiser_required
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import say
 from judging.listing import ListSpec, listing
 from judging.messages.models import Message, MessageStatus
 from judging.responses import xlsx_download
@@ -509,7 +510,7 @@ def _flash_outcome(message_ids: list[int]) -> None:
         return
     failed = [m for m in rows if m.status == MessageStatus.FAILED]
     if failed and not any(m.status == MessageStatus.SENT for m in rows):
-        flash(failed[0].error, "error")
+        flash(say(failed[0].error, _), "error")
         return
     sent = sum(m.status == MessageStatus.SENT for m in rows)
     flash(_("已发送 %(n)d 封邮件。", n=sent), "success")

@@ -250,7 +250,7 @@ def _objections_settled(competition: Competition) -> list[str]:
         _start, end = objection_window(publicity)
         problems.append(said(
             N_("公示期至 %(date)s 结束，结束后才能公布最终名单。"),
-            date=end.isoformat(),
+            date=end,
         ))
     open_count = db.session.scalar(
         select(func.count(Objection.id)).where(

@@ -446,7 +446,7 @@ def compute(
     multi = inputs.n_rounds > 1 or inputs.defense_weight > 0
     combined: dict[str, dict] = {}
     for n, m in enumerate(methods):
-        say(n, steps, "汇总评分")
+        say(n, steps, N_("汇总评分"))
         if multi:
             results[m], combined[m] = _combine_rounds(
                 inputs, items, method=m, judge_names=judge_names
@@ -475,7 +475,7 @@ def compute(
     calibrated = scores["calibrated"]
     category_of = {inputs.keys[e]: c for e, c in (inputs.category_of or {}).items()}
     for n, m in enumerate(methods):
-        say(len(methods) + n, steps, "分配奖项")
+        say(len(methods) + n, steps, N_("分配奖项"))
         finalists = {e.entry_id for e in results[m].entries}
         try:
             counted = [o for o in overrides if o.entry_id in finalists]
@@ -581,7 +581,7 @@ def compute(
                 else [{ids[key]: e.score for key, e in scores[m].items()}]
             ),
         }
-    say(steps - 1, steps, "评审一致性")
+    say(steps - 1, steps, N_("评审一致性"))
     out[RELIABILITY] = {
         "alpha": krippendorff_alpha_interval(items),
         "n_reviews": len(items),
