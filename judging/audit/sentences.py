@@ -15,12 +15,11 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from judging.competitions.rules import PHASE_LABELS
-from judging.i18n import N_
+from judging.i18n import N_, moment_text
 
 MAX_VALUE = 80  # characters of a free-text detail quoted in a sentence
 MAX_LIST = 5  # items of a list named before "等 n 项"
@@ -189,13 +188,12 @@ TEMPLATES = {
 FALLBACK = N_("%(actor)s 执行了「%(action)s」")
 FALLBACK_OBJECT = N_("%(actor)s 对 %(object)s 执行了「%(action)s」")
 SYSTEM = N_("系统")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _text(value: Any) -> str:
     """A detail value as short plain text: lists counted, long text cut."""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return Label(N_("是") if value else N_("否"))
     if isinstance(value, list | tuple):
         items = [_text(v) for v in value[:MAX_LIST]]
         more = len(value) - len(items)
@@ -207,17 +205,14 @@ def _text(value: Any) -> str:
 
 
 def _local_time(value: Any) -> Any:
-    """An ISO instant from the detail in Asia/Shanghai, the competition's clock."""
+    """An ISO instant from the detail as an aware datetime (naive ones are
+    UTC): `render` writes it the way the pages write a moment, in the reader's
+    language, on the competition's clock (Asia/Shanghai)."""
     try:
         instant = datetime.fromisoformat(str(value))
     except ValueError:
         return value
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    local = instant.astimezone(SHANGHAI)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return f"{local - timedelta(days=1):%Y-%m-%d} 24:00"  # the end of that day
-    return local.strftime("%Y-%m-%d %H:%M")
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
 def _count(value: Any) -> Any:
@@ -256,7 +251,7 @@ def describe(event: EventFacts) -> Sentence:
         elif key in ("until", "at"):
             value = _local_time(value)
         if key not in params:
-            params[key] = _text(value)
+            params[key] = value if isinstance(value, datetime) else _text(value)
     if event.action == "competition.phase":
         for key in ("before", "after"):
             phase = detail.get(key, "")
@@ -269,10 +264,16 @@ def describe(event: EventFacts) -> Sentence:
 
 def render(sentence: Sentence, gettext: Callable[[str], str]) -> str:
     """The sentence in the reader's language: template and labels translated."""
-    values = {
-        k: gettext(v) if isinstance(v, Label) else v for k, v in sentence.params.items()
-    }
+    values = {k: _said(v, gettext) for k, v in sentence.params.items()}
     return gettext(sentence.template) % values
+
+
+def _said(value: Any, gettext: Callable[[str], str]) -> Any:
+    if isinstance(value, Label):
+        return gettext(value)
+    if isinstance(value, datetime):
+        return moment_text(value, gettext)
+    return value
 
 
 def kind_of(action: str) -> str:

@@ -42,7 +42,7 @@ CASES = [
                 "reason": "停电",
             },
         ),
-        "王芳 将 重庆大学 的截止时间延长到 2026-10-17 24:00：停电",
+        "王芳 将 重庆大学 的截止时间延长到 2026 年 10 月 17 日 24:00：停电",
     ),
     (
         EventFacts("submissions.close", "", competition="征文", detail={"entries": 3}),
@@ -139,3 +139,25 @@ def test_parse_detail_never_raises(text, expected):
 )
 def test_kind_of(action, kind):
     assert kind_of(action) == kind
+
+
+def test_a_moment_in_a_sentence_is_written_the_readers_way():
+    """A deadline in an event's detail is written as the pages write a moment,
+    in English for an English reader (the catalogue's own format)."""
+    from pathlib import Path
+
+    from babel.support import Translations
+
+    catalogue = Path(__file__).parents[2] / "judging" / "translations"
+    english = Translations.load(str(catalogue), ["en"]).gettext
+    facts = EventFacts(
+        "extension.grant",
+        "王芳",
+        detail={"unit": "重庆大学", "until": "2026-10-17T08:30:00", "reason": "停电"},
+    )
+
+    chinese = render(describe(facts), str)
+    text = render(describe(facts), english)
+
+    assert "2026 年 10 月 17 日 16:30" in chinese  # naive instants are UTC
+    assert "17 Oct 2026, 16:30" in text and "年" not in text
