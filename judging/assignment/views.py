@@ -39,7 +39,7 @@ from judging.messages.models import Message, MessageStatus
 from judging.responses import xlsx_download
 from judging.results import explain
 from judging.submissions.models import Entry
-from judging.web import error_text, login_url, perform
+from judging.web import error_text, error_texts, login_url, perform
 
 bp = Blueprint("assignment", __name__)
 
@@ -123,7 +123,7 @@ def plan(competition_id: int):
                 competition=c, k=form.k.data, seed=form.seed.data
             )
         except solver.AssignmentInfeasible as exc:
-            reasons = exc.reasons
+            reasons = error_texts(exc)
         except service.AssignmentError as exc:
             flash(error_text(exc), "error")
     said = []
