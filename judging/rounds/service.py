@@ -990,8 +990,10 @@ def import_defense(
         seen.add((code, member))
         try:
             value = _decimal(text, N_("答辩分"))
-        except RoundError as exc:
-            errors.append(RowError(number, message_of(exc)))
+        except RoundError:
+            errors.append(
+                RowError(number, said(N_("答辩分不是数字：%(text)s"), text=text))
+            )
             continue
         if not 0 <= value <= top:
             errors.append(
