@@ -310,10 +310,20 @@ def _in_round(competition: Competition, number: int) -> list[Entry]:
 def _rule_text(
     *, top_n: int | None, top_share: float | None, per_category: bool, method: str
 ) -> str:
-    cut = f"前 {top_n} 篇" if top_n is not None else f"前 {top_share:g}%"
-    where = "各类别分别取" if per_category else "全部作品中取"
     label = METHOD_LABELS.get(method, method)
-    return f"{where}{cut}（按{label}得分，同分并列全部入围）"
+    if top_n is not None:
+        msgid = (
+            N_("各类别分别取前 %(n)s 篇（按%(label)s得分，同分并列全部入围）")
+            if per_category
+            else N_("全部作品中取前 %(n)s 篇（按%(label)s得分，同分并列全部入围）")
+        )
+        return said(msgid, n=top_n, label=label)
+    msgid = (
+        N_("各类别分别取前 %(share)s%%（按%(label)s得分，同分并列全部入围）")
+        if per_category
+        else N_("全部作品中取前 %(share)s%%（按%(label)s得分，同分并列全部入围）")
+    )
+    return said(msgid, share=f"{top_share:g}", label=label)
 
 
 def preview_shortlist(
@@ -486,7 +496,7 @@ def start_next_round(
         reviews_per_entry=reviews,
         weight=Decimal("70"),
         deadline=deadline,
-        shortlist_rule=preview.rule,
+        shortlist_rule=str(preview.rule),
         created_at=now,
     )
     db.session.add(new)
@@ -886,45 +896,78 @@ def addable(competition: Competition) -> list[Entry]:
     return [e for e in _in_round(competition, number - 1) if e.id not in inside]
 
 
+def _joined(items: list[str], msgid: str) -> str:
+    """``items`` joined by ``msgid`` ("%(first)s、%(rest)s"), a ``Said`` within a
+    ``Said``, so a page says the names and the separator in its language."""
+    if len(items) == 1:
+        return items[0]
+    return said(msgid, first=items[0], rest=_joined(items[1:], msgid))
+
+
 def explanation(competition: Competition) -> list[str]:
     """How this competition's rounds combine, in sentences for the results page."""
     info = rounds(competition)
     if len(info) == 1 and not competition.defense_weight:
         return []
-    names = "、".join(r.name for r in info)
+    names = _joined([r.name for r in info], N_("%(first)s、%(rest)s"))
     lines = [
-        f"本竞赛共 {len(info)} 轮评审（{names}），"
-        "每轮的得分在本轮内单独汇总（校准只在本轮内进行）。"
+        said(
+            N_("本竞赛共 %(n)s 轮评审（%(names)s），"
+               "每轮的得分在本轮内单独汇总（校准只在本轮内进行）。"),
+            n=len(info),
+            names=names,
+        )
     ]
     if len(info) > 1:
         last = info[-1].name
         if competition.round_mode == "weighted":
             total = sum(r.weight for r in info) or Decimal(1)
-            parts = " + ".join(f"{r.name} {r.weight / total * 100:.0f}%" for r in info)
-            lines.append(
-                f"合成方式：各轮加权（{parts}）；未进入某轮的作品按其已参加各轮的权重计。"
+            parts = _joined(
+                [
+                    said(
+                        N_("%(name)s %(share)s%%"),
+                        name=r.name,
+                        share=f"{r.weight / total * 100:.0f}",
+                    )
+                    for r in info
+                ],
+                N_("%(first)s + %(rest)s"),
             )
+            lines.append(said(
+                N_("合成方式：各轮加权（%(parts)s）；"
+                   "未进入某轮的作品按其已参加各轮的权重计。"),
+                parts=parts,
+            ))
         else:
-            lines.append(f"合成方式：最后一轮决定（{last}得分即最终得分）。")
-        lines.append(
-            f"进入{last}的作品排在所有未入围作品之前，奖项只在{last}作品中评定。"
-        )
+            lines.append(said(
+                N_("合成方式：最后一轮决定（%(last)s得分即最终得分）。"), last=last
+            ))
+        lines.append(said(
+            N_("进入%(last)s的作品排在所有未入围作品之前，奖项只在%(last)s作品中评定。"),
+            last=last,
+        ))
     maxima = round_maxima(competition)
     top = competition.max_total
     for r in info:
         own = maxima.get(r.number)
         if own and own != top:
-            lines.append(
-                f"{r.name}使用本轮评分标准（满分 {own} 分），"
-                f"每份评分按 {top}/{own} 折算为 {top} 分制后再汇总。"
-            )
+            lines.append(said(
+                N_("%(name)s使用本轮评分标准（满分 %(own)s 分），"
+                   "每份评分按 %(top)s/%(own)s 折算为 %(top)s 分制后再汇总。"),
+                name=r.name,
+                own=own,
+                top=top,
+            ))
     weight = Decimal(competition.defense_weight or 0)
     if weight > 0:
-        lines.append(
-            f"答辩/现场评审成绩占 {plain(weight)}%"
-            f"（满分 {plain(competition.defense_max)} 分，按评审专家平均分折算），"
-            f"评审得分占 {plain(100 - weight)}%。"
-        )
+        lines.append(said(
+            N_("答辩/现场评审成绩占 %(weight)s%%"
+               "（满分 %(top)s 分，按评审专家平均分折算），"
+               "评审得分占 %(rest)s%%。"),
+            weight=plain(weight),
+            top=plain(competition.defense_max),
+            rest=plain(100 - weight),
+        ))
     return lines
 
 

@@ -319,3 +319,37 @@ def test_english_organiser_reads_why_no_plan_exists(app, make_world):  # noqa: F
         "fewer than the 7 each entry needs"
     ) in page
     assert "无回避关系" not in page
+
+
+def test_how_rounds_combine_said_in_english(english, build_scored, make_user):  # noqa: F811
+    s = build_scored(FLAT)
+    senior = [make_user(Role.JUDGE).judge for _ in range(2)]
+    preview = rounds.preview_shortlist(s.competition, top_n=2, method="mean")
+    _two_rounds(s, senior)
+    rounds.set_combination(
+        actor=s.organiser,
+        competition=s.competition,
+        mode="weighted",
+        weights={1: "30", 2: "70"},
+        defense_weight="40",
+        defense_max="100",
+    )
+
+    lines = rounds.explanation(s.competition)
+
+    assert say(preview.rule, english) == (
+        "The top 2 of all entries (ranked by Mean; every entry tied at the cut "
+        "goes on)"
+    )
+    assert preview.rule == "全部作品中取前 2 篇（按均值得分，同分并列全部入围）"
+    assert [say(line, english) for line in lines] == [
+        "This competition has 2 review rounds (First round, Second round); each "
+        "round’s scores are combined within that round (calibration too).",
+        "How the rounds combine: weighted (First round 30% + Second round 70%); an "
+        "entry that did not reach a round is weighted by the rounds it took part in.",
+        "Entries that reached “Second round” rank above every entry that did not; "
+        "awards are given only among the entries of “Second round”.",
+        "The defence / live review score counts 40% (full marks 100, the panel "
+        "members’ mean, converted), the review score 60%.",
+    ]
+    assert lines[0].startswith("本竞赛共 2 轮评审（初评、复评），")
