@@ -35,6 +35,7 @@ from judging.auth import organiser_required
 from judging.competitions.models import Competition
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import say
 from judging.messages.models import Message, MessageStatus
 from judging.responses import xlsx_download
 from judging.results import explain
@@ -290,7 +291,7 @@ def entry(entry_id: int):
                 unit=j.affiliation,
                 n=load,
             )
-            + (f" — {reason}" if reason else ""),
+            + (f" — {say(reason, _)}" if reason else ""),
         )
         for j, reason, load in choices
     ]

@@ -9,6 +9,7 @@ actor and the phase, writes and audits.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -103,7 +104,7 @@ def rounds(competition: Competition) -> list[RoundInfo]:
             r.reviews_per_entry,
             Decimal(r.weight),
             r.deadline,
-            r.shortlist_rule,
+            _rule_said(r.shortlist_rule),
             r,
         )
         for r in rows
@@ -324,6 +325,33 @@ def _rule_text(
         else N_("全部作品中取前 %(share)s%%（按%(label)s得分，同分并列全部入围）")
     )
     return said(msgid, share=f"{top_share:g}", label=label)
+
+
+_STORED_RULE = re.compile(
+    r"^(各类别分别取|全部作品中取)前 (?:(\d+) 篇|([0-9.e+-]+)%)"
+    r"（按(.+)得分，同分并列全部入围）$"
+)
+
+
+def _rule_said(text: str) -> str:
+    """A round's shortlist rule as stored (Chinese words) said again as the
+    ``Said`` that wrote it, so a page says it in its reader's language; any
+    other text (older or hand-written) as it is."""
+    match = _STORED_RULE.match(text or "")
+    if match is None:
+        return text
+    where, count, share, label = match.groups()
+    methods = {v: k for k, v in METHOD_LABELS.items()}
+    try:
+        again = _rule_text(
+            top_n=int(count) if count else None,
+            top_share=float(share) if share else None,
+            per_category=where == "各类别分别取",
+            method=methods.get(label, label),
+        )
+    except ValueError:
+        return text
+    return again if again == text else text
 
 
 def preview_shortlist(

@@ -353,3 +353,37 @@ def test_how_rounds_combine_said_in_english(english, build_scored, make_user):  
         "members’ mean, converted), the review score 60%.",
     ]
     assert lines[0].startswith("本竞赛共 2 轮评审（初评、复评），")
+
+
+def test_english_rounds_page_says_the_rule_and_the_combination(
+    app, build_scored, make_user  # noqa: F811
+):
+    from judging.assignment import service as assignment
+
+    s = build_scored(FLAT)
+    for _ in range(2):  # judges new to the entries, for the second round's plan
+        make_user(Role.JUDGE)
+    _start(s, [])  # no panel of its own: the first round's judges are listed too
+    assignment.apply_plan(
+        actor=s.organiser, competition=s.competition, k=2, seed=7, now=NOW
+    )
+    db.session.commit()
+    finalist = rounds.finalists(s.competition)[0]
+    client = app.test_client()
+    login(client, s.organiser)
+    client.get("/lang/en")
+
+    page = client.get(f"/competitions/{s.competition.id}/rounds").get_data(
+        as_text=True
+    )
+    judges = client.get(f"/entries/{finalist.id}/judges").get_data(as_text=True)
+
+    assert (
+        "The top 2 of all entries (ranked by Mean; every entry tied at the cut "
+        "goes on)"
+    ) in page
+    assert "This competition has 2 review rounds (First round, Second round)" in page
+    assert "同分并列" not in page
+    assert "本竞赛共" not in page
+    assert "reviewed this entry in an earlier round" in judges
+    assert "已在前一轮评审过该作品" not in judges
