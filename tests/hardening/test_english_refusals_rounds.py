@@ -139,6 +139,27 @@ def test_existing_judge_in_conflict_said_in_english(english, make_world):  # noq
     )
 
 
+def test_entries_short_of_judges_said_in_english(english, make_world):  # noqa: F811
+    from judging.competitions import service as competitions
+    from judging.competitions.models import Phase
+
+    w = make_world()
+    service.apply_plan(
+        actor=w.organiser, competition=w.competition, k=3, seed=8, now=NOW
+    )
+    first, second = db.session.scalars(select(Assignment).limit(2)).all()
+    service.remove_judge(actor=w.organiser, assignment=first, now=NOW)
+    service.remove_judge(actor=w.organiser, assignment=second, now=NOW)
+
+    problems = competitions.transition_problems(w.competition, Phase.REVIEWING)
+
+    short = 1 if first.entry_id == second.entry_id else 2
+    assert [say(p, english) for p in problems] == [
+        f"{short} entries still have fewer than 3 judges (2 missing in all); "
+        "assign judges first."
+    ]
+
+
 # --- rounds --------------------------------------------------------------------
 
 
