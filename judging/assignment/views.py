@@ -40,7 +40,7 @@ from judging.messages.models import Message, MessageStatus
 from judging.responses import xlsx_download
 from judging.results import explain
 from judging.submissions.models import Entry
-from judging.web import error_text, error_texts, login_url, perform
+from judging.web import error_texts, login_url, perform
 
 bp = Blueprint("assignment", __name__)
 
@@ -99,8 +99,10 @@ def _back(competition_id: int) -> str:
 
 
 def _fail(exc: Exception) -> None:
+    """Roll back and say the refusal, each of its reasons on a line of its own."""
     db.session.rollback()
-    flash(error_text(exc), "error")
+    for message in error_texts(exc):
+        flash(message, "error")
 
 
 # --- the plan ----------------------------------------------------------------------
@@ -126,7 +128,8 @@ def plan(competition_id: int):
         except solver.AssignmentInfeasible as exc:
             reasons = error_texts(exc)
         except service.AssignmentError as exc:
-            flash(error_text(exc), "error")
+            for message in error_texts(exc):
+                flash(message, "error")
     said = []
     if preview is not None:
         rows = [(r.judge.name, (r.kept, r.new)) for r in preview.rows]
