@@ -23,7 +23,7 @@ from judging.assignment.models import Assignment, AssignmentStatus
 from judging.audit.service import record
 from judging.competitions.models import Competition
 from judging.extensions import db
-from judging.i18n import N_
+from judging.i18n import N_, message_of
 from judging.messages import service as messages
 from judging.messages.models import Message, MessageStatus
 from judging.messages.texts import LANGUAGES
@@ -233,7 +233,7 @@ def send_notices(
     try:
         result = send_messages([m.id for m in made], config)
     except JobError as exc:
-        raise NotifyError(str(exc)) from exc
+        raise NotifyError(message_of(exc)) from exc
     no_email = [m.name for m in made if m.status == MessageStatus.INBOX]
     return SendResult(sent=result["sent"], no_email=no_email, failed=result["failed"])
 

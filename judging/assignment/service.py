@@ -46,7 +46,14 @@ Track = Callable[[Sequence[Pair]], Iterable[Pair]]
 
 
 class AssignmentError(ValueError):
-    """A refused assignment change; the message is shown to the user in Chinese."""
+    """A refused assignment change; the message is shown to the user in Chinese.
+
+    ``errors``: the message in parts (each a ``Said``, said one by one on a
+    page) when it joins several reasons into one Chinese line."""
+
+    def __init__(self, message: str, *, errors: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.errors = list(errors)
 
 
 # --- checks ------------------------------------------------------------------------
@@ -495,8 +502,13 @@ def preview_plan(*, competition: Competition, k: int, seed: int) -> PlanPreview:
     by_entry = {e.id: e for e in entries}
     by_judge = {j.id: j for j in judges}
     clashes = [
-        f"作品 {_label(by_entry[e])} 的现有评审专家 {by_judge[j].name} 存在回避关系"
-        f"（{reason}），请先在作品的评审专家页更换。"
+        said(
+            N_("作品 %(label)s 的现有评审专家 %(name)s 存在回避关系（%(reason)s），"
+               "请先在作品的评审专家页更换。"),
+            label=_label(by_entry[e]),
+            name=by_judge[j].name,
+            reason=reason,
+        )
         for e, j in sorted(kept)
         if (
             reason := solver.conflict_reason(
@@ -507,7 +519,7 @@ def preview_plan(*, competition: Competition, k: int, seed: int) -> PlanPreview:
         )
     ]
     if clashes:
-        raise AssignmentError("".join(clashes[:10]))
+        raise AssignmentError("".join(clashes[:10]), errors=clashes[:10])
     plan = solver.build_plan(
         entries=entry_inputs,
         judges=judge_inputs,
@@ -545,7 +557,7 @@ def _activate(
     if existing is not None:
         if existing.round_no != round_no:
             raise AssignmentError(
-                "该评审专家已在前一轮评审过这篇作品，每位专家对一篇作品只评一轮。"
+                N_("该评审专家已在前一轮评审过这篇作品，每位专家对一篇作品只评一轮。")
             )
         if existing.status == AssignmentStatus.ACTIVE:
             raise AssignmentError(N_("该评审专家已在评审这篇作品。"))
@@ -590,7 +602,10 @@ def apply_plan(
         keep=preview.kept,
     )
     if problems:
-        raise AssignmentError("分配方案未通过校验：" + "；".join(problems[:10]) + "。")
+        raise AssignmentError(
+            "分配方案未通过校验：" + "；".join(problems[:10]) + "。",
+            errors=[said(N_("分配方案未通过校验：")), *problems[:10]],
+        )
     pairs = preview.new_pairs
     for entry_id, judge_id in (track or iter)(pairs):
         _activate(
@@ -657,8 +672,13 @@ def _every_entry_assigned(competition: Competition) -> list[str]:
     k = round_k(competition)
     missing = sum(k - n for _, n in short)
     return [
-        f"还有 {len(short)} 篇作品的评审专家不足 {k} 位（共缺 {missing} 人次），"
-        "请先分配评审专家。"
+        said(
+            N_("还有 %(n)s 篇作品的评审专家不足 %(k)s 位（共缺 %(missing)s 人次），"
+               "请先分配评审专家。"),
+            n=len(short),
+            k=k,
+            missing=missing,
+        )
     ]
 
 
@@ -670,7 +690,11 @@ def _require_in_round(entry: Entry) -> None:
     number = rounds.current_round(entry.competition)
     wanted = rounds.members(entry.competition, number)
     if wanted is not None and entry.id not in wanted:
-        raise AssignmentError(f"作品 {_label(entry)} 不在本轮（第 {number} 轮）。")
+        raise AssignmentError(said(
+            N_("作品 %(label)s 不在本轮（第 %(number)s 轮）。"),
+            label=_label(entry),
+            number=number,
+        ))
 
 
 def _check_judge_for(judge: Judge, entry: Entry) -> None:
@@ -679,12 +703,15 @@ def _check_judge_for(judge: Judge, entry: Entry) -> None:
     number = rounds.current_round(competition)
     chosen = rounds.panel(competition, number)
     if chosen is not None and judge.id not in chosen:
-        raise AssignmentError(f"{judge.name} 不在本轮的评审专家名单中。")
-    if (judge.id, entry.id) in rounds.earlier_pairs(competition, number):
         raise AssignmentError(
-            f"{judge.name} 已在前一轮评审过作品 {_label(entry)}，"
-            "每位专家对一篇作品只评一轮。"
+            said(N_("%(name)s 不在本轮的评审专家名单中。"), name=judge.name)
         )
+    if (judge.id, entry.id) in rounds.earlier_pairs(competition, number):
+        raise AssignmentError(said(
+            N_("%(name)s 已在前一轮评审过作品 %(label)s，每位专家对一篇作品只评一轮。"),
+            name=judge.name,
+            label=_label(entry),
+        ))
     reason = conflict_for(judge, entry)
     if reason is not None:
         raise AssignmentError(said(
@@ -749,10 +776,12 @@ def _changeable(actor: User | None, assignment: Assignment, verb: str) -> Entry:
     if assignment.status != AssignmentStatus.ACTIVE:
         raise AssignmentError(N_("该分配已撤销。"))
     if _submitted(assignment):
-        raise AssignmentError(said(
-            N_("该评审专家已提交评分，不能%(verb)s。"),
-            verb=verb,
-        ))
+        # one whole sentence per verb: English words it differently
+        raise AssignmentError(
+            N_("该评审专家已提交评分，不能更换。")
+            if verb == "更换"
+            else N_("该评审专家已提交评分，不能撤下。")
+        )
     return entry
 
 
@@ -810,7 +839,7 @@ def judge_choices(entry: Entry) -> list[tuple[Judge, str | None, int]]:
     return [
         (
             j,
-            "已在前一轮评审过该作品"
+            said(N_("已在前一轮评审过该作品"))
             if (j.id, entry.id) in earlier
             else solver.conflict_reason(
                 judge=judge_input(j), entry=entry_input(entry), conflicts=recorded
@@ -878,7 +907,8 @@ def add_extra_judges(
         pairs = _propose(entry, count)
     except solver.AssignmentInfeasible as exc:
         raise AssignmentError(
-            "没有可增加的评审专家：" + "；".join(exc.reasons) + "。"
+            "没有可增加的评审专家：" + "；".join(exc.reasons) + "。",
+            errors=[said(N_("没有可增加的评审专家：")), *exc.reasons],
         ) from exc
     added = [
         _activate(

@@ -89,6 +89,8 @@ class AssignmentInfeasible(Exception):
     def __init__(self, reasons: list[str]) -> None:
         super().__init__("；".join(reasons))
         self.reasons = reasons
+        # each reason a ``Said``: a page says them one by one (``error_texts``)
+        self.errors = reasons
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -174,7 +176,7 @@ def conflict_reason(
     such pairs).  Used by the solver, by manual edits and by imports.
     """
     if judge.unit_id is not None and judge.unit_id == entry.unit_id:
-        return said(N_("评审专家与作品来自同一学校"))
+        return said(N_("评审专家与作品来自同一单位"))
     if (judge.id, entry.id) in conflicts:
         return said(N_("已登记的回避关系"))
     return None
@@ -285,13 +287,17 @@ def verify_plan(
     load: dict[int, int] = {judge.id: 0 for judge in judges}
     for entry_id, judge_id in pairs:
         if entry_id not in entry_by_id:
-            problems.append(f"未知的作品 {entry_id}")
+            problems.append(said(N_("未知的作品 %(entry)s"), entry=entry_id))
             continue
         if judge_id not in judge_by_id:
-            problems.append(f"未知的评审专家 {judge_id}")
+            problems.append(said(N_("未知的评审专家 %(judge)s"), judge=judge_id))
             continue
         if judge_id in judges_of[entry_id]:
-            problems.append(f"作品 {entry_id} 重复分配给评审专家 {judge_id}")
+            problems.append(said(
+                N_("作品 %(entry)s 重复分配给评审专家 %(judge)s"),
+                entry=entry_id,
+                judge=judge_id,
+            ))
             continue
         judges_of[entry_id].add(judge_id)
         load[judge_id] += 1
@@ -301,26 +307,39 @@ def verify_plan(
             conflicts=conflicts,
         )
         if reason is not None:
-            problems.append(
-                f"作品 {entry_id} 与评审专家 {judge_id} 存在回避关系：{reason}"
-            )
+            problems.append(said(
+                N_("作品 %(entry)s 与评审专家 %(judge)s 存在回避关系：%(reason)s"),
+                entry=entry_id,
+                judge=judge_id,
+                reason=reason,
+            ))
     kept_count: dict[int, int] = {}
     for entry_id, judge_id in keep:
         kept_count[entry_id] = kept_count.get(entry_id, 0) + 1
         if judge_id not in judges_of.get(entry_id, set()):
-            problems.append(f"作品 {entry_id} 缺少应保留的评审专家 {judge_id}")
+            problems.append(said(
+                N_("作品 %(entry)s 缺少应保留的评审专家 %(judge)s"),
+                entry=entry_id,
+                judge=judge_id,
+            ))
     for entry_id, assigned in judges_of.items():
         wanted = max(k, kept_count.get(entry_id, 0))
         if len(assigned) != wanted:
-            problems.append(
-                f"作品 {entry_id} 分配了 {len(assigned)} 位评审专家，应为 {wanted} 位"
-            )
+            problems.append(said(
+                N_("作品 %(entry)s 分配了 %(got)s 位评审专家，应为 %(wanted)s 位"),
+                entry=entry_id,
+                got=len(assigned),
+                wanted=wanted,
+            ))
     for judge in judges:
         if judge.capacity is not None and load[judge.id] > judge.capacity:
-            problems.append(
-                f"评审专家 {judge.id} 分配了 {load[judge.id]} 篇作品，"
-                f"超过其容量 {judge.capacity} 篇"
-            )
+            problems.append(said(
+                N_("评审专家 %(judge)s 分配了 %(load)s 篇作品，"
+                   "超过其容量 %(capacity)s 篇"),
+                judge=judge.id,
+                load=load[judge.id],
+                capacity=judge.capacity,
+            ))
     return problems
 
 
@@ -461,7 +480,7 @@ def _limit(reasons: list[str]) -> list[str]:
     if len(reasons) <= _MAX_REASONS:
         return reasons
     rest = len(reasons) - _MAX_REASONS
-    return [*reasons[:_MAX_REASONS], f"……另有 {rest} 条同类问题"]
+    return [*reasons[:_MAX_REASONS], said(N_("……另有 %(n)s 条同类问题"), n=rest)]
 
 
 def _precheck(
@@ -479,37 +498,51 @@ def _precheck(
         entry, judge = inst.entries[e], inst.judges[j]
         reason = conflict_reason(judge=judge, entry=entry, conflicts=inst.conflicts)
         if reason is not None:
-            reasons.append(
-                f"作品 {entry.id} 已分配的评审专家 {judge.id} "
-                f"与该作品存在回避关系：{reason}"
-            )
+            reasons.append(said(
+                N_("作品 %(entry)s 已分配的评审专家 %(judge)s 与该作品存在回避关系："
+                   "%(reason)s"),
+                entry=entry.id,
+                judge=judge.id,
+                reason=reason,
+            ))
     free = inst.conflict_free_counts(np.ones(inst.n_judges, dtype=bool))
     free_with_room = inst.conflict_free_counts(remaining > 0)
     for e in np.flatnonzero(need > 0).tolist():
         entry_id, wanted = int(inst.entry_ids[e]), int(need[e])
         if free[e] < wanted:
             if k is not None and wanted == k:
-                reasons.append(
-                    f"作品 {entry_id} 只有 {free[e]} 位无回避关系的评审专家，"
-                    f"少于每篇所需的 {k} 位"
-                )
+                reasons.append(said(
+                    N_("作品 %(entry)s 只有 %(free)s 位无回避关系的评审专家，"
+                       "少于每篇所需的 %(k)s 位"),
+                    entry=entry_id,
+                    free=int(free[e]),
+                    k=k,
+                ))
             else:
-                reasons.append(
-                    f"作品 {entry_id} 还需 {wanted} 位评审专家，但只有 {free[e]} 位"
-                    "无回避关系且尚未分配的评审专家"
-                )
+                reasons.append(said(
+                    N_("作品 %(entry)s 还需 %(wanted)s 位评审专家，但只有 %(free)s 位"
+                       "无回避关系且尚未分配的评审专家"),
+                    entry=entry_id,
+                    wanted=wanted,
+                    free=int(free[e]),
+                ))
         elif free_with_room[e] < wanted:
-            reasons.append(
-                f"作品 {entry_id} 的 {free[e]} 位无回避关系的评审专家中只有 "
-                f"{free_with_room[e]} 位尚有评审容量，少于所需的 {wanted} 位"
-            )
+            reasons.append(said(
+                N_("作品 %(entry)s 的 %(free)s 位无回避关系的评审专家中只有 "
+                   "%(room)s 位尚有评审容量，少于所需的 %(wanted)s 位"),
+                entry=entry_id,
+                free=int(free[e]),
+                room=int(free_with_room[e]),
+                wanted=wanted,
+            ))
     total_need = int(need.sum())
     total_room = int(remaining.sum())
     if total_room < total_need:
-        reasons.append(
-            f"评审专家剩余总容量 {total_room} 篇次，"
-            f"少于所需的评审任务 {total_need} 篇次"
-        )
+        reasons.append(said(
+            N_("评审专家剩余总容量 %(room)s 篇次，少于所需的评审任务 %(need)s 篇次"),
+            room=total_room,
+            need=total_need,
+        ))
     return _limit(reasons)
 
 
@@ -760,11 +793,16 @@ def _explain_short(
 ) -> list[str]:
     """Chinese reasons for entries a maximum flow could not serve."""
     reasons = [
-        f"作品 {int(inst.entry_ids[e])} 只能分配到 {got} 位评审专家，少于所需的 "
-        f"{int(need[e])} 位：与其无回避关系的评审专家容量已被其他作品占满"
+        said(
+            N_("作品 %(entry)s 只能分配到 %(got)s 位评审专家，少于所需的 %(wanted)s "
+               "位：与其无回避关系的评审专家容量已被其他作品占满"),
+            entry=int(inst.entry_ids[e]),
+            got=got,
+            wanted=int(need[e]),
+        )
         for e, got in zip(short[0].tolist(), short[1].tolist(), strict=True)
     ]
-    return _limit(reasons or ["评审专家容量不足，无法完成分配"])
+    return _limit(reasons or [said(N_("评审专家容量不足，无法完成分配"))])
 
 
 def _duplicate_affiliation_entries(

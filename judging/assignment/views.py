@@ -42,7 +42,7 @@ from judging.responses import xlsx_download
 from judging.results import explain
 from judging.results.service import entry_by_key
 from judging.submissions.models import Entry
-from judging.web import error_text, login_url, perform
+from judging.web import error_texts, login_url, perform
 
 bp = Blueprint("assignment", __name__)
 NOTICES_PER_PAGE = 20  # a notice is long: a page is what one copies at a time
@@ -102,8 +102,10 @@ def _back(competition_id: int) -> str:
 
 
 def _fail(exc: Exception) -> None:
+    """Roll back and say the refusal, each of its reasons on a line of its own."""
     db.session.rollback()
-    flash(error_text(exc), "error")
+    for message in error_texts(exc):
+        flash(message, "error")
 
 
 # --- the plan ----------------------------------------------------------------------
@@ -127,9 +129,10 @@ def plan(competition_id: int):
                 competition=c, k=form.k.data, seed=form.seed.data
             )
         except solver.AssignmentInfeasible as exc:
-            reasons = exc.reasons
+            reasons = error_texts(exc)
         except service.AssignmentError as exc:
-            flash(error_text(exc), "error")
+            for message in error_texts(exc):
+                flash(message, "error")
     said = []
     if preview is not None:
         rows = [(r.judge.name, (r.kept, r.new)) for r in preview.rows]
@@ -323,7 +326,7 @@ def entry(entry_id: int):
                 unit=j.affiliation,
                 n=load,
             )
-            + (f" — {reason}" if reason else ""),
+            + (f" — {say(reason, _)}" if reason else ""),
         )
         for j, reason, load in choices
     ]

@@ -44,9 +44,11 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from judging.i18n import N_, said
+
 EntryId = Hashable
 MODES = ("last", "weighted")
-MODE_LABELS = {"last": "最后一轮决定", "weighted": "各轮加权"}
+MODE_LABELS = {"last": N_("最后一轮决定"), "weighted": N_("各轮加权")}
 
 
 class RoundsError(ValueError):
@@ -106,9 +108,25 @@ def _cut(
         taken += 1
     notes = []
     if taken > planned:
+        fields = {
+            "planned": planned,
+            "tied": taken - planned + 1,
+            "score": f"{last:.{decimals}f}",
+            "taken": taken,
+        }
         notes.append(
-            f"{label}第 {planned} 名有 {taken - planned + 1} 篇作品同分"
-            f"（{last:.{decimals}f}），按并列规则全部入围，入围 {taken} 篇。"
+            said(
+                N_("“%(category)s”第 %(planned)s 名有 %(tied)s 篇作品同分"
+                   "（%(score)s），按并列规则全部入围，入围 %(taken)s 篇。"),
+                category=label,
+                **fields,
+            )
+            if label
+            else said(
+                N_("第 %(planned)s 名有 %(tied)s 篇作品同分"
+                   "（%(score)s），按并列规则全部入围，入围 %(taken)s 篇。"),
+                **fields,
+            )
         )
     return [r.entry_id for r in ordered[:taken]], planned, notes
 
@@ -129,16 +147,16 @@ def shortlist(
     without entries gets a note); entries of other categories count too.
     """
     if (top_n is None) == (top_share is None):
-        raise RoundsError("请给出入围篇数或入围比例（二选一）。")
+        raise RoundsError(N_("请给出入围篇数或入围比例（二选一）。"))
     if top_n is not None and top_n < 1:
-        raise RoundsError("入围篇数至少为 1。")
+        raise RoundsError(N_("入围篇数至少为 1。"))
     if top_share is not None and not 0 < float(top_share) <= 100:
-        raise RoundsError("入围比例应大于 0、不超过 100%。")
+        raise RoundsError(N_("入围比例应大于 0、不超过 100%。"))
     seen: set[EntryId] = set()
     kept: list[Ranked] = []
     for row in rows:
         if row.entry_id in seen:
-            raise RoundsError(f"作品 {row.entry_id} 重复出现。")
+            raise RoundsError(said(N_("作品 %(entry)s 重复出现。"), entry=row.entry_id))
         seen.add(row.entry_id)
         if not row.is_withdrawn and math.isfinite(row.score):
             kept.append(row)
@@ -154,9 +172,9 @@ def shortlist(
     notes: list[str] = []
     planned = 0
     for category, members in groups.items():
-        label = f"“{category or '未分类'}”"
+        label = category or N_("未分类")
         if not members:
-            notes.append(f"{label}没有可入围的作品。")
+            notes.append(said(N_("“%(category)s”没有可入围的作品。"), category=label))
             continue
         got, p, n = _cut(
             members,
@@ -202,15 +220,15 @@ class Combined:
 
 def _weights(mode: str, n_rounds: int, weights: Sequence[float]) -> list[float]:
     if mode not in MODES:
-        raise RoundsError(f"未知的合成方式：{mode}")
+        raise RoundsError(said(N_("未知的合成方式：%(mode)s"), mode=mode))
     if mode == "last":
         return [0.0] * (n_rounds - 1) + [1.0]
     if len(weights) != n_rounds:
-        raise RoundsError(f"各轮加权须给出 {n_rounds} 个权重。")
+        raise RoundsError(said(N_("各轮加权须给出 %(n)s 个权重。"), n=n_rounds))
     if any(not math.isfinite(w) or w < 0 for w in weights):
-        raise RoundsError("各轮权重不能为负数。")
+        raise RoundsError(N_("各轮权重不能为负数。"))
     if weights[-1] <= 0:
-        raise RoundsError("最后一轮的权重须大于 0。")
+        raise RoundsError(N_("最后一轮的权重须大于 0。"))
     return [float(w) for w in weights]
 
 
@@ -234,9 +252,9 @@ def combine(
         return ()
     w = _weights(mode, len(rounds), weights)
     if not 0 <= defense_weight < 100:
-        raise RoundsError("答辩权重应在 0 到 100 之间（不含 100）。")
+        raise RoundsError(N_("答辩权重应在 0 到 100 之间（不含 100）。"))
     if defense_max <= 0:
-        raise RoundsError("答辩满分须大于 0。")
+        raise RoundsError(N_("答辩满分须大于 0。"))
     defense = defense or {}
     everyone: dict[EntryId, int] = {}
     for number, scores in enumerate(rounds, start=1):
@@ -327,19 +345,26 @@ def parse_rubric(text: str) -> tuple[RubricLine, ...]:
             continue
         match = RUBRIC_LINE.match(line)
         if match is None:
-            raise RoundsError(
-                f"评分标准第 {number} 行无法识别：“{line}”，请写成“评分项 满分 说明”。"
-            )
+            raise RoundsError(said(
+                N_("评分标准第 %(number)s 行无法识别：“%(line)s”，"
+                   "请写成“评分项 满分 说明”。"),
+                number=number,
+                line=line,
+            ))
         name, points, guidance = match.group(1).strip(), match.group(2), match.group(3)
         if "." in points or not 1 <= int(points) <= 1000:
-            raise RoundsError(f"评分项“{name}”的满分须为 1–1000 的整数。")
+            raise RoundsError(
+                said(N_("评分项“%(name)s”的满分须为 1–1000 的整数。"), name=name)
+            )
         if len(name) > 80:
-            raise RoundsError(f"评分项“{name[:20]}…”的名称超过 80 字。")
+            raise RoundsError(
+                said(N_("评分项“%(name)s…”的名称超过 80 字。"), name=name[:20])
+            )
         if any(r.name == name for r in out):
-            raise RoundsError(f"评分项“{name}”重复。")
+            raise RoundsError(said(N_("评分项“%(name)s”重复。"), name=name))
         out.append(RubricLine(name, int(points), (guidance or "").strip()))
     if len(out) > MAX_CRITERIA:
-        raise RoundsError(f"评分项最多 {MAX_CRITERIA} 项。")
+        raise RoundsError(said(N_("评分项最多 %(n)s 项。"), n=MAX_CRITERIA))
     return tuple(out)
 
 

@@ -9,6 +9,7 @@ actor and the phase, writes and audits.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,7 @@ from judging.audit.service import record
 from judging.competitions.models import Competition, Criterion, Phase
 from judging.competitions.service import guard
 from judging.extensions import db
-from judging.i18n import N_, said
+from judging.i18n import N_, message_of, said
 from judging.results import rounds as pure
 from judging.results.computed import counted_reviews, entry_key
 from judging.results.methods import METHOD_LABELS
@@ -59,14 +60,14 @@ class RoundInfo:
 
 def _require_organiser(actor: User | None) -> None:
     if actor is not None and actor.role != Role.ORGANISER:
-        raise RoundError("只有主办方可以管理评审轮次。")
+        raise RoundError(N_("只有主办方可以管理评审轮次。"))
 
 
 def _require_reviewing(competition: Competition) -> None:
     if competition.is_collection:
-        raise RoundError("材料征集不评审，没有评审轮次。")
+        raise RoundError(N_("材料征集不评审，没有评审轮次。"))
     if competition.phase != Phase.REVIEWING:
-        raise RoundError("只有在评审阶段才能开始下一轮或调整入围名单。")
+        raise RoundError(N_("只有在评审阶段才能开始下一轮或调整入围名单。"))
 
 
 def _actor_id(actor: User | None) -> int | None:
@@ -103,7 +104,7 @@ def rounds(competition: Competition) -> list[RoundInfo]:
             r.reviews_per_entry,
             Decimal(r.weight),
             r.deadline,
-            r.shortlist_rule,
+            _rule_said(r.shortlist_rule),
             r,
         )
         for r in rows
@@ -310,10 +311,47 @@ def _in_round(competition: Competition, number: int) -> list[Entry]:
 def _rule_text(
     *, top_n: int | None, top_share: float | None, per_category: bool, method: str
 ) -> str:
-    cut = f"前 {top_n} 篇" if top_n is not None else f"前 {top_share:g}%"
-    where = "各类别分别取" if per_category else "全部作品中取"
     label = METHOD_LABELS.get(method, method)
-    return f"{where}{cut}（按{label}得分，同分并列全部入围）"
+    if top_n is not None:
+        msgid = (
+            N_("各类别分别取前 %(n)s 篇（按%(label)s得分，同分并列全部入围）")
+            if per_category
+            else N_("全部作品中取前 %(n)s 篇（按%(label)s得分，同分并列全部入围）")
+        )
+        return said(msgid, n=top_n, label=label)
+    msgid = (
+        N_("各类别分别取前 %(share)s%%（按%(label)s得分，同分并列全部入围）")
+        if per_category
+        else N_("全部作品中取前 %(share)s%%（按%(label)s得分，同分并列全部入围）")
+    )
+    return said(msgid, share=f"{top_share:g}", label=label)
+
+
+_STORED_RULE = re.compile(
+    r"^(各类别分别取|全部作品中取)前 (?:(\d+) 篇|([0-9.e+-]+)%)"
+    r"（按(.+)得分，同分并列全部入围）$"
+)
+
+
+def _rule_said(text: str) -> str:
+    """A round's shortlist rule as stored (Chinese words) said again as the
+    ``Said`` that wrote it, so a page says it in its reader's language; any
+    other text (older or hand-written) as it is."""
+    match = _STORED_RULE.match(text or "")
+    if match is None:
+        return text
+    where, count, share, label = match.groups()
+    methods = {v: k for k, v in METHOD_LABELS.items()}
+    try:
+        again = _rule_text(
+            top_n=int(count) if count else None,
+            top_share=float(share) if share else None,
+            per_category=where == "各类别分别取",
+            method=methods.get(label, label),
+        )
+    except ValueError:
+        return text
+    return again if again == text else text
 
 
 def preview_shortlist(
@@ -341,7 +379,7 @@ def preview_shortlist(
             categories=competition.category_list if per_category else (),
         )
     except pure.RoundsError as exc:
-        raise RoundError(str(exc)) from exc
+        raise RoundError(message_of(exc)) from exc
     rows = _ranked_rows(entries, scores, set(result.entry_ids))
     by_id = {e.id: e for e in entries}
     return ShortlistPreview(
@@ -382,7 +420,7 @@ def round_ranking(
     """An earlier or the current round's own ranking; `is_selected`: the entry
     went on to the next round."""
     if not 1 <= number <= current_round(competition):
-        raise RoundError("没有这一轮。")
+        raise RoundError(N_("没有这一轮。"))
     entries = _in_round(competition, number)
     scores = round_scores(competition, number, method=method)
     following = members(competition, number + 1) or set()
@@ -433,19 +471,21 @@ def start_next_round(
     _require_reviewing(competition)
     number = current_round(competition)
     if number >= MAX_ROUNDS:
-        raise RoundError(f"最多 {MAX_ROUNDS} 轮评审。")
+        raise RoundError(said(N_("最多 %(n)s 轮评审。"), n=MAX_ROUNDS))
     missing = unfinished_reviews(competition, number)
     if missing:
-        raise RoundError(f"本轮还有 {missing} 份评审未提交，全部提交后才能开始下一轮。")
+        raise RoundError(said(
+            N_("本轮还有 %(n)s 份评审未提交，全部提交后才能开始下一轮。"), n=missing
+        ))
     if not 1 <= reviews <= 15:
-        raise RoundError("每篇评审人数应在 1–15 之间。")
+        raise RoundError(N_("每篇评审人数应在 1–15 之间。"))
     try:
         own_rubric = pure.parse_rubric(rubric)
     except pure.RoundsError as exc:
-        raise RoundError(str(exc)) from exc
+        raise RoundError(message_of(exc)) from exc
     name = name.strip() or default_name(number + 1)
     if len(name) > 40:
-        raise RoundError("轮次名称不超过 40 字。")
+        raise RoundError(N_("轮次名称不超过 40 字。"))
     preview = preview_shortlist(
         competition,
         top_n=top_n,
@@ -454,16 +494,18 @@ def start_next_round(
         method=method,
     )
     if not preview.selected:
-        raise RoundError("本轮还没有已提交的评分，无法确定入围名单。")
+        raise RoundError(N_("本轮还没有已提交的评分，无法确定入围名单。"))
     judges = list(
         db.session.scalars(select(Judge).where(Judge.id.in_(judge_ids or [-1])))
     )
     if len(judges) != len(set(judge_ids)):
-        raise RoundError("评审专家名单中有不存在的专家。")
+        raise RoundError(N_("评审专家名单中有不存在的专家。"))
     if judge_ids and len(judges) < reviews:
-        raise RoundError(
-            f"本轮评审专家只有 {len(judges)} 位，少于每篇评审人数 {reviews}。"
-        )
+        raise RoundError(said(
+            N_("本轮评审专家只有 %(n)s 位，少于每篇评审人数 %(reviews)s。"),
+            n=len(judges),
+            reviews=reviews,
+        ))
     if number == 1 and round_row(competition, 1) is None:
         db.session.add(
             Round(
@@ -482,7 +524,7 @@ def start_next_round(
         reviews_per_entry=reviews,
         weight=Decimal("70"),
         deadline=deadline,
-        shortlist_rule=preview.rule,
+        shortlist_rule=str(preview.rule),
         created_at=now,
     )
     db.session.add(new)
@@ -531,7 +573,9 @@ def _current_row(competition: Competition) -> Round:
     number = current_round(competition)
     row = round_row(competition, number)
     if number == 1 or row is None:
-        raise RoundError("初评包含全部作品，不能增减；请在开始下一轮后调整入围名单。")
+        raise RoundError(
+            N_("初评包含全部作品，不能增减；请在开始下一轮后调整入围名单。")
+        )
     return row
 
 
@@ -543,16 +587,16 @@ def add_entry(
     _require_reviewing(competition)
     row = _current_row(competition)
     if not reason.strip():
-        raise RoundError("请填写增补入围的原因。")
+        raise RoundError(N_("请填写增补入围的原因。"))
     if entry.competition_id != competition.id:
-        raise RoundError("该作品不属于本竞赛。")
+        raise RoundError(N_("该作品不属于本竞赛。"))
     if entry.status != EntryStatus.SUBMITTED:
-        raise RoundError("该作品已撤回，不能入围。")
+        raise RoundError(N_("该作品已撤回，不能入围。"))
     before = members(competition, row.number - 1)
     if before is not None and entry.id not in before:
-        raise RoundError("只能增补上一轮的作品。")
+        raise RoundError(N_("只能增补上一轮的作品。"))
     if db.session.get(RoundEntry, (row.id, entry.id)) is not None:
-        raise RoundError("该作品已在本轮。")
+        raise RoundError(N_("该作品已在本轮。"))
     member = RoundEntry(
         round_id=row.id, entry_id=entry.id, source="added", reason=reason.strip()
     )
@@ -580,10 +624,10 @@ def remove_entry(
     _require_reviewing(competition)
     row = _current_row(competition)
     if not reason.strip():
-        raise RoundError("请填写移出入围的原因。")
+        raise RoundError(N_("请填写移出入围的原因。"))
     member = db.session.get(RoundEntry, (row.id, entry.id))
     if member is None:
-        raise RoundError("该作品不在本轮。")
+        raise RoundError(N_("该作品不在本轮。"))
     assignments = list(
         db.session.scalars(
             select(Assignment).where(
@@ -595,7 +639,7 @@ def remove_entry(
     )
     for a in assignments:
         if a.review is not None and a.review.status == ReviewStatus.SUBMITTED:
-            raise RoundError("该作品本轮已有专家提交评分，不能移出。")
+            raise RoundError(N_("该作品本轮已有专家提交评分，不能移出。"))
     for a in assignments:
         a.status = AssignmentStatus.RECUSED
     db.session.delete(member)
@@ -617,12 +661,15 @@ def remove_entry(
 
 
 def _decimal(text: object, label: str) -> Decimal:
+    """``text`` as a number; `label` (marked with ``N_`` or a ``Said``) names
+    it in the refusal."""
+    refusal = said(N_("%(label)s不是数字：%(text)s"), label=label, text=str(text))
     try:
         value = Decimal(str(text).strip())
     except (InvalidOperation, ValueError) as exc:
-        raise RoundError(f"{label}不是数字：{text}") from exc
+        raise RoundError(refusal) from exc
     if not value.is_finite():
-        raise RoundError(f"{label}不是数字：{text}")
+        raise RoundError(refusal)
     return value
 
 
@@ -638,23 +685,25 @@ def set_combination(
     """How the rounds combine (`judging.results.rounds`), until finalising."""
     _require_organiser(actor)
     if competition.phase not in (Phase.CLOSED, Phase.REVIEWING):
-        raise RoundError("结果定稿后不能再修改合成方式。")
+        raise RoundError(N_("结果定稿后不能再修改合成方式。"))
     if mode not in pure.MODES:
-        raise RoundError(f"未知的合成方式：{mode}")
-    dw = _decimal(defense_weight or "0", "答辩权重")
-    dm = _decimal(defense_max or "100", "答辩满分")
+        raise RoundError(said(N_("未知的合成方式：%(mode)s"), mode=mode))
+    dw = _decimal(defense_weight or "0", N_("答辩权重"))
+    dm = _decimal(defense_max or "100", N_("答辩满分"))
     if not 0 <= dw < 100:
-        raise RoundError("答辩权重应在 0 到 100 之间（不含 100）。")
+        raise RoundError(N_("答辩权重应在 0 到 100 之间（不含 100）。"))
     if dm <= 0 or dm > 1000:
-        raise RoundError("答辩满分应大于 0、不超过 1000。")
+        raise RoundError(N_("答辩满分应大于 0、不超过 1000。"))
     rows = {r.number: r for r in stored_rounds(competition)}
-    parsed = {n: _decimal(w, f"第 {n} 轮权重") for n, w in weights.items()}
+    parsed = {
+        n: _decimal(w, said(N_("第 %(n)s 轮权重"), n=n)) for n, w in weights.items()
+    }
     if any(v < 0 or v > 100 for v in parsed.values()):
-        raise RoundError("各轮权重应在 0 到 100 之间。")
+        raise RoundError(N_("各轮权重应在 0 到 100 之间。"))
     if mode == "weighted" and rows:
         last = max(rows)
         if parsed.get(last, rows[last].weight) <= 0:
-            raise RoundError("最后一轮的权重须大于 0。")
+            raise RoundError(N_("最后一轮的权重须大于 0。"))
     for n, value in parsed.items():
         if n in rows:
             rows[n].weight = value
@@ -705,9 +754,9 @@ def save_defense(
     _require_organiser(actor)
     _require_reviewing(competition)
     if entry.competition_id != competition.id:
-        raise RoundError("该作品不属于本竞赛。")
+        raise RoundError(N_("该作品不属于本竞赛。"))
     if entry.id not in {e.id for e in finalists(competition)}:
-        raise RoundError("只有最后一轮的作品参加答辩。")
+        raise RoundError(N_("只有最后一轮的作品参加答辩。"))
     top = Decimal(competition.defense_max)
     clean: dict[str, Decimal] = {}
     for member, text in marks:
@@ -715,14 +764,20 @@ def save_defense(
         if not member and not str(text).strip():
             continue
         if not member:
-            raise RoundError("请填写答辩评审专家的姓名或编号。")
+            raise RoundError(N_("请填写答辩评审专家的姓名或编号。"))
         if len(member) > 80:
-            raise RoundError("评审专家姓名不超过 80 字。")
+            raise RoundError(N_("评审专家姓名不超过 80 字。"))
         if member in clean:
-            raise RoundError(f"评审专家“{member}”重复。")
-        value = _decimal(text, f"评审专家“{member}”的答辩分")
+            raise RoundError(said(N_("评审专家“%(member)s”重复。"), member=member))
+        value = _decimal(
+            text, said(N_("评审专家“%(member)s”的答辩分"), member=member)
+        )
         if not 0 <= value <= top:
-            raise RoundError(f"评审专家“{member}”的答辩分应在 0 到 {plain(top)} 之间。")
+            raise RoundError(said(
+                N_("评审专家“%(member)s”的答辩分应在 0 到 %(top)s 之间。"),
+                member=member,
+                top=plain(top),
+            ))
         clean[member] = value.quantize(Decimal("0.01"))
     db.session.execute(delete(DefenseScore).where(DefenseScore.entry_id == entry.id))
     rows = [
@@ -869,45 +924,78 @@ def addable(competition: Competition) -> list[Entry]:
     return [e for e in _in_round(competition, number - 1) if e.id not in inside]
 
 
+def _joined(items: list[str], msgid: str) -> str:
+    """``items`` joined by ``msgid`` ("%(first)s、%(rest)s"), a ``Said`` within a
+    ``Said``, so a page says the names and the separator in its language."""
+    if len(items) == 1:
+        return items[0]
+    return said(msgid, first=items[0], rest=_joined(items[1:], msgid))
+
+
 def explanation(competition: Competition) -> list[str]:
     """How this competition's rounds combine, in sentences for the results page."""
     info = rounds(competition)
     if len(info) == 1 and not competition.defense_weight:
         return []
-    names = "、".join(r.name for r in info)
+    names = _joined([r.name for r in info], N_("%(first)s、%(rest)s"))
     lines = [
-        f"本竞赛共 {len(info)} 轮评审（{names}），"
-        "每轮的得分在本轮内单独汇总（校准只在本轮内进行）。"
+        said(
+            N_("本竞赛共 %(n)s 轮评审（%(names)s），"
+               "每轮的得分在本轮内单独汇总（校准只在本轮内进行）。"),
+            n=len(info),
+            names=names,
+        )
     ]
     if len(info) > 1:
         last = info[-1].name
         if competition.round_mode == "weighted":
             total = sum(r.weight for r in info) or Decimal(1)
-            parts = " + ".join(f"{r.name} {r.weight / total * 100:.0f}%" for r in info)
-            lines.append(
-                f"合成方式：各轮加权（{parts}）；未进入某轮的作品按其已参加各轮的权重计。"
+            parts = _joined(
+                [
+                    said(
+                        N_("%(name)s %(share)s%%"),
+                        name=r.name,
+                        share=f"{r.weight / total * 100:.0f}",
+                    )
+                    for r in info
+                ],
+                N_("%(first)s + %(rest)s"),
             )
+            lines.append(said(
+                N_("合成方式：各轮加权（%(parts)s）；"
+                   "未进入某轮的作品按其已参加各轮的权重计。"),
+                parts=parts,
+            ))
         else:
-            lines.append(f"合成方式：最后一轮决定（{last}得分即最终得分）。")
-        lines.append(
-            f"进入{last}的作品排在所有未入围作品之前，奖项只在{last}作品中评定。"
-        )
+            lines.append(said(
+                N_("合成方式：最后一轮决定（%(last)s得分即最终得分）。"), last=last
+            ))
+        lines.append(said(
+            N_("进入%(last)s的作品排在所有未入围作品之前，奖项只在%(last)s作品中评定。"),
+            last=last,
+        ))
     maxima = round_maxima(competition)
     top = competition.max_total
     for r in info:
         own = maxima.get(r.number)
         if own and own != top:
-            lines.append(
-                f"{r.name}使用本轮评分标准（满分 {own} 分），"
-                f"每份评分按 {top}/{own} 折算为 {top} 分制后再汇总。"
-            )
+            lines.append(said(
+                N_("%(name)s使用本轮评分标准（满分 %(own)s 分），"
+                   "每份评分按 %(top)s/%(own)s 折算为 %(top)s 分制后再汇总。"),
+                name=r.name,
+                own=own,
+                top=top,
+            ))
     weight = Decimal(competition.defense_weight or 0)
     if weight > 0:
-        lines.append(
-            f"答辩/现场评审成绩占 {plain(weight)}%"
-            f"（满分 {plain(competition.defense_max)} 分，按评审专家平均分折算），"
-            f"评审得分占 {plain(100 - weight)}%。"
-        )
+        lines.append(said(
+            N_("答辩/现场评审成绩占 %(weight)s%%"
+               "（满分 %(top)s 分，按评审专家平均分折算），"
+               "评审得分占 %(rest)s%%。"),
+            weight=plain(weight),
+            top=plain(competition.defense_max),
+            rest=plain(100 - weight),
+        ))
     return lines
 
 
@@ -938,7 +1026,7 @@ def import_defense(
             required={"entry_code", "member", "points"},
         )
     except TableError as exc:
-        raise RoundError(str(exc)) from exc
+        raise RoundError(message_of(exc)) from exc
     by_code = {e.code: e for e in finalists(competition) if e.code}
     top = Decimal(competition.defense_max)
     errors: list[RowError] = []
@@ -952,32 +1040,45 @@ def import_defense(
             continue
         entry = by_code.get(code)
         if entry is None:
-            errors.append(RowError(number, f"作品编号“{code}”不是最后一轮的作品。"))
+            errors.append(RowError(number, said(
+                N_("作品编号“%(code)s”不是最后一轮的作品。"), code=code
+            )))
             continue
         if not member or len(member) > 80:
-            errors.append(RowError(number, "请填写答辩评审专家（不超过 80 字）。"))
+            errors.append(
+                RowError(number, N_("请填写答辩评审专家（不超过 80 字）。"))
+            )
             continue
         if (code, member) in seen:
             errors.append(
-                RowError(number, f"评审专家“{member}”对作品 {code} 重复打分。")
+                RowError(number, said(
+                    N_("评审专家“%(member)s”对作品 %(code)s 重复打分。"),
+                    member=member,
+                    code=code,
+                ))
             )
             continue
         seen.add((code, member))
         try:
-            value = _decimal(text, "答辩分")
-        except RoundError as exc:
-            errors.append(RowError(number, str(exc)))
+            value = _decimal(text, N_("答辩分"))
+        except RoundError:
+            errors.append(
+                RowError(number, said(N_("答辩分不是数字：%(text)s"), text=text))
+            )
             continue
         if not 0 <= value <= top:
             errors.append(
-                RowError(
-                    number, f"答辩分应在 0 到 {plain(top)} 之间（填写的是 {text}）。"
-                )
+                RowError(number, said(
+                    N_("答辩分应在 0 到 %(top)s 之间（填写的是 %(text)s）。"),
+                    top=plain(top),
+                    text=text,
+                ))
             )
             continue
         marks[entry.id].append((member, text))
     if errors:
-        return 0, [str(e) for e in errors]
+        # each the row and its problem (a ``Said``: Chinese as ``str``)
+        return 0, [e.said for e in errors]
     entries = {e.id: e for e in by_code.values()}
     for entry_id, given in marks.items():
         save_defense(

@@ -13,6 +13,7 @@ from judging.competitions.models import Competition
 from judging.competitions.rules import end_of_day
 from judging.dbtypes import utcnow
 from judging.extensions import db
+from judging.i18n import say
 from judging.results.service import entry_by_key
 from judging.rounds import service
 from judging.rounds.forms import (
@@ -25,7 +26,7 @@ from judging.rounds.forms import (
     StartForm,
 )
 from judging.submissions.models import Entry
-from judging.web import perform
+from judging.web import error_text, perform
 
 bp = Blueprint("rounds", __name__)
 
@@ -68,7 +69,7 @@ def index(competition_id: int):
                 **_cut(form),
             )
         except service.RoundError as exc:
-            error = str(exc)
+            error = error_text(exc)
     looked = request.args.get("round", type=int)
     ranking = None
     if looked and 1 <= looked < service.current_round(c):
@@ -277,12 +278,12 @@ def import_defense(competition_id: int):
         )
     except service.RoundError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(error_text(exc), "error")
         return redirect(back)
     if problems:
         db.session.rollback()
         for message in problems[:20]:
-            flash(message, "error")
+            flash(say(message, _), "error")
         flash(_("文件有误，未导入任何成绩。"), "error")
         return redirect(back)
     db.session.commit()

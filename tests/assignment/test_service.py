@@ -159,7 +159,7 @@ def test_conflict_for_unit_and_recorded_conflicts(make_world):
         now=NOW,
     )
 
-    assert service.conflict_for(w.judges[0], own) == "评审专家与作品来自同一学校"
+    assert service.conflict_for(w.judges[0], own) == "评审专家与作品来自同一单位"
     assert service.conflict_for(w.judges[0], other) is None
     assert service.conflict_for(outside, other) == "已登记的回避关系"
     assert service.conflict_for(outside, own) is None
@@ -178,7 +178,7 @@ def test_swap_refused_on_conflict_and_allowed_otherwise(make_world):
             actor=w.organiser, assignment=assignment, judge=w.judges[0], now=NOW
         )
 
-    assert "同一学校" in str(caught.value)
+    assert "同一单位" in str(caught.value)
     assert assignment.status == AssignmentStatus.ACTIVE
     on_entry = {a.judge_id for a in service.entry_assignments(entry)}
     free = next(j for j in w.judges[1:] if j.id not in on_entry)

@@ -397,7 +397,7 @@ def test_verify_plan_reports_conflicts_and_counts() -> None:
     )
 
     assert problems == [
-        "作品 1 与评审专家 1 存在回避关系：评审专家与作品来自同一学校",
+        "作品 1 与评审专家 1 存在回避关系：评审专家与作品来自同一单位",
         "作品 2 分配了 1 位评审专家，应为 2 位",
         "评审专家 2 分配了 2 篇作品，超过其容量 1 篇",
     ]
@@ -406,7 +406,7 @@ def test_verify_plan_reports_conflicts_and_counts() -> None:
 @pytest.mark.parametrize(
     ("judge", "conflicts", "expected"),
     [
-        (make_judge(1, unit_id=5), set(), "评审专家与作品来自同一学校"),
+        (make_judge(1, unit_id=5), set(), "评审专家与作品来自同一单位"),
         (make_judge(1, unit_id=6), {(1, 9)}, "已登记的回避关系"),
         (make_judge(1, unit_id=6), {(1, 8)}, None),
         (make_judge(1, affiliation="学会"), set(), None),

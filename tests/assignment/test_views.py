@@ -119,7 +119,7 @@ def test_swap_to_conflicting_judge_refused_with_message(app, make_world):
         follow_redirects=True,
     )
 
-    assert "不能评审作品 ZW-0001：评审专家与作品来自同一学校。" in response.get_data(
+    assert "不能评审作品 ZW-0001：评审专家与作品来自同一单位。" in response.get_data(
         as_text=True
     )
     assert db.session.get(Assignment, assignment.id).status == AssignmentStatus.ACTIVE
