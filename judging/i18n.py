@@ -205,3 +205,9 @@ def message_of(exc: BaseException) -> object:
     if len(exc.args) == 1 and isinstance(exc.args[0], str):
         return exc.args[0]
     return str(exc)
+
+
+def errors_of(exc: BaseException) -> list[object]:
+    """What a refusing service said, its ``Said`` kept: its list of ``errors``
+    if it has one, else its message."""
+    return list(getattr(exc, "errors", None) or [message_of(exc)])

@@ -34,7 +34,7 @@ from sqlalchemy.orm import joinedload
 from judging.accounts.models import Role, User
 from judging.competitions.models import Competition, Phase
 from judging.extensions import db, login_manager
-from judging.i18n import N_, day_text, message_of, moment_text, say
+from judging.i18n import N_, day_text, errors_of, moment_text, say
 from judging.pending import KEPT_ENDPOINTS, keep_form
 
 log = logging.getLogger("judging")
@@ -392,8 +392,7 @@ def init_app(app: Flask) -> None:
 def error_texts(exc: BaseException) -> list[str]:
     """What a refusing service said, in the reader's language: its list of
     ``errors`` if it has one, else its message."""
-    messages = getattr(exc, "errors", None) or [message_of(exc)]
-    return [say(m, _) for m in messages]
+    return [say(m, _) for m in errors_of(exc)]
 
 
 def error_text(exc: BaseException) -> str:

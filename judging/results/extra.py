@@ -21,7 +21,7 @@ from judging.accounts.models import User
 from judging.assignment.models import Assignment, AssignmentStatus
 from judging.competitions.models import Competition
 from judging.extensions import db
-from judging.i18n import N_, message_of, said
+from judging.i18n import N_, errors_of, message_of, said
 from judging.results import computed, service
 from judging.review.models import Review, ReviewStatus
 from judging.submissions.models import Entry, EntryStatus
@@ -172,7 +172,7 @@ def _nearest_cuts(
             inputs.category_tiers, scheme=scheme, categories=inputs.categories
         )
     except awards.AwardError as exc:
-        raise service.ResultsError(service.errors_of(exc)) from exc
+        raise service.ResultsError(errors_of(exc)) from exc
     category_of = {
         inputs.keys[e]: c or categories.UNCATEGORISED
         for e, c in (inputs.category_of or {}).items()

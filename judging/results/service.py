@@ -33,7 +33,7 @@ from judging.competitions.service import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.i18n import N_, message_of, restored, said, stored
+from judging.i18n import N_, errors_of, restored, said, stored
 from judging.results import computed
 from judging.results import jobs as results_jobs
 from judging.results.methods import METHOD_LABELS, NOT_AWARDED
@@ -73,12 +73,6 @@ class ResultsError(ValueError):
 
     def __reduce__(self):  # noqa: ANN204 (pickled by jobs: keep every Said)
         return (type(self), (self.errors,))
-
-
-def errors_of(exc: BaseException) -> list[str]:
-    """What another service refused with, its ``Said`` kept: its ``errors`` if it
-    has them, else its message (``str(exc)`` would lose the msgid)."""
-    return list(getattr(exc, "errors", None) or [message_of(exc)])
 
 
 @dataclass(frozen=True)

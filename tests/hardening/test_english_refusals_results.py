@@ -224,12 +224,13 @@ def test_publish_final_refused_in_english(build_scored, make_user, english):
             actor=s.organiser, competition=s.competition, now=utcnow()
         )
 
-    end = (TODAY + timedelta(days=6)).isoformat()
+    end = TODAY + timedelta(days=6)  # a day, written each reader's way
     assert _said(refused.value, english) == [
-        f"The public notice period ends on {end}; the final list can be "
-        "published after that."
+        f"The public notice period ends on {end:%d} {end:%b} {end.year}; the final "
+        "list can be published after that."
     ]
-    assert str(refused.value) == f"公示期至 {end} 结束，结束后才能公布最终名单。"
+    day = f"{end.year} 年 {end.month} 月 {end.day} 日"
+    assert str(refused.value) == f"公示期至 {day} 结束，结束后才能公布最终名单。"
 
 
 def test_english_organiser_gets_english_refusals_on_the_pages(app, build_scored):

@@ -214,7 +214,7 @@ def test_final_list_waits_for_every_answer_and_the_end_of_the_period(
     db.session.commit()
 
     end = TODAY + timedelta(days=6)
-    end = f"{end.year} 年 {end.month} 月 {end.day} 日"  # the pages' way of writing a day
+    end = f"{end.year} 年 {end.month} 月 {end.day} 日"  # as the pages write a day
     assert problems == [
         f"公示期至 {end} 结束，结束后才能公布最终名单。",
         "还有 1 条异议未答复，全部答复后才能公布最终名单。",
