@@ -847,8 +847,12 @@ def summaries(competition: Competition) -> list[RoundSummary]:
     """Each round with its entries, active assignments and submitted reviews
     (three light queries whatever the number of rounds)."""
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for number, status in db.session.execute(
-        select(Assignment.round_no, Review.status)
+    for number, active, submitted in db.session.execute(
+        select(
+            Assignment.round_no,
+            func.count(Assignment.id),
+            func.count(Review.id).filter(Review.status == ReviewStatus.SUBMITTED),
+        )
         .join(Entry, Entry.id == Assignment.entry_id)
         .outerjoin(Review, Review.assignment_id == Assignment.id)
         .where(
@@ -856,9 +860,9 @@ def summaries(competition: Competition) -> list[RoundSummary]:
             Entry.status == EntryStatus.SUBMITTED,
             Assignment.status == AssignmentStatus.ACTIVE,
         )
+        .group_by(Assignment.round_no)
     ):
-        counts[number][0] += 1
-        counts[number][1] += status == ReviewStatus.SUBMITTED
+        counts[number] = [active, submitted]
     sizes = dict(
         db.session.execute(
             select(Round.number, func.count(RoundEntry.entry_id))
