@@ -211,3 +211,22 @@ def errors_of(exc: BaseException) -> list[object]:
     """What a refusing service said, its ``Said`` kept: its list of ``errors``
     if it has one, else its message."""
     return list(getattr(exc, "errors", None) or [message_of(exc)])
+
+
+class Refusal(ValueError):
+    """A refused action; ``errors`` are its Chinese sentences for the user, each
+    a ``Said`` or a marked constant that a page says again in the reader's
+    language.
+
+    ``str()`` is the sentences joined by ``sep`` (the command line prints it);
+    a single sentence is the exception's message as it was given, its ``Said``
+    kept (``message_of``). Pickled with every ``Said`` (jobs raise them)."""
+
+    def __init__(self, errors: list[str] | str, sep: str = "；") -> None:
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        self.sep = sep
+        one = self.errors[0] if len(self.errors) == 1 else sep.join(self.errors)
+        super().__init__(one)
+
+    def __reduce__(self):  # noqa: ANN204
+        return (type(self), (self.errors, self.sep))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from judging.accounts.models import Judge, Role, Unit, User
@@ -637,31 +637,18 @@ def apply_plan(
 
 def understaffed(competition: Competition) -> list[tuple[Entry, int]]:
     """Submitted entries of the current round with fewer active judges than
-    its ``reviews_per_entry``: one counting statement, only the short entries
-    loaded."""
+    its ``reviews_per_entry``: one statement, only the short entries loaded."""
     number = rounds.current_round(competition)
-    k = round_k(competition)
-    judges = func.count(Assignment.id)
-    rows = db.session.execute(
-        select(Entry, judges)
-        .outerjoin(
-            Assignment,
-            and_(
-                Assignment.entry_id == Entry.id,
-                Assignment.status == AssignmentStatus.ACTIVE,
-                Assignment.round_no == number,
-            ),
+    judges = judge_count(competition, number)
+    return [
+        (e, n)
+        for e, n in db.session.execute(
+            round_entries(competition, number)
+            .add_columns(judges)
+            .where(judges < rounds.reviews_per_entry(competition, number))
+            .order_by(Entry.code, Entry.id)
         )
-        .where(
-            Entry.competition_id == competition.id,
-            Entry.status == EntryStatus.SUBMITTED,
-        )
-        .group_by(Entry.id)
-        .having(judges < k)
-        .order_by(Entry.code, Entry.id)
-    ).all()
-    wanted = rounds.members(competition, number)
-    return [(e, n) for e, n in rows if wanted is None or e.id in wanted]
+    ]
 
 
 @guard(Phase.REVIEWING)
@@ -997,13 +984,15 @@ def declare_conflict(
 # --- the current assignment, progress, disagreements -------------------------------
 
 
-def round_entries(competition: Competition) -> Select:
-    """The submitted entries of the current round, as a query a page lists."""
+def round_entries(competition: Competition, number: int | None = None) -> Select:
+    """The submitted entries of round `number` (the current one by default), as
+    a query a page lists."""
     query = select(Entry).where(
         Entry.competition_id == competition.id,
         Entry.status == EntryStatus.SUBMITTED,
     )
-    number = rounds.current_round(competition)
+    if number is None:
+        number = rounds.current_round(competition)
     if number > 1:
         query = query.where(
             Entry.id.in_(
@@ -1015,14 +1004,17 @@ def round_entries(competition: Competition) -> Select:
     return query
 
 
-def judge_count(competition: Competition) -> ColumnElement:
-    """An entry's active judges in the current round (a correlated count)."""
+def judge_count(competition: Competition, number: int | None = None) -> ColumnElement:
+    """An entry's active judges in round `number` (the current one by default):
+    a correlated count."""
+    if number is None:
+        number = rounds.current_round(competition)
     return (
         select(func.count(Assignment.id))
         .where(
             Assignment.entry_id == Entry.id,
             Assignment.status == AssignmentStatus.ACTIVE,
-            Assignment.round_no == rounds.current_round(competition),
+            Assignment.round_no == number,
         )
         .scalar_subquery()
     )

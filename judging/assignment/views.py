@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -451,17 +452,16 @@ def notices(competition_id: int):
         page=page,
         per_page=NOTICES_PER_PAGE,
     )
+    page_url = partial(
+        url_for,
+        "assignment.notices",
+        competition_id=c.id,
+        kind=kind,
+        judge=judge_ids or [],
+    )
     pages = max(1, -(-total // NOTICES_PER_PAGE))
     if page > pages or page < 1:  # beyond the end: the last page
-        return redirect(
-            url_for(
-                "assignment.notices",
-                competition_id=c.id,
-                kind=kind,
-                judge=judge_ids or [],
-                page=pages,
-            )
-        )
+        return redirect(page_url(page=pages))
     return render_template(
         "assignment/notices.html",
         c=c,
@@ -472,6 +472,7 @@ def notices(competition_id: int):
         total=total,
         page=page,
         pages=pages,
+        page_url=page_url,
         mail=notify.mail_configured(current_app.config),
         form=NoticeForm(kind=kind),
     )

@@ -32,7 +32,7 @@ from judging.competitions.service import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.i18n import N_, said
+from judging.i18n import N_, Refusal, said
 from judging.messages import notices
 from judging.messages.service import compose, compose_to_address, eligible_units
 from judging.publication.models import (
@@ -66,21 +66,8 @@ FILE_KINDS = {
 PHONE = re.compile(r"^[0-9+\-（）() ]{7,20}$")
 
 
-class PublicationError(ValueError):
-    """A refused publication action; `errors` are its Chinese sentences for the
-    user (each a ``Said`` or a marked constant, said again in the reader's
-    language). ``str()`` is them joined by ``sep`` (the command line prints it);
-    a single sentence is the message as it was given, its ``Said`` kept.
-    """
-
-    def __init__(self, errors: list[str] | str, sep: str = "；"):
-        self.errors = [errors] if isinstance(errors, str) else list(errors)
-        self.sep = sep
-        one = self.errors[0] if len(self.errors) == 1 else sep.join(self.errors)
-        super().__init__(one)
-
-    def __reduce__(self):  # noqa: ANN204 (keep every Said when pickled)
-        return (type(self), (self.errors, self.sep))
+class PublicationError(Refusal):
+    """A refused publication action (see `judging.i18n.Refusal`)."""
 
 
 def _require_organiser(actor: User | None) -> None:

@@ -21,7 +21,7 @@ from judging.audit.service import record
 from judging.competitions.models import Competition, Phase
 from judging.competitions.service import on_enter
 from judging.extensions import db
-from judging.i18n import N_, message_of
+from judging.i18n import N_, Refusal, message_of
 from judging.results import jobs as results_jobs
 from judging.results import organisation
 from judging.results.models import OrganisationAward, OrganisationOverride, Result
@@ -40,17 +40,8 @@ RANKING_PHASES = (Phase.DRAFT, Phase.OPEN, Phase.CLOSED, Phase.REVIEWING)
 OVERRIDE_PHASES = (Phase.FINALISED, Phase.PUBLICITY)
 
 
-class RulesError(ValueError):
-    """A refused award-rules action; `errors` are its Chinese sentences (each a
-    ``Said`` or a marked constant, said again in the reader's language)."""
-
-    def __init__(self, errors: list[str] | str):
-        self.errors = [errors] if isinstance(errors, str) else list(errors)
-        one = self.errors[0] if len(self.errors) == 1 else "；".join(self.errors)
-        super().__init__(one)
-
-    def __reduce__(self):  # noqa: ANN204 (keep every Said when pickled)
-        return (type(self), (self.errors,))
+class RulesError(Refusal):
+    """A refused award-rules action (see `judging.i18n.Refusal`)."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from judging.competitions.service import (
 )
 from judging.dbtypes import utcnow
 from judging.extensions import db
-from judging.i18n import N_, errors_of, restored, said, stored
+from judging.i18n import N_, Refusal, errors_of, restored, said, stored
 from judging.results import computed
 from judging.results import jobs as results_jobs
 from judging.results.methods import METHOD_LABELS, NOT_AWARDED
@@ -58,21 +58,8 @@ REVIEW_PHASES = (
 )
 
 
-class ResultsError(ValueError):
-    """A refused results action; `errors` are its Chinese sentences for the user
-    (each a ``Said`` or a marked constant, said again in the reader's language).
-
-    ``str()`` is the sentences joined (the command line prints it); a single
-    sentence is the exception's message as it was given, its ``Said`` kept.
-    """
-
-    def __init__(self, errors: list[str] | str):
-        self.errors = [errors] if isinstance(errors, str) else list(errors)
-        one = self.errors[0] if len(self.errors) == 1 else "；".join(self.errors)
-        super().__init__(one)
-
-    def __reduce__(self):  # noqa: ANN204 (pickled by jobs: keep every Said)
-        return (type(self), (self.errors,))
+class ResultsError(Refusal):
+    """A refused results action (see `judging.i18n.Refusal`)."""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from judging.accounts.imports import RowError
 from judging.accounts.models import Judge, Role, User
 from judging.assignment.models import Assignment, AssignmentStatus
-from judging.assignment.service import conflict_for
+from judging.assignment.service import conflict_for, round_entries
 from judging.audit.service import record
 from judging.competitions.models import Competition, Criterion, Phase
 from judging.competitions.service import current_phase
@@ -43,7 +43,7 @@ from judging.review.imports import (
 )
 from judging.review.models import Review, ReviewStatus, Score
 from judging.rounds.models import Round
-from judging.rounds.service import criteria, current_round, members
+from judging.rounds.service import criteria, current_round
 from judging.submissions.files import load_file
 from judging.submissions.models import Entry, EntryStatus, StoredFile, split_keywords
 from judging.tables import TableError, read_table, safe_cell
@@ -644,19 +644,11 @@ def competition_progress(
     """Per entry of the current round (or of `entries`, a page of them):
     active assignments, submitted reviews and their totals."""
     if entries is None:
-        wanted = members(competition, current_round(competition))
-        entries = [
-            e
-            for e in db.session.scalars(
-                select(Entry)
-                .where(
-                    Entry.competition_id == competition.id,
-                    Entry.status == EntryStatus.SUBMITTED,
-                )
-                .order_by(Entry.code, Entry.id)
+        entries = list(
+            db.session.scalars(
+                round_entries(competition).order_by(Entry.code, Entry.id)
             )
-            if wanted is None or e.id in wanted
-        ]
+        )
     if not entries:
         return []
     rows = db.session.execute(
